@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Installs every Debian package the project needs; idempotent (only missing packages are installed).
+# Usage: bash launch/install_deps.sh        (as root, or with sudo available)
+set -euo pipefail
+
+PACKAGES=(
+  build-essential cmake pkg-config git
+  libtorch-dev                    # LibTorch 1.13 (CPU); a CUDA LibTorch 2.x can be used instead via Torch_DIR
+  libopenblas0-pthread            # GEMM ~5x faster than the ATLAS BLAS libtorch otherwise picks up
+  libopenmpi-dev openmpi-bin      # MPI launcher + CPU all-reduce
+  libhdf5-dev hdf5-tools          # dataset file (C and C++ API) + h5dump
+  libboost-program-options-dev    # options and INI configs
+  libsentencepiece-dev            # tokenizer training and encoding
+  nlohmann-json3-dev              # metrics / summary / manifests
+  libssl-dev                      # SHA-256 of sources and checkpoints
+  libgtest-dev googletest         # unit and integration tests
+  libceres-dev                    # scaling-law fit (sst-analyze)
+  gnuplot-nox                     # plots (sst-analyze)
+  clang libclang-rt-14-dev        # libFuzzer target for the TSV reader
+)
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "install_deps: all ${#PACKAGES[@]} packages present"
+  exit 0
+fi
+SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+echo "install_deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+echo "install_deps: done"

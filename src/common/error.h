@@ -1,0 +1,14 @@
+// One exception type for every user-facing failure: its message is the one line printed at exit.
+#pragma once
+#include <stdexcept>
+#include <string>
+
+namespace sst {
+
+// A problem in the user's input or environment (bad file, bad option, unwritable directory).
+// main() catches it, prints "error: <what>" and exits non-zero.
+struct UserError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+}  // namespace sst

@@ -1,0 +1,68 @@
+// The tokenized SST-2 file: one self-contained HDF5 file written by sst-prep, read by sst-train and
+// sst-analyze. The schema is documented in docs/data_format.md; bump kSchemaVersion on any change.
+#pragma once
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace H5 { class H5File; }
+
+namespace sst::data {
+
+constexpr int kSchemaVersion = 1;
+constexpr const char* kFormatName = "sst2-tokenized";
+
+// The SentencePiece model embedded in the file, and the ids the model relies on.
+struct TokenizerInfo {
+  std::string model_proto;  // serialized SentencePiece ModelProto bytes
+  std::string type;         // "unigram" or "bpe"
+  int32_t vocab_size = 0;
+  int32_t pad_id = 0, unk_id = 1, cls_id = 2, eos_id = 3;  // cls_id is SentencePiece's <s> (bos)
+};
+
+// One split in memory: example i has tokens[offsets[i] .. offsets[i+1]) and labels[i] (-1: unlabeled).
+struct Split {
+  std::string name;  // "train", "dev", "test"
+  std::vector<int32_t> tokens;
+  std::vector<int64_t> offsets;  // size n+1, offsets[0] == 0
+  std::vector<int8_t> labels;    // size n
+  std::string source_file;       // basename of the TSV it came from
+  std::string source_sha256;
+  int64_t num_examples() const { return static_cast<int64_t>(labels.size()); }
+};
+
+// Writes the file atomically (temporary name, then rename). Token data are chunked and gzip'ed.
+void write_dataset_file(const std::string& path, const TokenizerInfo& tok, const std::vector<Split>& splits,
+                        const std::string& created_by);
+
+// Read access without loading token data: each rank reads only the examples it trains on.
+class DatasetFile {
+ public:
+  // Opens and validates `path` (format name, schema version); throws UserError naming the problem.
+  explicit DatasetFile(const std::string& path);
+  ~DatasetFile();
+  DatasetFile(const DatasetFile&) = delete;
+  DatasetFile& operator=(const DatasetFile&) = delete;
+
+  const std::string& path() const { return path_; }
+  const TokenizerInfo& tokenizer() const { return tokenizer_; }
+  bool has_split(const std::string& split) const;
+  // Offsets (n+1) and labels (n) of a split: small metadata, read whole. Throws if the split is absent.
+  std::vector<int64_t> read_offsets(const std::string& split) const;
+  std::vector<int8_t> read_labels(const std::string& split) const;
+  std::string source_sha256(const std::string& split) const;
+  // Token ids of the examples `ids`, given the split's offsets; returns one vector per example.
+  // One HDF5 read of the union of their ranges (hyperslab selection).
+  std::vector<std::vector<int32_t>> read_examples(const std::string& split, const std::vector<int64_t>& offsets,
+                                                  const std::vector<int64_t>& ids) const;
+  // A whole split, tokens included (analysis and tests).
+  Split read_split(const std::string& split) const;
+
+ private:
+  std::string path_;
+  std::unique_ptr<H5::H5File> file_;
+  TokenizerInfo tokenizer_;
+};
+
+}  // namespace sst::data
