@@ -12,3 +12,14 @@ struct UserError : std::runtime_error {
 };
 
 }  // namespace sst
+
+namespace sst {
+
+// An error every rank raises at the same point (agreed through a collective), so the job can end
+// cleanly (MPI_Finalize, exit 1) instead of MPI_Abort. Only one rank prints it (`printable`).
+struct CollectiveError : UserError {
+  CollectiveError(const std::string& what, bool printable) : UserError(what), printable(printable) {}
+  bool printable;
+};
+
+}  // namespace sst

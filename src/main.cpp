@@ -1,0 +1,37 @@
+// sst-train: entry point. Parses options, starts MPI, runs the training job, and turns every error
+// into one line on stderr and a non-zero exit without leaving other ranks hanging.
+#include <cstdio>
+#include <exception>
+
+#include "common/error.h"
+#include "dist/world.h"
+#include "train/config.h"
+#include "train/trainer.h"
+
+int main(int argc, char** argv) {
+  sst::Config cfg;
+  try {
+    auto outcome = sst::parse_config(argc, argv, cfg);
+    if (outcome != sst::ParseOutcome::kRun) return 0;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "sst-train: error: %s\n", e.what());
+    return 1;
+  }
+  auto world = sst::dist::init_world(&argc, &argv);
+  int code = 0;
+  try {
+    code = sst::run_training(cfg, world);
+  } catch (const sst::CollectiveError& e) {
+    // Every rank got here together: end cleanly, one rank reports.
+    if (e.printable) std::fprintf(stderr, "sst-train: error: %s\n", e.what());
+    code = 1;
+  } catch (const std::exception& e) {
+    // Only this rank failed: the others may be inside a collective, so take the whole job down.
+    std::fprintf(stderr, "sst-train: error (rank %d): %s\n", world.rank, e.what());
+    std::fflush(stderr);
+    if (world.size > 1) sst::dist::abort_world(1);
+    code = 1;
+  }
+  sst::dist::finalize_world();
+  return code;
+}

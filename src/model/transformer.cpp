@@ -1,0 +1,123 @@
+#include "model/transformer.h"
+
+#include <cmath>
+
+#include "common/torch_compat.h"
+
+namespace sst {
+
+EncoderLayerImpl::EncoderLayerImpl(int64_t d_model, int64_t heads, int64_t ff_dim, double dropout)
+    : heads_(heads), dropout_(dropout) {
+  ln1_ = register_module("ln1", torch::nn::LayerNorm(torch::nn::LayerNormOptions({d_model})));
+  qkv_ = register_module("qkv", torch::nn::Linear(d_model, 3 * d_model));
+  proj_ = register_module("proj", torch::nn::Linear(d_model, d_model));
+  ln2_ = register_module("ln2", torch::nn::LayerNorm(torch::nn::LayerNormOptions({d_model})));
+  ff1_ = register_module("ff1", torch::nn::Linear(d_model, ff_dim));
+  ff2_ = register_module("ff2", torch::nn::Linear(ff_dim, d_model));
+}
+
+torch::Tensor EncoderLayerImpl::self_attention(const torch::Tensor& x, const torch::Tensor& key_mask,
+                                               torch::Tensor* attention) {
+  const int64_t B = x.size(0), T = x.size(1), D = x.size(2), Dh = D / heads_;
+  // [B,T,3D] -> 3 x [B,H,T,Dh]
+  auto qkv = qkv_->forward(x).view({B, T, 3, heads_, Dh}).permute({2, 0, 3, 1, 4});
+  auto q = qkv[0], k = qkv[1], v = qkv[2];
+  torch::Tensor ctx;
+  const double p = is_training() ? dropout_ : 0.0;
+  if (attention) {
+    auto scores = torch::matmul(q, k.transpose(-2, -1)) / std::sqrt(static_cast<double>(Dh));
+    auto w = torch::softmax(scores + key_mask, -1);
+    *attention = w.detach();
+    ctx = torch::matmul(torch::dropout(w, p, is_training()), v);
+  } else {
+    ctx = compat::scaled_dot_product_attention(q, k, v, key_mask, p);
+  }
+  return proj_->forward(ctx.transpose(1, 2).reshape({B, T, D}));
+}
+
+torch::Tensor EncoderLayerImpl::forward(const torch::Tensor& x, const torch::Tensor& key_mask,
+                                        torch::Tensor* attention) {
+  auto h = x + torch::dropout(self_attention(ln1_->forward(x), key_mask, attention), dropout_, is_training());
+  auto f = ff2_->forward(torch::dropout(torch::gelu(ff1_->forward(ln2_->forward(h))), dropout_, is_training()));
+  return h + torch::dropout(f, dropout_, is_training());
+}
+
+TransformerClassifierImpl::TransformerClassifierImpl(const ModelConfig& cfg) : cfg_(cfg) {
+  tok_emb_ = register_module("tok_emb", torch::nn::Embedding(cfg.vocab_size, cfg.d_model));
+  pos_emb_ = register_module("pos_emb", torch::nn::Embedding(cfg.max_len, cfg.d_model));
+  layers_ = register_module("layers", torch::nn::ModuleList());
+  for (int64_t i = 0; i < cfg.layers; ++i)
+    layers_->push_back(EncoderLayer(cfg.d_model, cfg.heads, cfg.ff_dim, cfg.dropout));
+  final_ln_ = register_module("final_ln", torch::nn::LayerNorm(torch::nn::LayerNormOptions({cfg.d_model})));
+  head_ = register_module("head", torch::nn::Linear(cfg.d_model, 2));
+
+  // GPT-2 style init: N(0, 0.02) weights, zero biases; residual projections scaled by 1/sqrt(2L)
+  // so the residual stream's variance does not grow with depth.
+  torch::NoGradGuard no_grad;
+  for (auto& p : named_parameters()) {
+    const std::string& name = p.key();
+    auto& t = p.value();
+    if (name.find("ln") != std::string::npos) continue;  // LayerNorm keeps weight 1, bias 0
+    if (name.size() >= 4 && name.compare(name.size() - 4, 4, "bias") == 0) {
+      t.zero_();
+    } else {
+      bool residual = name.find("proj.weight") != std::string::npos || name.find("ff2.weight") != std::string::npos;
+      t.normal_(0.0, residual ? 0.02 / std::sqrt(2.0 * cfg.layers) : 0.02);
+    }
+  }
+}
+
+torch::Tensor TransformerClassifierImpl::forward(const torch::Tensor& ids, const torch::Tensor& pad_mask,
+                                                 std::vector<torch::Tensor>* attention) {
+  const int64_t T = ids.size(1);
+  auto positions = torch::arange(T, ids.options());
+  auto x = tok_emb_->forward(ids) + pos_emb_->forward(positions).unsqueeze(0);
+  x = torch::dropout(x, cfg_.dropout, is_training());
+  // Additive key mask [B,1,1,T]: -inf at padded keys, so no real token ever attends to padding.
+  auto key_mask = torch::zeros(pad_mask.sizes(), x.options())
+                      .masked_fill(pad_mask, -std::numeric_limits<float>::infinity())
+                      .view({ids.size(0), 1, 1, T});
+  for (auto& layer : *layers_) {
+    torch::Tensor w;
+    x = layer->as<EncoderLayer>()->forward(x, key_mask, attention ? &w : nullptr);
+    if (attention) attention->push_back(w);
+  }
+  x = final_ln_->forward(x);
+  torch::Tensor pooled;
+  if (cfg_.pooling == "mean") {
+    auto keep = (~pad_mask).unsqueeze(-1).to(x.dtype());  // [B,T,1]
+    pooled = (x * keep).sum(1) / keep.sum(1);
+  } else {
+    pooled = x.select(1, 0);  // [CLS]
+  }
+  return head_->forward(pooled);
+}
+
+int64_t TransformerClassifierImpl::num_params() const {
+  int64_t n = 0;
+  for (const auto& p : parameters()) n += p.numel();
+  return n;
+}
+
+int64_t TransformerClassifierImpl::num_embedding_params() const {
+  return tok_emb_->weight.numel() + pos_emb_->weight.numel();
+}
+
+double TransformerClassifierImpl::train_flops_per_token(double mean_seq_len) const {
+  // 6N for the matmuls (2 forward + 4 backward per weight), plus QK^T and AV: 2*2*T*d forward per
+  // layer per token, times 3 for backward.
+  return 6.0 * static_cast<double>(num_non_embedding_params()) +
+         12.0 * static_cast<double>(cfg_.layers) * mean_seq_len * static_cast<double>(cfg_.d_model);
+}
+
+ParamGroups split_for_weight_decay(TransformerClassifier& model) {
+  ParamGroups g;
+  for (auto& p : model->named_parameters()) {
+    const std::string& name = p.key();
+    bool is_matrix = p.value().dim() == 2 && name.find("emb") == std::string::npos;
+    (is_matrix ? g.decay : g.no_decay).push_back(p.value());
+  }
+  return g;
+}
+
+}  // namespace sst

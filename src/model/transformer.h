@@ -1,0 +1,63 @@
+// The sentiment classifier: a pre-LayerNorm transformer encoder over [CLS] + tokens.
+//
+//   ids [B,T] -> token embedding + learned position embedding -> dropout
+//             -> L x { x + Attn(LN(x)) ; x + FFN(LN(x)) }  (padded keys masked in every layer)
+//             -> final LN -> pool ([CLS] position, or mean over real tokens) -> Linear -> logits [B,2]
+#pragma once
+#include <torch/torch.h>
+
+#include <vector>
+
+#include "train/config.h"
+
+namespace sst {
+
+class EncoderLayerImpl : public torch::nn::Module {
+ public:
+  EncoderLayerImpl(int64_t d_model, int64_t heads, int64_t ff_dim, double dropout);
+  // x [B,T,D]; key_mask [B,1,1,T] additive (0 or -inf). If `attention` is given, the layer takes the
+  // explicit softmax path and stores its weights [B,H,T,T] there (analysis); otherwise it may use
+  // fused attention kernels.
+  torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& key_mask, torch::Tensor* attention = nullptr);
+
+ private:
+  torch::Tensor self_attention(const torch::Tensor& x, const torch::Tensor& key_mask, torch::Tensor* attention);
+
+  int64_t heads_;
+  double dropout_;
+  torch::nn::LayerNorm ln1_{nullptr}, ln2_{nullptr};
+  torch::nn::Linear qkv_{nullptr}, proj_{nullptr}, ff1_{nullptr}, ff2_{nullptr};
+};
+TORCH_MODULE(EncoderLayer);
+
+class TransformerClassifierImpl : public torch::nn::Module {
+ public:
+  explicit TransformerClassifierImpl(const ModelConfig& cfg);
+  // ids [B,T] int64, pad_mask [B,T] bool (true = padding) -> logits [B,2].
+  // With `attention`, one [B,H,T,T] tensor per layer is appended to it.
+  torch::Tensor forward(const torch::Tensor& ids, const torch::Tensor& pad_mask,
+                        std::vector<torch::Tensor>* attention = nullptr);
+
+  const ModelConfig& config() const { return cfg_; }
+  int64_t num_params() const;
+  int64_t num_embedding_params() const;  // token + position tables
+  int64_t num_non_embedding_params() const { return num_params() - num_embedding_params(); }
+  // Forward+backward FLOPs per real token: 6 N_non_embedding + attention (12 L T d), for MFU.
+  double train_flops_per_token(double mean_seq_len) const;
+
+ private:
+  ModelConfig cfg_;
+  torch::nn::Embedding tok_emb_{nullptr}, pos_emb_{nullptr};
+  torch::nn::ModuleList layers_;
+  torch::nn::LayerNorm final_ln_{nullptr};
+  torch::nn::Linear head_{nullptr};
+};
+TORCH_MODULE(TransformerClassifier);
+
+// Parameters split for AdamW: weight matrices decay; biases, LayerNorm and embeddings do not.
+struct ParamGroups {
+  std::vector<torch::Tensor> decay, no_decay;
+};
+ParamGroups split_for_weight_decay(TransformerClassifier& model);
+
+}  // namespace sst

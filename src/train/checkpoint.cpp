@@ -1,0 +1,232 @@
+#include "train/checkpoint.h"
+
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+
+#include "common/error.h"
+#include "common/files.h"
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+namespace sst {
+namespace {
+
+constexpr int64_t kCheckpointVersion = 1;
+
+torch::Tensor bytes_tensor(const std::string& s) {
+  auto t = torch::empty({static_cast<int64_t>(s.size())}, torch::kUInt8);
+  std::memcpy(t.data_ptr(), s.data(), s.size());
+  return t;
+}
+
+std::string tensor_bytes(const torch::Tensor& t) {
+  auto c = t.contiguous();
+  return std::string(static_cast<const char*>(c.data_ptr()), static_cast<size_t>(c.numel()));
+}
+
+void write_meta(torch::serialize::OutputArchive& ar, const CheckpointMeta& m) {
+  const auto& s = m.state;
+  ar.write("meta/version", c10::IValue(kCheckpointVersion));
+  ar.write("meta/step", c10::IValue(s.step));
+  ar.write("meta/best_dev_loss", c10::IValue(s.best_dev_loss));
+  ar.write("meta/best_dev_acc", c10::IValue(s.best_dev_acc));
+  ar.write("meta/best_step", c10::IValue(s.best_step));
+  ar.write("meta/evals_without_improvement", c10::IValue(s.evals_without_improvement));
+  ar.write("meta/tokens_processed", c10::IValue(s.tokens_processed));
+  ar.write("meta/examples_processed", c10::IValue(s.examples_processed));
+  ar.write("meta/skipped_steps", c10::IValue(s.skipped_steps));
+  ar.write("meta/wall_s", c10::IValue(s.wall_s));
+  ar.write("meta/seed", c10::IValue(static_cast<int64_t>(m.seed)));
+  ar.write("meta/world_size", c10::IValue(m.world_size));
+  ar.write("meta/config_ini", c10::IValue(m.config_ini));
+  const auto& mc = m.model;
+  ar.write("model_config/vocab_size", c10::IValue(mc.vocab_size));
+  ar.write("model_config/d_model", c10::IValue(mc.d_model));
+  ar.write("model_config/layers", c10::IValue(mc.layers));
+  ar.write("model_config/heads", c10::IValue(mc.heads));
+  ar.write("model_config/ff_dim", c10::IValue(mc.ff_dim));
+  ar.write("model_config/max_len", c10::IValue(mc.max_len));
+  ar.write("model_config/dropout", c10::IValue(mc.dropout));
+  ar.write("model_config/pooling", c10::IValue(mc.pooling));
+  const auto& t = m.tokenizer;
+  ar.write("tokenizer/model", bytes_tensor(t.model_proto), /*is_buffer=*/true);
+  ar.write("tokenizer/type", c10::IValue(t.type));
+  ar.write("tokenizer/ids", torch::tensor({t.vocab_size, t.pad_id, t.unk_id, t.cls_id, t.eos_id}, torch::kInt),
+           /*is_buffer=*/true);
+}
+
+CheckpointMeta read_meta(torch::serialize::InputArchive& ar, const std::string& path) {
+  auto get = [&](const std::string& key) {
+    c10::IValue v;
+    if (!ar.try_read(key, v)) throw UserError("checkpoint " + path + " lacks '" + key + "' (not an sst-train checkpoint?)");
+    return v;
+  };
+  if (get("meta/version").toInt() != kCheckpointVersion)
+    throw UserError("checkpoint " + path + " has an unsupported format version");
+  CheckpointMeta m;
+  auto& s = m.state;
+  s.step = get("meta/step").toInt();
+  s.best_dev_loss = get("meta/best_dev_loss").toDouble();
+  s.best_dev_acc = get("meta/best_dev_acc").toDouble();
+  s.best_step = get("meta/best_step").toInt();
+  s.evals_without_improvement = get("meta/evals_without_improvement").toInt();
+  s.tokens_processed = get("meta/tokens_processed").toInt();
+  s.examples_processed = get("meta/examples_processed").toInt();
+  s.skipped_steps = get("meta/skipped_steps").toInt();
+  s.wall_s = get("meta/wall_s").toDouble();
+  m.seed = static_cast<uint64_t>(get("meta/seed").toInt());
+  m.world_size = get("meta/world_size").toInt();
+  m.config_ini = get("meta/config_ini").toStringRef();
+  auto& mc = m.model;
+  mc.vocab_size = get("model_config/vocab_size").toInt();
+  mc.d_model = get("model_config/d_model").toInt();
+  mc.layers = get("model_config/layers").toInt();
+  mc.heads = get("model_config/heads").toInt();
+  mc.ff_dim = get("model_config/ff_dim").toInt();
+  mc.max_len = get("model_config/max_len").toInt();
+  mc.dropout = get("model_config/dropout").toDouble();
+  mc.pooling = get("model_config/pooling").toStringRef();
+  torch::Tensor tok_model, ids;
+  ar.read("tokenizer/model", tok_model, /*is_buffer=*/true);
+  ar.read("tokenizer/ids", ids, /*is_buffer=*/true);
+  m.tokenizer.model_proto = tensor_bytes(tok_model);
+  m.tokenizer.type = get("tokenizer/type").toStringRef();
+  auto id = ids.accessor<int32_t, 1>();
+  m.tokenizer.vocab_size = id[0];
+  m.tokenizer.pad_id = id[1];
+  m.tokenizer.unk_id = id[2];
+  m.tokenizer.cls_id = id[3];
+  m.tokenizer.eos_id = id[4];
+  return m;
+}
+
+torch::serialize::InputArchive open_archive(const std::string& path, const torch::Device& device) {
+  if (!fs::exists(path)) throw UserError("checkpoint " + path + " does not exist");
+  torch::serialize::InputArchive ar;
+  try {
+    ar.load_from(path, device);
+  } catch (const c10::Error& e) {
+    throw UserError("checkpoint " + path + " cannot be read (truncated or not a checkpoint)");
+  }
+  return ar;
+}
+
+json read_manifest(const std::string& dir) {
+  std::ifstream in(dir + "/manifest.json");
+  if (!in) return json{{"checkpoints", json::array()}};
+  try {
+    return json::parse(in);
+  } catch (const json::exception&) {
+    return json{{"checkpoints", json::array()}};  // rebuilt on the next save
+  }
+}
+
+}  // namespace
+
+void save_checkpoint(const std::string& path, TransformerClassifier& model, torch::optim::Optimizer* optimizer,
+                     const CheckpointMeta& meta) {
+  for (const auto& p : model->named_parameters())
+    if (!torch::isfinite(p.value()).all().item<bool>())
+      throw UserError("refusing to write checkpoint " + path + ": parameter " + p.key() + " has NaN/Inf values");
+  torch::serialize::OutputArchive ar;
+  write_meta(ar, meta);
+  torch::serialize::OutputArchive model_ar;
+  model->save(model_ar);
+  ar.write("model", model_ar);
+  if (optimizer) {
+    torch::serialize::OutputArchive opt_ar;
+    optimizer->save(opt_ar);
+    ar.write("optimizer", opt_ar);
+  }
+  write_atomically(path, [&](const std::string& tmp) { ar.save_to(tmp); });
+}
+
+CheckpointMeta read_checkpoint_meta(const std::string& path) {
+  auto ar = open_archive(path, torch::kCPU);
+  return read_meta(ar, path);
+}
+
+CheckpointMeta load_checkpoint(const std::string& path, TransformerClassifier& model,
+                               torch::optim::Optimizer* optimizer, const torch::Device& device) {
+  auto ar = open_archive(path, device);
+  CheckpointMeta meta = read_meta(ar, path);
+  if (model_signature(meta.model) != model_signature(model->config()))
+    throw UserError("checkpoint " + path + " was written for a different model (" + model_signature(meta.model) +
+                    "); this run's model is (" + model_signature(model->config()) + ")");
+  torch::serialize::InputArchive model_ar;
+  ar.read("model", model_ar);
+  model->load(model_ar);
+  if (optimizer) {
+    torch::serialize::InputArchive opt_ar;
+    if (!ar.try_read("optimizer", opt_ar)) throw UserError("checkpoint " + path + " has no optimizer state");
+    optimizer->load(opt_ar);
+  }
+  return meta;
+}
+
+CheckpointStore::CheckpointStore(std::string run_dir, int64_t keep)
+    : dir_(std::move(run_dir) + "/checkpoints"), keep_(keep) {}
+
+std::string CheckpointStore::save_named(const std::string& file, int64_t step, TransformerClassifier& model,
+                                        torch::optim::Optimizer& opt, const CheckpointMeta& meta, bool rotate) {
+  ensure_writable_dir(dir_);
+  const std::string path = dir_ + "/" + file;
+  save_checkpoint(path, model, &opt, meta);
+  json manifest = read_manifest(dir_);
+  json entry = {{"file", file}, {"step", step}, {"sha256", sha256_file(path)}, {"bytes", fs::file_size(path)}};
+  if (!rotate) {
+    manifest["best"] = entry;
+  } else {
+    json kept = json::array();
+    for (auto& e : manifest["checkpoints"])
+      if (e["file"] != file) kept.push_back(e);
+    kept.push_back(entry);
+    std::sort(kept.begin(), kept.end(), [](const json& a, const json& b) { return a["step"] < b["step"]; });
+    while (static_cast<int64_t>(kept.size()) > keep_) {
+      std::error_code ec;
+      fs::remove(dir_ + "/" + kept.front()["file"].get<std::string>(), ec);
+      kept.erase(kept.begin());
+    }
+    manifest["checkpoints"] = kept;
+  }
+  write_text_atomically(dir_ + "/manifest.json", manifest.dump(2) + "\n");
+  return path;
+}
+
+std::string CheckpointStore::save_step(TransformerClassifier& model, torch::optim::Optimizer& opt,
+                                       const CheckpointMeta& meta) {
+  char name[64];
+  std::snprintf(name, sizeof(name), "step_%08lld.pt", static_cast<long long>(meta.state.step));
+  return save_named(name, meta.state.step, model, opt, meta, /*rotate=*/true);
+}
+
+std::string CheckpointStore::save_best(TransformerClassifier& model, torch::optim::Optimizer& opt,
+                                       const CheckpointMeta& meta) {
+  return save_named("best.pt", meta.state.step, model, opt, meta, /*rotate=*/false);
+}
+
+std::optional<std::string> CheckpointStore::newest_valid(std::vector<std::string>& problems) const {
+  json manifest = read_manifest(dir_);
+  auto& list = manifest["checkpoints"];
+  for (auto it = list.rbegin(); it != list.rend(); ++it) {
+    const std::string path = dir_ + "/" + (*it)["file"].get<std::string>();
+    if (!fs::exists(path)) {
+      problems.push_back(path + " is listed in the manifest but missing");
+      continue;
+    }
+    if (sha256_file(path) != (*it)["sha256"].get<std::string>()) {
+      problems.push_back(path + " is damaged (SHA-256 differs from the manifest)");
+      continue;
+    }
+    return path;
+  }
+  return std::nullopt;
+}
+
+}  // namespace sst

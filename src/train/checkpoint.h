@@ -1,0 +1,74 @@
+// Checkpoints: everything that shapes the rest of a run, in one file per step.
+//   model parameters, AdamW moments and step counts, the train state (step -> LR position and
+//   sampler position, since both are functions of the step), best-so-far tracking, counters, the
+//   config and the tokenizer (so sst-analyze needs nothing else).
+// Dropout randomness is reseeded every step from (seed, rank, step), so the step also restores the
+// RNG streams; the seed is stored and checked.
+//
+// Layout in RUN_DIR/checkpoints/: step_XXXXXXXX.pt (the last K kept), best.pt, and manifest.json
+// listing each file with its step and SHA-256. Files are written to a temporary name, fsync'ed and
+// renamed; on resume the manifest's hashes are verified and a damaged newest checkpoint is reported
+// and skipped in favour of the previous valid one.
+#pragma once
+#include <torch/torch.h>
+
+#include <limits>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "data/dataset_file.h"
+#include "model/transformer.h"
+#include "train/config.h"
+
+namespace sst {
+
+struct TrainState {
+  int64_t step = 0;  // optimizer steps completed
+  double best_dev_loss = std::numeric_limits<double>::infinity();
+  double best_dev_acc = 0.0;
+  int64_t best_step = -1;
+  int64_t evals_without_improvement = 0;
+  int64_t tokens_processed = 0;    // non-pad tokens seen in training, all ranks
+  int64_t examples_processed = 0;
+  int64_t skipped_steps = 0;       // non-finite steps dropped under nan_policy = skip
+  double wall_s = 0.0;             // training wall time before this process started
+};
+
+struct CheckpointMeta {
+  TrainState state;
+  ModelConfig model;
+  std::string config_ini;
+  data::TokenizerInfo tokenizer;
+  uint64_t seed = 0;
+  int64_t world_size = 1;
+};
+
+// Writes one checkpoint atomically. Refuses (UserError) if any parameter is NaN/Inf.
+void save_checkpoint(const std::string& path, TransformerClassifier& model, torch::optim::Optimizer* optimizer,
+                     const CheckpointMeta& meta);
+// Reads the metadata only (no model needed): to rebuild the model in sst-analyze.
+CheckpointMeta read_checkpoint_meta(const std::string& path);
+// Loads parameters (and optimizer state, if given) into objects built for meta.model; tensors are
+// mapped to the model's device.
+CheckpointMeta load_checkpoint(const std::string& path, TransformerClassifier& model,
+                               torch::optim::Optimizer* optimizer, const torch::Device& device);
+
+class CheckpointStore {
+ public:
+  CheckpointStore(std::string run_dir, int64_t keep);
+  const std::string& dir() const { return dir_; }
+  // Saves step_<step>.pt, records it in the manifest, removes all but the newest `keep`.
+  std::string save_step(TransformerClassifier& model, torch::optim::Optimizer& opt, const CheckpointMeta& meta);
+  std::string save_best(TransformerClassifier& model, torch::optim::Optimizer& opt, const CheckpointMeta& meta);
+  // Newest checkpoint whose file matches its manifest hash; each damaged one is described in `problems`.
+  std::optional<std::string> newest_valid(std::vector<std::string>& problems) const;
+
+ private:
+  std::string save_named(const std::string& file, int64_t step, TransformerClassifier& model,
+                         torch::optim::Optimizer& opt, const CheckpointMeta& meta, bool rotate);
+  std::string dir_;
+  int64_t keep_;
+};
+
+}  // namespace sst

@@ -1,0 +1,74 @@
+#include "train/metrics.h"
+
+#include <unistd.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <iostream>
+#include <sstream>
+
+#include "common/error.h"
+#include "common/files.h"
+
+namespace sst {
+
+MetricsLog::MetricsLog(const std::string& path, int64_t resume_step) {
+  if (std::filesystem::exists(path)) {
+    std::ifstream in(path);
+    std::ostringstream kept;
+    std::string line;
+    while (std::getline(in, line)) {
+      if (line.empty()) continue;
+      try {
+        auto j = nlohmann::json::parse(line);
+        if (j.value("step", int64_t{0}) <= resume_step) kept << line << "\n";
+      } catch (const nlohmann::json::exception&) {
+        // a line cut by a crash: drop it
+      }
+    }
+    write_text_atomically(path, kept.str());
+  }
+  out_.open(path, std::ios::app);
+  if (!out_) throw UserError("cannot write metrics file " + path);
+}
+
+void MetricsLog::write(const nlohmann::json& record) {
+  out_ << record.dump() << "\n";
+  out_.flush();
+}
+
+Progress::Progress(const std::string& log_path, int64_t total_steps, int64_t start_step)
+    : live_(::isatty(STDERR_FILENO)), total_(total_steps), start_(start_step), t0_(std::chrono::steady_clock::now()) {
+  log_.open(log_path, std::ios::app);
+}
+
+void Progress::update(int64_t step, double loss, double tokens_per_s, double lr) {
+  double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0_).count();
+  double rate = (step - start_) / std::max(elapsed, 1e-9);
+  double eta = rate > 0 ? (total_ - step) / rate : 0.0;
+  char buf[200];
+  std::snprintf(buf, sizeof(buf), "step %lld/%lld  loss %.4f  lr %.2e  %.0f tok/s  ETA %dm%02ds",
+                static_cast<long long>(step), static_cast<long long>(total_), loss, lr, tokens_per_s,
+                static_cast<int>(eta) / 60, static_cast<int>(eta) % 60);
+  if (live_) {
+    std::cerr << "\r" << buf << "\033[K" << std::flush;
+    line_open_ = true;
+  } else {
+    std::cerr << buf << "\n";
+  }
+  log_ << buf << "\n" << std::flush;
+}
+
+void Progress::message(const std::string& line) {
+  if (line_open_) std::cerr << "\r\033[K";
+  std::cerr << line << "\n";
+  line_open_ = false;
+  log_ << line << "\n" << std::flush;
+}
+
+void Progress::finish() {
+  if (line_open_) std::cerr << "\n";
+  line_open_ = false;
+}
+
+}  // namespace sst

@@ -1,0 +1,38 @@
+// Rank 0's outputs while training: metrics.jsonl (one JSON object per line, "kind": "train" or
+// "eval"), a human progress line (live on a terminal, plain periodic lines otherwise) and train.log.
+#pragma once
+#include <nlohmann/json.hpp>
+
+#include <chrono>
+#include <fstream>
+#include <string>
+
+namespace sst {
+
+class MetricsLog {
+ public:
+  // On resume, lines of steps after `resume_step` (written after the checkpoint we resume from)
+  // are dropped, so every step appears exactly once.
+  MetricsLog(const std::string& path, int64_t resume_step);
+  void write(const nlohmann::json& record);
+
+ private:
+  std::ofstream out_;
+};
+
+class Progress {
+ public:
+  Progress(const std::string& log_path, int64_t total_steps, int64_t start_step);
+  void update(int64_t step, double loss, double tokens_per_s, double lr);
+  void message(const std::string& line);  // a full line, on the terminal and in the log
+  void finish();
+
+ private:
+  bool live_;
+  int64_t total_, start_;
+  std::chrono::steady_clock::time_point t0_;
+  std::ofstream log_;
+  bool line_open_ = false;
+};
+
+}  // namespace sst
