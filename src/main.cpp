@@ -6,6 +6,7 @@
 #include "common/error.h"
 #include "dist/world.h"
 #include "train/config.h"
+#include "train/signals.h"
 #include "train/trainer.h"
 
 int main(int argc, char** argv) {
@@ -18,6 +19,8 @@ int main(int argc, char** argv) {
     return 1;
   }
   auto world = sst::dist::init_world(&argc, &argv);
+  // Before anything slow: a SIGTERM/SIGUSR1 during setup is honoured at the first step boundary.
+  sst::install_stop_signal_handlers();
   int code = 0;
   try {
     code = sst::run_training(cfg, world);

@@ -55,6 +55,7 @@ void write_vector(H5::Group& g, const std::string& name, const std::vector<T>& v
   props.setChunk(1, &chunk);
   props.setShuffle();
   props.setDeflate(4);
+  H5Pset_obj_track_times(props.getId(), false);  // no timestamps: same inputs, same bytes
   H5::DataSet ds = g.createDataSet(name, h5type<T>(), space, props);
   if (n > 0) ds.write(v.data(), h5type<T>());
 }
@@ -170,41 +171,39 @@ std::string DatasetFile::source_sha256(const std::string& split) const {
 std::vector<std::vector<int32_t>> DatasetFile::read_examples(const std::string& split,
                                                              const std::vector<int64_t>& offsets,
                                                              const std::vector<int64_t>& ids) const {
-  std::vector<std::vector<int32_t>> out(ids.size());
+  // Select each distinct example once (a hyperslab union holds a repeated range once), read the
+  // union in file order, then hand every requested position its example.
+  std::vector<int64_t> unique(ids);
+  std::sort(unique.begin(), unique.end());
+  unique.erase(std::unique(unique.begin(), unique.end()), unique.end());
   H5::DataSet ds = file_->openGroup(split_group(split)).openDataSet("tokens");
   H5::DataSpace file_space = ds.getSpace();
   file_space.selectNone();
   hsize_t total = 0;
-  for (int64_t id : ids) {
+  std::vector<hsize_t> start_in_buf(unique.size());
+  for (size_t u = 0; u < unique.size(); ++u) {
+    int64_t id = unique[u];
     if (id < 0 || id + 1 >= static_cast<int64_t>(offsets.size()))
       throw UserError("example " + std::to_string(id) + " out of range in split " + split);
     hsize_t start = offsets[id], count = offsets[id + 1] - offsets[id];
     if (count > 0) file_space.selectHyperslab(H5S_SELECT_OR, &count, &start);
+    start_in_buf[u] = total;
     total += count;
   }
-  // The union of hyperslabs is read back in file order; map it to the requested order afterwards.
   std::vector<int32_t> buf(total);
   if (total > 0) {
-    H5::DataSpace mem(1, &total);
-    ds.read(buf.data(), H5::PredType::NATIVE_INT32, mem, file_space);
-  }
-  std::vector<size_t> order(ids.size());
-  for (size_t i = 0; i < order.size(); ++i) order[i] = i;
-  std::sort(order.begin(), order.end(), [&](size_t a, size_t b) { return ids[a] < ids[b]; });
-  size_t pos = 0;
-  int64_t prev = -1;
-  size_t prev_pos = 0;
-  for (size_t k : order) {
-    int64_t id = ids[k];
-    size_t len = static_cast<size_t>(offsets[id + 1] - offsets[id]);
-    if (id == prev) {  // a duplicated id occupies the selection once
-      out[k].assign(buf.begin() + prev_pos, buf.begin() + prev_pos + len);
-      continue;
+    try {
+      H5::DataSpace mem(1, &total);
+      ds.read(buf.data(), H5::PredType::NATIVE_INT32, mem, file_space);
+    } catch (const H5::Exception& e) {
+      throw UserError(path_ + ": cannot read tokens of split '" + split + "': " + e.getDetailMsg());
     }
-    out[k].assign(buf.begin() + pos, buf.begin() + pos + len);
-    prev = id;
-    prev_pos = pos;
-    pos += len;
+  }
+  std::vector<std::vector<int32_t>> out(ids.size());
+  for (size_t k = 0; k < ids.size(); ++k) {
+    size_t u = std::lower_bound(unique.begin(), unique.end(), ids[k]) - unique.begin();
+    auto begin = buf.begin() + static_cast<std::ptrdiff_t>(start_in_buf[u]);
+    out[k].assign(begin, begin + (offsets[ids[k] + 1] - offsets[ids[k]]));
   }
   return out;
 }

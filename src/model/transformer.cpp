@@ -9,7 +9,9 @@ namespace sst {
 EncoderLayerImpl::EncoderLayerImpl(int64_t d_model, int64_t heads, int64_t ff_dim, double dropout)
     : heads_(heads), dropout_(dropout) {
   ln1_ = register_module("ln1", torch::nn::LayerNorm(torch::nn::LayerNormOptions({d_model})));
-  qkv_ = register_module("qkv", torch::nn::Linear(d_model, 3 * d_model));
+  qkv_ = register_module("qkv", torch::nn::Linear(torch::nn::LinearOptions(d_model, 3 * d_model).bias(false)));
+  q_bias_ = register_parameter("q_bias", torch::zeros({d_model}));
+  v_bias_ = register_parameter("v_bias", torch::zeros({d_model}));
   proj_ = register_module("proj", torch::nn::Linear(d_model, d_model));
   ln2_ = register_module("ln2", torch::nn::LayerNorm(torch::nn::LayerNormOptions({d_model})));
   ff1_ = register_module("ff1", torch::nn::Linear(d_model, ff_dim));
@@ -21,7 +23,9 @@ torch::Tensor EncoderLayerImpl::self_attention(const torch::Tensor& x, const tor
   const int64_t B = x.size(0), T = x.size(1), D = x.size(2), Dh = D / heads_;
   // [B,T,3D] -> 3 x [B,H,T,Dh]
   auto qkv = qkv_->forward(x).view({B, T, 3, heads_, Dh}).permute({2, 0, 3, 1, 4});
-  auto q = qkv[0], k = qkv[1], v = qkv[2];
+  auto q = qkv[0] + q_bias_.view({1, heads_, 1, Dh});
+  auto k = qkv[1];
+  auto v = qkv[2] + v_bias_.view({1, heads_, 1, Dh});
   torch::Tensor ctx;
   const double p = is_training() ? dropout_ : 0.0;
   if (attention) {
@@ -58,7 +62,7 @@ TransformerClassifierImpl::TransformerClassifierImpl(const ModelConfig& cfg) : c
     const std::string& name = p.key();
     auto& t = p.value();
     if (name.find("ln") != std::string::npos) continue;  // LayerNorm keeps weight 1, bias 0
-    if (name.size() >= 4 && name.compare(name.size() - 4, 4, "bias") == 0) {
+    if (name.size() >= 4 && name.compare(name.size() - 4, 4, "bias") == 0) {  // incl. q_bias, v_bias
       t.zero_();
     } else {
       bool residual = name.find("proj.weight") != std::string::npos || name.find("ff2.weight") != std::string::npos;

@@ -27,6 +27,9 @@ class EncoderLayerImpl : public torch::nn::Module {
   double dropout_;
   torch::nn::LayerNorm ln1_{nullptr}, ln2_{nullptr};
   torch::nn::Linear qkv_{nullptr}, proj_{nullptr}, ff1_{nullptr}, ff2_{nullptr};
+  // Query and value biases only: a key bias adds the same q.b to every score of a query, which
+  // softmax removes, so its exact gradient is zero and Adam would turn rounding noise into updates.
+  torch::Tensor q_bias_, v_bias_;
 };
 TORCH_MODULE(EncoderLayer);
 

@@ -46,6 +46,7 @@ po::options_description config_options(Config& c) {
     ("train.log_every", po::value(&t.log_every)->default_value(t.log_every), "write a metrics line every N steps")
     ("train.checkpoint_every", po::value(&t.checkpoint_every)->default_value(t.checkpoint_every), "checkpoint every N steps (and at the end)")
     ("train.keep_checkpoints", po::value(&t.keep_checkpoints)->default_value(t.keep_checkpoints), "keep the last K step checkpoints (best is kept apart)")
+    ("train.halt_at_step", po::value(&t.halt_at_step)->default_value(t.halt_at_step), "checkpoint and exit with code 75 after this step, as on SIGUSR1 (train in chunks); 0 = off")
     ("train.patience", po::value(&t.patience)->default_value(t.patience), "early stopping: evaluations without a better dev loss; 0 = off")
     ("train.threads", po::value(&t.threads)->default_value(t.threads), "intra-op threads per rank; 0 = cores on this node / ranks on this node")
     ("train.device", po::value(&t.device)->default_value(t.device), "auto | cpu | cuda")
@@ -168,6 +169,7 @@ void validate_config(const Config& c) {
   if (t.log_every <= 0) fail("train.log_every", "must be > 0");
   if (t.checkpoint_every <= 0) fail("train.checkpoint_every", "must be > 0");
   if (t.keep_checkpoints < 1) fail("train.keep_checkpoints", "must be >= 1");
+  if (t.halt_at_step < 0) fail("train.halt_at_step", "must be >= 0");
   if (t.patience < 0) fail("train.patience", "must be >= 0");
   if (t.threads < 0) fail("train.threads", "must be >= 0");
   if (t.device != "auto" && t.device != "cpu" && t.device != "cuda") fail("train.device", "must be auto, cpu or cuda");

@@ -34,6 +34,7 @@ struct TrainConfig {
   int64_t log_every = 20;
   int64_t checkpoint_every = 500;
   int64_t keep_checkpoints = 2;
+  int64_t halt_at_step = 0;  // checkpoint and exit 75 once this step is done (run in chunks); 0 = off
   int64_t patience = 0;  // stop after this many evaluations without a better dev loss; 0 disables
   int64_t threads = 0;   // intra-op threads per rank; 0: cores / ranks on this node
   std::string device = "auto";     // auto | cpu | cuda

@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include <chrono>
+#include <cstdlib>
 #include <cmath>
 #include <filesystem>
 #include <thread>
@@ -70,6 +71,10 @@ struct Run {
   int64_t total_steps = 0;
   int64_t train_tokens = 0;  // unique tokens in the train subset, as the model sees them (D)
   TrainState state;
+  // Fault injection for tests (env SST_INJECT_NAN_AT_STEP, SST_INJECT_NAN_RANK): this rank's loss
+  // becomes NaN at that step, to exercise train.nan_policy end to end.
+  int64_t inject_nan_step = 0;
+  int inject_nan_rank = 0;
 };
 
 // One optimizer step on this rank; every rank calls it with the same `step`.
@@ -94,6 +99,7 @@ StepResult train_step(Run& r, int64_t step) {
         logits.to(torch::kFloat), b.labels.to(r.device),
         torch::nn::functional::CrossEntropyFuncOptions().reduction(torch::kSum).label_smoothing(t.label_smoothing));
     // Scaled by the global batch: the sum over ranks of these gradients is the global mean.
+    if (step + 1 == r.inject_nan_step && r.world.rank == r.inject_nan_rank) loss = loss * NAN;
     (loss / static_cast<double>(t.global_batch)).backward();
     loss_sum += loss.item<double>();
     res.tokens += b.real_tokens;
@@ -183,6 +189,8 @@ void setup(Run& r) {
                   std::make_unique<torch::optim::AdamWOptions>(torch::optim::AdamWOptions(t.lr).weight_decay(0.0)));
   r.optimizer = std::make_unique<torch::optim::AdamW>(pg, torch::optim::AdamWOptions(t.lr));
   r.comm = dist::make_communicator(r.world, r.device);
+  if (const char* e = std::getenv("SST_INJECT_NAN_AT_STEP")) r.inject_nan_step = std::atoll(e);
+  if (const char* e = std::getenv("SST_INJECT_NAN_RANK")) r.inject_nan_rank = std::atoi(e);
   r.grads = std::make_unique<dist::GradientSynchronizer>(r.model->parameters(), *r.comm);
 }
 
@@ -230,7 +238,6 @@ int run_training(Config cfg, const dist::World& world) {
     write_text_atomically(out + "/config.ini", r.cfg.resolved_ini);
   }
   dist::run_on_all_ranks([&] { resume(r, progress.get()); });
-  install_stop_signal_handlers();
 
   std::unique_ptr<MetricsLog> metrics;
   std::unique_ptr<CheckpointStore> store;
@@ -300,11 +307,13 @@ int run_training(Config cfg, const dist::World& world) {
         progress->message(buf);
       }
     }
-    if (res.stop) {
+    // A stop after the last step is simply the end of the run.
+    if ((res.stop || r.state.step == t.halt_at_step) && r.state.step < r.total_steps) {
       save_step_checkpoint();
       dist::barrier();  // the checkpoint is complete before any rank exits
       status = "preempted";
-      if (progress) progress->message("stop signal received: checkpointed at step " + std::to_string(r.state.step) +
+      if (progress) progress->message(std::string(res.stop ? "stop signal received" : "train.halt_at_step reached") +
+                                      ": checkpointed at step " + std::to_string(r.state.step) +
                                       "; exit " + std::to_string(kExitCheckpointedRequeue) + " (requeue with --resume auto)");
       break;
     }
@@ -326,8 +335,12 @@ int run_training(Config cfg, const dist::World& world) {
                     status, dev_loss, dev_acc, last_loss, world.size, torch::get_num_threads(), r.device.str(),
                     r.comm->name()};
     write_summary(out + "/summary.json", s);
-    std::printf("%s: dev accuracy %.4f (best %.4f at step %lld), dev loss %.4f\n", status.c_str(), dev_acc,
-                r.state.best_dev_acc, static_cast<long long>(r.state.best_step), dev_loss);
+    if (status == "preempted")
+      std::printf("preempted: checkpointed at step %lld of %lld; resume with --resume auto\n",
+                  static_cast<long long>(r.state.step), static_cast<long long>(r.total_steps));
+    else
+      std::printf("%s: dev accuracy %.4f (best %.4f at step %lld), dev loss %.4f\n", status.c_str(), dev_acc,
+                  r.state.best_dev_acc, static_cast<long long>(r.state.best_step), dev_loss);
     std::printf("run directory: %s\n  checkpoints: %s/checkpoints (best.pt, step_*.pt, manifest.json)\n"
                 "  metrics:     %s/metrics.jsonl\n  summary:     %s/summary.json\n",
                 out.c_str(), out.c_str(), out.c_str(), out.c_str());

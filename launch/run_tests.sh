@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# The test suite: install packages, build, run every ctest test (unit + integration on real SST-2).
+#   SST2_DIR  GLUE SST-2 folder used by the integration tests (they skip, visibly, without it)
+#   CTEST_ARGS extra ctest arguments, e.g. "-L unit" or "-R Sampler"
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash launch/install_deps.sh
+bash launch/build.sh >/dev/null
+# Tests run from build/: make the data path absolute.
+if [ -n "${SST2_DIR:-}" ]; then export SST2_DIR="$(realpath "$SST2_DIR")"; fi
+echo "run_tests: SST2_DIR=${SST2_DIR:-<unset>}"
+cd build
+# Serial: the integration tests start several MPI ranks each on a 2-core machine.
+ctest --output-on-failure ${CTEST_ARGS:-}

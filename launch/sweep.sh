@@ -1,0 +1,146 @@
+#!/usr/bin/env bash
+# Runs a sweep (configs/sweeps/*.ini) on one workstation and aggregates it into SWEEP_DIR/sweep.csv.
+#   launch/sweep.sh SWEEP.ini [--sweep-dir DIR] [--parallel K] [--data FILE.h5] [--force] [--no-check]
+#     --sweep-dir DIR  where the runs go (default runs/sweeps/NAME): DIR/runs/RUN, DIR/logs/RUN.log,
+#                      DIR/sweep_manifest.json, DIR/sweep.csv
+#     --parallel K     run K points at once; threads per rank = cores / (K x ranks) (default 1)
+#     --data FILE.h5   the tokenized data for every run (overrides [sweep] data)
+#     --force          accept a sweep dir made from a different version of the sweep file
+#     --no-check       skip checking every point's options with `sst-train --print-config` first
+# Resumable: a point whose summary.json says completed / early_stopped is skipped; an interrupted one is
+# continued from its newest checkpoint (every point runs with --resume auto). Ctrl-C (or SIGTERM) asks the
+# running points to checkpoint (SIGUSR1, exit 75) and stops; run the same command again to continue.
+# Binaries: SST_BIN_DIR (default build/bin), or SST_SWEEP / SST_TRAIN. Exit status: 0 every point finished,
+# 1 some point failed, 2 usage error, 130 interrupted.
+set -euo pipefail
+ROOT="$(cd "$(dirname "$0")/.." && pwd)"
+usage() { sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'; }
+
+SWEEP_FILE="" SWEEP_DIR="" PARALLEL=1 DATA="" FORCE=() CHECK=1
+while [ $# -gt 0 ]; do
+  case "$1" in
+    -h|--help) usage; exit 0 ;;
+    --sweep-dir) SWEEP_DIR=${2:?--sweep-dir needs a directory}; shift 2 ;;
+    --sweep-dir=*) SWEEP_DIR=${1#*=}; shift ;;
+    --parallel) PARALLEL=${2:?--parallel needs a number}; shift 2 ;;
+    --parallel=*) PARALLEL=${1#*=}; shift ;;
+    --data) DATA=${2:?--data needs a file}; shift 2 ;;
+    --data=*) DATA=${1#*=}; shift ;;
+    --force) FORCE=(--force); shift ;;
+    --no-check) CHECK=0; shift ;;
+    -*) echo "sweep.sh: unknown option '$1' (see --help)" >&2; exit 2 ;;
+    *) [ -z "$SWEEP_FILE" ] || { echo "sweep.sh: one sweep file only (got '$SWEEP_FILE' and '$1')" >&2; exit 2; }
+       SWEEP_FILE=$1; shift ;;
+  esac
+done
+[ -n "$SWEEP_FILE" ] || { echo "sweep.sh: usage: launch/sweep.sh SWEEP.ini [--sweep-dir DIR] [--parallel K]" >&2; exit 2; }
+case "$PARALLEL" in ''|*[!0-9]*|0) echo "sweep.sh: --parallel needs a positive number, got '$PARALLEL'" >&2; exit 2 ;; esac
+
+SST_BIN_DIR=${SST_BIN_DIR:-$ROOT/build/bin}
+SST_SWEEP=${SST_SWEEP:-$SST_BIN_DIR/sst-sweep}
+export SST_TRAIN=${SST_TRAIN:-$SST_BIN_DIR/sst-train}
+for b in "$SST_SWEEP" "$SST_TRAIN"; do
+  [ -x "$b" ] || { echo "sweep.sh: $b not found; build first (launch/build.sh)" >&2; exit 2; }
+done
+
+data_args=(); [ -z "$DATA" ] || data_args=(--data "$DATA")
+[ -n "$SWEEP_DIR" ] || SWEEP_DIR=$("$SST_SWEEP" expand "$SWEEP_FILE" "${data_args[@]}" --print-dir)
+# Writes (or checks) SWEEP_DIR/sweep_manifest.json; a bad sweep file stops here with one error line.
+"$SST_SWEEP" expand "$SWEEP_FILE" --sweep-dir "$SWEEP_DIR" "${data_args[@]}" "${FORCE[@]}" >/dev/null
+SWEEP_DIR="$(cd "$SWEEP_DIR" && pwd)"
+COUNT=$("$SST_SWEEP" expand "$SWEEP_FILE" --sweep-dir "$SWEEP_DIR" "${data_args[@]}" --count)
+mkdir -p "$SWEEP_DIR/logs"
+
+point() {  # point INDEX FIELD
+  "$SST_SWEEP" expand "$SWEEP_FILE" --sweep-dir "$SWEEP_DIR" --index "$1" --field "$2"
+}
+point_args() {  # fills the array ARGS with point INDEX's sst-train arguments
+  mapfile -t ARGS < <(point "$1" args)
+}
+status_line() { "$SST_SWEEP" status "$SWEEP_DIR" --parallel "$PARALLEL"; }
+
+cores=$(nproc)
+echo "sweep.sh: $COUNT points from $SWEEP_FILE -> $SWEEP_DIR ($PARALLEL at a time, $cores cores)"
+
+if [ "$CHECK" = 1 ]; then  # every unfinished point's options, before hours of training
+  for ((i = 0; i < COUNT; i++)); do
+    case "$("$SST_SWEEP" status "$SWEEP_DIR" --index "$i")" in completed|early_stopped) continue ;; esac
+    point_args "$i"
+    if ! out=$("$SST_TRAIN" "${ARGS[@]}" --print-config 2>&1 >/dev/null); then
+      echo "sweep.sh: point $i ($(point "$i" run)): $out" >&2; exit 1
+    fi
+  done
+fi
+
+# One point: a live marker while it runs, its log in SWEEP_DIR/logs, the launcher in its own session so a
+# terminal Ctrl-C reaches only this script (which turns it into SIGUSR1: checkpoint and exit 75).
+run_point() {
+  local i=$1 me=$BASHPID name ranks run_dir log threads rc=0
+  name=$(point "$i" run); ranks=$(point "$i" ranks)
+  run_dir="$SWEEP_DIR/runs/$name"; log="$SWEEP_DIR/logs/$name.log"
+  threads=$(( cores / (PARALLEL * ranks) )); [ "$threads" -ge 1 ] || threads=1
+  mkdir -p "$run_dir"
+  # A marker left by a launcher that was killed (its process is gone) is stale.
+  [ "$("$SST_SWEEP" status "$SWEEP_DIR" --index "$i")" = running ] || rm -f "$run_dir/.sweep_running"
+  # O_EXCL: two launchers on one sweep dir never run the same point.
+  if ! ( set -C; echo "$(hostname -s) $me" > "$run_dir/.sweep_running" ) 2>/dev/null; then
+    echo "sweep.sh: [$name] is being run by another launcher ($(cat "$run_dir/.sweep_running" 2>/dev/null)); skipped"
+    return 0
+  fi
+  rm -f "$run_dir/.sweep_failed"
+  point_args "$i"
+  echo "=== $(date -Is) $(hostname -s): launch/train.sh -n $ranks ${ARGS[*]} --train.threads=$threads" >> "$log"
+  echo "sweep.sh: [$name] started ($ranks rank(s) x $threads thread(s)), log $log"
+  setsid bash "$ROOT/launch/train.sh" -n "$ranks" "${ARGS[@]}" "--train.threads=$threads" >> "$log" 2>&1 &
+  local child=$!
+  echo "$child" > "$SWEEP_DIR/logs/.$name.pid"
+  wait "$child" || rc=$?
+  rm -f "$SWEEP_DIR/logs/.$name.pid"
+  case $rc in
+    0)  local st; st=$("$SST_SWEEP" status "$SWEEP_DIR" --index "$i" 2>/dev/null || true)
+        echo "sweep.sh: [$name] ${st:-done}" ;;
+    75) echo "sweep.sh: [$name] checkpointed and stopped (exit 75); it resumes on the next launch" ;;
+    *)  echo "$rc" > "$run_dir/.sweep_failed"
+        echo "sweep.sh: [$name] FAILED (exit $rc); last lines of $log:" >&2
+        tail -n 5 "$log" | sed 's/^/    /' >&2 ;;
+  esac
+  rm -f "$run_dir/.sweep_running"
+  echo "sweep.sh: progress: $(status_line)"
+}
+
+STOPPING=0
+on_signal() {
+  STOPPING=1
+  echo "sweep.sh: stopping: asking the running points to checkpoint (SIGUSR1)..." >&2
+  local f
+  for f in "$SWEEP_DIR"/logs/.*.pid; do
+    [ -e "$f" ] && kill -USR1 "$(cat "$f")" 2>/dev/null || true
+  done
+}
+trap on_signal INT TERM
+
+echo "sweep.sh: progress: $(status_line)"
+for ((i = 0; i < COUNT; i++)); do
+  [ "$STOPPING" = 0 ] || break
+  st=$("$SST_SWEEP" status "$SWEEP_DIR" --index "$i")
+  case "$st" in
+    completed|early_stopped) echo "sweep.sh: [$(point "$i" run)] $st, skipped"; continue ;;
+    running) echo "sweep.sh: [$(point "$i" run)] running elsewhere, skipped"; continue ;;
+  esac
+  while [ "$(jobs -rp | wc -l)" -ge "$PARALLEL" ]; do wait -n || true; done
+  [ "$STOPPING" = 0 ] || break
+  run_point "$i" &
+done
+while [ -n "$(jobs -rp)" ]; do wait || true; done
+
+"$SST_SWEEP" aggregate "$SWEEP_DIR"
+if [ "$STOPPING" = 1 ]; then
+  echo "sweep.sh: interrupted; run the same command again to continue" >&2
+  exit 130
+fi
+if "$SST_SWEEP" status "$SWEEP_DIR" -v | grep -qP '\t(failed|missing|interrupted)$'; then
+  echo "sweep.sh: some points did not finish:" >&2
+  "$SST_SWEEP" status "$SWEEP_DIR" -v | grep -P '\t(failed|missing|interrupted)$' >&2
+  exit 1
+fi
+echo "sweep.sh: all $COUNT points finished: $SWEEP_DIR/sweep.csv"

@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# A thin mpirun wrapper for sst-train on one workstation.
+#   launch/train.sh [-n RANKS] SST_TRAIN_ARGS...      (RANKS also from $RANKS; default 2)
+# Sets intra-op threads per rank = cores / ranks (unless --train.threads is given), adds the root
+# flags OpenMPI needs only when run as root, and --oversubscribe only when ranks > cores.
+set -euo pipefail
+ROOT="$(cd "$(dirname "$0")/.." && pwd)"
+RANKS=${RANKS:-2}
+if [ "${1:-}" = "-n" ]; then RANKS=$2; shift 2; fi
+case "$RANKS" in ''|*[!0-9]*|0) echo "train.sh: -n needs a positive number of ranks, got '$RANKS'" >&2; exit 2 ;; esac
+SST_TRAIN=${SST_TRAIN:-$ROOT/build/bin/sst-train}
+[ -x "$SST_TRAIN" ] || { echo "train.sh: $SST_TRAIN not found; run launch/build.sh first" >&2; exit 2; }
+
+cores=$(nproc)
+threads=$(( cores / RANKS )); [ "$threads" -ge 1 ] || threads=1
+extra=()
+case " $* " in *" --train.threads"*) ;; *) extra+=(--train.threads="$threads") ;; esac
+
+mpi_flags=(-np "$RANKS" --bind-to none -x OMP_NUM_THREADS="$threads")
+[ "$RANKS" -le "$cores" ] || mpi_flags+=(--oversubscribe)
+if [ "$(id -u)" -eq 0 ]; then
+  export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
+fi
+exec mpirun "${mpi_flags[@]}" "$SST_TRAIN" "$@" "${extra[@]}"

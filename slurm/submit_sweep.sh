@@ -1,0 +1,94 @@
+#!/usr/bin/env bash
+# Submits a sweep (configs/sweeps/*.ini) to Slurm: a job array with one grid point per task
+# (slurm/sweep.sbatch), then the aggregation (slurm/aggregate.sbatch) as a job that depends on the whole
+# array (afterany), which writes SWEEP_DIR/sweep.csv.
+#   slurm/submit_sweep.sh SWEEP.ini [--sweep-dir DIR] [--data FILE.h5] [--throttle N] [--all] [--force]
+#                         [-- EXTRA SBATCH OPTIONS...]
+#     --sweep-dir DIR  default runs/sweeps/NAME; logs in DIR/slurm/
+#     --data FILE.h5   tokenized data for every run (overrides [sweep] data)
+#     --throttle N     at most N array tasks at once (default $SST_THROTTLE, else 4)
+#     --all            submit every point (default: only those neither finished nor running, so
+#                      resubmitting a sweep continues it)
+#     --force          accept a sweep dir made from a different version of the sweep file
+# Site settings: slurm/site.env (see slurm/site.env.example) or the environment: SBATCH_PARTITION,
+# SBATCH_ACCOUNT, SBATCH_TIMELIMIT, ..., SST_NODES, SST_CPUS_PER_TASK, SST_MODULES, SST_LAUNCHER.
+# Prints the array job id and the aggregation job id (also in DIR/slurm/jobs.txt).
+set -euo pipefail
+ROOT="$(cd "$(dirname "$0")/.." && pwd)"
+usage() { sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'; }
+
+export SST_ROOT=${SST_ROOT:-$ROOT}
+SST_SITE_ENV=${SST_SITE_ENV:-$SST_ROOT/slurm/site.env}
+# shellcheck disable=SC1090
+[ ! -f "$SST_SITE_ENV" ] || source "$SST_SITE_ENV"
+export SST_SITE_ENV
+
+SWEEP_FILE="" SWEEP_DIR="" DATA="" THROTTLE=${SST_THROTTLE:-4} ALL=0 FORCE=() EXTRA=()
+while [ $# -gt 0 ]; do
+  case "$1" in
+    -h|--help) usage; exit 0 ;;
+    --sweep-dir) SWEEP_DIR=${2:?--sweep-dir needs a directory}; shift 2 ;;
+    --sweep-dir=*) SWEEP_DIR=${1#*=}; shift ;;
+    --data) DATA=${2:?--data needs a file}; shift 2 ;;
+    --data=*) DATA=${1#*=}; shift ;;
+    --throttle) THROTTLE=${2:?--throttle needs a number}; shift 2 ;;
+    --throttle=*) THROTTLE=${1#*=}; shift ;;
+    --all) ALL=1; shift ;;
+    --force) FORCE=(--force); shift ;;
+    --) shift; EXTRA=("$@"); break ;;
+    -*) echo "submit_sweep.sh: unknown option '$1' (see --help)" >&2; exit 2 ;;
+    *) [ -z "$SWEEP_FILE" ] || { echo "submit_sweep.sh: one sweep file only" >&2; exit 2; }
+       SWEEP_FILE=$1; shift ;;
+  esac
+done
+[ -n "$SWEEP_FILE" ] || { echo "submit_sweep.sh: usage: slurm/submit_sweep.sh SWEEP.ini [--sweep-dir DIR] [--throttle N]" >&2; exit 2; }
+case "$THROTTLE" in ''|*[!0-9]*|0) echo "submit_sweep.sh: --throttle needs a positive number, got '$THROTTLE'" >&2; exit 2 ;; esac
+command -v sbatch >/dev/null || { echo "submit_sweep.sh: sbatch not found (not on a Slurm login node?)" >&2; exit 2; }
+
+export SST_BIN_DIR=${SST_BIN_DIR:-$SST_ROOT/build/bin}
+SWEEP=$SST_BIN_DIR/sst-sweep
+[ -x "$SWEEP" ] || { echo "submit_sweep.sh: $SWEEP not found; build first (launch/build.sh)" >&2; exit 2; }
+data_args=(); [ -z "$DATA" ] || data_args=(--data "$DATA")
+[ -n "$SWEEP_DIR" ] || SWEEP_DIR=$("$SWEEP" expand "$SWEEP_FILE" "${data_args[@]}" --print-dir)
+# Writes SWEEP_DIR/sweep_manifest.json (the array tasks run exactly these points); a bad sweep file stops here.
+"$SWEEP" expand "$SWEEP_FILE" --sweep-dir "$SWEEP_DIR" "${data_args[@]}" "${FORCE[@]}" >/dev/null
+SWEEP_DIR=$(cd "$SWEEP_DIR" && pwd)
+SWEEP_FILE=$(cd "$(dirname "$SWEEP_FILE")" && pwd)/$(basename "$SWEEP_FILE")
+COUNT=$("$SWEEP" expand "$SWEEP_FILE" --sweep-dir "$SWEEP_DIR" --count)
+RANKS=$("$SWEEP" expand "$SWEEP_FILE" --sweep-dir "$SWEEP_DIR" --index 0 --field ranks)
+mkdir -p "$SWEEP_DIR/slurm"
+
+if [ "$ALL" = 1 ]; then
+  indices="0-$((COUNT - 1))"
+else
+  indices=$("$SWEEP" status "$SWEEP_DIR" --unfinished)
+fi
+shape=()
+if [ -n "${SST_NODES:-}" ]; then
+  [ $((RANKS % SST_NODES)) -eq 0 ] || { echo "submit_sweep.sh: ranks $RANKS not divisible by SST_NODES=$SST_NODES" >&2; exit 2; }
+  shape=(--nodes="$SST_NODES" --ntasks-per-node=$((RANKS / SST_NODES)))
+else
+  shape=(--ntasks="$RANKS")
+fi
+shape+=(--cpus-per-task="${SST_CPUS_PER_TASK:-1}")
+export SST_SWEEP_FILE=$SWEEP_FILE SST_SWEEP_DIR=$SWEEP_DIR
+
+array_id=""
+if [ -n "$indices" ]; then
+  array_id=$(sbatch --parsable --array="${indices}%${THROTTLE}" "${shape[@]}" \
+    --job-name="sst-sweep-$(basename "$SWEEP_DIR")" --output="$SWEEP_DIR/slurm/%A_%a.out" \
+    --chdir="$SST_ROOT" "${EXTRA[@]}" "$SST_ROOT/slurm/sweep.sbatch")
+  array_id=${array_id%%;*}
+  echo "submit_sweep.sh: array job $array_id: points ${indices} of $COUNT (at most $THROTTLE at once, $RANKS rank(s) each)"
+else
+  echo "submit_sweep.sh: every point of $SWEEP_DIR is finished or running; submitting the aggregation only"
+fi
+dep=(); [ -z "$array_id" ] || dep=(--dependency="afterany:$array_id")
+agg_id=$(sbatch --parsable "${dep[@]}" --job-name="sst-sweep-aggregate-$(basename "$SWEEP_DIR")" \
+  --output="$SWEEP_DIR/slurm/aggregate_%j.out" --chdir="$SST_ROOT" "${EXTRA[@]}" "$SST_ROOT/slurm/aggregate.sbatch")
+agg_id=${agg_id%%;*}
+echo "submit_sweep.sh: aggregation job $agg_id (after the array) -> $SWEEP_DIR/sweep.csv"
+echo "$(date -Is) array=${array_id:-none} indices=${indices:-none} aggregate=$agg_id" >> "$SWEEP_DIR/slurm/jobs.txt"
+echo "submit_sweep.sh: progress: $SST_BIN_DIR/sst-sweep status $SWEEP_DIR    (squeue --me; logs in $SWEEP_DIR/slurm/)"
+echo "ARRAY_JOB_ID=${array_id}"
+echo "AGGREGATE_JOB_ID=${agg_id}"

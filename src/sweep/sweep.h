@@ -1,0 +1,116 @@
+// sst-sweep's library: a sweep file (configs/sweeps/*.ini) expanded into grid points (one sst-train run
+// each), the sweep manifest, and the per-run state / sweep.csv aggregation. No LibTorch, no MPI.
+// The file format, directory layout and CSV columns are documented in docs/sweeps.md.
+#pragma once
+#include <nlohmann/json.hpp>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace sst::sweep {
+
+using KeyValues = std::vector<std::pair<std::string, std::string>>;  // "section.key" -> value, in file order
+
+struct ModelSize {
+  std::string name;
+  KeyValues overrides;  // sst-train keys, e.g. {"model.d_model", "32"}
+};
+
+struct Budget {
+  std::optional<int64_t> max_steps;    // train.max_steps (> 0 wins over epochs, as in sst-train)
+  std::optional<double> epochs;        // train.epochs (used when max_steps is 0 or absent)
+  std::optional<int64_t> eval_every;   // train.eval_every
+  std::optional<int64_t> patience;     // train.patience (early stopping on dev loss, in evaluations)
+  std::optional<int64_t> checkpoint_every;
+};
+
+struct SweepSpec {
+  std::string file;         // absolute path of the sweep file
+  std::string hash;         // SHA-256 of its bytes
+  std::string name;         // [sweep] name, default: the file's stem
+  std::string base_config;  // absolute path
+  std::string data;         // absolute path, or "" to keep the base config's data.path
+  int ranks = 1;
+  std::vector<ModelSize> models;
+  std::vector<double> fractions;
+  std::vector<int64_t> seeds;
+  Budget budget;
+  KeyValues overrides;  // [overrides]
+};
+
+struct Point {
+  size_t index = 0;
+  std::string run;      // run name, also the run directory's name: MODEL_fFRACTION_sSEED
+  std::string model;
+  double fraction = 1;
+  int64_t seed = 0;
+  int ranks = 1;
+  std::string run_dir;  // relative to the sweep dir: runs/RUN
+  std::vector<std::string> args;  // the full sst-train argument list (after the program name)
+};
+
+// Parses and validates a sweep file; throws UserError("sweep file F: ...") naming the bad key or value.
+// `data_override` (if not empty) replaces [sweep] data; relative paths in the file are relative to it.
+SweepSpec parse_sweep_file(const std::string& path, const std::string& data_override = "");
+
+// The grid in a fixed order: models (as listed) x fractions (as listed) x seeds (as listed), seeds fastest.
+// `sweep_dir` is made absolute and used for --out-dir.
+std::vector<Point> expand(const SweepSpec& spec, const std::string& sweep_dir);
+
+// The default sweep directory: runs/sweeps/NAME (relative to the current directory).
+std::string default_sweep_dir(const SweepSpec& spec);
+
+// A shortest round-trip decimal rendering ("0.015625", "1", "0.1").
+std::string format_number(double v);
+// Shell-quotes one word when needed.
+std::string shell_quote(const std::string& s);
+
+constexpr const char* kManifestName = "sweep_manifest.json";
+constexpr const char* kCsvName = "sweep.csv";
+// Marker files a launcher (launch/sweep.sh, slurm/*.sbatch) keeps in a run directory.
+constexpr const char* kRunningMarker = ".sweep_running";  // "HOST PID [JOBID]" while a launcher runs the point
+constexpr const char* kFailedMarker = ".sweep_failed";    // the exit code of a failed attempt
+
+nlohmann::json manifest_json(const SweepSpec& spec, const std::string& sweep_dir, const std::vector<Point>& points);
+// Writes SWEEP_DIR/sweep_manifest.json atomically. If one exists from a different sweep file content, throws
+// unless `force`.
+void write_manifest(const SweepSpec& spec, const std::string& sweep_dir, const std::vector<Point>& points,
+                    bool force);
+// Reads SWEEP_DIR/sweep_manifest.json (throws UserError naming the file if absent or malformed).
+nlohmann::json read_manifest(const std::string& sweep_dir);
+
+// ---- run states and aggregation ------------------------------------------------------------------
+// completed | early_stopped (summary.json), running (a live launcher marker), failed (the last attempt
+// exited with an error), preempted (checkpointed, waiting to be resumed), missing (not started / no summary).
+struct RunState {
+  std::string run;
+  std::string model;
+  size_t index = 0;
+  std::string status;
+  std::optional<nlohmann::json> summary;  // summary.json when present and finished
+  bool finished() const { return status == "completed" || status == "early_stopped"; }
+};
+
+RunState run_state(const std::string& sweep_dir, const nlohmann::json& manifest_point);
+std::vector<RunState> run_states(const std::string& sweep_dir, const nlohmann::json& manifest);
+
+// The CSV header and rows (RFC 4180 quoting), one row per point in manifest order.
+const std::vector<std::string>& csv_columns();
+std::string csv_text(const std::vector<RunState>& states, const nlohmann::json& manifest, bool finished_only);
+// Writes SWEEP_DIR/sweep.csv (or `output`) atomically; returns the path written.
+std::string aggregate(const std::string& sweep_dir, const std::string& output, bool finished_only);
+
+struct Progress {
+  size_t total = 0, done = 0, running = 0, left = 0, failed = 0;
+  double mean_wall_s = 0;  // over finished runs (0 when none)
+  std::optional<double> eta_s;
+};
+// ETA: the mean wall_s of finished runs of the same model (else of all finished runs) summed over the
+// unfinished points (running ones counted half), divided by `parallel` (0: the number running, at least 1).
+Progress progress(const std::vector<RunState>& states, int parallel);
+std::string progress_line(const Progress& p);
+
+}  // namespace sst::sweep

@@ -1,0 +1,5 @@
+# launch/sweep.sh end to end on configs/sweeps/ci_tiny.ini (interrupt, resume, --parallel 2, skip on
+# relaunch); the script exits 77 (skipped) without SST2_DIR.
+add_test(NAME test_sweep_workstation
+         COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/test_sweep_workstation.sh ${CMAKE_RUNTIME_OUTPUT_DIRECTORY})
+set_tests_properties(test_sweep_workstation PROPERTIES LABELS integration SKIP_RETURN_CODE 77 TIMEOUT 900)

@@ -1,0 +1,106 @@
+#include "test_support.h"
+
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <array>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <random>
+#include <sstream>
+#include <stdexcept>
+#include <thread>
+
+namespace fs = std::filesystem;
+
+namespace sst::test {
+
+TempDir::TempDir(const std::string& tag) {
+  std::random_device rd;
+  path_ = std::string(SST_BIN_DIR) + "/../tmp/" + tag + "-" + std::to_string(::getpid()) + "-" +
+          std::to_string(rd() % 1000000);
+  fs::create_directories(path_);
+  path_ = fs::canonical(path_).string();
+}
+
+TempDir::~TempDir() {
+  if (std::getenv("SST_KEEP_TMP")) return;
+  std::error_code ec;
+  fs::remove_all(path_, ec);
+}
+
+CommandResult run_command(const std::string& cmd) {
+  CommandResult r;
+  auto t0 = std::chrono::steady_clock::now();
+  FILE* p = ::popen((cmd + " 2>&1").c_str(), "r");
+  if (!p) throw std::runtime_error("popen failed: " + cmd);
+  std::array<char, 4096> buf;
+  size_t n;
+  while ((n = std::fread(buf.data(), 1, buf.size(), p)) > 0) r.output.append(buf.data(), n);
+  int status = ::pclose(p);
+  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  return r;
+}
+
+std::string mpirun(int ranks) {
+  std::string cmd = "OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 mpirun -np " + std::to_string(ranks) +
+                    " --bind-to none";
+  if (ranks > static_cast<int>(std::thread::hardware_concurrency())) cmd += " --oversubscribe";
+  return cmd;
+}
+
+std::string bin(const std::string& name) { return std::string(SST_BIN_DIR) + "/" + name; }
+
+std::string sh_quote(const std::string& s) {
+  std::string q = "'";
+  for (char c : s) q += (c == '\'') ? std::string("'\\''") : std::string(1, c);
+  return q + "'";
+}
+
+std::string sst2_dir() {
+  const char* d = std::getenv("SST2_DIR");
+  return d ? d : "";
+}
+
+std::string prepared_sst2() {
+  if (sst2_dir().empty()) return "";
+  const std::string out = std::string(SST_BIN_DIR) + "/../test_data/sst2_v8000.h5";
+  if (fs::exists(out)) return fs::canonical(out).string();
+  fs::create_directories(fs::path(out).parent_path());
+  // sst-prep writes atomically, so concurrent tests racing here each produce a whole file.
+  auto r = run_command(sh_quote(bin("sst-prep")) + " --data-dir " + sh_quote(sst2_dir()) + " --output " +
+                       sh_quote(out) + " --vocab-size 8000 --seed 1");
+  if (r.exit_code != 0) throw std::runtime_error("sst-prep failed: " + r.output);
+  return fs::canonical(out).string();
+}
+
+std::vector<nlohmann::json> read_jsonl(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) throw std::runtime_error("cannot read " + path);
+  std::vector<nlohmann::json> v;
+  std::string line;
+  while (std::getline(in, line))
+    if (!line.empty()) v.push_back(nlohmann::json::parse(line));
+  return v;
+}
+
+nlohmann::json read_json(const std::string& path) { return nlohmann::json::parse(read_text(path)); }
+
+std::string read_text(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw std::runtime_error("cannot read " + path);
+  std::ostringstream os;
+  os << in.rdbuf();
+  return os.str();
+}
+
+void write_text(const std::string& path, const std::string& text) {
+  std::ofstream out(path, std::ios::binary);
+  out << text;
+}
+
+}  // namespace sst::test

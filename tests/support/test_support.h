@@ -1,0 +1,54 @@
+// Helpers shared by the tests: temporary directories, running the project's binaries (under
+// mpirun), reading their JSON outputs, and the SST-2 HDF5 file prepared once per build.
+#pragma once
+#include <nlohmann/json.hpp>
+
+#include <string>
+#include <vector>
+
+namespace sst::test {
+
+// A fresh directory under the build tree's tmp/, removed on destruction unless SST_KEEP_TMP is set.
+class TempDir {
+ public:
+  explicit TempDir(const std::string& tag);
+  ~TempDir();
+  const std::string& path() const { return path_; }
+  std::string operator/(const std::string& name) const { return path_ + "/" + name; }
+
+ private:
+  std::string path_;
+};
+
+struct CommandResult {
+  int exit_code = -1;  // the command's exit status (128 + signal if killed)
+  std::string output;  // stdout and stderr together
+  double seconds = 0;
+};
+
+// Runs `cmd` through /bin/sh, capturing stdout+stderr.
+CommandResult run_command(const std::string& cmd);
+
+// "mpirun -np N" with the flags this machine needs (root, oversubscription, no binding).
+std::string mpirun(int ranks);
+// Path of a built binary, e.g. bin("sst-train").
+std::string bin(const std::string& name);
+// Quotes for the shell.
+std::string sh_quote(const std::string& s);
+
+// SST2_DIR, or "" when unset (tests then GTEST_SKIP with a visible reason).
+std::string sst2_dir();
+// The real SST-2 tokenized once per build tree (vocab 8000, seed 1); "" without SST2_DIR.
+std::string prepared_sst2();
+
+std::vector<nlohmann::json> read_jsonl(const std::string& path);
+nlohmann::json read_json(const std::string& path);
+std::string read_text(const std::string& path);
+void write_text(const std::string& path, const std::string& text);
+
+}  // namespace sst::test
+
+#define SST_REQUIRE_SST2()                                                              \
+  do {                                                                                  \
+    if (sst::test::sst2_dir().empty()) GTEST_SKIP() << "SST2_DIR is not set: no SST-2 data"; \
+  } while (0)

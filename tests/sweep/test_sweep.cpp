@@ -1,0 +1,430 @@
+// sst-sweep: expansion of sweep files (count, order, run names, sst-train arguments), one clear error per
+// bad sweep file, the manifest, run states and sweep.csv aggregation, and the CLI.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <unistd.h>
+
+#include "common/error.h"
+#include "sweep/sweep.h"
+#include "test_support.h"
+
+namespace fs = std::filesystem;
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using nlohmann::json;
+using sst::test::TempDir;
+using sst::test::write_text;
+
+namespace {
+
+const char* kBase = "[model]\nd_model = 64\n[train]\nlr = 1e-3\n";
+
+const char* kGood = R"(# a comment
+[sweep]
+name = t
+base_config = base.ini
+ranks = 2
+fractions = 1/4, 0.5, 1   # trailing comment
+seeds = 1, 2
+
+[models]
+names = xs, s
+
+[model.xs]
+d_model = 32
+layers = 1
+heads = 2
+ff_dim = 64
+
+[model.s]
+d_model = 48
+heads = 4
+train.lr = 5e-4
+
+[budget]
+max_steps = 40
+eval_every = 10
+patience = 3
+
+[overrides]
+train.lr = 2e-3
+model.max_len = 48
+)";
+
+// Writes base.ini and sweep.ini (kGood with `replace` applied) into dir; returns the sweep file.
+std::string write_sweep(const TempDir& dir, const std::string& text = kGood) {
+  write_text(dir / "base.ini", kBase);
+  write_text(dir / "sweep.ini", text);
+  return dir / "sweep.ini";
+}
+
+std::string replaced(std::string text, const std::string& from, const std::string& to) {
+  auto pos = text.find(from);
+  if (pos == std::string::npos) throw std::runtime_error("test bug: '" + from + "' not in the sweep text");
+  return text.replace(pos, from.size(), to);
+}
+
+std::string error_of(const std::string& text) {
+  TempDir dir("sweep-err");
+  try {
+    sst::sweep::parse_sweep_file(write_sweep(dir, text));
+  } catch (const sst::UserError& e) {
+    return e.what();
+  }
+  return "";
+}
+
+bool has_arg(const std::vector<std::string>& args, const std::string& a) {
+  return std::find(args.begin(), args.end(), a) != args.end();
+}
+
+}  // namespace
+
+TEST(SweepExpand, CountOrderAndNames) {
+  TempDir dir("sweep");
+  auto spec = sst::sweep::parse_sweep_file(write_sweep(dir));
+  auto points = sst::sweep::expand(spec, dir / "out");
+  ASSERT_EQ(points.size(), 2u * 3u * 2u);
+  std::vector<std::string> names;
+  for (const auto& p : points) names.push_back(p.run);
+  EXPECT_EQ(names.front(), "xs_f0.25_s1");
+  EXPECT_EQ(names[1], "xs_f0.25_s2");  // seeds fastest, then fractions, then models
+  EXPECT_EQ(names[2], "xs_f0.5_s1");
+  EXPECT_EQ(names[5], "xs_f1_s2");
+  EXPECT_EQ(names[6], "s_f0.25_s1");
+  EXPECT_EQ(names.back(), "s_f1_s2");
+  for (size_t i = 0; i < points.size(); ++i) {
+    EXPECT_EQ(points[i].index, i);
+    EXPECT_EQ(points[i].ranks, 2);
+    EXPECT_EQ(points[i].run_dir, "runs/" + points[i].run);
+  }
+}
+
+TEST(SweepExpand, ArgumentsCarryEveryLayerOnce) {
+  TempDir dir("sweep");
+  auto spec = sst::sweep::parse_sweep_file(write_sweep(dir));
+  auto points = sst::sweep::expand(spec, dir / "out");
+  const auto& xs = points[0].args;
+  EXPECT_EQ(xs[0], "--config");
+  EXPECT_EQ(xs[1], fs::canonical(dir / "base.ini").string());  // relative to the sweep file, made absolute
+  EXPECT_TRUE(has_arg(xs, "--out-dir"));
+  EXPECT_TRUE(has_arg(xs, fs::path(dir / "out").lexically_normal().string() + "/runs/xs_f0.25_s1"));
+  EXPECT_TRUE(has_arg(xs, "auto"));
+  for (const char* a : {"--output.run_name=xs_f0.25_s1", "--data.fraction=0.25", "--train.seed=1",
+                        "--train.max_steps=40", "--train.eval_every=10", "--train.patience=3",
+                        "--model.max_len=48", "--model.d_model=32", "--model.layers=1", "--train.lr=2e-3"})
+    EXPECT_TRUE(has_arg(xs, a)) << a;
+  // The model section wins over [overrides]; each key appears once (sst-train rejects repeats).
+  const auto& s = points[6].args;
+  EXPECT_TRUE(has_arg(s, "--train.lr=5e-4"));
+  EXPECT_FALSE(has_arg(s, "--train.lr=2e-3"));
+  int lr = 0;
+  for (const auto& a : s) lr += a.rfind("--train.lr=", 0) == 0;
+  EXPECT_EQ(lr, 1);
+  EXPECT_FALSE(has_arg(s, "--model.layers=1"));
+}
+
+TEST(SweepExpand, EpochBudgetAndDataOverride) {
+  TempDir dir("sweep");
+  std::string text = replaced(kGood, "max_steps = 40", "epochs = 2.5");
+  auto spec = sst::sweep::parse_sweep_file(write_sweep(dir, text), dir / "d.h5");
+  auto p = sst::sweep::expand(spec, dir / "out").front();
+  EXPECT_TRUE(has_arg(p.args, "--train.max_steps=0"));
+  EXPECT_TRUE(has_arg(p.args, "--train.epochs=2.5"));
+  EXPECT_TRUE(has_arg(p.args, "--data"));
+  EXPECT_TRUE(has_arg(p.args, fs::path(dir / "d.h5").lexically_normal().string()));
+}
+
+TEST(SweepExpand, HashFollowsTheContent) {
+  TempDir dir("sweep");
+  auto a = sst::sweep::parse_sweep_file(write_sweep(dir));
+  auto b = sst::sweep::parse_sweep_file(write_sweep(dir, replaced(kGood, "seeds = 1, 2", "seeds = 1, 3")));
+  EXPECT_EQ(a.hash.size(), 64u);
+  EXPECT_NE(a.hash, b.hash);
+}
+
+TEST(SweepFile, BadFilesGiveOneClearError) {
+  struct Case {
+    std::string from, to, expect;
+  };
+  const std::vector<Case> cases{
+      {"ranks = 2", "rank = 2", "unknown key 'sweep.rank'"},
+      {"patience = 3", "patiense = 3", "unknown key 'budget.patiense'"},
+      {"[overrides]", "[extra]", "unknown key 'extra.train.lr'"},
+      {"train.lr = 2e-3", "lr = 2e-3", "unknown key 'overrides.lr'"},
+      {"train.lr = 2e-3", "bogus.lr = 2e-3", "unknown key 'overrides.bogus.lr'"},
+      {"fractions = 1/4, 0.5, 1", "fractions = ", "sweep.fractions is empty"},
+      {"seeds = 1, 2", "seeds =", "sweep.seeds is empty"},
+      {"names = xs, s", "names = ", "models.names is empty"},
+      {"fractions = 1/4, 0.5, 1", "fractions = 0.5, 1.5", "1.5 is outside (0, 1]"},
+      {"fractions = 1/4, 0.5, 1", "fractions = 0, 1", "0 is outside (0, 1]"},
+      {"fractions = 1/4, 0.5, 1", "fractions = -0.5", "-0.5 is outside (0, 1]"},
+      {"fractions = 1/4, 0.5, 1", "fractions = half", "'half' is not a number"},
+      {"fractions = 1/4, 0.5, 1", "fractions = 0.5, 1/2", "1/2 is listed twice"},
+      {"seeds = 1, 2", "seeds = 1, x", "sweep.seeds: 'x'"},
+      {"names = xs, s", "names = xs, s, m", "unknown model name 'm'"},
+      {"names = xs, s", "names = xs", "section [model.s] is not listed"},
+      {"names = xs, s", "names = xs, xs, s", "'xs' is listed twice"},
+      {"base_config = base.ini", "base_config = nope.ini", "nope.ini not found"},
+      {"base_config = base.ini", "", "sweep.base_config is required"},
+      {"max_steps = 40", "", "needs max_steps > 0 or epochs"},
+      {"max_steps = 40", "max_steps = many", "budget.max_steps = 'many'"},
+      {"eval_every = 10", "eval_every = 0", "budget.eval_every = '0' must be an integer >= 1"},
+      {"ranks = 2", "ranks = 0", "sweep.ranks = '0'"},
+      {"model.max_len = 48", "data.fraction = 0.5", "'overrides.data.fraction' cannot be overridden"},
+      {"model.max_len = 48", "train.seed = 3", "'overrides.train.seed' cannot be overridden"},
+      {"model.max_len = 48", "train.threads = 3", "'overrides.train.threads' cannot be overridden"},
+      {"ff_dim = 64", "ff_dim = 64\nff_dim = 65", "key 'model.xs.ff_dim' is given twice"},
+      {"name = t", "name = a b", "sweep.name 'a b'"},
+  };
+  for (const auto& c : cases) {
+    const std::string text = c.to.empty() ? replaced(kGood, c.from + "\n", "") : replaced(kGood, c.from, c.to);
+    const std::string err = error_of(text);
+    EXPECT_THAT(err, HasSubstr(c.expect)) << "case: " << c.from << " -> " << c.to;
+    EXPECT_THAT(err, HasSubstr("sweep file ")) << "case: " << c.from << " -> " << c.to;
+    EXPECT_EQ(err.find('\n'), std::string::npos) << "one line: " << err;
+  }
+}
+
+TEST(SweepFile, MissingFile) {
+  EXPECT_THROW(sst::sweep::parse_sweep_file("/nonexistent/sweep.ini"), sst::UserError);
+}
+
+TEST(SweepFile, ShippedSweepsParse) {
+  for (const char* name : {"ci_tiny.ini", "example.ini"}) {
+    auto spec = sst::sweep::parse_sweep_file(std::string(SST_SOURCE_DIR) + "/configs/sweeps/" + name);
+    EXPECT_GT(sst::sweep::expand(spec, "x").size(), 0u) << name;
+  }
+  auto ci = sst::sweep::parse_sweep_file(std::string(SST_SOURCE_DIR) + "/configs/sweeps/ci_tiny.ini");
+  EXPECT_EQ(sst::sweep::expand(ci, "x").size(), 4u);
+  auto ex = sst::sweep::parse_sweep_file(std::string(SST_SOURCE_DIR) + "/configs/sweeps/example.ini");
+  EXPECT_THAT(ex.fractions.front(), 1.0 / 64);
+  EXPECT_EQ(ex.fractions.back(), 1.0);
+}
+
+TEST(SweepNumbers, ShortestRoundTrip) {
+  EXPECT_EQ(sst::sweep::format_number(1.0 / 64), "0.015625");
+  EXPECT_EQ(sst::sweep::format_number(0.1), "0.1");
+  EXPECT_EQ(sst::sweep::format_number(1), "1");
+  EXPECT_EQ(sst::sweep::format_number(1.0 / 3), "0.3333333333333333");
+}
+
+TEST(SweepManifest, WrittenAndGuardedByTheHash) {
+  TempDir dir("sweep");
+  auto spec = sst::sweep::parse_sweep_file(write_sweep(dir));
+  const std::string sd = dir / "sd";
+  auto points = sst::sweep::expand(spec, sd);
+  sst::sweep::write_manifest(spec, sd, points, false);
+  json m = sst::sweep::read_manifest(sd);
+  EXPECT_EQ(m["sweep_hash"], spec.hash);
+  EXPECT_EQ(m["count"], 12);
+  EXPECT_EQ(m["points"][3]["run"], "xs_f0.5_s2");
+  EXPECT_EQ(m["points"][3]["run_dir"], "runs/xs_f0.5_s2");
+  sst::sweep::write_manifest(spec, sd, points, false);  // same content: fine
+  auto changed = sst::sweep::parse_sweep_file(write_sweep(dir, replaced(kGood, "seeds = 1, 2", "seeds = 1")));
+  auto p2 = sst::sweep::expand(changed, sd);
+  try {
+    sst::sweep::write_manifest(changed, sd, p2, false);
+    FAIL() << "a different sweep file into the same dir must be refused";
+  } catch (const sst::UserError& e) {
+    EXPECT_THAT(e.what(), HasSubstr("different sweep file"));
+  }
+  sst::sweep::write_manifest(changed, sd, p2, true);
+  EXPECT_EQ(sst::sweep::read_manifest(sd)["count"], 6);
+}
+
+namespace {
+
+// A fake finished run: the summary.json fields sst-train writes.
+void fake_summary(const std::string& run_dir, const std::string& status, double loss, double wall) {
+  fs::create_directories(run_dir);
+  json s = {{"run_name", fs::path(run_dir).filename().string()}, {"status", status}, {"steps", 40},
+            {"epochs", 1.5}, {"params", 100000}, {"non_embedding_params", 20000}, {"data_fraction", 0.25},
+            {"train_tokens", 123456}, {"tokens_processed", 200000}, {"flops", 2.4e10},
+            {"best_dev_loss", loss}, {"best_dev_acc", 0.75}, {"wall_s", wall}, {"world_size", 2}, {"seed", 1}};
+  write_text(run_dir + "/summary.json", s.dump(2));
+}
+
+std::vector<std::string> split_line(const std::string& line) {
+  std::vector<std::string> v;
+  std::string cur;
+  for (char c : line) {
+    if (c == ',') {
+      v.push_back(cur);
+      cur.clear();
+    } else {
+      cur += c;
+    }
+  }
+  v.push_back(cur);
+  return v;
+}
+
+}  // namespace
+
+TEST(SweepAggregate, ColumnsRowsAndStates) {
+  TempDir dir("sweep");
+  auto spec = sst::sweep::parse_sweep_file(write_sweep(dir));
+  const std::string sd = dir / "sd";
+  auto points = sst::sweep::expand(spec, sd);
+  sst::sweep::write_manifest(spec, sd, points, false);
+  fake_summary(sd + "/runs/xs_f0.25_s1", "completed", 0.5, 10);
+  fake_summary(sd + "/runs/xs_f0.25_s2", "early_stopped", 0.625, 30);
+  // running: a live launcher marker (this process); failed: a marker with the exit code;
+  // interrupted: a step checkpoint but no summary; stale marker (dead pid on this host) -> not running.
+  fs::create_directories(sd + "/runs/xs_f0.5_s1");
+  char host[256] = {0};
+  gethostname(host, sizeof host - 1);
+  std::string h(host);
+  h = h.substr(0, h.find('.'));
+  write_text(sd + "/runs/xs_f0.5_s1/.sweep_running", h + " " + std::to_string(getpid()) + "\n");
+  fs::create_directories(sd + "/runs/xs_f0.5_s2");
+  write_text(sd + "/runs/xs_f0.5_s2/.sweep_failed", "1\n");
+  fs::create_directories(sd + "/runs/xs_f1_s1/checkpoints");
+  write_text(sd + "/runs/xs_f1_s1/checkpoints/step_00000010.pt", "x");
+  write_text(sd + "/runs/xs_f1_s1/.sweep_running", h + " 999999999\n");
+
+  const std::string path = sst::sweep::aggregate(sd, "", false);
+  EXPECT_EQ(path, sd + "/sweep.csv");
+  std::ifstream in(path);
+  std::string line;
+  std::getline(in, line);
+  EXPECT_EQ(line,
+            "run,model,params,non_embedding_params,data_fraction,train_tokens,tokens_processed,flops,best_dev_loss,"
+            "best_dev_acc,epochs,wall_s,world_size,status,seed,steps");
+  std::vector<std::vector<std::string>> rows;
+  while (std::getline(in, line)) rows.push_back(split_line(line));
+  ASSERT_EQ(rows.size(), 12u);
+  EXPECT_THAT(rows[0], ElementsAre("xs_f0.25_s1", "xs", "100000", "20000", "0.25", "123456", "200000", "24000000000",
+                                   "0.5", "0.75", "1.5", "10", "2", "completed", "1", "40"));
+  EXPECT_EQ(rows[1][13], "early_stopped");
+  EXPECT_EQ(rows[2][13], "running");
+  EXPECT_EQ(rows[3][13], "failed");
+  EXPECT_EQ(rows[4][13], "interrupted");
+  EXPECT_EQ(rows[5][13], "missing");
+  EXPECT_EQ(rows[5][0], "xs_f1_s2");
+  EXPECT_EQ(rows[5][4], "1");   // fraction and seed from the manifest when there is no summary
+  EXPECT_EQ(rows[5][14], "2");
+  EXPECT_EQ(rows[5][2], "");    // no numbers for unfinished points
+  for (const auto& r : rows) EXPECT_EQ(r.size(), 16u);
+
+  sst::sweep::aggregate(sd, dir / "fin.csv", true);
+  std::ifstream fin(dir / "fin.csv");
+  int n = 0;
+  while (std::getline(fin, line)) ++n;
+  EXPECT_EQ(n, 3);  // header + 2 finished
+
+  auto states = sst::sweep::run_states(sd, sst::sweep::read_manifest(sd));
+  auto p = sst::sweep::progress(states, 2);
+  EXPECT_EQ(p.done, 2u);
+  EXPECT_EQ(p.running, 1u);
+  EXPECT_EQ(p.left, 9u);
+  EXPECT_EQ(p.failed, 1u);
+  ASSERT_TRUE(p.eta_s.has_value());
+  // xs runs: mean 20 s each: 3 left + 1 running (half) = 70 s; s runs: overall mean 20 s x 6 = 120 s; / 2.
+  EXPECT_DOUBLE_EQ(*p.eta_s, (3 * 20 + 10 + 6 * 20) / 2.0);
+  EXPECT_THAT(sst::sweep::progress_line(p), HasSubstr("2/12 done, 1 running, 9 left"));
+}
+
+TEST(SweepAggregate, NoManifestIsAClearError) {
+  TempDir dir("sweep");
+  try {
+    sst::sweep::aggregate(dir.path(), "", false);
+    FAIL();
+  } catch (const sst::UserError& e) {
+    EXPECT_THAT(e.what(), HasSubstr("sweep_manifest.json"));
+  }
+}
+
+// ---- the CLI ---------------------------------------------------------------------------------------
+namespace {
+std::string sweep_bin() { return sst::test::bin("sst-sweep"); }
+}  // namespace
+
+TEST(SweepCli, ExpandCountIndexAndManifest) {
+  TempDir dir("sweep-cli");
+  const std::string file = write_sweep(dir);
+  const std::string q = sst::test::sh_quote(file), sd = sst::test::sh_quote(dir / "sd");
+  auto r = sst::test::run_command(sweep_bin() + " expand " + q + " --count");
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_EQ(r.output, "12\n");
+  EXPECT_FALSE(fs::exists(dir / "sd"));
+  r = sst::test::run_command(sweep_bin() + " expand " + q + " --sweep-dir " + sd);
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_THAT(r.output, HasSubstr("0\txs_f0.25_s1\t--config "));
+  EXPECT_TRUE(fs::exists(dir / "sd/sweep_manifest.json"));
+  r = sst::test::run_command(sweep_bin() + " expand " + q + " --sweep-dir " + sd + " --index 7");
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_THAT(r.output, HasSubstr("\n--output.run_name=s_f0.25_s2\n"));
+  r = sst::test::run_command(sweep_bin() + " expand " + q + " --sweep-dir " + sd + " --index 7 --field run");
+  EXPECT_EQ(r.output, "s_f0.25_s2\n");
+  r = sst::test::run_command(sweep_bin() + " expand " + q + " --index 12");
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_THAT(r.output, HasSubstr("outside the grid"));
+  // The sweep file changed after submission: an array task refuses to run a different grid.
+  write_text(file, replaced(kGood, "seeds = 1, 2", "seeds = 1, 3"));
+  r = sst::test::run_command(sweep_bin() + " expand " + q + " --sweep-dir " + sd + " --index 1");
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_THAT(r.output, HasSubstr("changed since"));
+}
+
+TEST(SweepCli, SweepDirKeepsItsData) {
+  TempDir dir("sweep-cli");
+  const std::string q = sst::test::sh_quote(write_sweep(dir)), sd = sst::test::sh_quote(dir / "sd");
+  auto r = sst::test::run_command(sweep_bin() + " expand " + q + " --sweep-dir " + sd + " --data /x/d.h5 --count");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  // Later calls without --data (array tasks, --count) use the data the sweep dir was expanded with.
+  r = sst::test::run_command(sweep_bin() + " expand " + q + " --sweep-dir " + sd + " --count");
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  r = sst::test::run_command(sweep_bin() + " expand " + q + " --sweep-dir " + sd + " --index 0");
+  EXPECT_THAT(r.output, HasSubstr("--data\n/x/d.h5\n"));
+  // A different --data into the same sweep dir is refused.
+  r = sst::test::run_command(sweep_bin() + " expand " + q + " --sweep-dir " + sd + " --data /y/e.h5");
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_THAT(r.output, HasSubstr("was expanded with data '/x/d.h5'"));
+}
+
+TEST(SweepCli, ErrorsAndHelp) {
+  TempDir dir("sweep-cli");
+  const std::string file = write_sweep(dir, replaced(kGood, "names = xs, s", "names = xs, s, m"));
+  auto r = sst::test::run_command(sweep_bin() + " expand " + sst::test::sh_quote(file));
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_THAT(r.output, HasSubstr("sst-sweep: error: sweep file "));
+  EXPECT_THAT(r.output, HasSubstr("unknown model name 'm'"));
+  EXPECT_EQ(std::count(r.output.begin(), r.output.end(), '\n'), 1) << r.output;
+  for (const char* cmd : {"--help", "expand --help", "aggregate --help", "status --help"}) {
+    r = sst::test::run_command(sweep_bin() + " " + cmd);
+    EXPECT_EQ(r.exit_code, 0) << cmd << ": " << r.output;
+    EXPECT_THAT(r.output, HasSubstr("sst-sweep")) << cmd;
+  }
+  r = sst::test::run_command(sweep_bin() + " frobnicate");
+  EXPECT_EQ(r.exit_code, 2);
+  r = sst::test::run_command(sweep_bin() + " expand");
+  EXPECT_EQ(r.exit_code, 2);
+  r = sst::test::run_command(sweep_bin() + " status " + sst::test::sh_quote(dir.path()));
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_THAT(r.output, HasSubstr("sweep_manifest.json"));
+}
+
+TEST(SweepCli, StatusAndAggregate) {
+  TempDir dir("sweep-cli");
+  const std::string file = write_sweep(dir);
+  const std::string sd = dir / "sd";
+  auto r = sst::test::run_command(sweep_bin() + " expand " + sst::test::sh_quote(file) + " --sweep-dir " +
+                                  sst::test::sh_quote(sd) + " --count");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  fake_summary(sd + "/runs/xs_f0.25_s1", "completed", 0.5, 10);
+  r = sst::test::run_command(sweep_bin() + " status " + sst::test::sh_quote(sd));
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_THAT(r.output, HasSubstr("1/12 done, 0 running, 11 left, ETA 0:01:50"));
+  r = sst::test::run_command(sweep_bin() + " status " + sst::test::sh_quote(sd) + " --index 0");
+  EXPECT_EQ(r.output, "completed\n");
+  r = sst::test::run_command(sweep_bin() + " status " + sst::test::sh_quote(sd) + " --unfinished");
+  EXPECT_EQ(r.output, "1,2,3,4,5,6,7,8,9,10,11\n");
+  r = sst::test::run_command(sweep_bin() + " aggregate " + sst::test::sh_quote(sd));
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_TRUE(fs::exists(sd + "/sweep.csv"));
+}

@@ -1,0 +1,134 @@
+// Checkpoints restore everything, refuse NaN, rotate, and survive damage to the newest file.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "common/error.h"
+#include "test_support.h"
+#include "train/checkpoint.h"
+
+using ::testing::HasSubstr;
+
+namespace {
+
+sst::CheckpointMeta meta_for(const sst::ModelConfig& m, int64_t step) {
+  sst::CheckpointMeta meta;
+  meta.model = m;
+  meta.state.step = step;
+  meta.state.best_dev_loss = 0.5;
+  meta.state.tokens_processed = 1234;
+  meta.config_ini = "[model]\nd_model = 16\n";
+  meta.tokenizer.model_proto = std::string("\x01\x02\x00proto", 8);
+  meta.tokenizer.vocab_size = 30;
+  meta.tokenizer.type = "unigram";
+  meta.seed = 7;
+  return meta;
+}
+
+struct Fixture : ::testing::Test {
+  sst::ModelConfig cfg;
+  Fixture() {
+    cfg.vocab_size = 30;
+    cfg.d_model = 16;
+    cfg.layers = 1;
+    cfg.heads = 2;
+    cfg.ff_dim = 32;
+    cfg.max_len = 8;
+    cfg.dropout = 0.0;  // deterministic forward passes
+  }
+  // A model and an optimizer that has taken one step (so it has moments to save).
+  std::pair<sst::TransformerClassifier, std::unique_ptr<torch::optim::AdamW>> trained(uint64_t seed) {
+    torch::manual_seed(seed);
+    sst::TransformerClassifier m(cfg);
+    auto opt = std::make_unique<torch::optim::AdamW>(m->parameters(), torch::optim::AdamWOptions(1e-2));
+    auto ids = torch::randint(4, 30, {3, 6}, torch::kLong);
+    auto loss = m->forward(ids, torch::zeros({3, 6}, torch::kBool)).sum();
+    loss.backward();
+    opt->step();
+    return {m, std::move(opt)};
+  }
+};
+
+}  // namespace
+
+TEST_F(Fixture, RoundTripRestoresParametersOptimizerAndMeta) {
+  sst::test::TempDir dir("ckpt");
+  auto [a, opt_a] = trained(1);
+  sst::save_checkpoint(dir / "c.pt", a, opt_a.get(), meta_for(cfg, 42));
+  auto [b, opt_b] = trained(2);
+  auto meta = sst::load_checkpoint(dir / "c.pt", b, opt_b.get(), torch::kCPU);
+  EXPECT_EQ(meta.state.step, 42);
+  EXPECT_EQ(meta.state.tokens_processed, 1234);
+  EXPECT_EQ(meta.seed, 7u);
+  EXPECT_EQ(meta.tokenizer.model_proto, std::string("\x01\x02\x00proto", 8));
+  EXPECT_EQ(sst::model_signature(meta.model), sst::model_signature(cfg));
+  auto pa = a->parameters(), pb = b->parameters();
+  for (size_t i = 0; i < pa.size(); ++i) EXPECT_TRUE(torch::equal(pa[i], pb[i]));
+  // Same optimizer state: one more identical step keeps the models identical.
+  opt_a->zero_grad();
+  opt_b->zero_grad();
+  for (auto* pair : {&a, &b}) {
+    auto ids = torch::full({1, 4}, 5, torch::kLong);
+    (*pair)->forward(ids, torch::zeros({1, 4}, torch::kBool)).sum().backward();
+  }
+  opt_a->step();
+  opt_b->step();
+  pa = a->parameters();
+  pb = b->parameters();
+  for (size_t i = 0; i < pa.size(); ++i) EXPECT_TRUE(torch::equal(pa[i], pb[i]));
+}
+
+TEST_F(Fixture, RefusesToWriteNonFiniteParameters) {
+  sst::test::TempDir dir("ckpt");
+  auto [m, opt] = trained(1);
+  {
+    torch::NoGradGuard g;
+    m->parameters()[3].view(-1)[0] = std::numeric_limits<float>::quiet_NaN();
+  }
+  EXPECT_THROW(sst::save_checkpoint(dir / "nan.pt", m, opt.get(), meta_for(cfg, 1)), sst::UserError);
+  EXPECT_FALSE(std::filesystem::exists(dir / "nan.pt"));
+}
+
+TEST_F(Fixture, LoadingIntoADifferentModelNamesBothConfigs) {
+  sst::test::TempDir dir("ckpt");
+  auto [m, opt] = trained(1);
+  sst::save_checkpoint(dir / "c.pt", m, opt.get(), meta_for(cfg, 1));
+  auto other = cfg;
+  other.d_model = 32;
+  sst::TransformerClassifier o(other);
+  try {
+    sst::load_checkpoint(dir / "c.pt", o, nullptr, torch::kCPU);
+    FAIL() << "expected an error";
+  } catch (const sst::UserError& e) {
+    EXPECT_THAT(e.what(), HasSubstr("different model"));
+    EXPECT_THAT(e.what(), HasSubstr("d_model=16"));
+    EXPECT_THAT(e.what(), HasSubstr("d_model=32"));
+  }
+}
+
+TEST_F(Fixture, StoreKeepsLastKAndSkipsADamagedNewest) {
+  sst::test::TempDir dir("ckpt");
+  auto [m, opt] = trained(1);
+  sst::CheckpointStore store(dir.path(), 2);
+  for (int64_t step : {10, 20, 30}) store.save_step(m, *opt, meta_for(cfg, step));
+  EXPECT_FALSE(std::filesystem::exists(dir / "checkpoints/step_00000010.pt"));
+  std::vector<std::string> problems;
+  EXPECT_EQ(store.newest_valid(problems).value(), dir / "checkpoints/step_00000030.pt");
+  EXPECT_TRUE(problems.empty());
+
+  // Truncate the newest: it is reported and the previous one is chosen.
+  std::filesystem::resize_file(dir / "checkpoints/step_00000030.pt", 100);
+  auto chosen = store.newest_valid(problems);
+  EXPECT_EQ(chosen.value(), dir / "checkpoints/step_00000020.pt");
+  ASSERT_EQ(problems.size(), 1u);
+  EXPECT_THAT(problems[0], HasSubstr("step_00000030.pt"));
+}
+
+TEST_F(Fixture, TruncatedFileIsAClearError) {
+  sst::test::TempDir dir("ckpt");
+  sst::test::write_text(dir / "junk.pt", "not a checkpoint");
+  EXPECT_THROW(sst::read_checkpoint_meta(dir / "junk.pt"), sst::UserError);
+  EXPECT_THROW(sst::read_checkpoint_meta(dir / "missing.pt"), sst::UserError);
+}

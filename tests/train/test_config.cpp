@@ -1,0 +1,82 @@
+// Options: INI + CLI precedence, and every bad value rejected with the key named.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "common/error.h"
+#include "test_support.h"
+#include "train/config.h"
+
+using ::testing::HasSubstr;
+
+namespace {
+
+sst::Config parse(std::vector<std::string> args) {
+  args.insert(args.begin(), "sst-train");
+  std::vector<const char*> argv;
+  for (auto& a : args) argv.push_back(a.c_str());
+  sst::Config c;
+  sst::parse_config(static_cast<int>(argv.size()), argv.data(), c);
+  return c;
+}
+
+std::string error_of(std::vector<std::string> args) {
+  try {
+    auto c = parse(std::move(args));
+    sst::validate_config(c);
+  } catch (const sst::UserError& e) {
+    return e.what();
+  }
+  return "";
+}
+
+}  // namespace
+
+TEST(Config, CommandLineOverridesTheFile) {
+  sst::test::TempDir dir("config");
+  sst::test::write_text(dir / "a.ini", "[model]\nd_model = 96\nheads = 3\n[train]\nlr = 0.5\n");
+  auto c = parse({"--config", dir / "a.ini", "--train.lr=0.25", "--out-dir", "x/y"});
+  EXPECT_EQ(c.model.d_model, 96);
+  EXPECT_EQ(c.model.heads, 3);
+  EXPECT_DOUBLE_EQ(c.train.lr, 0.25);
+  EXPECT_EQ(c.out_dir, "x/y");
+  EXPECT_EQ(c.run_name, "y");
+  EXPECT_THAT(c.resolved_ini, HasSubstr("d_model = 96"));
+  EXPECT_THAT(c.resolved_ini, HasSubstr("lr = 0.25"));
+}
+
+TEST(Config, PrintedConfigParsesBackToTheSameValues) {
+  sst::test::TempDir dir("config");
+  auto c = parse({"--model.layers=5", "--train.seed=42", "--model.pooling=mean"});
+  sst::test::write_text(dir / "printed.ini", c.resolved_ini);
+  auto again = parse({"--config", dir / "printed.ini"});
+  EXPECT_EQ(again.resolved_ini, c.resolved_ini);
+  EXPECT_EQ(again.model.layers, 5);
+  EXPECT_EQ(again.model.pooling, "mean");
+}
+
+TEST(Config, UnknownKeyInFileNamesFileAndKey) {
+  sst::test::TempDir dir("config");
+  sst::test::write_text(dir / "bad.ini", "[model]\nd_modle = 64\n");
+  std::string err = error_of({"--config", dir / "bad.ini"});
+  EXPECT_THAT(err, HasSubstr("bad.ini"));
+  EXPECT_THAT(err, HasSubstr("model.d_modle"));
+}
+
+TEST(Config, UnknownCommandLineOptionIsAnError) {
+  EXPECT_THAT(error_of({"--train.learning_rate=1"}), HasSubstr("train.learning_rate"));
+}
+
+TEST(Config, MissingConfigFileIsAnError) {
+  EXPECT_THAT(error_of({"--config", "/nonexistent/x.ini"}), HasSubstr("/nonexistent/x.ini"));
+}
+
+TEST(Config, BadValuesNameTheirKey) {
+  EXPECT_THAT(error_of({"--model.d_model=64", "--model.heads=5"}), HasSubstr("model.heads"));
+  EXPECT_THAT(error_of({"--train.lr=0"}), HasSubstr("train.lr"));
+  EXPECT_THAT(error_of({"--train.lr=-1e-3"}), HasSubstr("train.lr"));
+  EXPECT_THAT(error_of({"--model.pooling=max"}), HasSubstr("model.pooling"));
+  EXPECT_THAT(error_of({"--data.fraction=1.5"}), HasSubstr("data.fraction"));
+  EXPECT_THAT(error_of({"--train.nan_policy=ignore"}), HasSubstr("train.nan_policy"));
+  EXPECT_THAT(error_of({"--model.d_model=abc"}), HasSubstr("model.d_model"));
+  EXPECT_EQ(error_of({"--model.d_model=64", "--model.heads=8"}), "");
+}
