@@ -16,6 +16,7 @@ PACKAGES=(
   libgtest-dev googletest         # unit and integration tests
   libceres-dev                    # scaling-law fit (sst-analyze)
   gnuplot-nox                     # plots (sst-analyze)
+  python3-torch python3-h5py      # bench/: the PyTorch reference the C++ trainer is measured against
   clang libclang-rt-14-dev        # libFuzzer target for the TSV reader
 )
 

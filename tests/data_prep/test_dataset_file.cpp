@@ -109,10 +109,7 @@ TEST_F(DatasetFileExamples, ReadExamplesReturnsRightIdsForOutOfOrderIds) {
   EXPECT_THROW(f.read_examples("train", f.read_offsets("train"), {5}), UserError);
 }
 
-// Disabled: DatasetFile::read_examples (src/data/dataset_file.cpp) sizes its buffer by counting a
-// repeated id twice while the OR'ed hyperslab selection holds it once, so H5Dread fails with an
-// H5::Exception. Enable once that is fixed.
-TEST_F(DatasetFileExamples, DISABLED_ReadExamplesHandlesRepeatedIds) {
+TEST_F(DatasetFileExamples, ReadExamplesHandlesRepeatedIds) {
   DatasetFile f(path_);
   expect_examples(f, {4, 0, 2, 0, 3});
 }

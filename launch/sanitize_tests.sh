@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Builds the unit tests with AddressSanitizer + UndefinedBehaviorSanitizer (build-asan/) and runs
+# them. Leaks inside OpenMPI / LibTorch's own allocations are suppressed (.ci/lsan.supp); leaks and
+# memory errors in our code fail the run.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash launch/install_deps.sh
+BUILD_DIR=build-asan
+cmake -S . -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSST_SANITIZE=ON >"$BUILD_DIR.configure.log" 2>&1 \
+  || { cat "$BUILD_DIR.configure.log"; exit 1; }
+TARGETS=(test_sampler test_transformer test_schedule test_config test_checkpoint test_communicator mpi_allreduce_check
+         test_prep_tsv_reader test_prep_tokenizer test_prep_dataset_file test_sweep)
+cmake --build "$BUILD_DIR" -j"$(nproc)" --target "${TARGETS[@]}"
+export ASAN_OPTIONS=abort_on_error=0:detect_leaks=1:strict_init_order=1
+export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+export LSAN_OPTIONS=suppressions=$PWD/.ci/lsan.supp:print_suppressions=0
+cd "$BUILD_DIR"
+ctest --output-on-failure -L 'unit|data_prep' -E '_NOT_BUILT'
