@@ -1,0 +1,123 @@
+#include "attention_command.h"
+
+#include <boost/program_options.hpp>
+
+#include <filesystem>
+#include <iostream>
+
+#include "common/error.h"
+#include "common/files.h"
+#include "figures.h"
+#include "model_io.h"
+
+namespace po = boost::program_options;
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+namespace sst::analysis {
+
+const char* const kAttentionSummary = "attention heat maps per layer and head, and attention rollout to [CLS]";
+
+namespace {
+
+json matrix_json(const Matrix& m, int T) {
+  json rows = json::array();
+  for (int q = 0; q < T; ++q) rows.push_back(std::vector<double>(m.begin() + q * T, m.begin() + (q + 1) * T));
+  return rows;
+}
+
+std::string shorten(const std::string& s) { return s.size() > 70 ? s.substr(0, 67) + "..." : s; }
+
+}  // namespace
+
+json run_attention(const AttentionOptions& o, const Classifier& model, std::ostream& out) {
+  if (o.sentences.empty()) throw UserError("attention: no sentences");
+  // The model runs on every sentence before anything is written.
+  std::vector<AttentionResult> results;
+  for (const auto& s : o.sentences) results.push_back(model.attention(s));
+  ensure_writable_dir(o.output);
+  json j{{"checkpoint", o.checkpoint},
+         {"rollout", "Abnar & Zuidema 2020: per layer, mean over heads + identity, rows renormalized; "
+                     "R = A_L ... A_1; rollout_to_cls = R[0]"},
+         {"sentences", json::array()}};
+  for (size_t i = 0; i < results.size(); ++i) {
+    const AttentionResult& r = results[i];
+    const AttentionStack& a = r.attention;
+    const Matrix rollout = attention_rollout(a);
+    const int label = predicted_label(r.probs);
+    const std::string prefix = "sentence_" + std::to_string(i + 1);
+    const std::string caption = "\"" + shorten(o.sentences[i]) + "\" -> " + (label ? "positive" : "negative") +
+                                " (p = " + std::to_string(r.probs[label]).substr(0, 5) + ")";
+    json s{{"sentence", o.sentences[i]}, {"ids", r.ids}, {"pieces", r.pieces}, {"p_positive", r.probs[1]},
+           {"label", label}, {"layers", json::array()}, {"figures", json::array()}};
+    for (int l = 0; l < a.layers; ++l) {
+      json heads = json::array();
+      for (int h = 0; h < a.heads; ++h) {
+        Matrix m(static_cast<size_t>(a.tokens) * a.tokens);
+        for (int q = 0; q < a.tokens; ++q)
+          for (int k = 0; k < a.tokens; ++k) m[q * a.tokens + k] = a.at(l, h, q, k);
+        heads.push_back(matrix_json(m, a.tokens));
+      }
+      s["layers"].push_back(heads);
+      const std::string stem = prefix + "_layer_" + std::to_string(l + 1);
+      write_attention_layer_plot((fs::path(o.output) / stem).string(), r.pieces, a, l,
+                                 "layer " + std::to_string(l + 1) + ": " + caption);
+      s["figures"].push_back(stem);
+    }
+    s["rollout"] = matrix_json(rollout, a.tokens);
+    s["rollout_to_cls"] = std::vector<double>(rollout.begin(), rollout.begin() + a.tokens);
+    const std::string stem = prefix + "_rollout";
+    write_rollout_plot((fs::path(o.output) / stem).string(), r.pieces, rollout, caption);
+    s["figures"].push_back(stem);
+    j["sentences"].push_back(s);
+    out << "attention: " << caption << ": " << a.layers << " layers x " << a.heads << " heads over " << a.tokens
+        << " tokens\n";
+  }
+  const std::string path = (fs::path(o.output) / "attention.json").string();
+  write_text_atomically(path, j.dump(1, ' ', false, json::error_handler_t::replace) + "\n");
+  out << "  wrote " << path << " and figures (.png, .svg) in " << o.output << "\n";
+  return j;
+}
+
+int attention_main(int argc, char** argv) {
+  AttentionOptions o;
+  po::options_description desc(
+      "Usage: sst-analyze attention --checkpoint PATH [--output DIR] SENTENCE ...\n\n"
+      "For each SENTENCE: one figure per layer with a heat map per head (queries down, keys across, labelled\n"
+      "with the SentencePiece pieces, [CLS] first), and the attention rollout (Abnar & Zuidema 2020) to [CLS].\n"
+      "Files: OUTPUT/sentence_<i>_layer_<l>.{png,svg}, sentence_<i>_rollout.{png,svg} and attention.json\n"
+      "(pieces, weights per layer and head, rollout).\n\nOptions");
+  desc.add_options()
+      ("help,h", "print this help and exit")
+      ("checkpoint", po::value(&o.checkpoint)->required()->value_name("PATH"), "sst-train checkpoint")
+      ("output", po::value(&o.output)->default_value(o.output)->value_name("DIR"), "output directory")
+      ("threads", po::value(&o.threads)->default_value(0)->value_name("T"), "LibTorch threads (0: default)");
+  po::options_description hidden;
+  hidden.add_options()("sentence", po::value(&o.sentences)->multitoken()->composing(), "sentence");
+  po::options_description all;
+  all.add(desc).add(hidden);
+  po::positional_options_description pos;
+  pos.add("sentence", -1);
+  try {
+    po::variables_map vm;
+    po::store(po::command_line_parser(argc, argv).options(all).positional(pos).run(), vm);
+    if (vm.count("help")) {
+      std::cout << desc << "\n";
+      return 0;
+    }
+    po::notify(vm);
+    if (o.sentences.empty()) throw po::error("give at least one SENTENCE");
+    for (size_t i = 0; i < o.sentences.size(); ++i)
+      if (o.sentences[i].find_first_not_of(" \t\r\n") == std::string::npos)
+        throw po::error("sentence " + std::to_string(i + 1) + " is empty");
+    if (o.threads < 0) throw po::error("--threads must be >= 0");
+  } catch (const po::error& e) {
+    std::cerr << "sst-analyze attention: error: " << e.what() << " (see sst-analyze attention --help)\n";
+    return 2;
+  }
+  const Classifier model(o.checkpoint, o.threads);
+  run_attention(o, model, std::cout);
+  return 0;
+}
+
+}  // namespace sst::analysis

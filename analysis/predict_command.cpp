@@ -1,0 +1,103 @@
+#include "predict_command.h"
+
+#include <boost/program_options.hpp>
+
+#include <cstdio>
+#include <iostream>
+#include <nlohmann/json.hpp>
+
+#include "common/error.h"
+#include "model_io.h"
+
+namespace po = boost::program_options;
+
+namespace sst::analysis {
+
+const char* const kPredictSummary = "classify sentences (arguments, or one per line on stdin)";
+
+namespace {
+
+const char* const kNames[2] = {"negative", "positive"};
+
+std::string fmt6(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.6f", v);
+  return buf;
+}
+
+std::string one_line(std::string s) {
+  for (char& c : s)
+    if (c == '\t' || c == '\r' || c == '\n') c = ' ';
+  return s;
+}
+
+}  // namespace
+
+int predict_main(int argc, char** argv) {
+  std::string checkpoint, format = "tsv";
+  std::vector<std::string> sentences;
+  int threads = 0;
+  long long batch = 128;
+  po::options_description desc(
+      "Usage: sst-analyze predict --checkpoint PATH [--format tsv|jsonl] [SENTENCE ...]\n\n"
+      "Classifies each SENTENCE (or, with none, each non-empty line of stdin) with the checkpoint's model and\n"
+      "tokenizer. Prints one line per sentence: TSV with a header (label, name, probability of that label,\n"
+      "p_positive, sentence) or JSON lines.\n\nOptions");
+  desc.add_options()
+      ("help,h", "print this help and exit")
+      ("checkpoint", po::value(&checkpoint)->required()->value_name("PATH"), "sst-train checkpoint")
+      ("format", po::value(&format)->default_value(format)->value_name("tsv|jsonl"), "output format")
+      ("batch-size", po::value(&batch)->default_value(batch)->value_name("B"), "sentences per forward pass")
+      ("threads", po::value(&threads)->default_value(0)->value_name("T"), "LibTorch threads (0: default)");
+  po::options_description hidden;
+  hidden.add_options()("sentence", po::value(&sentences)->multitoken()->composing(), "sentence");
+  po::options_description all;
+  all.add(desc).add(hidden);
+  po::positional_options_description pos;
+  pos.add("sentence", -1);
+  try {
+    po::variables_map vm;
+    po::store(po::command_line_parser(argc, argv).options(all).positional(pos).run(), vm);
+    if (vm.count("help")) {
+      std::cout << desc << "\n";
+      return 0;
+    }
+    po::notify(vm);
+    if (format != "tsv" && format != "jsonl") throw po::error("--format must be tsv or jsonl, not '" + format + "'");
+    if (batch < 1) throw po::error("--batch-size must be >= 1");
+    if (threads < 0) throw po::error("--threads must be >= 0");
+    for (size_t i = 0; i < sentences.size(); ++i)
+      if (sentences[i].find_first_not_of(" \t\r\n") == std::string::npos)
+        throw po::error("sentence " + std::to_string(i + 1) + " is empty");
+  } catch (const po::error& e) {
+    std::cerr << "sst-analyze predict: error: " << e.what() << " (see sst-analyze predict --help)\n";
+    return 2;
+  }
+  if (sentences.empty()) {
+    std::string line;
+    while (std::getline(std::cin, line)) {
+      if (!line.empty() && line.back() == '\r') line.pop_back();
+      if (line.find_first_not_of(" \t") != std::string::npos) sentences.push_back(line);
+    }
+    if (sentences.empty()) throw UserError("no sentences: give them as arguments or one per line on stdin");
+  }
+  const Classifier model(checkpoint, threads);
+  const std::vector<Probs> probs = model.predict_text(sentences, batch);
+  // Everything is computed before the first line is printed: a failure prints no partial table.
+  std::string out = format == "tsv" ? "label\tname\tprobability\tp_positive\tsentence\n" : "";
+  for (size_t i = 0; i < sentences.size(); ++i) {
+    const int label = predicted_label(probs[i]);
+    if (format == "tsv") {
+      out += std::to_string(label) + "\t" + kNames[label] + "\t" + fmt6(probs[i][label]) + "\t" + fmt6(probs[i][1]) +
+             "\t" + one_line(sentences[i]) + "\n";
+    } else {
+      nlohmann::json j{{"sentence", sentences[i]}, {"label", label},          {"name", kNames[label]},
+                       {"probability", probs[i][label]}, {"p_positive", probs[i][1]}};
+      out += j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+    }
+  }
+  std::cout << out << std::flush;
+  return 0;
+}
+
+}  // namespace sst::analysis

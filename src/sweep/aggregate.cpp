@@ -1,0 +1,199 @@
+// Run states of a sweep (done / running / failed / missing), aggregation of summary.json files into
+// sweep.csv, and progress with an ETA.
+#include <signal.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <optional>
+#include <sstream>
+
+#include "common/error.h"
+#include "common/files.h"
+#include "sweep/sweep.h"
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+namespace sst::sweep {
+
+// ---- run states --------------------------------------------------------------------------------------
+namespace {
+
+std::optional<json> read_json_file(const fs::path& p) {
+  std::ifstream in(p);
+  if (!in) return std::nullopt;
+  try {
+    return json::parse(in);
+  } catch (const json::exception&) {
+    return std::nullopt;  // being written by an old non-atomic writer, or damaged: not finished
+  }
+}
+
+std::string this_host() {
+  char buf[256] = {0};
+  if (::gethostname(buf, sizeof buf - 1) != 0) return "";
+  std::string h(buf);
+  return h.substr(0, h.find('.'));
+}
+
+// "HOST PID [JOBID]": live unless it names this host and a process that no longer exists.
+bool marker_live(const fs::path& marker) {
+  std::ifstream in(marker);
+  if (!in) return false;
+  std::string host;
+  long pid = 0;
+  in >> host >> pid;
+  if (host.empty() || pid <= 0) return true;  // unreadable: assume a launcher owns it
+  if (host.substr(0, host.find('.')) != this_host()) return true;
+  return !(::kill(static_cast<pid_t>(pid), 0) != 0 && errno == ESRCH);
+}
+
+bool has_checkpoint(const fs::path& run_dir) {
+  std::error_code ec;
+  const fs::path dir = run_dir / "checkpoints";
+  if (!fs::is_directory(dir, ec)) return false;
+  for (const auto& e : fs::directory_iterator(dir, ec)) {
+    const std::string n = e.path().filename().string();
+    if (n.rfind("step_", 0) == 0 && e.path().extension() == ".pt") return true;
+  }
+  return false;
+}
+
+std::string cell(const json& v) {
+  if (v.is_null()) return "";
+  if (v.is_number_float()) return format_number(v.get<double>());
+  if (v.is_number()) return v.dump();
+  if (v.is_string()) return v.get<std::string>();
+  if (v.is_boolean()) return v.get<bool>() ? "true" : "false";
+  return v.dump();
+}
+
+std::string csv_field(const std::string& s) {
+  if (s.find_first_of(",\"\r\n") == std::string::npos) return s;
+  std::string q = "\"";
+  for (char c : s) q += (c == '"') ? std::string("\"\"") : std::string(1, c);
+  return q + "\"";
+}
+
+}  // namespace
+
+RunState run_state(const std::string& sweep_dir, const json& point) {
+  RunState s;
+  s.run = point.value("run", "");
+  s.model = point.value("model", "");
+  s.index = point.value("index", size_t{0});
+  const fs::path dir = fs::path(sweep_dir) / point.value("run_dir", "runs/" + s.run);
+  if (auto summary = read_json_file(dir / "summary.json")) {
+    const std::string st = summary->value("status", "");
+    if (st == "completed" || st == "early_stopped") {
+      s.status = st;
+      s.summary = std::move(summary);
+      return s;
+    }
+  }
+  if (fs::exists(dir / kRunningMarker) && marker_live(dir / kRunningMarker)) s.status = "running";
+  else if (fs::exists(dir / kFailedMarker)) s.status = "failed";
+  else if (has_checkpoint(dir)) s.status = "interrupted";
+  else s.status = "missing";
+  return s;
+}
+
+std::vector<RunState> run_states(const std::string& sweep_dir, const json& manifest) {
+  std::vector<RunState> v;
+  for (const auto& p : manifest.at("points")) v.push_back(run_state(sweep_dir, p));
+  return v;
+}
+
+const std::vector<std::string>& csv_columns() {
+  static const std::vector<std::string> c{
+      "run",  "model",         "params",       "non_embedding_params", "data_fraction", "train_tokens",
+      "tokens_processed", "flops", "best_dev_loss", "best_dev_acc",  "epochs",        "wall_s",
+      "world_size", "status", "seed", "steps"};
+  return c;
+}
+
+std::string csv_text(const std::vector<RunState>& states, const json& manifest, bool finished_only) {
+  std::ostringstream os;
+  const auto& cols = csv_columns();
+  for (size_t i = 0; i < cols.size(); ++i) os << (i ? "," : "") << cols[i];
+  os << "\n";
+  const json& points = manifest.at("points");
+  for (size_t r = 0; r < states.size(); ++r) {
+    const RunState& s = states[r];
+    if (finished_only && !s.finished()) continue;
+    const json& p = points.at(r);
+    const json empty = json::object();
+    const json& sum = s.summary ? *s.summary : empty;
+    std::vector<std::string> row;
+    for (const auto& c : cols) {
+      if (c == "run") row.push_back(s.run);
+      else if (c == "model") row.push_back(s.model);
+      else if (c == "status") row.push_back(s.status);
+      else if (c == "data_fraction" || c == "seed")
+        row.push_back(cell(sum.contains(c) ? sum[c] : p.value(c, json())));
+      else row.push_back(sum.contains(c) ? cell(sum[c]) : "");
+    }
+    for (size_t i = 0; i < row.size(); ++i) os << (i ? "," : "") << csv_field(row[i]);
+    os << "\n";
+  }
+  return os.str();
+}
+
+std::string aggregate(const std::string& sweep_dir, const std::string& output, bool finished_only) {
+  const json manifest = read_manifest(sweep_dir);
+  const auto states = run_states(sweep_dir, manifest);
+  const std::string path = output.empty() ? sweep_dir + "/" + kCsvName : output;
+  write_text_atomically(path, csv_text(states, manifest, finished_only));
+  return path;
+}
+
+Progress progress(const std::vector<RunState>& states, int parallel) {
+  Progress p;
+  p.total = states.size();
+  std::map<std::string, std::pair<double, int>> by_model;
+  double sum = 0;
+  for (const auto& s : states) {
+    if (s.finished()) {
+      ++p.done;
+      const double w = s.summary->value("wall_s", 0.0);
+      sum += w;
+      by_model[s.model].first += w;
+      by_model[s.model].second += 1;
+    } else if (s.status == "running") {
+      ++p.running;
+    } else {
+      ++p.left;
+      if (s.status == "failed") ++p.failed;
+    }
+  }
+  if (p.done == 0) return p;
+  p.mean_wall_s = sum / static_cast<double>(p.done);
+  double work = 0;
+  for (const auto& s : states) {
+    if (s.finished()) continue;
+    auto it = by_model.find(s.model);
+    const double est = it != by_model.end() ? it->second.first / it->second.second : p.mean_wall_s;
+    work += s.status == "running" ? est / 2 : est;
+  }
+  const int k = parallel > 0 ? parallel : std::max<int>(1, static_cast<int>(p.running));
+  p.eta_s = work / k;
+  return p;
+}
+
+std::string progress_line(const Progress& p) {
+  auto hms = [](double s) {
+    const long t = std::lround(s);
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%ld:%02ld:%02ld", t / 3600, (t / 60) % 60, t % 60);
+    return std::string(buf);
+  };
+  std::ostringstream os;
+  os << p.done << "/" << p.total << " done, " << p.running << " running, " << p.left << " left";
+  if (p.failed) os << " (" << p.failed << " failed)";
+  if (p.eta_s) os << ", ETA " << hms(*p.eta_s) << " (mean run " << hms(p.mean_wall_s) << ")";
+  else if (p.done < p.total) os << ", ETA unknown (no finished run yet)";
+  return os.str();
+}
+
+}  // namespace sst::sweep
