@@ -7,6 +7,7 @@
 #include <iostream>
 #include <sstream>
 
+#include "cli.h"
 #include "common/error.h"
 #include "common/files.h"
 #include "evaluation.h"
@@ -114,25 +115,10 @@ int ablations_main(int argc, char** argv) {
       ("output", po::value(&output)->default_value(output)->value_name("DIR"), "output directory")
       ("ignore", po::value(&ignore)->composing()->value_name("KEY"),
        "also ignore section.key (or section.*) when grouping, e.g. train.threads (repeatable)");
-  po::options_description hidden;
-  hidden.add_options()("run", po::value(&dirs)->multitoken()->composing(), "run dir");
-  po::options_description all;
-  all.add(desc).add(hidden);
-  po::positional_options_description pos;
-  pos.add("run", -1);
-  try {
-    po::variables_map vm;
-    po::store(po::command_line_parser(argc, argv).options(all).positional(pos).run(), vm);
-    if (vm.count("help")) {
-      std::cout << desc << "\n";
-      return 0;
-    }
-    po::notify(vm);
+  const auto check = [&](const po::variables_map&) {
     if (dirs.empty()) throw po::error("give at least one RUN_DIR");
-  } catch (const po::error& e) {
-    std::cerr << "sst-analyze ablations: error: " << e.what() << " (see sst-analyze ablations --help)\n";
-    return 2;
-  }
+  };
+  if (auto exit = parse_subcommand_options("ablations", argc, argv, desc, Positional{"run", &dirs}, check)) return *exit;
   std::vector<Run> runs = load_runs(dirs);
   const size_t b = resolve_baseline(runs, baseline);
   const Ablation a = group_ablations(runs, b, ignore);

@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <iostream>
 
+#include "cli.h"
 #include "common/error.h"
 #include "common/files.h"
 #include "figures.h"
@@ -92,29 +93,14 @@ int attention_main(int argc, char** argv) {
       ("checkpoint", po::value(&o.checkpoint)->required()->value_name("PATH"), "sst-train checkpoint")
       ("output", po::value(&o.output)->default_value(o.output)->value_name("DIR"), "output directory")
       ("threads", po::value(&o.threads)->default_value(0)->value_name("T"), "LibTorch threads (0: default)");
-  po::options_description hidden;
-  hidden.add_options()("sentence", po::value(&o.sentences)->multitoken()->composing(), "sentence");
-  po::options_description all;
-  all.add(desc).add(hidden);
-  po::positional_options_description pos;
-  pos.add("sentence", -1);
-  try {
-    po::variables_map vm;
-    po::store(po::command_line_parser(argc, argv).options(all).positional(pos).run(), vm);
-    if (vm.count("help")) {
-      std::cout << desc << "\n";
-      return 0;
-    }
-    po::notify(vm);
+  const auto check = [&](const po::variables_map&) {
     if (o.sentences.empty()) throw po::error("give at least one SENTENCE");
     for (size_t i = 0; i < o.sentences.size(); ++i)
       if (o.sentences[i].find_first_not_of(" \t\r\n") == std::string::npos)
         throw po::error("sentence " + std::to_string(i + 1) + " is empty");
     if (o.threads < 0) throw po::error("--threads must be >= 0");
-  } catch (const po::error& e) {
-    std::cerr << "sst-analyze attention: error: " << e.what() << " (see sst-analyze attention --help)\n";
-    return 2;
-  }
+  };
+  if (auto exit = parse_subcommand_options("attention", argc, argv, desc, Positional{"sentence", &o.sentences}, check)) return *exit;
   const Classifier model(o.checkpoint, o.threads);
   run_attention(o, model, std::cout);
   return 0;

@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <iostream>
 
+#include "cli.h"
 #include "common/error.h"
 #include "common/files.h"
 #include "figures.h"
@@ -50,25 +51,10 @@ int curves_main(int argc, char** argv) {
       "for the runs below it.\n\nOptions");
   desc.add_options()("help,h", "print this help and exit")(
       "output", po::value(&output)->default_value(output)->value_name("DIR"), "output directory");
-  po::options_description hidden;
-  hidden.add_options()("run", po::value(&dirs)->multitoken()->composing(), "run dir");
-  po::options_description all;
-  all.add(desc).add(hidden);
-  po::positional_options_description pos;
-  pos.add("run", -1);
-  try {
-    po::variables_map vm;
-    po::store(po::command_line_parser(argc, argv).options(all).positional(pos).run(), vm);
-    if (vm.count("help")) {
-      std::cout << desc << "\n";
-      return 0;
-    }
-    po::notify(vm);
+  const auto check = [&](const po::variables_map&) {
     if (dirs.empty()) throw po::error("give at least one RUN_DIR");
-  } catch (const po::error& e) {
-    std::cerr << "sst-analyze curves: error: " << e.what() << " (see sst-analyze curves --help)\n";
-    return 2;
-  }
+  };
+  if (auto exit = parse_subcommand_options("curves", argc, argv, desc, Positional{"run", &dirs}, check)) return *exit;
   run_curves(load_runs(dirs), output, std::cout);
   return 0;
 }

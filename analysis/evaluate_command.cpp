@@ -6,6 +6,7 @@
 #include <iostream>
 #include <sstream>
 
+#include "cli.h"
 #include "common/error.h"
 #include "common/files.h"
 #include "figures.h"
@@ -139,14 +140,7 @@ int evaluate_main(int argc, char** argv) {
       ("rare-fraction", po::value(&o.rare_fraction)->default_value(o.rare_fraction)->value_name("F"),
        "without a train split (--tsv): the rarest fraction F of the vocabulary (highest ids) is rare")
       ("threads", po::value(&o.threads)->default_value(0)->value_name("T"), "LibTorch threads (0: default)");
-  try {
-    po::variables_map vm;
-    po::store(po::command_line_parser(argc, argv).options(desc).run(), vm);
-    if (vm.count("help")) {
-      std::cout << desc << "\n";
-      return 0;
-    }
-    po::notify(vm);
+  const auto check = [&](const po::variables_map& vm) {
     if (o.data.empty() == o.tsv.empty()) throw po::error("give exactly one of --data and --tsv");
     if (!o.tsv.empty() && !vm["split"].defaulted()) throw po::error("--split applies to --data only");
     if (top_k < 0) throw po::error("--top-k must be >= 0");
@@ -161,10 +155,8 @@ int evaluate_main(int argc, char** argv) {
     } catch (const UserError& e) {
       throw po::error(std::string("--length-buckets: ") + e.what());
     }
-  } catch (const po::error& e) {
-    std::cerr << "sst-analyze evaluate: error: " << e.what() << " (see sst-analyze evaluate --help)\n";
-    return 2;
-  }
+  };
+  if (auto exit = parse_subcommand_options("evaluate", argc, argv, desc, std::nullopt, check)) return *exit;
   run_evaluate(o, std::cout);
   return 0;
 }

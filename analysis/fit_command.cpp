@@ -11,6 +11,7 @@
 #include <iostream>
 #include <sstream>
 
+#include "cli.h"
 #include "common/error.h"
 #include "common/files.h"
 #include "csv.h"
@@ -295,14 +296,7 @@ int fit_main(int argc, char** argv) {
       ("threads", po::value(&o.fit.solver.threads)->default_value(0)->value_name("T"),
        "threads for the grid starts and bootstrap (0: all cores); results do not depend on it")
       ("no-plots", "skip the figures (fit.json only)");
-  try {
-    po::variables_map vm;
-    po::store(po::command_line_parser(argc, argv).options(desc).run(), vm);
-    if (vm.count("help")) {
-      std::cout << desc << "\n";
-      return 0;
-    }
-    po::notify(vm);
+  const auto check = [&](const po::variables_map& vm) {
     o.plots = !vm.count("no-plots");
     o.fit.grid = StartGrid{parse_list(ga, "grid-a"), parse_list(gb, "grid-b"), parse_list(ge, "grid-e"),
                            parse_list(galpha, "grid-alpha"), parse_list(gbeta, "grid-beta")};
@@ -315,10 +309,8 @@ int fit_main(int argc, char** argv) {
     o.bootstrap.seed = static_cast<uint64_t>(seed);
     if (o.isoflop_count < 0) throw po::error("--isoflop-budgets must be >= 0");
     if (o.fit.solver.threads < 0) throw po::error("--threads must be >= 0");
-  } catch (const po::error& e) {
-    std::cerr << "sst-analyze fit: error: " << e.what() << " (see sst-analyze fit --help)\n";
-    return 2;
-  }
+  };
+  if (auto exit = analysis::parse_subcommand_options("fit", argc, argv, desc, std::nullopt, check)) return *exit;
   run_fit(o, std::cout);
   return 0;
 }

@@ -6,6 +6,7 @@
 #include <iostream>
 #include <nlohmann/json.hpp>
 
+#include "cli.h"
 #include "common/error.h"
 #include "model_io.h"
 
@@ -49,30 +50,15 @@ int predict_main(int argc, char** argv) {
       ("format", po::value(&format)->default_value(format)->value_name("tsv|jsonl"), "output format")
       ("batch-size", po::value(&batch)->default_value(batch)->value_name("B"), "sentences per forward pass")
       ("threads", po::value(&threads)->default_value(0)->value_name("T"), "LibTorch threads (0: default)");
-  po::options_description hidden;
-  hidden.add_options()("sentence", po::value(&sentences)->multitoken()->composing(), "sentence");
-  po::options_description all;
-  all.add(desc).add(hidden);
-  po::positional_options_description pos;
-  pos.add("sentence", -1);
-  try {
-    po::variables_map vm;
-    po::store(po::command_line_parser(argc, argv).options(all).positional(pos).run(), vm);
-    if (vm.count("help")) {
-      std::cout << desc << "\n";
-      return 0;
-    }
-    po::notify(vm);
+  const auto check = [&](const po::variables_map&) {
     if (format != "tsv" && format != "jsonl") throw po::error("--format must be tsv or jsonl, not '" + format + "'");
     if (batch < 1) throw po::error("--batch-size must be >= 1");
     if (threads < 0) throw po::error("--threads must be >= 0");
     for (size_t i = 0; i < sentences.size(); ++i)
       if (sentences[i].find_first_not_of(" \t\r\n") == std::string::npos)
         throw po::error("sentence " + std::to_string(i + 1) + " is empty");
-  } catch (const po::error& e) {
-    std::cerr << "sst-analyze predict: error: " << e.what() << " (see sst-analyze predict --help)\n";
-    return 2;
-  }
+  };
+  if (auto exit = parse_subcommand_options("predict", argc, argv, desc, Positional{"sentence", &sentences}, check)) return *exit;
   if (sentences.empty()) {
     std::string line;
     while (std::getline(std::cin, line)) {

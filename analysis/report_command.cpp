@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <iostream>
 
+#include "cli.h"
 #include "common/error.h"
 #include "common/files.h"
 #include "plot.h"
@@ -58,26 +59,13 @@ int report_main(int argc, char** argv) {
       ("sentence", po::value(&o.sentence)->default_value(o.sentence)->value_name("TEXT"),
        "sentence for the attention example")
       ("threads", po::value(&o.threads)->default_value(0)->value_name("T"), "LibTorch threads (0: default)");
-  po::options_description hidden;
-  hidden.add_options()("input", po::value(&o.input), "run or sweep dir");
-  po::options_description all;
-  all.add(desc).add(hidden);
-  po::positional_options_description pos;
-  pos.add("input", 1);
-  try {
-    po::variables_map vm;
-    po::store(po::command_line_parser(argc, argv).options(all).positional(pos).run(), vm);
-    if (vm.count("help")) {
-      std::cout << desc << "\n";
-      return 0;
-    }
-    po::notify(vm);
-    if (o.input.empty()) throw po::error("give a RUN_DIR or SWEEP_DIR");
+  std::vector<std::string> inputs;
+  const auto check = [&](const po::variables_map&) {
+    if (inputs.empty()) throw po::error("give a RUN_DIR or SWEEP_DIR");
+    o.input = inputs[0];
     if (o.threads < 0) throw po::error("--threads must be >= 0");
-  } catch (const po::error& e) {
-    std::cerr << "sst-analyze report: error: " << e.what() << " (see sst-analyze report --help)\n";
-    return 2;
-  }
+  };
+  if (auto exit = parse_subcommand_options("report", argc, argv, desc, Positional{"input", &inputs, 1}, check)) return *exit;
   run_report(o, std::cout);
   return 0;
 }
