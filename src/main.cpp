@@ -6,6 +6,7 @@
 #include "common/error.h"
 #include "dist/world.h"
 #include "train/config.h"
+#include "train/benchmark.h"
 #include "train/signals.h"
 #include "train/trainer.h"
 
@@ -23,7 +24,7 @@ int main(int argc, char** argv) {
   sst::install_stop_signal_handlers();
   int code = 0;
   try {
-    code = sst::run_training(cfg, world);
+    code = cfg.benchmark.enabled ? sst::run_benchmark(cfg, world) : sst::run_training(cfg, world);
   } catch (const sst::CollectiveError& e) {
     // Every rank got here together: end cleanly, one rank reports.
     if (e.printable) std::fprintf(stderr, "sst-train: error: %s\n", e.what());

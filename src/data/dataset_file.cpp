@@ -146,10 +146,12 @@ DatasetFile::DatasetFile(const std::string& path) : path_(path) {
 DatasetFile::~DatasetFile() = default;
 
 bool DatasetFile::has_split(const std::string& split) const {
+  std::lock_guard<std::recursive_mutex> lock(io_mutex_);
   return file_->nameExists("/splits") && file_->openGroup("/splits").nameExists(split);
 }
 
 std::vector<int64_t> DatasetFile::read_offsets(const std::string& split) const {
+  std::lock_guard<std::recursive_mutex> lock(io_mutex_);
   if (!has_split(split)) throw UserError(path_ + " has no split '" + split + "'");
   auto off = read_vector<int64_t>(file_->openGroup(split_group(split)), "offsets");
   for (size_t i = 1; i < off.size(); ++i)
@@ -159,11 +161,13 @@ std::vector<int64_t> DatasetFile::read_offsets(const std::string& split) const {
 }
 
 std::vector<int8_t> DatasetFile::read_labels(const std::string& split) const {
+  std::lock_guard<std::recursive_mutex> lock(io_mutex_);
   if (!has_split(split)) throw UserError(path_ + " has no split '" + split + "'");
   return read_vector<int8_t>(file_->openGroup(split_group(split)), "labels");
 }
 
 std::string DatasetFile::source_sha256(const std::string& split) const {
+  std::lock_guard<std::recursive_mutex> lock(io_mutex_);
   if (!has_split(split)) throw UserError(path_ + " has no split '" + split + "'");
   return read_str_attr(file_->openGroup(split_group(split)), "source_sha256");
 }
@@ -171,6 +175,7 @@ std::string DatasetFile::source_sha256(const std::string& split) const {
 std::vector<std::vector<int32_t>> DatasetFile::read_examples(const std::string& split,
                                                              const std::vector<int64_t>& offsets,
                                                              const std::vector<int64_t>& ids) const {
+  std::lock_guard<std::recursive_mutex> lock(io_mutex_);
   // Select each distinct example once (a hyperslab union holds a repeated range once), read the
   // union in file order, then hand every requested position its example.
   std::vector<int64_t> unique(ids);
@@ -209,6 +214,7 @@ std::vector<std::vector<int32_t>> DatasetFile::read_examples(const std::string& 
 }
 
 Split DatasetFile::read_split(const std::string& split) const {
+  std::lock_guard<std::recursive_mutex> lock(io_mutex_);
   if (!has_split(split)) throw UserError(path_ + " has no split '" + split + "'");
   H5::Group g = file_->openGroup(split_group(split));
   Split s;

@@ -3,6 +3,7 @@
 #pragma once
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -63,6 +64,9 @@ class DatasetFile {
   std::string path_;
   std::unique_ptr<H5::H5File> file_;
   TokenizerInfo tokenizer_;
+  // The batch prefetch thread and the main thread (evaluation) read the same file. HDF5 is only
+  // thread-safe when built so (Debian's is, many site builds are not), so every read holds this lock.
+  mutable std::recursive_mutex io_mutex_;
 };
 
 }  // namespace sst::data

@@ -20,6 +20,9 @@ class Communicator {
   virtual void allreduce_sum(torch::Tensor& t) = 0;
   // In-place copy of rank `root`'s tensor to every rank.
   virtual void broadcast(torch::Tensor& t, int root) = 0;
+  // Whether a background thread may call allreduce_sum while the main thread makes no other
+  // collective call (what overlapping the all-reduce with backward needs).
+  virtual bool usable_off_main_thread() const { return false; }
 };
 
 std::unique_ptr<Communicator> make_mpi_communicator();

@@ -1,23 +1,59 @@
 #include "dist/grad_sync.h"
 
+#include <chrono>
+
+#include "common/torch_compat.h"
+
 namespace sst::dist {
 
-GradientSynchronizer::GradientSynchronizer(std::vector<torch::Tensor> params, Communicator& comm)
+GradientSynchronizer::GradientSynchronizer(std::vector<torch::Tensor> params, Communicator& comm,
+                                           GradSyncOptions options)
     : params_(std::move(params)), comm_(comm) {
   int64_t total = 0;
   for (const auto& p : params_) total += p.numel();
   flat_ = torch::zeros({total}, params_.at(0).options().requires_grad(false));
-  int64_t offset = 0;
-  for (auto& p : params_) {
-    views_.push_back(flat_.narrow(0, offset, p.numel()).view(p.sizes()));
-    p.mutable_grad() = views_.back();
+  const int64_t elem_bytes = static_cast<int64_t>(flat_.element_size());
+
+  // Reverse order: the first bucket holds the last parameters, whose gradients backward computes first.
+  views_.resize(params_.size());
+  bucket_of_.resize(params_.size());
+  int64_t offset = 0, bucket_begin = 0;
+  for (size_t k = 0; k < params_.size(); ++k) {
+    const size_t i = params_.size() - 1 - k;
+    auto& p = params_[i];
+    views_[i] = flat_.narrow(0, offset, p.numel()).view(p.sizes());
+    p.mutable_grad() = views_[i];
     offset += p.numel();
+    if (buckets_.empty() || buckets_.back().view.defined()) buckets_.push_back({});
+    bucket_of_[i] = static_cast<int>(buckets_.size()) - 1;
+    ++buckets_.back().size;
+    if ((offset - bucket_begin) * elem_bytes >= options.bucket_bytes || k + 1 == params_.size()) {
+      buckets_.back().view = flat_.narrow(0, bucket_begin, offset - bucket_begin);
+      bucket_begin = offset;
+    }
+  }
+
+  if (options.overlap && comm_.usable_off_main_thread() && !flat_.is_cuda()) {
+    for (size_t i = 0; i < params_.size(); ++i)
+      hooks_.push_back(compat::after_grad_accumulated(params_[i], [this, b = bucket_of_[i]] { on_grad_accumulated(b); }));
+    worker_ = std::thread([this] { worker_loop(); });
   }
 }
 
-void GradientSynchronizer::rebind_views_if_needed() {
+GradientSynchronizer::~GradientSynchronizer() {
+  if (!worker_.joinable()) return;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    shutdown_ = true;
+  }
+  cv_.notify_all();
+  worker_.join();
+}
+
+bool GradientSynchronizer::rebind_views_if_needed() {
   // Autograd accumulates in place into an existing .grad; if anything replaced a gradient tensor
   // (or left it undefined), copy it back into the buffer and restore the view.
+  bool rebound = false;
   for (size_t i = 0; i < params_.size(); ++i) {
     auto& g = params_[i].mutable_grad();
     if (!g.defined()) {
@@ -28,17 +64,87 @@ void GradientSynchronizer::rebind_views_if_needed() {
       continue;
     }
     g = views_[i];
+    rebound = true;
   }
+  return rebound;
 }
 
 void GradientSynchronizer::zero_grad() {
   flat_.zero_();
   rebind_views_if_needed();
+  armed_ = false;
+  next_launch_ = 0;
+  done_ = 0;
 }
 
-void GradientSynchronizer::allreduce() {
-  rebind_views_if_needed();
-  comm_.allreduce_sum(flat_);
+void GradientSynchronizer::arm() {
+  armed_ = worker_.joinable();
+  for (auto& b : buckets_) b.pending = b.size;
+}
+
+void GradientSynchronizer::on_grad_accumulated(int bucket) {
+  // Runs on the thread executing backward, right after the accumulation into the view.
+  if (!armed_) return;
+  if (--buckets_[bucket].pending == 0) launch_ready_buckets();
+}
+
+void GradientSynchronizer::launch_ready_buckets() {
+  while (next_launch_ < num_buckets() && buckets_[next_launch_].pending <= 0) enqueue(next_launch_++);
+}
+
+void GradientSynchronizer::enqueue(int bucket) {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    queue_.push_back(bucket);
+  }
+  cv_.notify_all();
+}
+
+void GradientSynchronizer::worker_loop() {
+  for (;;) {
+    int bucket;
+    {
+      std::unique_lock<std::mutex> lock(mu_);
+      cv_.wait(lock, [this] { return shutdown_ || !queue_.empty(); });
+      if (queue_.empty()) return;  // shutdown
+      bucket = queue_.front();
+    }
+    try {
+      comm_.allreduce_sum(buckets_[bucket].view);
+    } catch (...) {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (!error_) error_ = std::current_exception();
+    }
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      queue_.pop_front();
+      ++done_;
+    }
+    cv_.notify_all();
+  }
+}
+
+double GradientSynchronizer::finish() {
+  const auto start = std::chrono::steady_clock::now();
+  if (!worker_.joinable()) {
+    // No overlap: reduce every bucket here, in order.
+    rebind_views_if_needed();
+    for (auto& b : buckets_) comm_.allreduce_sum(b.view);
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  }
+  // A parameter that got no gradient this step never fires its hook: its bucket is launched here.
+  for (auto& b : buckets_) b.pending = 0;
+  launch_ready_buckets();
+  armed_ = false;
+  {
+    std::unique_lock<std::mutex> lock(mu_);
+    cv_.wait(lock, [this] { return done_ == num_buckets(); });
+    if (error_) std::rethrow_exception(error_);
+  }
+  // A gradient that was replaced instead of accumulated in place missed its reduction: never
+  // expected (autograd accumulates into an existing .grad), so fail loudly rather than diverge.
+  TORCH_CHECK(!rebind_views_if_needed(), "a gradient left the flat buffer during backward; cannot reduce it");
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
 
 double GradientSynchronizer::grad_norm() const { return flat_.norm().item<double>(); }

@@ -33,6 +33,12 @@ class MpiCommunicator final : public Communicator {
     MPI_Allreduce(MPI_IN_PLACE, t.data_ptr(), static_cast<int>(t.numel()), mpi_type(t), MPI_SUM, MPI_COMM_WORLD);
   }
 
+  bool usable_off_main_thread() const override {
+    int level = MPI_THREAD_SINGLE;
+    MPI_Query_thread(&level);
+    return level >= MPI_THREAD_SERIALIZED;
+  }
+
   void broadcast(torch::Tensor& t, int root) override {
     TORCH_CHECK(t.is_contiguous(), "broadcast needs a contiguous tensor");
     if (t.is_cuda()) {

@@ -12,8 +12,9 @@ World init_world(int* argc, char*** argv) {
   MPI_Initialized(&initialized);
   if (!initialized) {
     int provided = 0;
-    // Only the main thread calls MPI (background threads only read data).
-    MPI_Init_thread(argc, argv, MPI_THREAD_FUNNELED, &provided);
+    // SERIALIZED: the gradient all-reduce may run on a background thread during backward, but
+    // never concurrently with another MPI call (the main thread waits for it first).
+    MPI_Init_thread(argc, argv, MPI_THREAD_SERIALIZED, &provided);
   }
   // The default, made explicit: any MPI error aborts the whole job. A rank that dies makes the
   // launcher (mpirun / srun) tear the others down, so no rank waits forever in a collective.

@@ -49,6 +49,10 @@ po::options_description config_options(Config& c) {
     ("train.halt_at_step", po::value(&t.halt_at_step)->default_value(t.halt_at_step), "checkpoint and exit with code 75 after this step, as on SIGUSR1 (train in chunks); 0 = off")
     ("train.patience", po::value(&t.patience)->default_value(t.patience), "early stopping: evaluations without a better dev loss; 0 = off")
     ("train.threads", po::value(&t.threads)->default_value(t.threads), "intra-op threads per rank; 0 = cores on this node / ranks on this node")
+    ("train.bucket_window", po::value(&t.bucket_window)->default_value(t.bucket_window), "length bucketing: sort each window of this many global batches by length, then shuffle the batches (less padding); 0 = off")
+    ("train.allreduce_bucket_mb", po::value(&t.allreduce_bucket_mb)->default_value(t.allreduce_bucket_mb), "gradients are all-reduced in buckets of about this many MB")
+    ("train.overlap_allreduce", po::value(&t.overlap_allreduce)->default_value(t.overlap_allreduce), "all-reduce each gradient bucket as soon as backward has produced it (MPI backend, CPU)")
+    ("train.prefetch", po::value(&t.prefetch)->default_value(t.prefetch), "read and pad the next batch on a background thread")
     ("train.device", po::value(&t.device)->default_value(t.device), "auto | cpu | cuda")
     ("train.nan_policy", po::value(&t.nan_policy)->default_value(t.nan_policy), "non-finite loss or gradient: stop (error) | skip (drop the step)")
     ("output.dir", po::value(&c.out_dir)->default_value(c.out_dir), "run directory: checkpoints, metrics.jsonl, summary.json")
@@ -65,6 +69,7 @@ std::string value_text(const po::variable_value& v) {
   else if (auto p = boost::any_cast<uint64_t>(&a)) os << *p;
   else if (auto p = boost::any_cast<double>(&a)) os << *p;
   else if (auto p = boost::any_cast<std::string>(&a)) os << *p;
+  else if (auto p = boost::any_cast<bool>(&a)) os << (*p ? "true" : "false");
   return os.str();
 }
 
@@ -100,7 +105,11 @@ ParseOutcome parse_config(int argc, const char* const* argv, Config& c) {
     ("data", po::value(&data_override), "shorthand for --data.path")
     ("out-dir", po::value(&out_override), "shorthand for --output.dir")
     ("resume", po::value(&c.resume)->default_value(c.resume), "none | auto (newest valid checkpoint in the run directory) | PATH")
-    ("print-config", "print the resolved configuration as INI and exit");
+    ("print-config", "print the resolved configuration as INI and exit")
+    ("benchmark", po::bool_switch(&c.benchmark.enabled), "time training steps instead of training: per-phase breakdown per rank, "
+                  "examples/s and tokens/s in OUT_DIR/benchmark.json (no evaluation, no checkpoints)")
+    ("benchmark.steps", po::value(&c.benchmark.steps)->default_value(c.benchmark.steps), "measured steps")
+    ("benchmark.warmup", po::value(&c.benchmark.warmup)->default_value(c.benchmark.warmup), "unmeasured steps before them");
   po::options_description conf = config_options(c);
   po::options_description all;
   all.add(general).add(conf);
@@ -172,6 +181,10 @@ void validate_config(const Config& c) {
   if (t.halt_at_step < 0) fail("train.halt_at_step", "must be >= 0");
   if (t.patience < 0) fail("train.patience", "must be >= 0");
   if (t.threads < 0) fail("train.threads", "must be >= 0");
+  if (t.bucket_window < 0) fail("train.bucket_window", "must be >= 0");
+  if (!(t.allreduce_bucket_mb > 0)) fail("train.allreduce_bucket_mb", "must be > 0");
+  if (c.benchmark.steps <= 0) fail("benchmark.steps", "must be > 0");
+  if (c.benchmark.warmup < 0) fail("benchmark.warmup", "must be >= 0");
   if (t.device != "auto" && t.device != "cpu" && t.device != "cuda") fail("train.device", "must be auto, cpu or cuda");
   if (t.nan_policy != "stop" && t.nan_policy != "skip") fail("train.nan_policy", "must be stop or skip");
   if (!(c.data.fraction > 0 && c.data.fraction <= 1)) fail("data.fraction", "must be in (0, 1]");

@@ -37,6 +37,10 @@ struct TrainConfig {
   int64_t halt_at_step = 0;  // checkpoint and exit 75 once this step is done (run in chunks); 0 = off
   int64_t patience = 0;  // stop after this many evaluations without a better dev loss; 0 disables
   int64_t threads = 0;   // intra-op threads per rank; 0: cores / ranks on this node
+  int64_t bucket_window = 32;  // length bucketing: sort windows of this many batches by length; 0 = off
+  double allreduce_bucket_mb = 4;  // gradient all-reduce bucket size
+  bool overlap_allreduce = true;   // reduce gradient buckets during backward (CPU / MPI)
+  bool prefetch = true;            // prepare the next batch on a background thread
   std::string device = "auto";     // auto | cpu | cuda
   std::string nan_policy = "stop"; // stop | skip
 };
@@ -47,6 +51,14 @@ struct DataConfig {
   uint64_t subset_seed = 12345;  // fixes that order; independent of train.seed
 };
 
+// sst-train --benchmark: time `steps` optimizer steps after `warmup` unmeasured ones; no
+// evaluation, no checkpoints. Not part of the run's configuration.
+struct BenchmarkOptions {
+  bool enabled = false;
+  int64_t steps = 30;
+  int64_t warmup = 5;
+};
+
 struct Config {
   DataConfig data;
   ModelConfig model;
@@ -54,6 +66,7 @@ struct Config {
   std::string out_dir = "runs/default";
   std::string run_name;          // defaults to the out_dir's last component
   std::string resume = "none";   // none | auto | PATH to a checkpoint
+  BenchmarkOptions benchmark;
   std::string source_file;       // the --config file, if any
   std::string resolved_ini;      // every option with its final value, as INI
 };

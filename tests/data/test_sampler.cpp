@@ -89,3 +89,57 @@ TEST(NestedSubset, SmallerFractionsAreContainedInLargerOnes) {
   EXPECT_TRUE(std::equal(half.begin(), half.end(), all.begin()));
   EXPECT_THROW(sst::data::nested_subset(1000, 0.0, 5), sst::UserError);
 }
+
+namespace {
+// Example id -> a length in [1, 60], unrelated to the id's order.
+std::vector<int32_t> lengths_for(int64_t n) {
+  std::vector<int32_t> len(n);
+  for (int64_t i = 0; i < n; ++i) len[i] = static_cast<int32_t>(1 + (i * 37) % 60);
+  return len;
+}
+// Tokens computed with dynamic padding: each batch padded to its longest example.
+int64_t padded_tokens(const GlobalBatchSampler& s, const std::vector<int32_t>& len, int64_t steps) {
+  int64_t total = 0;
+  for (int64_t step = 0; step < steps; ++step) {
+    auto batch = s.global_batch(step);
+    int32_t longest = 0;
+    for (int64_t id : batch) longest = std::max(longest, len[id]);
+    total += longest * static_cast<int64_t>(batch.size());
+  }
+  return total;
+}
+}  // namespace
+
+TEST(LengthBucketing, EachEpochStillVisitsEveryKeptExampleOnce) {
+  const int64_t n = 1000, B = 16;
+  GlobalBatchSampler s(iota(n), B, 3, /*bucket_window=*/8, lengths_for(n));
+  for (int64_t epoch = 0; epoch < 2; ++epoch) {
+    std::set<int64_t> seen;
+    for (int64_t step = epoch * s.batches_per_epoch(); step < (epoch + 1) * s.batches_per_epoch(); ++step)
+      for (int64_t id : s.global_batch(step)) EXPECT_TRUE(seen.insert(id).second) << "example " << id << " twice";
+    EXPECT_EQ(static_cast<int64_t>(seen.size()), s.batches_per_epoch() * B);
+  }
+}
+
+TEST(LengthBucketing, CutsPaddingAndIsDeterministic) {
+  const int64_t n = 4096, B = 32;
+  auto len = lengths_for(n);
+  GlobalBatchSampler plain(iota(n), B, 5);
+  GlobalBatchSampler bucketed(iota(n), B, 5, 16, len);
+  GlobalBatchSampler again(iota(n), B, 5, 16, len);
+  const int64_t steps = plain.batches_per_epoch();
+  int64_t real = 0;
+  for (int64_t step = 0; step < steps; ++step)
+    for (int64_t id : plain.global_batch(step)) real += len[id];
+  // Lengths are uniform on [1, 60]: random batches pad almost everything to ~60, sorted windows
+  // of 512 examples leave only ~60/16 tokens of spread per batch.
+  EXPECT_GT(padded_tokens(plain, len, steps), 1.7 * real);
+  EXPECT_LT(padded_tokens(bucketed, len, steps), 1.1 * real);
+  for (int64_t step : {0, 5, 127, 128, 300}) EXPECT_EQ(bucketed.global_batch(step), again.global_batch(step));
+  // Batches are shuffled after sorting: the first steps are not simply the shortest sentences.
+  EXPECT_GT(len[bucketed.global_batch(0)[0]] + len[bucketed.global_batch(1)[0]] + len[bucketed.global_batch(2)[0]], 6);
+}
+
+TEST(LengthBucketing, NeedsALengthForEveryExample) {
+  EXPECT_THROW(GlobalBatchSampler(iota(100), 10, 1, 4, std::vector<int32_t>(50, 1)), sst::UserError);
+}

@@ -12,12 +12,15 @@ using namespace sst::test;
 
 namespace {
 
-// A small model and 50-100 short steps: fast on 2 cores, still a real transformer.
+// A small model and 50-100 short steps: fast on 2 cores, still a real transformer. All-reduce
+// buckets of 20 KB make several buckets reduced while backward runs, and batches are
+// length-bucketed (the default), so both properties below cover the fast paths.
 std::string small_run_args(const std::string& data, const std::string& out) {
   return " --data " + data + " --out-dir " + out +
          " --model.d_model=32 --model.layers=2 --model.heads=4 --model.ff_dim=64 --model.max_len=48"
          " --train.global_batch=32 --train.lr=1e-3 --train.warmup_steps=10 --train.log_every=1"
-         " --train.eval_every=25 --train.checkpoint_every=1000 --train.threads=1 --train.seed=11";
+         " --train.eval_every=25 --train.checkpoint_every=1000 --train.threads=1 --train.seed=11"
+         " --train.allreduce_bucket_mb=0.02 --train.overlap_allreduce=true";
 }
 
 std::map<std::string, torch::Tensor> final_params(const std::string& run, int64_t step) {
@@ -61,6 +64,9 @@ TEST(WorldSizeInvariance, OneTwoAndFourRanksTrainTheSameModel) {
   auto ref_params = final_params(runs[1], 50);
   ASSERT_EQ(ref.size(), 50u);
   for (int world : {2, 4}) {
+    const std::string log = read_text(runs[world] + "/train.log");
+    EXPECT_NE(log.find("gradient bucket(s), overlapped with backward"), std::string::npos) << log;
+    EXPECT_EQ(log.find("(1 gradient bucket(s)"), std::string::npos) << "expected several buckets:\n" << log;
     auto rec = train_records(runs[world]);
     ASSERT_EQ(rec.size(), ref.size());
     for (size_t i = 0; i < ref.size(); ++i) {

@@ -1,0 +1,145 @@
+#include "train/benchmark.h"
+
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <sstream>
+
+#include "common/files.h"
+#include "common/torch_compat.h"
+#include "train/step.h"
+
+using nlohmann::json;
+
+namespace sst {
+namespace {
+
+constexpr const char* kPhases[] = {"data", "forward", "backward", "allreduce", "wait", "optimizer"};
+constexpr int kNumPhases = 6;
+
+std::vector<double> as_vector(const PhaseTimes& t) {
+  return {t.data, t.forward, t.backward, t.allreduce, t.wait, t.optimizer};
+}
+
+// Mean milliseconds per step of each phase, from one rank's summed seconds.
+json breakdown_ms(const double* sums, int64_t steps) {
+  json b = json::object();
+  double total = 0;
+  for (int p = 0; p < kNumPhases; ++p) {
+    b[kPhases[p]] = 1e3 * sums[p] / static_cast<double>(steps);
+    total += sums[p];
+  }
+  b["total"] = 1e3 * total / static_cast<double>(steps);
+  return b;
+}
+
+std::string batches_text(const data::GlobalBatchSampler& sampler, int64_t steps) {
+  std::ostringstream os;
+  for (int64_t s = 0; s < steps; ++s) {
+    auto ids = sampler.global_batch(s);
+    for (size_t i = 0; i < ids.size(); ++i) os << (i ? " " : "") << ids[i];
+    os << "\n";
+  }
+  return os.str();
+}
+
+}  // namespace
+
+int run_benchmark(Config cfg, const dist::World& world) {
+  Run r;
+  r.cfg = std::move(cfg);
+  r.world = world;
+  dist::run_on_all_ranks([&] { setup(r); });
+  r.sync_timers = true;
+  const auto& b = r.cfg.benchmark;
+  const int64_t total = b.warmup + b.steps;
+  if (world.is_root()) {
+    // Before the first step: once steps run, the prefetch thread owns r.sampler.
+    write_text_atomically(r.cfg.out_dir + "/batches.txt", batches_text(*r.sampler, total));
+    std::printf("sst-train --benchmark: %d rank(s) x %d thread(s), device %s, backend %s, %lld params, "
+                "%lld warm-up + %lld timed steps of %lld examples\n",
+                world.size, torch::get_num_threads(), r.device.str().c_str(), r.comm->name().c_str(),
+                static_cast<long long>(r.model->num_params()), static_cast<long long>(b.warmup),
+                static_cast<long long>(b.steps), static_cast<long long>(r.cfg.train.global_batch));
+    std::fflush(stdout);
+  }
+
+  r.model->train();
+  std::vector<double> step_s;
+  std::vector<double> phase_sums(kNumPhases, 0.0);
+  int64_t examples = 0, tokens = 0, padded = 0;
+  double wall = 0, last_loss = 0;
+  for (int64_t step = 0; step < total; ++step) {
+    const auto t0 = std::chrono::steady_clock::now();
+    StepResult res = train_step(r, step);
+    const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    if (step < b.warmup) continue;
+    step_s.push_back(s);
+    wall += s;
+    auto phases = as_vector(res.times);
+    for (int p = 0; p < kNumPhases; ++p) phase_sums[p] += phases[p];
+    examples += res.examples;
+    tokens += res.tokens;
+    padded += res.padded_tokens;
+    last_loss = res.loss;
+  }
+
+  // Every rank's breakdown, gathered as one sum over zero-filled per-rank slots.
+  std::vector<double> all(static_cast<size_t>(world.size) * kNumPhases, 0.0);
+  std::copy(phase_sums.begin(), phase_sums.end(), all.begin() + static_cast<ptrdiff_t>(world.rank) * kNumPhases);
+  dist::allreduce_sum(all);
+  if (world.is_root()) {
+    std::vector<double> sorted = step_s;
+    std::sort(sorted.begin(), sorted.end());
+    json per_rank = json::array();
+    for (int k = 0; k < world.size; ++k)
+      per_rank.push_back({{"rank", k}, {"breakdown_ms", breakdown_ms(all.data() + k * kNumPhases, b.steps)}});
+    const auto& m = r.cfg.model;
+    const auto& t = r.cfg.train;
+    json out = {
+        {"implementation", "cpp"},
+        {"torch_version", compat::torch_version()},
+        {"config", r.cfg.source_file},
+        {"model", {{"d_model", m.d_model}, {"layers", m.layers}, {"heads", m.heads}, {"ff_dim", m.ff_dim},
+                   {"max_len", m.max_len}, {"pooling", m.pooling}}},
+        {"params", r.model->num_params()},
+        {"world_size", world.size},
+        {"threads_per_rank", torch::get_num_threads()},
+        {"device", r.device.str()},
+        {"backend", r.comm->name()},
+        {"global_batch", t.global_batch},
+        {"accum_steps", t.accum_steps},
+        {"warmup", b.warmup},
+        {"steps", b.steps},
+        {"bucket_window", t.bucket_window},
+        {"prefetch", t.prefetch},
+        {"overlap_allreduce", r.grads->overlapping()},
+        {"allreduce_buckets", r.grads->num_buckets()},
+        {"examples_per_s", static_cast<double>(examples) / wall},
+        {"tokens_per_s", static_cast<double>(tokens) / wall},
+        {"pad_fraction", 1.0 - static_cast<double>(tokens) / static_cast<double>(std::max<int64_t>(1, padded))},
+        {"step_ms", {{"min", 1e3 * sorted.front()}, {"median", 1e3 * sorted[sorted.size() / 2]},
+                     {"max", 1e3 * sorted.back()}}},
+        {"breakdown_ms", per_rank[0]["breakdown_ms"]},
+        {"per_rank", per_rank},
+        {"final_loss", last_loss},
+    };
+    write_text_atomically(r.cfg.out_dir + "/benchmark.json", out.dump(2) + "\n");
+    std::printf("%.1f examples/s, %.0f tokens/s (non-pad; %.1f%% padding), step %.1f ms median\n",
+                out["examples_per_s"].get<double>(), out["tokens_per_s"].get<double>(),
+                100 * out["pad_fraction"].get<double>(), out["step_ms"]["median"].get<double>());
+    for (const auto& pr : per_rank) {
+      std::printf("  rank %d ms/step:", pr["rank"].get<int>());
+      for (const char* p : kPhases) std::printf(" %s %.2f", p, pr["breakdown_ms"][p].get<double>());
+      std::printf("\n");
+    }
+    std::printf("wrote %s/benchmark.json and %s/batches.txt\n", r.cfg.out_dir.c_str(), r.cfg.out_dir.c_str());
+    std::fflush(stdout);
+  }
+  dist::barrier();
+  return 0;
+}
+
+}  // namespace sst
