@@ -16,7 +16,11 @@ threads=$(( cores / RANKS )); [ "$threads" -ge 1 ] || threads=1
 extra=()
 case " $* " in *" --train.threads"*) ;; *) extra+=(--train.threads="$threads") ;; esac
 
-mpi_flags=(-np "$RANKS" --bind-to none -x OMP_NUM_THREADS="$threads")
+# PASSIVE: OpenMP threads sleep between parallel regions instead of spinning; spinning threads
+# steal the cores OpenBLAS's own GEMM threads need (measured: 1 rank x 2 threads, small config,
+# 490 -> 700 examples/s; see bench/RESULTS.md).
+export OMP_WAIT_POLICY=${OMP_WAIT_POLICY:-PASSIVE}
+mpi_flags=(-np "$RANKS" --bind-to none -x OMP_NUM_THREADS="$threads" -x OMP_WAIT_POLICY)
 [ "$RANKS" -le "$cores" ] || mpi_flags+=(--oversubscribe)
 if [ "$(id -u)" -eq 0 ]; then
   export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1

@@ -40,11 +40,13 @@ sst_run() {
     mpirun)
       [ "$(id -u)" -ne 0 ] || export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
       # shellcheck disable=SC2206
-      cmd=(mpirun -np "${SLURM_NTASKS:-1}" --bind-to none -x OMP_NUM_THREADS="$SST_THREADS" ${SST_MPIRUN_ARGS:-}
+      cmd=(mpirun -np "${SLURM_NTASKS:-1}" --bind-to none -x OMP_NUM_THREADS="$SST_THREADS" -x OMP_WAIT_POLICY ${SST_MPIRUN_ARGS:-}
            "$SST_BIN_DIR/sst-train") ;;
     *) echo "sst: SST_LAUNCHER must be srun or mpirun, got '$SST_LAUNCHER'" >&2; return 1 ;;
   esac
   export OMP_NUM_THREADS=$SST_THREADS
+  # Idle OpenMP threads sleep rather than spin against OpenBLAS's threads (see launch/train.sh).
+  export OMP_WAIT_POLICY=${OMP_WAIT_POLICY:-PASSIVE}
   mkdir -p "$run_dir"
   rm -f "$run_dir/.sweep_failed"
   echo "$(hostname -s) $$ ${SLURM_JOB_ID:-}" > "$run_dir/.sweep_running"

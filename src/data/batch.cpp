@@ -34,15 +34,31 @@ Batch make_batch(const std::vector<std::vector<int32_t>>& tokens, const std::vec
   return b;
 }
 
-SplitReader::SplitReader(const DatasetFile& file, const std::string& split)
+SplitReader::SplitReader(const DatasetFile& file, const std::string& split, bool preload)
     : file_(file), split_(split), offsets_(file.read_offsets(split)), labels_(file.read_labels(split)) {
   if (offsets_.size() != labels_.size() + 1)
     throw UserError(file.path() + ": split '" + split + "' has " + std::to_string(labels_.size()) + " labels but " +
                     std::to_string(offsets_.size()) + " offsets");
+  if (preload) {
+    tokens_ = file.read_tokens(split);
+    if (offsets_.back() != static_cast<int64_t>(tokens_.size()))
+      throw UserError(file.path() + ": split '" + split + "' has " + std::to_string(tokens_.size()) +
+                      " tokens but its offsets end at " + std::to_string(offsets_.back()));
+    preloaded_ = true;
+  }
 }
 
 Batch SplitReader::batch(const std::vector<int64_t>& ids, int64_t max_len) const {
-  auto tokens = file_.read_examples(split_, offsets_, ids);
+  std::vector<std::vector<int32_t>> tokens;
+  if (preloaded_) {
+    tokens.reserve(ids.size());
+    for (int64_t id : ids) {
+      if (id < 0 || id >= size()) throw UserError("example " + std::to_string(id) + " out of range in split " + split_);
+      tokens.emplace_back(tokens_.begin() + offsets_[id], tokens_.begin() + offsets_[id + 1]);
+    }
+  } else {
+    tokens = file_.read_examples(split_, offsets_, ids);
+  }
   std::vector<int64_t> labels(ids.size());
   for (size_t i = 0; i < ids.size(); ++i) labels[i] = labels_[ids[i]];
   return make_batch(tokens, labels, file_.tokenizer(), max_len);

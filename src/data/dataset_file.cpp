@@ -213,13 +213,19 @@ std::vector<std::vector<int32_t>> DatasetFile::read_examples(const std::string& 
   return out;
 }
 
+std::vector<int32_t> DatasetFile::read_tokens(const std::string& split) const {
+  std::lock_guard<std::recursive_mutex> lock(io_mutex_);
+  if (!has_split(split)) throw UserError(path_ + " has no split '" + split + "'");
+  return read_vector<int32_t>(file_->openGroup(split_group(split)), "tokens");
+}
+
 Split DatasetFile::read_split(const std::string& split) const {
   std::lock_guard<std::recursive_mutex> lock(io_mutex_);
   if (!has_split(split)) throw UserError(path_ + " has no split '" + split + "'");
   H5::Group g = file_->openGroup(split_group(split));
   Split s;
   s.name = split;
-  s.tokens = read_vector<int32_t>(g, "tokens");
+  s.tokens = read_tokens(split);
   s.offsets = read_offsets(split);
   s.labels = read_vector<int8_t>(g, "labels");
   s.source_file = read_str_attr(g, "source_file");

@@ -57,6 +57,8 @@ class DatasetFile {
   // One HDF5 read of the union of their ranges (hyperslab selection).
   std::vector<std::vector<int32_t>> read_examples(const std::string& split, const std::vector<int64_t>& offsets,
                                                   const std::vector<int64_t>& ids) const;
+  // All token ids of a split, in file order: one sequential read, each chunk decompressed once.
+  std::vector<int32_t> read_tokens(const std::string& split) const;
   // A whole split, tokens included (analysis and tests).
   Split read_split(const std::string& split) const;
 

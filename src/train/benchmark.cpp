@@ -114,7 +114,7 @@ int run_benchmark(Config cfg, const dist::World& world) {
         {"warmup", b.warmup},
         {"steps", b.steps},
         {"bucket_window", t.bucket_window},
-        {"prefetch", t.prefetch},
+        {"prefetch", r.prefetching},
         {"overlap_allreduce", r.grads->overlapping()},
         {"allreduce_buckets", r.grads->num_buckets()},
         {"examples_per_s", static_cast<double>(examples) / wall},

@@ -24,6 +24,7 @@ po::options_description config_options(Config& c) {
     ("data.path", po::value(&c.data.path)->default_value(c.data.path), "HDF5 file written by sst-prep")
     ("data.fraction", po::value(&c.data.fraction)->default_value(c.data.fraction), "fraction of train examples used (nested subsets of one fixed order)")
     ("data.subset_seed", po::value(&c.data.subset_seed)->default_value(c.data.subset_seed), "seed of the fixed train order the subsets are cut from")
+    ("data.preload", po::value(&c.data.preload)->default_value(c.data.preload), "read the train and dev token ids into memory once (false: read every batch from the file)")
     ("model.d_model", po::value(&m.d_model)->default_value(m.d_model), "embedding / residual width")
     ("model.layers", po::value(&m.layers)->default_value(m.layers), "number of encoder layers")
     ("model.heads", po::value(&m.heads)->default_value(m.heads), "attention heads per layer (must divide d_model)")
@@ -51,8 +52,8 @@ po::options_description config_options(Config& c) {
     ("train.threads", po::value(&t.threads)->default_value(t.threads), "intra-op threads per rank; 0 = cores on this node / ranks on this node")
     ("train.bucket_window", po::value(&t.bucket_window)->default_value(t.bucket_window), "length bucketing: sort each window of this many global batches by length, then shuffle the batches (less padding); 0 = off")
     ("train.allreduce_bucket_mb", po::value(&t.allreduce_bucket_mb)->default_value(t.allreduce_bucket_mb), "gradients are all-reduced in buckets of about this many MB")
-    ("train.overlap_allreduce", po::value(&t.overlap_allreduce)->default_value(t.overlap_allreduce), "all-reduce each gradient bucket as soon as backward has produced it (MPI backend, CPU)")
-    ("train.prefetch", po::value(&t.prefetch)->default_value(t.prefetch), "read and pad the next batch on a background thread")
+    ("train.overlap_allreduce", po::value(&t.overlap_allreduce)->default_value(t.overlap_allreduce), "auto | true | false: all-reduce each gradient bucket as soon as backward has produced it (MPI backend, CPU); auto = when a core is free for it or on GPU")
+    ("train.prefetch", po::value(&t.prefetch)->default_value(t.prefetch), "auto | true | false: read and pad the next batch on a background thread; auto = when a core is free for it or on GPU")
     ("train.device", po::value(&t.device)->default_value(t.device), "auto | cpu | cuda")
     ("train.nan_policy", po::value(&t.nan_policy)->default_value(t.nan_policy), "non-finite loss or gradient: stop (error) | skip (drop the step)")
     ("output.dir", po::value(&c.out_dir)->default_value(c.out_dir), "run directory: checkpoints, metrics.jsonl, summary.json")
@@ -181,6 +182,9 @@ void validate_config(const Config& c) {
   if (t.halt_at_step < 0) fail("train.halt_at_step", "must be >= 0");
   if (t.patience < 0) fail("train.patience", "must be >= 0");
   if (t.threads < 0) fail("train.threads", "must be >= 0");
+  for (const auto& [key, v] : {std::pair<const char*, std::string>{"train.overlap_allreduce", t.overlap_allreduce},
+                                {"train.prefetch", t.prefetch}})
+    if (v != "auto" && v != "true" && v != "false") fail(key, "must be auto, true or false, got '" + v + "'");
   if (t.bucket_window < 0) fail("train.bucket_window", "must be >= 0");
   if (!(t.allreduce_bucket_mb > 0)) fail("train.allreduce_bucket_mb", "must be > 0");
   if (c.benchmark.steps <= 0) fail("benchmark.steps", "must be > 0");

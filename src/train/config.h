@@ -39,8 +39,10 @@ struct TrainConfig {
   int64_t threads = 0;   // intra-op threads per rank; 0: cores / ranks on this node
   int64_t bucket_window = 32;  // length bucketing: sort windows of this many batches by length; 0 = off
   double allreduce_bucket_mb = 4;  // gradient all-reduce bucket size
-  bool overlap_allreduce = true;   // reduce gradient buckets during backward (CPU / MPI)
-  bool prefetch = true;            // prepare the next batch on a background thread
+  // Background threads: "auto" turns them on when they have a core of their own (cores on the
+  // node > ranks on the node x threads per rank) or the model is on a GPU; "true" / "false" force.
+  std::string overlap_allreduce = "auto";  // reduce gradient buckets during backward (CPU / MPI)
+  std::string prefetch = "auto";           // prepare the next batch on a background thread
   std::string device = "auto";     // auto | cpu | cuda
   std::string nan_policy = "stop"; // stop | skip
 };
@@ -49,6 +51,7 @@ struct DataConfig {
   std::string path = "data/sst2.h5";
   double fraction = 1.0;         // nested subset of one fixed shuffled train order (scaling sweeps)
   uint64_t subset_seed = 12345;  // fixes that order; independent of train.seed
+  bool preload = true;           // read the train and dev token ids into memory once
 };
 
 // sst-train --benchmark: time `steps` optimizer steps after `warmup` unmeasured ones; no

@@ -141,8 +141,8 @@ void setup(Run& r) {
                     std::to_string(t.accum_steps));
   ensure_writable_dir(cfg.out_dir);
   r.file = std::make_unique<data::DatasetFile>(cfg.data.path);
-  r.train = std::make_unique<data::SplitReader>(*r.file, "train");
-  r.dev = std::make_unique<data::SplitReader>(*r.file, "dev");
+  r.train = std::make_unique<data::SplitReader>(*r.file, "train", cfg.data.preload);
+  r.dev = std::make_unique<data::SplitReader>(*r.file, "dev", cfg.data.preload);
   cfg.model.vocab_size = r.file->tokenizer().vocab_size;
 
   // Lengths as the model sees them ([CLS] + tokens, truncated): D for the summary, and the sort
@@ -176,12 +176,18 @@ void setup(Run& r) {
   r.comm = dist::make_communicator(r.world, r.device);
   if (const char* e = std::getenv("SST_INJECT_NAN_AT_STEP")) r.inject_nan_step = std::atoll(e);
   if (const char* e = std::getenv("SST_INJECT_NAN_RANK")) r.inject_nan_rank = std::atoi(e);
+  // A helper thread pays off when it does not take a core from the compute threads (measured on 2
+  // cores, 2 ranks x 1 thread: overlap and prefetch each cost ~4%; see bench/RESULTS.md).
+  const bool spare_core =
+      static_cast<int>(std::thread::hardware_concurrency()) > r.world.local_size * threads || !r.device.is_cpu();
+  auto enabled = [&](const std::string& v) { return v == "true" || (v == "auto" && spare_core); };
   dist::GradSyncOptions sync;
   sync.bucket_bytes = static_cast<int64_t>(t.allreduce_bucket_mb * (1 << 20));
-  sync.overlap = t.overlap_allreduce && r.world.size > 1;  // alone, there is nothing to overlap
+  sync.overlap = enabled(t.overlap_allreduce) && r.world.size > 1;  // alone, there is nothing to overlap
   r.grads = std::make_unique<dist::GradientSynchronizer>(r.model->parameters(), *r.comm, sync);
+  r.prefetching = enabled(t.prefetch);
   r.batches = std::make_unique<data::BatchPrefetcher>(
-      [&r](int64_t step) { return read_step_batches(r, step); }, t.prefetch);
+      [&r](int64_t step) { return read_step_batches(r, step); }, r.prefetching);
 }
 
 }  // namespace sst

@@ -3,7 +3,9 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <iterator>
 #include <numeric>
+#include <sstream>
 
 #include "test_support.h"
 
@@ -58,4 +60,39 @@ TEST(EndToEnd, HelpAndPrintConfigNeedNoData) {
   auto printed = run_command(bin("sst-train") + " --config " + SST_SOURCE_DIR + "/configs/tiny.ini --print-config");
   EXPECT_EQ(printed.exit_code, 0);
   EXPECT_NE(printed.output.find("d_model = 64"), std::string::npos) << printed.output;
+}
+
+// --benchmark times real steps on every rank and leaves no training outputs behind.
+TEST(Benchmark, TwoRanksWriteBreakdownAndTheirBatches) {
+  SST_REQUIRE_SST2();
+  const std::string data = prepared_sst2();
+  TempDir dir("bench");
+  const std::string run = dir / "run";
+  auto r = run_command(mpirun(2) + " " + bin("sst-train") + " --config " + SST_SOURCE_DIR +
+                       "/configs/tiny.ini --data " + data + " --out-dir " + run +
+                       " --train.threads=1 --benchmark --benchmark.steps=4 --benchmark.warmup=2");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  auto b = read_json(run + "/benchmark.json");
+  EXPECT_EQ(b["world_size"], 2);
+  EXPECT_EQ(b["steps"], 4);
+  EXPECT_GT(b["examples_per_s"].get<double>(), 0);
+  EXPECT_GT(b["tokens_per_s"].get<double>(), b["examples_per_s"].get<double>());
+  ASSERT_EQ(b["per_rank"].size(), 2u);
+  for (const auto& rank : b["per_rank"])
+    for (const char* phase : {"data", "forward", "backward", "allreduce", "wait", "optimizer"})
+      EXPECT_GE(rank["breakdown_ms"][phase].get<double>(), 0.0) << phase;
+  EXPECT_GT(b["per_rank"][1]["breakdown_ms"]["forward"].get<double>(), 0.0) << "rank 1 reported its own times";
+  // One line of global_batch example ids per warm-up and timed step.
+  std::istringstream lines(read_text(run + "/batches.txt"));
+  std::string line;
+  int n = 0;
+  while (std::getline(lines, line)) {
+    std::istringstream ids(line);
+    EXPECT_EQ(std::distance(std::istream_iterator<int64_t>(ids), std::istream_iterator<int64_t>()),
+              b["global_batch"].get<int64_t>());
+    ++n;
+  }
+  EXPECT_EQ(n, 6);
+  EXPECT_FALSE(fs::exists(run + "/checkpoints")) << "a benchmark writes no checkpoints";
+  EXPECT_FALSE(fs::exists(run + "/summary.json"));
 }

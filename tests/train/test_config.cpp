@@ -78,5 +78,11 @@ TEST(Config, BadValuesNameTheirKey) {
   EXPECT_THAT(error_of({"--data.fraction=1.5"}), HasSubstr("data.fraction"));
   EXPECT_THAT(error_of({"--train.nan_policy=ignore"}), HasSubstr("train.nan_policy"));
   EXPECT_THAT(error_of({"--model.d_model=abc"}), HasSubstr("model.d_model"));
+  EXPECT_THAT(error_of({"--train.prefetch=maybe"}), HasSubstr("train.prefetch"));
+  EXPECT_THAT(error_of({"--train.overlap_allreduce=1"}), HasSubstr("train.overlap_allreduce"));
+  EXPECT_THAT(error_of({"--train.bucket_window=-1"}), HasSubstr("train.bucket_window"));
+  EXPECT_THAT(error_of({"--train.allreduce_bucket_mb=0"}), HasSubstr("train.allreduce_bucket_mb"));
+  EXPECT_THAT(error_of({"--data.preload=perhaps"}), HasSubstr("data.preload"));
+  EXPECT_THAT(error_of({"--benchmark", "--benchmark.steps=0"}), HasSubstr("benchmark.steps"));
   EXPECT_EQ(error_of({"--model.d_model=64", "--model.heads=8"}), "");
 }
