@@ -23,6 +23,7 @@ class BatchPrefetcher {
 
   // Step `step`'s batches; starts producing step + 1. Rethrows a producer's exception.
   std::vector<Batch> get(int64_t step);
+  bool background() const { return background_; }
 
  private:
   Producer produce_;

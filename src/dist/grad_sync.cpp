@@ -1,7 +1,5 @@
 #include "dist/grad_sync.h"
 
-#include <chrono>
-
 #include "common/torch_compat.h"
 
 namespace sst::dist {
@@ -124,13 +122,12 @@ void GradientSynchronizer::worker_loop() {
   }
 }
 
-double GradientSynchronizer::finish() {
-  const auto start = std::chrono::steady_clock::now();
+void GradientSynchronizer::finish() {
   if (!worker_.joinable()) {
     // No overlap: reduce every bucket here, in order.
     rebind_views_if_needed();
     for (auto& b : buckets_) comm_.allreduce_sum(b.view);
-    return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    return;
   }
   // A parameter that got no gradient this step never fires its hook: its bucket is launched here.
   for (auto& b : buckets_) b.pending = 0;
@@ -144,7 +141,6 @@ double GradientSynchronizer::finish() {
   // A gradient that was replaced instead of accumulated in place missed its reduction: never
   // expected (autograd accumulates into an existing .grad), so fail loudly rather than diverge.
   TORCH_CHECK(!rebind_views_if_needed(), "a gradient left the flat buffer during backward; cannot reduce it");
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
 
 double GradientSynchronizer::grad_norm() const { return flat_.norm().item<double>(); }

@@ -41,8 +41,8 @@ class GradientSynchronizer {
   // reduced in the background. Earlier micro-batches only accumulate locally.
   void arm();
   // Reduces whatever was not reduced during backward and waits: afterwards the buffer holds the
-  // sum over ranks. Returns the seconds spent waiting here (the communication not hidden).
-  double finish();
+  // sum over ranks.
+  void finish();
   // Global L2 norm of the (already reduced) gradients; identical on every rank.
   double grad_norm() const;
   const torch::Tensor& flat() const { return flat_; }

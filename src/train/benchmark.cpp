@@ -10,6 +10,7 @@
 #include "common/files.h"
 #include "common/torch_compat.h"
 #include "train/step.h"
+#include "train/summary.h"
 
 using nlohmann::json;
 
@@ -96,14 +97,12 @@ int run_benchmark(Config cfg, const dist::World& world) {
     json per_rank = json::array();
     for (int k = 0; k < world.size; ++k)
       per_rank.push_back({{"rank", k}, {"breakdown_ms", breakdown_ms(all.data() + k * kNumPhases, b.steps)}});
-    const auto& m = r.cfg.model;
     const auto& t = r.cfg.train;
     json out = {
         {"implementation", "cpp"},
         {"torch_version", compat::torch_version()},
         {"config", r.cfg.source_file},
-        {"model", {{"d_model", m.d_model}, {"layers", m.layers}, {"heads", m.heads}, {"ff_dim", m.ff_dim},
-                   {"max_len", m.max_len}, {"pooling", m.pooling}}},
+        {"model", model_json(r.cfg.model)},
         {"params", r.model->num_params()},
         {"world_size", world.size},
         {"threads_per_rank", torch::get_num_threads()},
@@ -114,7 +113,7 @@ int run_benchmark(Config cfg, const dist::World& world) {
         {"warmup", b.warmup},
         {"steps", b.steps},
         {"bucket_window", t.bucket_window},
-        {"prefetch", r.prefetching},
+        {"prefetch", r.batches->background()},
         {"overlap_allreduce", r.grads->overlapping()},
         {"allreduce_buckets", r.grads->num_buckets()},
         {"examples_per_s", static_cast<double>(examples) / wall},

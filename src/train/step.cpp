@@ -158,8 +158,9 @@ void setup(Run& r) {
                                   : std::max<int64_t>(1, std::llround(t.epochs * r.sampler->batches_per_epoch()));
   r.schedule = LrSchedule{t.lr, t.min_lr_ratio, t.warmup_steps, r.total_steps};
 
+  const int cores = static_cast<int>(std::thread::hardware_concurrency());
   int threads = static_cast<int>(t.threads);
-  if (threads == 0) threads = std::max(1, static_cast<int>(std::thread::hardware_concurrency()) / r.world.local_size);
+  if (threads == 0) threads = std::max(1, cores / r.world.local_size);
   torch::set_num_threads(threads);
   r.device = pick_device(t.device, r.world);
 
@@ -178,16 +179,14 @@ void setup(Run& r) {
   if (const char* e = std::getenv("SST_INJECT_NAN_RANK")) r.inject_nan_rank = std::atoi(e);
   // A helper thread pays off when it does not take a core from the compute threads (measured on 2
   // cores, 2 ranks x 1 thread: overlap and prefetch each cost ~4%; see bench/RESULTS.md).
-  const bool spare_core =
-      static_cast<int>(std::thread::hardware_concurrency()) > r.world.local_size * threads || !r.device.is_cpu();
+  const bool spare_core = cores > r.world.local_size * threads || !r.device.is_cpu();
   auto enabled = [&](const std::string& v) { return v == "true" || (v == "auto" && spare_core); };
   dist::GradSyncOptions sync;
   sync.bucket_bytes = static_cast<int64_t>(t.allreduce_bucket_mb * (1 << 20));
   sync.overlap = enabled(t.overlap_allreduce) && r.world.size > 1;  // alone, there is nothing to overlap
   r.grads = std::make_unique<dist::GradientSynchronizer>(r.model->parameters(), *r.comm, sync);
-  r.prefetching = enabled(t.prefetch);
   r.batches = std::make_unique<data::BatchPrefetcher>(
-      [&r](int64_t step) { return read_step_batches(r, step); }, r.prefetching);
+      [&r](int64_t step) { return read_step_batches(r, step); }, enabled(t.prefetch));
 }
 
 }  // namespace sst

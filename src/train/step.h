@@ -54,7 +54,6 @@ struct Run {
   int64_t total_steps = 0;
   int64_t train_tokens = 0;  // unique tokens in the train subset, as the model sees them (D)
   TrainState state;
-  bool prefetching = false;  // train.prefetch as resolved
   bool sync_timers = false;  // wait for the GPU at phase boundaries (benchmark mode)
   // Fault injection for tests (env SST_INJECT_NAN_AT_STEP, SST_INJECT_NAN_RANK): this rank's loss
   // becomes NaN at that step, to exercise train.nan_policy end to end.

@@ -8,6 +8,11 @@
 
 namespace sst {
 
+nlohmann::json model_json(const ModelConfig& m) {
+  return {{"d_model", m.d_model}, {"layers", m.layers}, {"heads", m.heads}, {"ff_dim", m.ff_dim},
+          {"max_len", m.max_len}, {"vocab_size", m.vocab_size}, {"dropout", m.dropout}, {"pooling", m.pooling}};
+}
+
 void write_summary(const std::string& path, const SummaryInputs& s) {
   using nlohmann::json;
   const auto& m = s.cfg.model;
@@ -50,9 +55,7 @@ void write_summary(const std::string& path, const SummaryInputs& s) {
       {"backend", s.backend},
       {"seed", s.cfg.train.seed},
       {"global_batch", s.cfg.train.global_batch},
-      {"model", {{"d_model", m.d_model}, {"layers", m.layers}, {"heads", m.heads}, {"ff_dim", m.ff_dim},
-                 {"max_len", m.max_len}, {"vocab_size", m.vocab_size}, {"dropout", m.dropout},
-                 {"pooling", m.pooling}}},
+      {"model", model_json(m)},
       {"data", s.cfg.data.path},
       {"versions", {{"torch", compat::torch_version()}, {"mpi", mpi}}},
   };

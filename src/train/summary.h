@@ -1,6 +1,8 @@
 // summary.json: one record per run with what a scaling study needs (N, D, compute, best dev
 // metrics, wall time) and what a reader needs to reproduce it (config, versions, world size).
 #pragma once
+#include <nlohmann/json.hpp>
+
 #include <string>
 
 #include "model/transformer.h"
@@ -22,5 +24,8 @@ struct SummaryInputs {
 };
 
 void write_summary(const std::string& path, const SummaryInputs& s);
+
+// The [model] section as a JSON object (summary.json's "model", also in benchmark.json).
+nlohmann::json model_json(const ModelConfig& m);
 
 }  // namespace sst

@@ -12,13 +12,20 @@
 namespace fs = std::filesystem;
 using namespace sst::test;
 
+namespace {
+// `mpirun -np 2 sst-train` on configs/tiny.ini with one thread per rank, plus `extra` options.
+CommandResult run_tiny_on_two_ranks(const std::string& data, const std::string& run, const std::string& extra = "") {
+  return run_command(mpirun(2) + " " + bin("sst-train") + " --config " + SST_SOURCE_DIR + "/configs/tiny.ini --data " +
+                     data + " --out-dir " + run + " --train.threads=1" + extra);
+}
+}  // namespace
+
 TEST(EndToEnd, TinyConfigOnTwoRanksLearnsSst2) {
   SST_REQUIRE_SST2();
   const std::string data = prepared_sst2();
   TempDir dir("e2e");
   const std::string run = dir / "run";
-  auto r = run_command(mpirun(2) + " " + bin("sst-train") + " --config " + SST_SOURCE_DIR +
-                       "/configs/tiny.ini --data " + data + " --out-dir " + run + " --train.threads=1");
+  auto r = run_tiny_on_two_ranks(data, run);
   ASSERT_EQ(r.exit_code, 0) << r.output;
   EXPECT_NE(r.output.find("dev accuracy"), std::string::npos) << r.output;
   EXPECT_NE(r.output.find(run + "/summary.json"), std::string::npos) << "the run's outputs are printed";
@@ -68,9 +75,7 @@ TEST(Benchmark, TwoRanksWriteBreakdownAndTheirBatches) {
   const std::string data = prepared_sst2();
   TempDir dir("bench");
   const std::string run = dir / "run";
-  auto r = run_command(mpirun(2) + " " + bin("sst-train") + " --config " + SST_SOURCE_DIR +
-                       "/configs/tiny.ini --data " + data + " --out-dir " + run +
-                       " --train.threads=1 --benchmark --benchmark.steps=4 --benchmark.warmup=2");
+  auto r = run_tiny_on_two_ranks(data, run, " --benchmark --benchmark.steps=4 --benchmark.warmup=2");
   ASSERT_EQ(r.exit_code, 0) << r.output;
   auto b = read_json(run + "/benchmark.json");
   EXPECT_EQ(b["world_size"], 2);
