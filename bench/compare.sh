@@ -144,7 +144,9 @@ if dp != "0":
     res.update({"dp_2x1_examples_per_s": [round(x, 1) for x in d2], "dp_1x2_examples_per_s": [round(x, 1) for x in d1],
                 "dp_ratio_2x1_over_1x2": {k: round(v, 3) for k, v in dr.items()}})
     print(f"== {name}: 2 ranks x 1 thread / 1 rank x 2 threads: {fmt(dr, 'x')}")
-with open(out, "w") as f:
+# Temporary file + rename: an interrupted run never leaves a half-written result.
+with open(out + ".tmp", "w") as f:
     f.write(json.dumps(res) + "\n")
+os.replace(out + ".tmp", out)
 print(f"wrote {out}")
 EOF

@@ -352,8 +352,10 @@ def main():
         text = json.dumps(result)
         if args.out:
             try:
-                with open(args.out, "w") as f:
+                # Temporary file + rename: a failed write never leaves a partial result.
+                with open(args.out + ".tmp", "w") as f:
                     f.write(text + "\n")
+                os.replace(args.out + ".tmp", args.out)
             except OSError as e:
                 raise UserError(f"cannot write {args.out}: {e.strerror}")
         else:
