@@ -137,7 +137,7 @@ int evaluate_main(int argc, char** argv) {
        "upper bounds (words) of the length slices")
       ("rare-threshold", po::value(&o.rare_threshold)->default_value(o.rare_threshold)->value_name("N"),
        "with --data: a token is rare if it occurs fewer than N times in the train split")
-      ("rare-fraction", po::value(&o.rare_fraction)->default_value(o.rare_fraction)->value_name("F"),
+      ("rare-fraction", po::value(&o.rare_fraction)->default_value(o.rare_fraction, "0.2")->value_name("F"),
        "without a train split (--tsv): the rarest fraction F of the vocabulary (highest ids) is rare")
       ("threads", po::value(&o.threads)->default_value(0)->value_name("T"), "LibTorch threads (0: default)");
   const auto check = [&](const po::variables_map& vm) {

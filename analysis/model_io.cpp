@@ -32,7 +32,7 @@ Classifier::Classifier(const std::string& checkpoint, int threads) {
   if (threads > 0) torch::set_num_threads(threads);
   const CheckpointMeta meta = read_checkpoint_meta(checkpoint);
   impl_ = std::make_unique<Impl>(meta.model);
-  load_checkpoint(checkpoint, impl_->model, nullptr, torch::kCPU);
+  load_evaluated_weights(checkpoint, impl_->model, torch::kCPU);  // the weight average, if the run kept one
   impl_->model->eval();  // no dropout: deterministic predictions
   tokenizer_info_ = meta.tokenizer;
   tokenizer_ = std::make_unique<TextTokenizer>(meta.tokenizer.model_proto);

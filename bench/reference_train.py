@@ -28,14 +28,15 @@ PROG = "reference_train.py"
 MASK64 = (1 << 64) - 1
 
 # [section] -> key -> default, as in src/train/config.cpp. Only the keys that shape the model or
-# the step are used; the others are accepted so that any project config file parses.
+# the step are used; the others are accepted so that any project config file parses (train.ema_decay too,
+# which is not mirrored: the benchmarked configs leave it off).
 DEFAULTS = {
     "data": {"path": "data/sst2.h5", "fraction": 1.0, "subset_seed": 12345},
     "model": {"d_model": 128, "layers": 2, "heads": 4, "ff_dim": 512, "max_len": 64, "dropout": 0.1,
-              "pooling": "cls"},
+              "pooling": "cls", "position": "learned", "word_dropout": 0.0},
     "train": {"seed": 1, "global_batch": 32, "accum_steps": 1, "lr": 1e-3, "min_lr_ratio": 0.1,
               "warmup_steps": 100, "max_steps": 0, "epochs": 1.0, "weight_decay": 0.01, "grad_clip": 1.0,
-              "label_smoothing": 0.0, "eval_every": 200, "log_every": 20, "checkpoint_every": 500,
+              "label_smoothing": 0.0, "ema_decay": 0.0, "eval_every": 200, "log_every": 20, "checkpoint_every": 500,
               "keep_checkpoints": 2, "halt_at_step": 0, "patience": 0, "threads": 0, "device": "auto",
               "nan_policy": "stop"},
     "output": {"dir": "runs/default", "run_name": ""},
@@ -71,6 +72,8 @@ def load_config(path):
     m, t = cfg["model"], cfg["train"]
     if m["heads"] <= 0 or m["d_model"] % m["heads"]:
         raise UserError(f"config: model.heads = {m['heads']} must divide model.d_model = {m['d_model']}")
+    if m["position"] not in ("learned", "none"):
+        raise UserError(f"config: model.position must be 'learned' or 'none', got '{m['position']}'")
     if m["pooling"] not in ("cls", "mean"):
         raise UserError(f"config: model.pooling must be 'cls' or 'mean', got '{m['pooling']}'")
     if t["global_batch"] <= 0 or t["accum_steps"] <= 0 or t["global_batch"] % t["accum_steps"]:
@@ -191,9 +194,9 @@ class EncoderLayer(nn.Module):
 class TransformerClassifier(nn.Module):
     def __init__(self, m, vocab_size):
         super().__init__()
-        self.dropout, self.pooling = m["dropout"], m["pooling"]
+        self.dropout, self.pooling, self.word_dropout = m["dropout"], m["pooling"], m["word_dropout"]
         self.tok_emb = nn.Embedding(vocab_size, m["d_model"])
-        self.pos_emb = nn.Embedding(m["max_len"], m["d_model"])
+        self.pos_emb = nn.Embedding(m["max_len"], m["d_model"]) if m["position"] == "learned" else None
         self.layers = nn.ModuleList(EncoderLayer(m["d_model"], m["heads"], m["ff_dim"], m["dropout"])
                                     for _ in range(m["layers"]))
         self.final_ln = nn.LayerNorm(m["d_model"])
@@ -211,7 +214,13 @@ class TransformerClassifier(nn.Module):
 
     def forward(self, ids, pad_mask):
         B, T = ids.shape
-        x = self.tok_emb(ids) + self.pos_emb(torch.arange(T)).unsqueeze(0)
+        if self.training and self.word_dropout > 0:  # drop_words() in transformer.cpp
+            drop = torch.rand(pad_mask.shape) < self.word_dropout
+            drop[:, 0] = False
+            pad_mask = pad_mask | drop
+        x = self.tok_emb(ids)
+        if self.pos_emb is not None:
+            x = x + self.pos_emb(torch.arange(T)).unsqueeze(0)
         x = F.dropout(x, self.dropout, self.training)
         key_mask = torch.zeros(B, T).masked_fill(pad_mask, float("-inf")).view(B, 1, 1, T)
         for layer in self.layers:

@@ -28,7 +28,7 @@ int main(int argc, char** argv) {
       ("seed", po::value(&seed)->default_value(seed)->value_name("S"),
        "SentencePiece random seed; the same data and seed give byte-identical tokenizers")
       ("model-type", po::value(&opts.tokenizer.model_type)->default_value(opts.tokenizer.model_type)
-                         ->value_name("unigram|bpe"), "SentencePiece model type");
+                         ->value_name("unigram|bpe|word"), "SentencePiece model type (word: whitespace-separated words, the rarest mapped to <unk>)");
 
   try {
     po::variables_map vm;

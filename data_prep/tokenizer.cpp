@@ -33,8 +33,8 @@ class VectorIterator : public sentencepiece::SentenceIterator {
 }  // namespace
 
 sst::data::TokenizerInfo train_tokenizer(const std::vector<std::string>& sentences, const TokenizerOptions& opts) {
-  if (opts.model_type != "unigram" && opts.model_type != "bpe")
-    throw UserError("model type '" + opts.model_type + "' is not supported (use unigram or bpe)");
+  if (opts.model_type != "unigram" && opts.model_type != "bpe" && opts.model_type != "word")
+    throw UserError("model type '" + opts.model_type + "' is not supported (use unigram, bpe or word)");
   if (opts.vocab_size < 8 || opts.vocab_size > 1000000)
     throw UserError("vocab size " + std::to_string(opts.vocab_size) + " is out of range (8 .. 1000000)");
   if (sentences.empty()) throw UserError("cannot train a tokenizer on zero sentences");

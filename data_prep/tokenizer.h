@@ -14,7 +14,7 @@ namespace sst::prep {
 
 struct TokenizerOptions {
   int vocab_size = 8000;             // an upper bound: small corpora get fewer pieces (hard_vocab_limit=false)
-  std::string model_type = "unigram";  // "unigram" or "bpe"
+  std::string model_type = "unigram";  // "unigram", "bpe" or "word"
   uint32_t seed = 1234;              // SentencePiece's random generator seed
 };
 

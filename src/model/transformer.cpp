@@ -48,7 +48,8 @@ torch::Tensor EncoderLayerImpl::forward(const torch::Tensor& x, const torch::Ten
 
 TransformerClassifierImpl::TransformerClassifierImpl(const ModelConfig& cfg) : cfg_(cfg) {
   tok_emb_ = register_module("tok_emb", torch::nn::Embedding(cfg.vocab_size, cfg.d_model));
-  pos_emb_ = register_module("pos_emb", torch::nn::Embedding(cfg.max_len, cfg.d_model));
+  if (cfg.position == "learned")
+    pos_emb_ = register_module("pos_emb", torch::nn::Embedding(cfg.max_len, cfg.d_model));
   layers_ = register_module("layers", torch::nn::ModuleList());
   for (int64_t i = 0; i < cfg.layers; ++i)
     layers_->push_back(EncoderLayer(cfg.d_model, cfg.heads, cfg.ff_dim, cfg.dropout));
@@ -71,11 +72,19 @@ TransformerClassifierImpl::TransformerClassifierImpl(const ModelConfig& cfg) : c
   }
 }
 
-torch::Tensor TransformerClassifierImpl::forward(const torch::Tensor& ids, const torch::Tensor& pad_mask,
+torch::Tensor drop_words(const torch::Tensor& pad_mask, double p) {
+  if (p <= 0) return pad_mask;
+  auto drop = torch::rand(pad_mask.sizes(), torch::TensorOptions().device(pad_mask.device())) < p;
+  drop.select(1, 0).fill_(false);  // never [CLS]
+  return pad_mask | drop;
+}
+
+torch::Tensor TransformerClassifierImpl::forward(const torch::Tensor& ids, const torch::Tensor& input_pad_mask,
                                                  std::vector<torch::Tensor>* attention) {
   const int64_t T = ids.size(1);
-  auto positions = torch::arange(T, ids.options());
-  auto x = tok_emb_->forward(ids) + pos_emb_->forward(positions).unsqueeze(0);
+  const torch::Tensor pad_mask = is_training() ? drop_words(input_pad_mask, cfg_.word_dropout) : input_pad_mask;
+  auto x = tok_emb_->forward(ids);
+  if (pos_emb_) x = x + pos_emb_->forward(torch::arange(T, ids.options())).unsqueeze(0);
   x = torch::dropout(x, cfg_.dropout, is_training());
   // Additive key mask [B,1,1,T]: -inf at padded keys, so no real token ever attends to padding.
   auto key_mask = torch::zeros(pad_mask.sizes(), x.options())
@@ -104,7 +113,7 @@ int64_t TransformerClassifierImpl::num_params() const {
 }
 
 int64_t TransformerClassifierImpl::num_embedding_params() const {
-  return tok_emb_->weight.numel() + pos_emb_->weight.numel();
+  return tok_emb_->weight.numel() + (pos_emb_ ? pos_emb_->weight.numel() : 0);
 }
 
 double TransformerClassifierImpl::train_flops_per_token(double mean_seq_len) const {

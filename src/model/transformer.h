@@ -1,8 +1,9 @@
 // The sentiment classifier: a pre-LayerNorm transformer encoder over [CLS] + tokens.
 //
-//   ids [B,T] -> token embedding + learned position embedding -> dropout
+//   ids [B,T] -> token embedding + learned position embedding (model.position) -> dropout
 //             -> L x { x + Attn(LN(x)) ; x + FFN(LN(x)) }  (padded keys masked in every layer)
 //             -> final LN -> pool ([CLS] position, or mean over real tokens) -> Linear -> logits [B,2]
+// In training, word dropout (model.word_dropout) hides random tokens as if they were padding.
 #pragma once
 #include <torch/torch.h>
 
@@ -56,6 +57,11 @@ class TransformerClassifierImpl : public torch::nn::Module {
   torch::nn::Linear head_{nullptr};
 };
 TORCH_MODULE(TransformerClassifier);
+
+// Word dropout: pad_mask [B,T] (true = padding) with each real token except [CLS] (position 0)
+// also set true with probability p, drawn from the global generator. [CLS] stays, so every row
+// keeps a key to attend to and a token to pool.
+torch::Tensor drop_words(const torch::Tensor& pad_mask, double p);
 
 // Parameters split for AdamW: weight matrices decay; biases, LayerNorm and embeddings do not.
 struct ParamGroups {

@@ -198,7 +198,8 @@ SweepSpec parse_sweep_file(const std::string& path, const std::string& data_over
       const std::string name = rest.substr(0, dot2);
       std::string tkey = rest.substr(dot2 + 1);
       if (tkey.find('.') == std::string::npos) tkey = "model." + tkey;
-      if (!valid_trainer_key(tkey)) fail("unknown key '" + key + "' in [model." + name + "]");
+      if (!valid_trainer_key(tkey))
+        fail("unknown key '" + key + "' in [model." + name + "] (model names are letters, digits, '_' or '-')");
       if (auto r = reserved_keys().find(tkey); r != reserved_keys().end())
         fail("'" + key + "' cannot be set per model: " + r->second);
       if (!model_sections.count(name)) model_section_order.push_back(name);
@@ -259,7 +260,8 @@ SweepSpec parse_sweep_file(const std::string& path, const std::string& data_over
     if (!valid_name(n)) fail("models.names: '" + n + "' must be letters, digits, '_' or '-'");
     for (const auto& m : spec.models)
       if (m.name == n) fail("models.names: '" + n + "' is listed twice");
-    if (!model_sections.count(n)) fail("unknown model name '" + n + "': no [model." + n + "] section");
+    if (!model_sections.count(n))
+      fail("unknown model name '" + n + "': no [model." + n + "] section (or it is empty: give it at least one key)");
     spec.models.push_back(ModelSize{n, model_sections[n]});
   }
   if (spec.models.empty()) fail("models.names is empty");

@@ -54,6 +54,8 @@ void write_meta(torch::serialize::OutputArchive& ar, const CheckpointMeta& m) {
   ar.write("model_config/max_len", c10::IValue(mc.max_len));
   ar.write("model_config/dropout", c10::IValue(mc.dropout));
   ar.write("model_config/pooling", c10::IValue(mc.pooling));
+  ar.write("model_config/position", c10::IValue(mc.position));
+  ar.write("model_config/word_dropout", c10::IValue(mc.word_dropout));
   const auto& t = m.tokenizer;
   ar.write("tokenizer/model", bytes_tensor(t.model_proto), /*is_buffer=*/true);
   ar.write("tokenizer/type", c10::IValue(t.type));
@@ -92,6 +94,11 @@ CheckpointMeta read_meta(torch::serialize::InputArchive& ar, const std::string& 
   mc.max_len = get("model_config/max_len").toInt();
   mc.dropout = get("model_config/dropout").toDouble();
   mc.pooling = get("model_config/pooling").toStringRef();
+  // Written since model.position / model.word_dropout exist; older checkpoints had a learned
+  // position embedding and no word dropout.
+  c10::IValue v;
+  mc.position = ar.try_read("model_config/position", v) ? v.toStringRef() : "learned";
+  mc.word_dropout = ar.try_read("model_config/word_dropout", v) ? v.toDouble() : 0.0;
   torch::Tensor tok_model, ids;
   ar.read("tokenizer/model", tok_model, /*is_buffer=*/true);
   ar.read("tokenizer/ids", ids, /*is_buffer=*/true);
@@ -130,7 +137,7 @@ json read_manifest(const std::string& dir) {
 }  // namespace
 
 void save_checkpoint(const std::string& path, TransformerClassifier& model, torch::optim::Optimizer* optimizer,
-                     const CheckpointMeta& meta) {
+                     const CheckpointMeta& meta, TransformerClassifier average) {
   for (const auto& p : model->named_parameters())
     if (!torch::isfinite(p.value()).all().item<bool>())
       throw UserError("refusing to write checkpoint " + path + ": parameter " + p.key() + " has NaN/Inf values");
@@ -139,6 +146,11 @@ void save_checkpoint(const std::string& path, TransformerClassifier& model, torc
   torch::serialize::OutputArchive model_ar;
   model->save(model_ar);
   ar.write("model", model_ar);
+  if (average) {
+    torch::serialize::OutputArchive average_ar;
+    average->save(average_ar);
+    ar.write("average", average_ar);
+  }
   if (optimizer) {
     torch::serialize::OutputArchive opt_ar;
     optimizer->save(opt_ar);
@@ -152,16 +164,45 @@ CheckpointMeta read_checkpoint_meta(const std::string& path) {
   return read_meta(ar, path);
 }
 
-CheckpointMeta load_checkpoint(const std::string& path, TransformerClassifier& model,
-                               torch::optim::Optimizer* optimizer, const torch::Device& device) {
-  auto ar = open_archive(path, device);
+namespace {
+
+CheckpointMeta open_for_model(const std::string& path, const TransformerClassifier& model, const torch::Device& device,
+                              torch::serialize::InputArchive& ar) {
+  ar = open_archive(path, device);
   CheckpointMeta meta = read_meta(ar, path);
   if (model_signature(meta.model) != model_signature(model->config()))
     throw UserError("checkpoint " + path + " was written for a different model (" + model_signature(meta.model) +
                     "); this run's model is (" + model_signature(model->config()) + ")");
+  return meta;
+}
+
+}  // namespace
+
+CheckpointMeta load_evaluated_weights(const std::string& path, TransformerClassifier& model,
+                                      const torch::Device& device) {
+  torch::serialize::InputArchive ar;
+  CheckpointMeta meta = open_for_model(path, model, device, ar);
+  torch::serialize::InputArchive weights;
+  if (!ar.try_read("average", weights)) ar.read("model", weights);
+  model->load(weights);
+  return meta;
+}
+
+CheckpointMeta load_checkpoint(const std::string& path, TransformerClassifier& model,
+                               torch::optim::Optimizer* optimizer, const torch::Device& device,
+                               TransformerClassifier average) {
+  torch::serialize::InputArchive ar;
+  CheckpointMeta meta = open_for_model(path, model, device, ar);
   torch::serialize::InputArchive model_ar;
   ar.read("model", model_ar);
   model->load(model_ar);
+  if (average) {
+    torch::serialize::InputArchive average_ar;
+    if (!ar.try_read("average", average_ar))
+      throw UserError("checkpoint " + path + " has no weight average (it was written with train.ema_decay = 0); "
+                      "continue it with train.ema_decay = 0");
+    average->load(average_ar);
+  }
   if (optimizer) {
     torch::serialize::InputArchive opt_ar;
     if (!ar.try_read("optimizer", opt_ar)) throw UserError("checkpoint " + path + " has no optimizer state");
@@ -174,10 +215,11 @@ CheckpointStore::CheckpointStore(std::string run_dir, int64_t keep)
     : dir_(std::move(run_dir) + "/checkpoints"), keep_(keep) {}
 
 std::string CheckpointStore::save_named(const std::string& file, int64_t step, TransformerClassifier& model,
-                                        torch::optim::Optimizer& opt, const CheckpointMeta& meta, bool rotate) {
+                                        torch::optim::Optimizer& opt, const CheckpointMeta& meta,
+                                        TransformerClassifier average, bool rotate) {
   ensure_writable_dir(dir_);
   const std::string path = dir_ + "/" + file;
-  save_checkpoint(path, model, &opt, meta);
+  save_checkpoint(path, model, &opt, meta, average);
   json manifest = read_manifest(dir_);
   json entry = {{"file", file}, {"step", step}, {"sha256", sha256_file(path)}, {"bytes", fs::file_size(path)}};
   if (!rotate) {
@@ -200,15 +242,15 @@ std::string CheckpointStore::save_named(const std::string& file, int64_t step, T
 }
 
 std::string CheckpointStore::save_step(TransformerClassifier& model, torch::optim::Optimizer& opt,
-                                       const CheckpointMeta& meta) {
+                                       const CheckpointMeta& meta, TransformerClassifier average) {
   char name[64];
   std::snprintf(name, sizeof(name), "step_%08lld.pt", static_cast<long long>(meta.state.step));
-  return save_named(name, meta.state.step, model, opt, meta, /*rotate=*/true);
+  return save_named(name, meta.state.step, model, opt, meta, average, /*rotate=*/true);
 }
 
 std::string CheckpointStore::save_best(TransformerClassifier& model, torch::optim::Optimizer& opt,
-                                       const CheckpointMeta& meta) {
-  return save_named("best.pt", meta.state.step, model, opt, meta, /*rotate=*/false);
+                                       const CheckpointMeta& meta, TransformerClassifier average) {
+  return save_named("best.pt", meta.state.step, model, opt, meta, average, /*rotate=*/false);
 }
 
 std::optional<std::string> CheckpointStore::newest_valid(std::vector<std::string>& problems) const {

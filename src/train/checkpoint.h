@@ -1,5 +1,5 @@
 // Checkpoints: everything that shapes the rest of a run, in one file per step.
-//   model parameters, AdamW moments and step counts, the train state (step -> LR position and
+//   model parameters (and their moving average, with train.ema_decay), AdamW moments and step counts, the train state (step -> LR position and
 //   sampler position, since both are functions of the step), best-so-far tracking, counters, the
 //   config and the tokenizer (so sst-analyze needs nothing else).
 // Dropout randomness is reseeded every step from (seed, rank, step), so the step also restores the
@@ -44,29 +44,38 @@ struct CheckpointMeta {
   int64_t world_size = 1;
 };
 
-// Writes one checkpoint atomically. Refuses (UserError) if any parameter is NaN/Inf.
+// Writes one checkpoint atomically, with the weight average if one is given. Refuses (UserError)
+// if any parameter is NaN/Inf.
 void save_checkpoint(const std::string& path, TransformerClassifier& model, torch::optim::Optimizer* optimizer,
-                     const CheckpointMeta& meta);
+                     const CheckpointMeta& meta, TransformerClassifier average = nullptr);
 // Reads the metadata only (no model needed): to rebuild the model in sst-analyze.
 CheckpointMeta read_checkpoint_meta(const std::string& path);
-// Loads parameters (and optimizer state, if given) into objects built for meta.model; tensors are
-// mapped to the model's device.
+// Loads parameters (and optimizer state and the weight average, if given) into objects built for
+// meta.model; tensors are mapped to the model's device.
 CheckpointMeta load_checkpoint(const std::string& path, TransformerClassifier& model,
-                               torch::optim::Optimizer* optimizer, const torch::Device& device);
+                               torch::optim::Optimizer* optimizer, const torch::Device& device,
+                               TransformerClassifier average = nullptr);
+// The weights the run evaluated: the weight average if the checkpoint has one, else the trained
+// weights (for sst-analyze).
+CheckpointMeta load_evaluated_weights(const std::string& path, TransformerClassifier& model,
+                                      const torch::Device& device);
 
 class CheckpointStore {
  public:
   CheckpointStore(std::string run_dir, int64_t keep);
   const std::string& dir() const { return dir_; }
   // Saves step_<step>.pt, records it in the manifest, removes all but the newest `keep`.
-  std::string save_step(TransformerClassifier& model, torch::optim::Optimizer& opt, const CheckpointMeta& meta);
-  std::string save_best(TransformerClassifier& model, torch::optim::Optimizer& opt, const CheckpointMeta& meta);
+  std::string save_step(TransformerClassifier& model, torch::optim::Optimizer& opt, const CheckpointMeta& meta,
+                        TransformerClassifier average = nullptr);
+  std::string save_best(TransformerClassifier& model, torch::optim::Optimizer& opt, const CheckpointMeta& meta,
+                        TransformerClassifier average = nullptr);
   // Newest checkpoint whose file matches its manifest hash; each damaged one is described in `problems`.
   std::optional<std::string> newest_valid(std::vector<std::string>& problems) const;
 
  private:
   std::string save_named(const std::string& file, int64_t step, TransformerClassifier& model,
-                         torch::optim::Optimizer& opt, const CheckpointMeta& meta, bool rotate);
+                         torch::optim::Optimizer& opt, const CheckpointMeta& meta, TransformerClassifier average,
+                         bool rotate);
   std::string dir_;
   int64_t keep_;
 };

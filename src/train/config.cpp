@@ -32,6 +32,8 @@ po::options_description config_options(Config& c) {
     ("model.max_len", po::value(&m.max_len)->default_value(m.max_len), "max positions incl. [CLS]; longer sentences are truncated and counted")
     ("model.dropout", po::value(&m.dropout)->default_value(m.dropout), "dropout on embeddings, attention output and feed-forward")
     ("model.pooling", po::value(&m.pooling)->default_value(m.pooling), "cls | mean")
+    ("model.position", po::value(&m.position)->default_value(m.position), "learned (position embedding) | none (no order information)")
+    ("model.word_dropout", po::value(&m.word_dropout)->default_value(m.word_dropout), "training only: hide each token (not [CLS]) from attention and pooling with this probability")
     ("train.seed", po::value(&t.seed)->default_value(t.seed), "seed for init, data order and dropout")
     ("train.global_batch", po::value(&t.global_batch)->default_value(t.global_batch), "examples per optimizer step over all ranks")
     ("train.accum_steps", po::value(&t.accum_steps)->default_value(t.accum_steps), "micro-batches accumulated per step on each rank")
@@ -43,6 +45,7 @@ po::options_description config_options(Config& c) {
     ("train.weight_decay", po::value(&t.weight_decay)->default_value(t.weight_decay), "AdamW weight decay (not on biases, LayerNorm, embeddings)")
     ("train.grad_clip", po::value(&t.grad_clip)->default_value(t.grad_clip), "clip the global gradient L2 norm; 0 = off")
     ("train.label_smoothing", po::value(&t.label_smoothing)->default_value(t.label_smoothing), "label smoothing of the cross-entropy")
+    ("train.ema_decay", po::value(&t.ema_decay)->default_value(t.ema_decay), "evaluate an exponential moving average of the weights with this decay per step (from the end of warmup; stored in checkpoints, used by sst-analyze); 0 = off")
     ("train.eval_every", po::value(&t.eval_every)->default_value(t.eval_every), "evaluate on dev every N steps (and at the end)")
     ("train.log_every", po::value(&t.log_every)->default_value(t.log_every), "write a metrics line every N steps")
     ("train.checkpoint_every", po::value(&t.checkpoint_every)->default_value(t.checkpoint_every), "checkpoint every N steps (and at the end)")
@@ -165,6 +168,9 @@ void validate_config(const Config& c) {
   if (m.max_len < 2) fail("model.max_len", "must be >= 2 ([CLS] plus one token)");
   if (m.dropout < 0 || m.dropout >= 1) fail("model.dropout", "must be in [0, 1)");
   if (m.pooling != "cls" && m.pooling != "mean") fail("model.pooling", "must be 'cls' or 'mean', got '" + m.pooling + "'");
+  if (m.position != "learned" && m.position != "none")
+    fail("model.position", "must be 'learned' or 'none', got '" + m.position + "'");
+  if (m.word_dropout < 0 || m.word_dropout >= 1) fail("model.word_dropout", "must be in [0, 1)");
   if (!(t.lr > 0)) fail("train.lr", "must be > 0");
   if (t.min_lr_ratio < 0 || t.min_lr_ratio > 1) fail("train.min_lr_ratio", "must be in [0, 1]");
   if (t.global_batch <= 0) fail("train.global_batch", "must be > 0");
@@ -175,6 +181,7 @@ void validate_config(const Config& c) {
   if (t.weight_decay < 0) fail("train.weight_decay", "must be >= 0");
   if (t.grad_clip < 0) fail("train.grad_clip", "must be >= 0");
   if (t.label_smoothing < 0 || t.label_smoothing >= 1) fail("train.label_smoothing", "must be in [0, 1)");
+  if (t.ema_decay < 0 || t.ema_decay >= 1) fail("train.ema_decay", "must be in [0, 1)");
   if (t.eval_every <= 0) fail("train.eval_every", "must be > 0");
   if (t.log_every <= 0) fail("train.log_every", "must be > 0");
   if (t.checkpoint_every <= 0) fail("train.checkpoint_every", "must be > 0");
@@ -197,7 +204,8 @@ void validate_config(const Config& c) {
 std::string model_signature(const ModelConfig& m) {
   std::ostringstream os;
   os << "vocab_size=" << m.vocab_size << " d_model=" << m.d_model << " layers=" << m.layers << " heads=" << m.heads
-     << " ff_dim=" << m.ff_dim << " max_len=" << m.max_len << " pooling=" << m.pooling;
+     << " ff_dim=" << m.ff_dim << " max_len=" << m.max_len << " pooling=" << m.pooling
+     << " position=" << m.position;
   return os.str();
 }
 

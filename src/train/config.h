@@ -16,6 +16,8 @@ struct ModelConfig {
   int64_t max_len = 64;  // positions, including the [CLS] token; longer sentences are truncated
   double dropout = 0.1;
   std::string pooling = "cls";  // "cls" or "mean"
+  std::string position = "learned";  // "learned" position embedding, or "none" (a bag of tokens)
+  double word_dropout = 0.0;  // training only: each real token is masked out like padding with this probability
 };
 
 struct TrainConfig {
@@ -30,6 +32,7 @@ struct TrainConfig {
   double weight_decay = 0.01;
   double grad_clip = 1.0;  // global L2 norm; 0 disables
   double label_smoothing = 0.0;
+  double ema_decay = 0.0;  // > 0: evaluate (and keep as best.pt) an exponential moving average of the weights
   int64_t eval_every = 200;
   int64_t log_every = 20;
   int64_t checkpoint_every = 500;

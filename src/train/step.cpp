@@ -1,6 +1,6 @@
 // The whole training step reads top to bottom in train_step(): this rank's micro-batches from the
 // prefetcher, forward/backward (the last backward overlaps the bucketed gradient all-reduce), one
-// small control all-reduce, clipping by the global norm, AdamW.
+// small control all-reduce, clipping by the global norm, AdamW (and the weight average, if on).
 #include "train/step.h"
 
 #include <chrono>
@@ -126,6 +126,7 @@ StepResult train_step(Run& r, int64_t step) {
       r.grads->flat().mul_(t.grad_clip / (res.grad_norm + 1e-6));
     }
     r.optimizer->step();
+    if (r.average) update_average(r.average, r.model, step < t.warmup_steps ? 0.0 : t.ema_decay);
   }
   res.times.optimizer = timer.lap();
   return res;
@@ -174,6 +175,7 @@ void setup(Run& r) {
   pg.emplace_back(groups.no_decay,
                   std::make_unique<torch::optim::AdamWOptions>(torch::optim::AdamWOptions(t.lr).weight_decay(0.0)));
   r.optimizer = std::make_unique<torch::optim::AdamW>(pg, torch::optim::AdamWOptions(t.lr));
+  if (t.ema_decay > 0) r.average = make_average(r.model);
   r.comm = dist::make_communicator(r.world, r.device);
   if (const char* e = std::getenv("SST_INJECT_NAN_AT_STEP")) r.inject_nan_step = std::atoll(e);
   if (const char* e = std::getenv("SST_INJECT_NAN_RANK")) r.inject_nan_rank = std::atoi(e);

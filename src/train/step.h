@@ -16,6 +16,7 @@
 #include "train/checkpoint.h"
 #include "train/config.h"
 #include "train/schedule.h"
+#include "train/weight_average.h"
 
 namespace sst {
 
@@ -46,6 +47,7 @@ struct Run {
   std::unique_ptr<data::SplitReader> train, dev;
   std::unique_ptr<data::GlobalBatchSampler> sampler;  // used by the prefetcher's thread only, once training runs
   TransformerClassifier model{nullptr};
+  TransformerClassifier average{nullptr};  // train.ema_decay > 0: the weights that are evaluated
   std::unique_ptr<torch::optim::AdamW> optimizer;
   std::unique_ptr<dist::Communicator> comm;
   std::unique_ptr<dist::GradientSynchronizer> grads;

@@ -28,7 +28,7 @@ using Clock = std::chrono::steady_clock;
 double seconds_since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
 
 json evaluate_dev(Run& r, double* loss, double* acc) {
-  EvalSums s = evaluate_share(r.model, *r.dev, r.world.rank, r.world.size, r.device);
+  EvalSums s = evaluate_share(r.average ? r.average : r.model, *r.dev, r.world.rank, r.world.size, r.device);
   std::vector<double> v = {s.loss_sum, s.correct, s.count};
   dist::allreduce_sum(v);
   *loss = v[0] / v[2];
@@ -68,7 +68,7 @@ void resume(Run& r, Progress* progress) {
   }
   path = dist::broadcast_string(path);
   if (path.empty()) return;
-  CheckpointMeta meta = load_checkpoint(path, r.model, r.optimizer.get(), r.device);
+  CheckpointMeta meta = load_checkpoint(path, r.model, r.optimizer.get(), r.device, r.average);
   if (meta.seed != r.cfg.train.seed)
     throw UserError("checkpoint " + path + " was trained with train.seed = " + std::to_string(meta.seed) +
                     ", this run has " + std::to_string(r.cfg.train.seed));
@@ -112,7 +112,7 @@ int run_training(Config cfg, const dist::World& world) {
   const double wall_before = r.state.wall_s;
   auto save_step_checkpoint = [&] {
     r.state.wall_s = wall_before + seconds_since(start);
-    if (store) store->save_step(r.model, *r.optimizer, meta_of(r));
+    if (store) store->save_step(r.model, *r.optimizer, meta_of(r), r.average);
   };
 
   r.model->train();
@@ -152,7 +152,7 @@ int run_training(Config cfg, const dist::World& world) {
         r.state.best_dev_acc = dev_acc;
         r.state.best_step = r.state.step;
         r.state.evals_without_improvement = 0;
-        if (store) store->save_best(r.model, *r.optimizer, meta_of(r));
+        if (store) store->save_best(r.model, *r.optimizer, meta_of(r), r.average);
       } else {
         ++r.state.evals_without_improvement;
       }

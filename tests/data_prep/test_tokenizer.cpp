@@ -54,8 +54,18 @@ TEST(Tokenizer, BpeRoundTripWorksToo) {
   EXPECT_EQ(tok.decode(tok.encode("the acting was too long .")), "the acting was too long .");
 }
 
+// Word pieces: every known word is one id, an unseen word is <unk> (not split into pieces).
+TEST(Tokenizer, WordModelKeepsWordsWhole) {
+  Tokenizer tok(train_tokenizer(corpus(), small("word")).model_proto);
+  EXPECT_EQ(tok.encode("the acting was too long .").size(), 6u);
+  EXPECT_EQ(tok.decode(tok.encode("the acting was too long .")), "the acting was too long .");
+  std::vector<int32_t> ids = tok.encode("the actingplot");
+  ASSERT_EQ(ids.size(), 2u);
+  EXPECT_EQ(ids[1], 1) << "an unseen word is <unk>";
+}
+
 TEST(Tokenizer, SameSeedGivesIdenticalModelBytes) {
-  for (const std::string type : {"unigram", "bpe"}) {
+  for (const std::string type : {"unigram", "bpe", "word"}) {
     auto a = train_tokenizer(corpus(), small(type, 42));
     auto b = train_tokenizer(corpus(), small(type, 42));
     EXPECT_EQ(a.model_proto, b.model_proto) << type;

@@ -23,12 +23,16 @@ std::string small_run_args(const std::string& data, const std::string& out) {
          " --train.allreduce_bucket_mb=0.02 --train.overlap_allreduce=true";
 }
 
-std::map<std::string, torch::Tensor> final_params(const std::string& run, int64_t step) {
+// The trained weights of a step checkpoint, or with `average` the weight average it holds.
+std::map<std::string, torch::Tensor> final_params(const std::string& run, int64_t step, bool average = false) {
   char name[64];
   std::snprintf(name, sizeof(name), "/checkpoints/step_%08lld.pt", static_cast<long long>(step));
   auto meta = sst::read_checkpoint_meta(run + name);
   sst::TransformerClassifier model(meta.model);
-  sst::load_checkpoint(run + name, model, nullptr, torch::kCPU);
+  if (average)
+    sst::load_evaluated_weights(run + name, model, torch::kCPU);
+  else
+    sst::load_checkpoint(run + name, model, nullptr, torch::kCPU);
   std::map<std::string, torch::Tensor> out;
   for (auto& p : model->named_parameters()) out[p.key()] = p.value().clone();
   return out;
@@ -85,8 +89,10 @@ TEST(BitExactResume, SixtyPlusFortyEqualsOneHundredStraight) {
   const std::string data = prepared_sst2();
   TempDir dir("resume");
   const std::string straight = dir / "straight", chunked = dir / "chunked";
-  // Dropout on: the per-step dropout streams must be restored too.
-  const std::string common = " --train.max_steps=100 --model.dropout=0.1";
+  // Dropout and word dropout on: the per-step random streams must be restored too; and the weight
+  // average, which is what gets evaluated.
+  const std::string common = " --train.max_steps=100 --model.dropout=0.1 --model.word_dropout=0.1"
+                             " --train.ema_decay=0.9";
   auto a = run_command(mpirun(2) + " " + bin("sst-train") + small_run_args(data, straight) + common);
   ASSERT_EQ(a.exit_code, 0) << a.output;
   auto b1 = run_command(mpirun(2) + " " + bin("sst-train") + small_run_args(data, chunked) + common +
@@ -99,6 +105,11 @@ TEST(BitExactResume, SixtyPlusFortyEqualsOneHundredStraight) {
 
   auto pa = final_params(straight, 100), pb = final_params(chunked, 100);
   for (auto& [name, t] : pa) EXPECT_TRUE(torch::equal(t, pb.at(name))) << "parameter " << name << " differs";
+  auto va = final_params(straight, 100, /*average=*/true), vb = final_params(chunked, 100, /*average=*/true);
+  for (auto& [name, t] : va) {
+    EXPECT_TRUE(torch::equal(t, vb.at(name))) << "averaged parameter " << name << " differs";
+    EXPECT_FALSE(torch::equal(t, pa.at(name))) << "the average of " << name << " is not the weights";
+  }
 
   auto ra = train_records(straight), rb = train_records(chunked);
   ASSERT_EQ(ra.size(), 100u);

@@ -99,6 +99,68 @@ TEST(Transformer, DropoutOnlyActsInTraining) {
   EXPECT_FALSE(torch::equal(t1, t2));
 }
 
+class NoPosition : public ::testing::TestWithParam<std::string> {};
+
+// Without a position embedding the encoder sees a bag of tokens: the prediction cannot depend on
+// their order (self-attention is permutation-equivariant; [CLS] stays first, mean pooling sums).
+TEST_P(NoPosition, ReorderingTheTokensLeavesLogitsUnchanged) {
+  auto c = small_config(GetParam());
+  c.position = "none";
+  torch::manual_seed(5);
+  sst::TransformerClassifier model(c);
+  model->eval();
+  EXPECT_EQ(model->num_embedding_params(), c.vocab_size * c.d_model);  // no position table
+  auto a = sst::data::make_batch({{5, 6, 7, 8, 9}}, {1}, tok(), 24);
+  auto b = sst::data::make_batch({{9, 7, 5, 8, 6}}, {1}, tok(), 24);
+  auto la = model->forward(a.ids, a.pad_mask), lb = model->forward(b.ids, b.pad_mask);
+  EXPECT_TRUE(torch::allclose(la, lb, 1e-5, 1e-6)) << la << lb;
+
+  // With the learned position embedding the same reordering does change them.
+  c.position = "learned";
+  torch::manual_seed(5);
+  sst::TransformerClassifier positional(c);
+  positional->eval();
+  EXPECT_FALSE(torch::allclose(positional->forward(a.ids, a.pad_mask), positional->forward(b.ids, b.pad_mask),
+                               1e-5, 1e-6));
+}
+
+INSTANTIATE_TEST_SUITE_P(Pooling, NoPosition, ::testing::Values("cls", "mean"));
+
+TEST(WordDropout, HidesRealTokensButNeverClsOrUnhidesPadding) {
+  torch::manual_seed(6);
+  auto pad = torch::zeros({400, 30}, torch::kBool);
+  pad.narrow(1, 20, 10).fill_(true);  // 19 real tokens after [CLS], then padding
+  EXPECT_TRUE(torch::equal(sst::drop_words(pad, 0.0), pad));
+  auto dropped = sst::drop_words(pad, 0.25);
+  EXPECT_FALSE(dropped.select(1, 0).any().item<bool>()) << "[CLS] must never be dropped";
+  EXPECT_TRUE(dropped.narrow(1, 20, 10).all().item<bool>()) << "padding must stay padding";
+  const double rate = dropped.narrow(1, 1, 19).to(torch::kDouble).mean().item<double>();
+  EXPECT_NEAR(rate, 0.25, 0.02);
+}
+
+TEST(WordDropout, OnlyActsInTraining) {
+  auto c = small_config("mean");
+  c.dropout = 0.0;
+  torch::manual_seed(7);
+  sst::TransformerClassifier plain(c);
+  c.word_dropout = 0.5;
+  torch::manual_seed(7);
+  sst::TransformerClassifier dropping(c);
+  auto b = sst::data::make_batch({{5, 6, 7, 8, 9, 10, 11, 12}}, {1}, tok(), 24);
+  plain->eval();
+  dropping->eval();
+  EXPECT_TRUE(torch::equal(plain->forward(b.ids, b.pad_mask), dropping->forward(b.ids, b.pad_mask)));
+  plain->train();
+  dropping->train();
+  torch::manual_seed(8);
+  auto with_drop = dropping->forward(b.ids, b.pad_mask);
+  EXPECT_FALSE(torch::allclose(with_drop, plain->forward(b.ids, b.pad_mask), 1e-5, 1e-6));
+  // ... and equals hiding the same tokens by hand.
+  torch::manual_seed(8);
+  auto hidden = sst::drop_words(b.pad_mask, 0.5);
+  EXPECT_TRUE(torch::allclose(with_drop, plain->forward(b.ids, hidden), 1e-5, 1e-6));
+}
+
 TEST(MakeBatch, TruncatesToMaxLenAndCountsIt) {
   std::vector<int32_t> longs(40, 7);
   auto b = sst::data::make_batch({longs, {5}}, {1, 0}, tok(), 16);

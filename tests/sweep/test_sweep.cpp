@@ -179,6 +179,8 @@ TEST(SweepFile, BadFilesGiveOneClearError) {
       {"model.max_len = 48", "train.threads = 3", "'overrides.train.threads' cannot be overridden"},
       {"ff_dim = 64", "ff_dim = 64\nff_dim = 65", "key 'model.xs.ff_dim' is given twice"},
       {"name = t", "name = a b", "sweep.name 'a b'"},
+      {"[model.s]", "[model.s.2]", "in [model.s] (model names are letters, digits"},
+      {"d_model = 48\nheads = 4\ntrain.lr = 5e-4\n", "", "no [model.s] section (or it is empty"},
   };
   for (const auto& c : cases) {
     const std::string text = c.to.empty() ? replaced(kGood, c.from + "\n", "") : replaced(kGood, c.from, c.to);
@@ -197,6 +199,11 @@ TEST(SweepFile, ShippedSweepsParse) {
   for (const char* name : {"ci_tiny.ini", "example.ini"}) {
     auto spec = sst::sweep::parse_sweep_file(std::string(SST_SOURCE_DIR) + "/configs/sweeps/" + name);
     EXPECT_GT(sst::sweep::expand(spec, "x").size(), 0u) << name;
+  }
+  // The ablation study behind configs/sst2_best.ini (launch/ablations.sh): 3 seeds per model.
+  for (const char* name : {"sst2_best.ini", "vocab_word8k.ini", "tokenizer_unigram8k.ini"}) {
+    auto spec = sst::sweep::parse_sweep_file(std::string(SST_SOURCE_DIR) + "/configs/ablations/" + name);
+    EXPECT_EQ(sst::sweep::expand(spec, "x").size(), 3 * spec.models.size()) << name;
   }
   auto ci = sst::sweep::parse_sweep_file(std::string(SST_SOURCE_DIR) + "/configs/sweeps/ci_tiny.ini");
   EXPECT_EQ(sst::sweep::expand(ci, "x").size(), 4u);

@@ -8,6 +8,7 @@
 #include "common/error.h"
 #include "test_support.h"
 #include "train/checkpoint.h"
+#include "train/weight_average.h"
 
 using ::testing::HasSubstr;
 
@@ -78,6 +79,55 @@ TEST_F(Fixture, RoundTripRestoresParametersOptimizerAndMeta) {
   pa = a->parameters();
   pb = b->parameters();
   for (size_t i = 0; i < pa.size(); ++i) EXPECT_TRUE(torch::equal(pa[i], pb[i]));
+}
+
+TEST_F(Fixture, WeightAverageFollowsTheWeights) {
+  auto [a, opt_a] = trained(1);
+  auto [b, opt_b] = trained(2);
+  auto average = sst::make_average(a);
+  EXPECT_FALSE(average->is_training());
+  auto pa = a->parameters(), pb = b->parameters(), pv = average->parameters();
+  for (size_t i = 0; i < pa.size(); ++i) EXPECT_TRUE(torch::equal(pv[i], pa[i])) << "starts as a copy";
+  sst::update_average(average, b, 0.75);
+  for (size_t i = 0; i < pa.size(); ++i)
+    EXPECT_TRUE(torch::allclose(pv[i], 0.75 * pa[i] + 0.25 * pb[i], 1e-6, 1e-7)) << "parameter " << i;
+  sst::update_average(average, b, 0.0);
+  for (size_t i = 0; i < pa.size(); ++i) EXPECT_TRUE(torch::equal(pv[i], pb[i])) << "decay 0 copies";
+}
+
+// With train.ema_decay the checkpoint holds both: the trained weights (to continue training) and
+// their average (what was evaluated, and what sst-analyze loads).
+TEST_F(Fixture, WeightAverageIsSavedRestoredAndPreferredForEvaluation) {
+  sst::test::TempDir dir("ckpt-avg");
+  auto [a, opt_a] = trained(1);
+  auto [other, opt_other] = trained(3);
+  auto average = sst::make_average(other);
+  sst::save_checkpoint(dir / "avg.pt", a, opt_a.get(), meta_for(cfg, 5), average);
+  sst::save_checkpoint(dir / "plain.pt", a, opt_a.get(), meta_for(cfg, 5));
+
+  auto [b, opt_b] = trained(2);
+  auto restored = sst::make_average(b);
+  sst::load_checkpoint(dir / "avg.pt", b, opt_b.get(), torch::kCPU, restored);
+  auto pa = a->parameters(), pb = b->parameters(), po = other->parameters(), pr = restored->parameters();
+  for (size_t i = 0; i < pa.size(); ++i) {
+    EXPECT_TRUE(torch::equal(pb[i], pa[i])) << "trained weights, parameter " << i;
+    EXPECT_TRUE(torch::equal(pr[i], po[i])) << "average, parameter " << i;
+  }
+  sst::TransformerClassifier evaluated(cfg);
+  sst::load_evaluated_weights(dir / "avg.pt", evaluated, torch::kCPU);
+  auto pe = evaluated->parameters();
+  for (size_t i = 0; i < pa.size(); ++i) EXPECT_TRUE(torch::equal(pe[i], po[i])) << "the average is evaluated";
+  sst::load_evaluated_weights(dir / "plain.pt", evaluated, torch::kCPU);
+  pe = evaluated->parameters();
+  for (size_t i = 0; i < pa.size(); ++i) EXPECT_TRUE(torch::equal(pe[i], pa[i])) << "no average: the weights";
+
+  try {
+    sst::load_checkpoint(dir / "plain.pt", b, opt_b.get(), torch::kCPU, restored);
+    FAIL() << "a checkpoint without an average cannot restore one";
+  } catch (const sst::UserError& e) {
+    EXPECT_THAT(e.what(), HasSubstr("has no weight average"));
+    EXPECT_THAT(e.what(), HasSubstr("train.ema_decay"));
+  }
 }
 
 TEST_F(Fixture, RefusesToWriteNonFiniteParameters) {

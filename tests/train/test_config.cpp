@@ -75,6 +75,9 @@ TEST(Config, BadValuesNameTheirKey) {
   EXPECT_THAT(error_of({"--train.lr=0"}), HasSubstr("train.lr"));
   EXPECT_THAT(error_of({"--train.lr=-1e-3"}), HasSubstr("train.lr"));
   EXPECT_THAT(error_of({"--model.pooling=max"}), HasSubstr("model.pooling"));
+  EXPECT_THAT(error_of({"--model.position=sinusoidal"}), HasSubstr("model.position"));
+  EXPECT_THAT(error_of({"--model.word_dropout=1"}), HasSubstr("model.word_dropout"));
+  EXPECT_THAT(error_of({"--train.ema_decay=1"}), HasSubstr("train.ema_decay"));
   EXPECT_THAT(error_of({"--data.fraction=1.5"}), HasSubstr("data.fraction"));
   EXPECT_THAT(error_of({"--train.nan_policy=ignore"}), HasSubstr("train.nan_policy"));
   EXPECT_THAT(error_of({"--model.d_model=abc"}), HasSubstr("model.d_model"));
