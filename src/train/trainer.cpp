@@ -108,7 +108,12 @@ int run_training(Config cfg, const dist::World& world) {
   }
 
   double dev_loss = NAN, dev_acc = NAN, last_loss = NAN;
-  std::string status = "completed";
+  // A run that stopped early is finished: resuming it (a requeued job, a re-launched script) trains
+  // nothing more.
+  const bool stopped_before = t.patience > 0 && r.state.evals_without_improvement >= t.patience;
+  if (stopped_before && progress) progress->message("this run already stopped early at step " +
+                                                    std::to_string(r.state.step) + "; nothing to train");
+  std::string status = stopped_before ? "early_stopped" : "completed";
   const double wall_before = r.state.wall_s;
   auto save_step_checkpoint = [&] {
     r.state.wall_s = wall_before + seconds_since(start);
@@ -116,7 +121,7 @@ int run_training(Config cfg, const dist::World& world) {
   };
 
   r.model->train();
-  while (r.state.step < r.total_steps) {
+  while (!stopped_before && r.state.step < r.total_steps) {
     const int64_t step = r.state.step;
     auto t0 = Clock::now();
     StepResult res = train_step(r, step);

@@ -60,6 +60,33 @@ TEST(EndToEnd, TinyConfigOnTwoRanksLearnsSst2) {
   EXPECT_GE(summary["final_dev_acc"].get<double>(), 0.75);
 }
 
+// Early stopping on dev loss ends the run, and resuming the finished run trains nothing more (a
+// requeued Slurm job or a re-launched script must not extend it).
+TEST(EndToEnd, EarlyStoppingEndsTheRunAndResumingItChangesNothing) {
+  SST_REQUIRE_SST2();
+  const std::string data = prepared_sst2();
+  TempDir dir("early");
+  const std::string run = dir / "run";
+  const std::string stop = " --train.eval_every=5 --train.patience=1";
+  auto r = run_tiny_on_two_ranks(data, run, stop);
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  auto summary = read_json(run + "/summary.json");
+  ASSERT_EQ(summary["status"], "early_stopped") << r.output;
+  const int64_t steps = summary["steps"];
+  EXPECT_LT(steps, 400);
+  EXPECT_EQ(steps % 5, 0) << "it stops at an evaluation";
+  const auto lines = read_jsonl(run + "/metrics.jsonl").size();
+
+  auto again = run_tiny_on_two_ranks(data, run, stop + " --resume auto");
+  ASSERT_EQ(again.exit_code, 0) << again.output;
+  EXPECT_NE(again.output.find("already stopped early"), std::string::npos) << again.output;
+  auto after = read_json(run + "/summary.json");
+  EXPECT_EQ(after["status"], "early_stopped");
+  EXPECT_EQ(after["steps"], steps);
+  EXPECT_EQ(after["best_dev_loss"], summary["best_dev_loss"]);
+  EXPECT_EQ(read_jsonl(run + "/metrics.jsonl").size(), lines) << "no step was trained or logged again";
+}
+
 TEST(EndToEnd, HelpAndPrintConfigNeedNoData) {
   auto help = run_command(bin("sst-train") + " --help");
   EXPECT_EQ(help.exit_code, 0);
