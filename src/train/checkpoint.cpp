@@ -124,6 +124,17 @@ torch::serialize::InputArchive open_archive(const std::string& path, const torch
   return ar;
 }
 
+// Opens a checkpoint to load into `model`: its metadata goes to *meta; a different model is refused.
+torch::serialize::InputArchive open_for_model(const std::string& path, const TransformerClassifier& model,
+                                              const torch::Device& device, CheckpointMeta* meta) {
+  auto ar = open_archive(path, device);
+  *meta = read_meta(ar, path);
+  if (model_signature(meta->model) != model_signature(model->config()))
+    throw UserError("checkpoint " + path + " was written for a different model (" + model_signature(meta->model) +
+                    "); this run's model is (" + model_signature(model->config()) + ")");
+  return ar;
+}
+
 json read_manifest(const std::string& dir) {
   std::ifstream in(dir + "/manifest.json");
   if (!in) return json{{"checkpoints", json::array()}};
@@ -164,24 +175,10 @@ CheckpointMeta read_checkpoint_meta(const std::string& path) {
   return read_meta(ar, path);
 }
 
-namespace {
-
-CheckpointMeta open_for_model(const std::string& path, const TransformerClassifier& model, const torch::Device& device,
-                              torch::serialize::InputArchive& ar) {
-  ar = open_archive(path, device);
-  CheckpointMeta meta = read_meta(ar, path);
-  if (model_signature(meta.model) != model_signature(model->config()))
-    throw UserError("checkpoint " + path + " was written for a different model (" + model_signature(meta.model) +
-                    "); this run's model is (" + model_signature(model->config()) + ")");
-  return meta;
-}
-
-}  // namespace
-
 CheckpointMeta load_evaluated_weights(const std::string& path, TransformerClassifier& model,
                                       const torch::Device& device) {
-  torch::serialize::InputArchive ar;
-  CheckpointMeta meta = open_for_model(path, model, device, ar);
+  CheckpointMeta meta;
+  auto ar = open_for_model(path, model, device, &meta);
   torch::serialize::InputArchive weights;
   if (!ar.try_read("average", weights)) ar.read("model", weights);
   model->load(weights);
@@ -191,8 +188,8 @@ CheckpointMeta load_evaluated_weights(const std::string& path, TransformerClassi
 CheckpointMeta load_checkpoint(const std::string& path, TransformerClassifier& model,
                                torch::optim::Optimizer* optimizer, const torch::Device& device,
                                TransformerClassifier average) {
-  torch::serialize::InputArchive ar;
-  CheckpointMeta meta = open_for_model(path, model, device, ar);
+  CheckpointMeta meta;
+  auto ar = open_for_model(path, model, device, &meta);
   torch::serialize::InputArchive model_ar;
   ar.read("model", model_ar);
   model->load(model_ar);

@@ -1,7 +1,8 @@
 // Checkpoints: everything that shapes the rest of a run, in one file per step.
-//   model parameters (and their moving average, with train.ema_decay), AdamW moments and step counts, the train state (step -> LR position and
-//   sampler position, since both are functions of the step), best-so-far tracking, counters, the
-//   config and the tokenizer (so sst-analyze needs nothing else).
+//   model parameters (and their moving average, with train.ema_decay), AdamW moments and step
+//   counts, the train state (step -> LR position and sampler position, since both are functions of
+//   the step), best-so-far tracking, counters, the config and the tokenizer (so sst-analyze needs
+//   nothing else).
 // Dropout randomness is reseeded every step from (seed, rank, step), so the step also restores the
 // RNG streams; the seed is stored and checked.
 //

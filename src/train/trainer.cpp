@@ -108,9 +108,10 @@ int run_training(Config cfg, const dist::World& world) {
   }
 
   double dev_loss = NAN, dev_acc = NAN, last_loss = NAN;
-  // A run that stopped early is finished: resuming it (a requeued job, a re-launched script) trains
-  // nothing more.
-  const bool stopped_before = t.patience > 0 && r.state.evals_without_improvement >= t.patience;
+  // Early stopping: `patience` evaluations in a row without a better dev loss. A run that stopped
+  // early is finished: resuming it (a requeued job, a re-launched script) trains nothing more.
+  auto patience_exhausted = [&] { return t.patience > 0 && r.state.evals_without_improvement >= t.patience; };
+  const bool stopped_before = patience_exhausted();
   if (stopped_before && progress) progress->message("this run already stopped early at step " +
                                                     std::to_string(r.state.step) + "; nothing to train");
   std::string status = stopped_before ? "early_stopped" : "completed";
@@ -161,7 +162,7 @@ int run_training(Config cfg, const dist::World& world) {
       } else {
         ++r.state.evals_without_improvement;
       }
-      stop_early = t.patience > 0 && r.state.evals_without_improvement >= t.patience;
+      stop_early = patience_exhausted();
       if (world.is_root()) {
         metrics->write(rec);
         char buf[160];
