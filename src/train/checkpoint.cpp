@@ -135,6 +135,28 @@ torch::serialize::InputArchive open_for_model(const std::string& path, const Tra
   return ar;
 }
 
+// A checkpoint's parts (the weights, their average, the optimizer state) are named sub-archives;
+// a module and an optimizer both save to and load from one.
+template <typename Part>
+void write_part(torch::serialize::OutputArchive& ar, const char* key, const Part& part) {
+  torch::serialize::OutputArchive sub;
+  part.save(sub);
+  ar.write(key, sub);
+}
+
+// False, leaving `part` as it is, if the checkpoint has no such part.
+template <typename Part>
+bool read_part(torch::serialize::InputArchive& ar, const char* key, Part& part) {
+  torch::serialize::InputArchive sub;
+  if (!ar.try_read(key, sub)) return false;
+  part.load(sub);
+  return true;
+}
+
+void read_weights(torch::serialize::InputArchive& ar, const std::string& path, TransformerClassifier& model) {
+  if (!read_part(ar, "model", *model)) throw UserError("checkpoint " + path + " has no model weights");
+}
+
 json read_manifest(const std::string& dir) {
   std::ifstream in(dir + "/manifest.json");
   if (!in) return json{{"checkpoints", json::array()}};
@@ -154,19 +176,9 @@ void save_checkpoint(const std::string& path, TransformerClassifier& model, torc
       throw UserError("refusing to write checkpoint " + path + ": parameter " + p.key() + " has NaN/Inf values");
   torch::serialize::OutputArchive ar;
   write_meta(ar, meta);
-  torch::serialize::OutputArchive model_ar;
-  model->save(model_ar);
-  ar.write("model", model_ar);
-  if (average) {
-    torch::serialize::OutputArchive average_ar;
-    average->save(average_ar);
-    ar.write("average", average_ar);
-  }
-  if (optimizer) {
-    torch::serialize::OutputArchive opt_ar;
-    optimizer->save(opt_ar);
-    ar.write("optimizer", opt_ar);
-  }
+  write_part(ar, "model", *model);
+  if (average) write_part(ar, "average", *average);
+  if (optimizer) write_part(ar, "optimizer", *optimizer);
   write_atomically(path, [&](const std::string& tmp) { ar.save_to(tmp); });
 }
 
@@ -179,9 +191,7 @@ CheckpointMeta load_evaluated_weights(const std::string& path, TransformerClassi
                                       const torch::Device& device) {
   CheckpointMeta meta;
   auto ar = open_for_model(path, model, device, &meta);
-  torch::serialize::InputArchive weights;
-  if (!ar.try_read("average", weights)) ar.read("model", weights);
-  model->load(weights);
+  if (!read_part(ar, "average", *model)) read_weights(ar, path, model);
   return meta;
 }
 
@@ -190,21 +200,12 @@ CheckpointMeta load_checkpoint(const std::string& path, TransformerClassifier& m
                                TransformerClassifier average) {
   CheckpointMeta meta;
   auto ar = open_for_model(path, model, device, &meta);
-  torch::serialize::InputArchive model_ar;
-  ar.read("model", model_ar);
-  model->load(model_ar);
-  if (average) {
-    torch::serialize::InputArchive average_ar;
-    if (!ar.try_read("average", average_ar))
-      throw UserError("checkpoint " + path + " has no weight average (it was written with train.ema_decay = 0); "
-                      "continue it with train.ema_decay = 0");
-    average->load(average_ar);
-  }
-  if (optimizer) {
-    torch::serialize::InputArchive opt_ar;
-    if (!ar.try_read("optimizer", opt_ar)) throw UserError("checkpoint " + path + " has no optimizer state");
-    optimizer->load(opt_ar);
-  }
+  read_weights(ar, path, model);
+  if (average && !read_part(ar, "average", *average))
+    throw UserError("checkpoint " + path + " has no weight average (it was written with train.ema_decay = 0); "
+                    "continue it with train.ema_decay = 0");
+  if (optimizer && !read_part(ar, "optimizer", *optimizer))
+    throw UserError("checkpoint " + path + " has no optimizer state");
   return meta;
 }
 
