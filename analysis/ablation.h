@@ -21,9 +21,9 @@ struct ConfigDifference {
 };
 
 struct AblationGroup {
-  IniEntries config;                     // the shared config, ignored keys removed
-  std::vector<size_t> runs;              // indices into the runs given
-  std::vector<std::string> seeds;        // train.seed of each run, same order
+  IniEntries config;                          // the shared config, ignored keys removed
+  std::vector<size_t> runs;                   // indices into the runs given
+  std::vector<std::string> seeds;             // train.seed of each run, same order
   std::vector<ConfigDifference> differences;  // versus the baseline group's config (empty for it)
   bool is_baseline = false;
   MeanStd dev_acc, dev_loss;  // over the runs that have a best dev result (n says how many)

@@ -74,9 +74,13 @@ json ablation_json(const std::vector<Run>& runs, const Ablation& a, const std::v
     for (const auto& d : g.differences) diffs.push_back({{"key", d.key}, {"baseline", d.baseline}, {"value", d.value}});
     json config = json::object();
     for (const auto& [k, v] : g.config) config[k] = v;
-    groups.push_back({{"baseline", g.is_baseline}, {"n_seeds", g.runs.size()}, {"runs", runs_j},
-                      {"differences", diffs}, {"dev_acc", mean_std_json(g.dev_acc)},
-                      {"dev_loss", mean_std_json(g.dev_loss)}, {"config", config}});
+    groups.push_back({{"baseline", g.is_baseline},
+                      {"n_seeds", g.runs.size()},
+                      {"runs", runs_j},
+                      {"differences", diffs},
+                      {"dev_acc", mean_std_json(g.dev_acc)},
+                      {"dev_loss", mean_std_json(g.dev_loss)},
+                      {"config", config}});
   }
   std::vector<std::string> ignored_keys{"train.seed", "output.*"};
   ignored_keys.insert(ignored_keys.end(), ignored.begin(), ignored.end());
@@ -92,8 +96,8 @@ std::string ablation_markdown(const std::vector<Run>& runs, const Ablation& a) {
     const auto& g = a.groups[i];
     std::string names;
     for (size_t k : g.runs) names += (names.empty() ? "" : ", ") + runs[k].name;
-    s << "| " << i + 1 << " | " << md_cell(diff_text(g)) << " | " << g.runs.size() << " | "
-      << pm(g.dev_acc, "%.4f") << " | " << pm(g.dev_loss, "%.4f") << " | " << md_cell(names) << " |\n";
+    s << "| " << i + 1 << " | " << md_cell(diff_text(g)) << " | " << g.runs.size() << " | " << pm(g.dev_acc, "%.4f")
+      << " | " << pm(g.dev_loss, "%.4f") << " | " << md_cell(names) << " |\n";
   }
   s << "\nMean ± sample standard deviation over the seeds of each group (a single run shows its value); "
        "runs are grouped by config.ini without train.seed and [output].\n";
@@ -109,16 +113,19 @@ int ablations_main(int argc, char** argv) {
       "group with the baseline's group: the keys that differ, the number of seeds, and best dev accuracy and\n"
       "loss as mean ± std over seeds. Writes OUTPUT/ablations.json and ablations.md and prints the table.\n"
       "A directory that is not a run (e.g. a sweep) stands for the runs below it.\n\nOptions");
+  // clang-format off
   desc.add_options()
       ("help,h", "print this help and exit")
       ("baseline", po::value(&baseline)->required()->value_name("NAME_OR_DIR"), "baseline run (name or directory)")
       ("output", po::value(&output)->default_value(output)->value_name("DIR"), "output directory")
       ("ignore", po::value(&ignore)->composing()->value_name("KEY"),
        "also ignore section.key (or section.*) when grouping, e.g. train.threads (repeatable)");
+  // clang-format on
   const auto check = [&](const po::variables_map&) {
     if (dirs.empty()) throw po::error("give at least one RUN_DIR");
   };
-  if (auto exit = parse_subcommand_options("ablations", argc, argv, desc, Positional{"run", &dirs}, check)) return *exit;
+  if (auto exit = parse_subcommand_options("ablations", argc, argv, desc, Positional{"run", &dirs}, check))
+    return *exit;
   std::vector<Run> runs = load_runs(dirs);
   const size_t b = resolve_baseline(runs, baseline);
   const Ablation a = group_ablations(runs, b, ignore);

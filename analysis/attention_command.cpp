@@ -38,8 +38,9 @@ json run_attention(const AttentionOptions& o, const Classifier& model, std::ostr
   for (const auto& s : o.sentences) results.push_back(model.attention(s));
   ensure_writable_dir(o.output);
   json j{{"checkpoint", o.checkpoint},
-         {"rollout", "Abnar & Zuidema 2020: per layer, mean over heads + identity, rows renormalized; "
-                     "R = A_L ... A_1; rollout_to_cls = R[0]"},
+         {"rollout",
+          "Abnar & Zuidema 2020: per layer, mean over heads + identity, rows renormalized; "
+          "R = A_L ... A_1; rollout_to_cls = R[0]"},
          {"sentences", json::array()}};
   for (size_t i = 0; i < results.size(); ++i) {
     const AttentionResult& r = results[i];
@@ -49,8 +50,9 @@ json run_attention(const AttentionOptions& o, const Classifier& model, std::ostr
     const std::string prefix = "sentence_" + std::to_string(i + 1);
     const std::string caption = "\"" + shorten(o.sentences[i]) + "\" -> " + (label ? "positive" : "negative") +
                                 " (p = " + std::to_string(r.probs[label]).substr(0, 5) + ")";
-    json s{{"sentence", o.sentences[i]}, {"ids", r.ids}, {"pieces", r.pieces}, {"p_positive", r.probs[1]},
-           {"label", label}, {"layers", json::array()}, {"figures", json::array()}};
+    json s{{"sentence", o.sentences[i]}, {"ids", r.ids},   {"pieces", r.pieces},
+           {"p_positive", r.probs[1]},   {"label", label}, {"layers", json::array()},
+           {"figures", json::array()}};
     for (int l = 0; l < a.layers; ++l) {
       json heads = json::array();
       for (int h = 0; h < a.heads; ++h) {
@@ -88,11 +90,13 @@ int attention_main(int argc, char** argv) {
       "with the SentencePiece pieces, [CLS] first), and the attention rollout (Abnar & Zuidema 2020) to [CLS].\n"
       "Files: OUTPUT/sentence_<i>_layer_<l>.{png,svg}, sentence_<i>_rollout.{png,svg} and attention.json\n"
       "(pieces, weights per layer and head, rollout).\n\nOptions");
+  // clang-format off
   desc.add_options()
       ("help,h", "print this help and exit")
       ("checkpoint", po::value(&o.checkpoint)->required()->value_name("PATH"), "sst-train checkpoint")
       ("output", po::value(&o.output)->default_value(o.output)->value_name("DIR"), "output directory")
       ("threads", po::value(&o.threads)->default_value(0)->value_name("T"), "LibTorch threads (0: default)");
+  // clang-format on
   const auto check = [&](const po::variables_map&) {
     if (o.sentences.empty()) throw po::error("give at least one SENTENCE");
     for (size_t i = 0; i < o.sentences.size(); ++i)
@@ -100,7 +104,8 @@ int attention_main(int argc, char** argv) {
         throw po::error("sentence " + std::to_string(i + 1) + " is empty");
     if (o.threads < 0) throw po::error("--threads must be >= 0");
   };
-  if (auto exit = parse_subcommand_options("attention", argc, argv, desc, Positional{"sentence", &o.sentences}, check)) return *exit;
+  if (auto exit = parse_subcommand_options("attention", argc, argv, desc, Positional{"sentence", &o.sentences}, check))
+    return *exit;
   const Classifier model(o.checkpoint, o.threads);
   run_attention(o, model, std::cout);
   return 0;

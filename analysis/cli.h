@@ -15,9 +15,9 @@ namespace po = boost::program_options;
 
 // Trailing arguments without an option name (run directories, sentences, ...).
 struct Positional {
-  std::string name;                   // shown in errors, e.g. "run"
-  std::vector<std::string>* values;   // where they are stored
-  int max_count = -1;                 // -1: any number
+  std::string name;                  // shown in errors, e.g. "run"
+  std::vector<std::string>* values;  // where they are stored
+  int max_count = -1;                // -1: any number
 };
 
 // Stores argv into the options of `visible` (and `positional`), then runs `check`, which throws

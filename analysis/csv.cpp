@@ -26,9 +26,12 @@ std::string location(const std::string& source, size_t line) { return source + "
 std::string printable(const std::string& s) {
   std::string out;
   for (char c : s) {
-    if (c == '\n') out += "\\n";
-    else if (c == '\r') out += "\\r";
-    else out += c;
+    if (c == '\n')
+      out += "\\n";
+    else if (c == '\r')
+      out += "\\r";
+    else
+      out += c;
     if (out.size() > 60) return out + "...";
   }
   return out;
@@ -170,8 +173,8 @@ NumericColumns select_numeric(const Table& table, const std::vector<std::string>
     for (size_t j = 0; j < names.size(); ++j) {
       const std::string& f = table.rows[r][idx[j]];
       if (!parse_number(f, out.columns[j][r]))
-        throw UserError(location(table.source, table.lines[r]) + ": column '" + names[j] + "' value '" +
-                        printable(f) + "' is not a number");
+        throw UserError(location(table.source, table.lines[r]) + ": column '" + names[j] + "' value '" + printable(f) +
+                        "' is not a number");
     }
   }
   return out;

@@ -98,8 +98,8 @@ Evaluation run_evaluate(const EvaluateOptions& o, const Classifier& model, std::
   if (e.labeled) {
     char buf[160];
     std::snprintf(buf, sizeof buf, ": accuracy %.4f, log loss %.4f, macro F1 %.4f, ECE %.4f",
-                  e.json["accuracy"].get<double>(), e.json["log_loss"].get<double>(),
-                  e.json["macro_f1"].get<double>(), e.json["calibration"]["ece"].get<double>());
+                  e.json["accuracy"].get<double>(), e.json["log_loss"].get<double>(), e.json["macro_f1"].get<double>(),
+                  e.json["calibration"]["ece"].get<double>());
     out << buf << "\n";
   } else {
     out << " (unlabeled: predictions only, no metrics)\n";
@@ -124,9 +124,11 @@ int evaluate_main(int argc, char** argv) {
       "and a reliability diagram: accuracy, precision/recall/F1 per class, log loss, confusion matrix, expected\n"
       "calibration error, the most confident errors, and accuracy on slices (negation, contrast, length, rare\n"
       "tokens). Unlabeled data (the GLUE test split, label -1) gets predictions.tsv only.\n\nOptions");
+  // clang-format off
   desc.add_options()
       ("help,h", "print this help and exit")
-      ("checkpoint", po::value(&o.checkpoint)->required()->value_name("PATH"), "sst-train checkpoint (e.g. RUN/checkpoints/best.pt)")
+      ("checkpoint", po::value(&o.checkpoint)->required()->value_name("PATH"),
+       "sst-train checkpoint (e.g. RUN/checkpoints/best.pt)")
       ("data", po::value(&o.data)->value_name("FILE.h5"), "tokenized dataset from sst-prep (same tokenizer as the run)")
       ("split", po::value(&o.split)->default_value(o.split)->value_name("NAME"), "split of --data: dev or test")
       ("tsv", po::value(&o.tsv)->value_name("FILE"), "GLUE-format TSV (sentence[, label]) instead of --data")
@@ -140,6 +142,7 @@ int evaluate_main(int argc, char** argv) {
       ("rare-fraction", po::value(&o.rare_fraction)->default_value(o.rare_fraction, "0.2")->value_name("F"),
        "without a train split (--tsv): the rarest fraction F of the vocabulary (highest ids) is rare")
       ("threads", po::value(&o.threads)->default_value(0)->value_name("T"), "LibTorch threads (0: default)");
+  // clang-format on
   const auto check = [&](const po::variables_map& vm) {
     if (o.data.empty() == o.tsv.empty()) throw po::error("give exactly one of --data and --tsv");
     if (!o.tsv.empty() && !vm["split"].defaulted()) throw po::error("--split applies to --data only");

@@ -14,13 +14,13 @@ class Classifier;
 
 struct EvaluateOptions {
   std::string checkpoint;
-  std::string data;           // FILE.h5 (with split), or
+  std::string data;  // FILE.h5 (with split), or
   std::string split = "dev";
-  std::string tsv;            // a TSV file, tokenized with the checkpoint's tokenizer
+  std::string tsv;  // a TSV file, tokenized with the checkpoint's tokenizer
   std::string output = "evaluation_out";
   EvaluationSettings settings;
-  int64_t rare_threshold = 5;   // train-frequency definition of a rare token (when a train split is at hand)
-  double rare_fraction = 0.2;   // id-range definition otherwise
+  int64_t rare_threshold = 5;  // train-frequency definition of a rare token (when a train split is at hand)
+  double rare_fraction = 0.2;  // id-range definition otherwise
   int threads = 0;
 };
 

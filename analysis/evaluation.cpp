@@ -68,22 +68,33 @@ Evaluation evaluate_predictions(const EvaluationInput& in, const EvaluationSetti
   j["macro_f1"] = m.macro_f1;
   for (int c = 0; c < 2; ++c) {
     const auto& k = m.per_class[c];
-    j["per_class"][kClassNames[c]] = {{"precision", k.precision}, {"recall", k.recall}, {"f1", k.f1},
-                                      {"support", k.support}};
+    j["per_class"][kClassNames[c]] = {
+        {"precision", k.precision}, {"recall", k.recall}, {"f1", k.f1}, {"support", k.support}};
   }
-  j["confusion"] = {{"rows", "true label"}, {"columns", "predicted label"}, {"labels", {"negative", "positive"}},
+  j["confusion"] = {{"rows", "true label"},
+                    {"columns", "predicted label"},
+                    {"labels", {"negative", "positive"}},
                     {"matrix", {{m.confusion[0][0], m.confusion[0][1]}, {m.confusion[1][0], m.confusion[1][1]}}}};
   e.calibration = calibration(in.labels, in.probs, s.bins);
   json bins = json::array();
   for (const auto& b : e.calibration.bins)
-    bins.push_back({{"lo", b.lo}, {"hi", b.hi}, {"count", b.count}, {"mean_confidence", b.mean_confidence},
+    bins.push_back({{"lo", b.lo},
+                    {"hi", b.hi},
+                    {"count", b.count},
+                    {"mean_confidence", b.mean_confidence},
                     {"accuracy", b.accuracy}});
-  j["calibration"] = {{"n_bins", s.bins}, {"ece", e.calibration.ece}, {"mce", e.calibration.mce}, {"bins", bins},
+  j["calibration"] = {{"n_bins", s.bins},
+                      {"ece", e.calibration.ece},
+                      {"mce", e.calibration.mce},
+                      {"bins", bins},
                       {"definition", "equal-width confidence bins on [0,1]; confidence = max class probability"}};
   json errors = json::array();
   for (size_t i : most_confident_errors(in.labels, in.probs, s.top_k))
-    errors.push_back({{"index", i}, {"text", in.texts[i]}, {"label", in.labels[i]},
-                      {"predicted", predicted_label(in.probs[i])}, {"p_positive", in.probs[i][1]},
+    errors.push_back({{"index", i},
+                      {"text", in.texts[i]},
+                      {"label", in.labels[i]},
+                      {"predicted", predicted_label(in.probs[i])},
+                      {"p_positive", in.probs[i][1]},
                       {"confidence", confidence(in.probs[i])}});
   j["most_confident_errors"] = errors;
   std::vector<ExampleFeatures> feats;
@@ -94,8 +105,8 @@ Evaluation evaluate_predictions(const EvaluationInput& in, const EvaluationSetti
   }
   json rows = json::array();
   for (const auto& r : slice_stats(feats, correct, s.length_bounds))
-    rows.push_back({{"group", r.group}, {"name", r.name}, {"count", r.count}, {"correct", r.correct},
-                    {"accuracy", r.accuracy}});
+    rows.push_back(
+        {{"group", r.group}, {"name", r.name}, {"count", r.count}, {"correct", r.correct}, {"accuracy", r.accuracy}});
   j["slices"] = {{"rows", rows},
                  {"definitions",
                   {{"negation", "a word in {" + join(kNegationWords) + "} or ending in n't"},

@@ -14,7 +14,7 @@
 namespace sst::analysis {
 
 struct EvaluationInput {
-  std::string source;      // e.g. "split 'dev' of data/sst2.h5" or "reviews.tsv"
+  std::string source;  // e.g. "split 'dev' of data/sst2.h5" or "reviews.tsv"
   std::string checkpoint;
   std::vector<std::string> texts;
   std::vector<std::vector<int32_t>> tokens;  // SentencePiece ids, without [CLS]

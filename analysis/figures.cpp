@@ -61,8 +61,9 @@ void write_reliability_plot(const std::string& stem, const Calibration& c) {
   const std::string idx = std::to_string(blk);
   std::ostringstream s;
   s << "set multiplot\nset size 1,0.7\nset origin 0,0.3\n"
-    << "set title " << quote("Reliability diagram (" + std::to_string(c.bins.size()) + " bins, ECE = " +
-                             fmt(c.ece, "%.4f") + ")") << "\n"
+    << "set title "
+    << quote("Reliability diagram (" + std::to_string(c.bins.size()) + " bins, ECE = " + fmt(c.ece, "%.4f") + ")")
+    << "\n"
     << "set xrange [0:1]\nset yrange [0:1]\nset ylabel 'accuracy'\nset key top left\nset grid\n"
     << "set style fill solid 0.5 border -1\nset format x ''\n"
     << "plot x with lines dashtype 2 lc rgb 'gray40' title 'perfect calibration', \\\n"
@@ -110,9 +111,9 @@ std::vector<std::string> write_curves(const std::string& dir, const std::vector<
         const bool has = p.train ? !runs[i].train.empty() : !runs[i].evals.empty();
         if (!has) continue;  // an all-NaN series would make gnuplot stop ("all points undefined")
         const int blk = p.train ? train_blocks[i] : eval_blocks[i];
-        series.push_back("datafile index " + std::to_string(blk) + " using " + xcol + ":" +
-                         std::to_string(p.column) + " with " + (p.train ? "lines" : "linespoints pt 7 ps 0.6") +
-                         " lc " + std::to_string(i + 1) + " title " + quote(runs[i].name));
+        series.push_back("datafile index " + std::to_string(blk) + " using " + xcol + ":" + std::to_string(p.column) +
+                         " with " + (p.train ? "lines" : "linespoints pt 7 ps 0.6") + " lc " + std::to_string(i + 1) +
+                         " title " + quote(runs[i].name));
       }
       if (series.empty()) {
         s << "set label 1 'no data' at graph 0.5,0.5 center\nset xrange [0:1]\nset yrange [0:1]\nplot -1 notitle\n"
@@ -172,8 +173,7 @@ void write_rollout_plot(const std::string& stem, const std::vector<std::string>&
     << "plot datafile index " << bar_block << " using 1:2 with boxes lc rgb '#4477aa' notitle\n"
     << "unset ylabel\nunset grid\nset size square\n"
     << "set palette defined (0 'white', 1 '#fdae61', 2 '#d7191c', 3 '#542788')\n"
-    << heatmap_commands(mat_block, pieces, "rollout matrix (rows: positions at the top layer)")
-    << "unset multiplot\n";
+    << heatmap_commands(mat_block, pieces, "rollout matrix (rows: positions at the top layer)") << "unset multiplot\n";
   const int side = std::max(480, std::min(900, 14 * T + 260));
   plot::render(stem, data.text(), s.str(), {2 * side, side});
 }

@@ -62,8 +62,7 @@ json single_variable(const Data& data, bool along_n, const FitOptions& options, 
     x.push_back(along_n ? data.n[i] : data.d[i]);
     y.push_back(data.loss[i]);
   }
-  json j{{"variable", x_name}, {"fixed", fixed_name}, {"fixed_value", fixed[top.front()]},
-         {"n_points", x.size()}};
+  json j{{"variable", x_name}, {"fixed", fixed_name}, {"fixed_value", fixed[top.front()]}, {"n_points", x.size()}};
   if (x.size() < 3) {
     j["skipped"] = "only " + std::to_string(x.size()) + " point(s) at the largest " + fixed_name + " (need 3)";
     return j;
@@ -120,10 +119,17 @@ json run_fit(const FitCommandOptions& o, std::ostream& out) {
   size_t converged = 0;
   for (const auto& s : best.starts) converged += s.converged;
   const StartGrid& g = o.fit.grid;
-  j["grid"] = {{"a", g.a}, {"b", g.b}, {"e", g.e}, {"alpha", g.alpha}, {"beta", g.beta},
-               {"starts", best.starts.size()}, {"converged_starts", converged},
+  j["grid"] = {{"a", g.a},
+               {"b", g.b},
+               {"e", g.e},
+               {"alpha", g.alpha},
+               {"beta", g.beta},
+               {"starts", best.starts.size()},
+               {"converged_starts", converged},
                {"best_start_initial", best.starts[best.best_start].initial}};
-  j["allocation"] = {{"G", alloc.G}, {"n_exponent", alloc.n_exponent}, {"d_exponent", alloc.d_exponent},
+  j["allocation"] = {{"G", alloc.G},
+                     {"n_exponent", alloc.n_exponent},
+                     {"d_exponent", alloc.d_exponent},
                      {"formula", "N_opt = G (C/6)^n_exponent, D_opt = (C/6)^d_exponent / G, C = 6 N D"}};
 
   // Bootstrap: every reported quantity is recomputed from each resample's law.
@@ -146,9 +152,11 @@ json run_fit(const FitCommandOptions& o, std::ostream& out) {
     intervals["d_exponent"] = interval_json(over_boot([](const ScalingLaw& l) { return allocation(l).d_exponent; }));
   }
   j["intervals"] = intervals;
-  j["bootstrap"] = {{"samples", o.bootstrap.samples}, {"seed", o.bootstrap.seed},
+  j["bootstrap"] = {{"samples", o.bootstrap.samples},
+                    {"seed", o.bootstrap.seed},
                     {"refit_grid", o.bootstrap.full_grid ? "full" : "reduced"},
-                    {"starts_per_fit", boot.starts_per_fit}, {"failed_fits", failed},
+                    {"starts_per_fit", boot.starts_per_fit},
+                    {"failed_fits", failed},
                     {"percentiles", {2.5, 97.5}}};
 
   std::vector<BudgetPrediction> predictions;
@@ -177,7 +185,10 @@ json run_fit(const FitCommandOptions& o, std::ostream& out) {
       const double center = alloc.n_opt(c);
       isoflops.push_back(isoflop_profile(law, c, center / 100, center * 100));
       const auto& p = isoflops.back();
-      iso.push_back({{"flops", c}, {"N_min", p.n_min}, {"D_min", p.d_min}, {"loss_min", p.loss_min},
+      iso.push_back({{"flops", c},
+                     {"N_min", p.n_min},
+                     {"D_min", p.d_min},
+                     {"loss_min", p.loss_min},
                      {"N_opt_closed_form", center}});
     }
   }
@@ -194,8 +205,7 @@ json run_fit(const FitCommandOptions& o, std::ostream& out) {
 
   json plots = json::array();
   if (o.plots) {
-    FitPlotInput in{data, excluded_data, law, isoflops, predictions,
-                    o.params_column, o.tokens_column, o.loss_column};
+    FitPlotInput in{data, excluded_data, law, isoflops, predictions, o.params_column, o.tokens_column, o.loss_column};
     for (const auto& stem : write_fit_plots(o.output, in)) plots.push_back(stem);
   }
   j["plots"] = plots;
@@ -205,8 +215,8 @@ json run_fit(const FitCommandOptions& o, std::ostream& out) {
   // Human summary.
   out << "fit: " << data.size() << " points from " << o.input;
   if (o.exclude_top_k) out << " (" << o.exclude_top_k << " highest-loss excluded)";
-  out << ", delta " << fmt(o.fit.delta) << ", " << best.starts.size() << " starts (" << converged
-      << " converged) in " << fmt(fit_seconds, "%.2f") << " s\n";
+  out << ", delta " << fmt(o.fit.delta) << ", " << best.starts.size() << " starts (" << converged << " converged) in "
+      << fmt(fit_seconds, "%.2f") << " s\n";
   out << "  L(N, D) = " << fmt(law.E) << " + " << fmt(law.A) << " / N^" << fmt(law.alpha) << " + " << fmt(law.B)
       << " / D^" << fmt(law.beta) << "   (objective " << fmt(best.objective) << ")\n";
   if (!boot.laws.empty()) {
@@ -265,6 +275,7 @@ int fit_main(int argc, char** argv) {
       "log-sum-exp model, L-BFGS from every point of a grid of initial values, the best kept) to the runs in a\n"
       "CSV with a header (sweep.csv, or any file with N, D and loss columns). Writes OUTPUT/fit.json and\n"
       "figures (PNG + SVG, with their gnuplot .dat/.gp) and prints a summary.\n\nOptions");
+  // clang-format off
   desc.add_options()
       ("help,h", "print this help and exit")
       ("input", po::value(&o.input)->required()->value_name("FILE.csv"), "CSV with one row per run")
@@ -296,6 +307,7 @@ int fit_main(int argc, char** argv) {
       ("threads", po::value(&o.fit.solver.threads)->default_value(0)->value_name("T"),
        "threads for the grid starts and bootstrap (0: all cores); results do not depend on it")
       ("no-plots", "skip the figures (fit.json only)");
+  // clang-format on
   const auto check = [&](const po::variables_map& vm) {
     o.plots = !vm.count("no-plots");
     o.fit.grid = StartGrid{parse_list(ga, "grid-a"), parse_list(gb, "grid-b"), parse_list(ge, "grid-e"),

@@ -19,11 +19,11 @@ struct FitCommandOptions {
   std::string tokens_column = "tokens";
   std::string loss_column = "loss";
   std::string output = "fit_out";
-  FitOptions fit;                  // delta, grid, solver threads
+  FitOptions fit;  // delta, grid, solver threads
   size_t exclude_top_k = 0;
-  BootstrapOptions bootstrap;      // samples, seed, full or reduced grid
-  std::vector<double> budgets;     // FLOPs for which N_opt, D_opt and the loss are predicted
-  int isoflop_count = 5;           // IsoFLOP budgets spanning the data's 6ND range
+  BootstrapOptions bootstrap;   // samples, seed, full or reduced grid
+  std::vector<double> budgets;  // FLOPs for which N_opt, D_opt and the loss are predicted
+  int isoflop_count = 5;        // IsoFLOP budgets spanning the data's 6ND range
   bool plots = true;
 };
 

@@ -162,7 +162,8 @@ std::string isoflop_plot(const std::string& dir, const FitPlotInput& in) {
     ycap = std::max(ycap, *std::max_element(p.loss.begin(), p.loss.end()));
   }
   int bm = data.add_block("minima of the profiles", {"N_min", "L_min", "D_min", "C"}, minima);
-  cmd << ", \\\n     datafile index " << bm << " using 1:2 with points pt 9 ps 2 lc rgb 'black' title 'minimum (N_{opt})'";
+  cmd << ", \\\n     datafile index " << bm
+      << " using 1:2 with points pt 9 ps 2 lc rgb 'black' title 'minimum (N_{opt})'";
   // The profiles blow up two decades from the optimum; showing up to 1.5x the worst minimum keeps the
   // region around the minima readable.
   const double top = std::min(ycap, ymin + 1.5 * (ymax - ymin) + 0.5 * std::max(ymax - in.law.E, 0.02 * ymax));
@@ -202,12 +203,12 @@ std::string allocation_plot(const std::string& dir, const FitPlotInput& in) {
   int bb = data.add_block("--budget predictions", {"C", "N_opt", "D_opt"}, budgets);
   int br = data.add_block("runs: 6ND, N, D", {"C", "N", "D"}, runs);
   std::ostringstream body;
-  body << common_style()
-       << "set title " << plot::quote("Compute-optimal allocation for C = 6ND: N_{opt} ∝ C^{" + num(a.n_exponent) +
-                                      "}, D_{opt} ∝ C^{" + num(a.d_exponent) + "}")
+  body << common_style() << "set title "
+       << plot::quote("Compute-optimal allocation for C = 6ND: N_{opt} ∝ C^{" + num(a.n_exponent) + "}, D_{opt} ∝ C^{" +
+                      num(a.d_exponent) + "}")
        << "\nset xlabel 'compute C (FLOPs)'\nset ylabel 'N (parameters) or D (tokens)'\n"
-       << log_axis("x") << log_axis("y")
-       << "plot datafile index " << bl << " using 1:2 with lines lw 2 lc 1 title 'N_{opt}(C) (parameters)', \\\n"
+       << log_axis("x") << log_axis("y") << "plot datafile index " << bl
+       << " using 1:2 with lines lw 2 lc 1 title 'N_{opt}(C) (parameters)', \\\n"
        << "     datafile index " << bl << " using 1:3 with lines lw 2 lc 2 title 'D_{opt}(C) (tokens)', \\\n"
        << "     datafile index " << bi << " using 1:2 with points pt 9 ps 1.8 lc 1 title 'IsoFLOP minimum N', \\\n"
        << "     datafile index " << bi << " using 1:3 with points pt 9 ps 1.8 lc 2 title 'IsoFLOP minimum D', \\\n"

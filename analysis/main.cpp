@@ -43,7 +43,8 @@ void usage(std::ostream& out) {
   out << "Usage: sst-analyze <subcommand> [options]\n\n"
          "Offline analysis of sst-train runs. `sst-analyze <subcommand> --help` describes each one.\n\n"
          "Subcommands:\n";
-  for (const auto& s : kSubcommands) out << "  " << s.name << std::string(12 - std::strlen(s.name), ' ') << s.summary << "\n";
+  for (const auto& s : kSubcommands)
+    out << "  " << s.name << std::string(12 - std::strlen(s.name), ' ') << s.summary << "\n";
   if (kSubcommands.empty()) out << "  (none: this build has no analysis subcommands)\n";
 }
 

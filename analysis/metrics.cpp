@@ -83,8 +83,7 @@ Calibration calibration(const std::vector<int>& labels, const std::vector<Probs>
   return c;
 }
 
-std::vector<size_t> most_confident_errors(const std::vector<int>& labels, const std::vector<Probs>& probs,
-                                          size_t k) {
+std::vector<size_t> most_confident_errors(const std::vector<int>& labels, const std::vector<Probs>& probs, size_t k) {
   check_inputs(labels, probs);
   std::vector<size_t> errors;
   for (size_t i = 0; i < labels.size(); ++i)

@@ -33,12 +33,13 @@ Classifier::Classifier(const std::string& checkpoint, int threads) {
   const CheckpointMeta meta = read_checkpoint_meta(checkpoint);
   impl_ = std::make_unique<Impl>(meta.model);
   load_evaluated_weights(checkpoint, impl_->model, torch::kCPU);  // the weight average, if the run kept one
-  impl_->model->eval();  // no dropout: deterministic predictions
+  impl_->model->eval();                                           // no dropout: deterministic predictions
   tokenizer_info_ = meta.tokenizer;
   tokenizer_ = std::make_unique<TextTokenizer>(meta.tokenizer.model_proto);
   const ModelConfig& m = meta.model;
-  info_ = {checkpoint, meta.state.step, m.d_model, m.layers, m.heads, m.max_len, m.vocab_size,
-           impl_->model->num_params(), meta.config_ini};
+  info_ = {checkpoint,     meta.state.step, m.d_model,    m.layers,
+           m.heads,        m.max_len,       m.vocab_size, impl_->model->num_params(),
+           meta.config_ini};
 }
 
 Classifier::~Classifier() = default;

@@ -26,9 +26,9 @@ struct CheckpointInfo {
 
 // One sentence through the model with its attention weights.
 struct AttentionResult {
-  std::vector<int32_t> ids;          // [CLS] + tokens, truncated to max_len
-  std::vector<std::string> pieces;   // SentencePiece piece of each id ("[CLS]" for the first)
-  AttentionStack attention;          // tokens = ids.size()
+  std::vector<int32_t> ids;         // [CLS] + tokens, truncated to max_len
+  std::vector<std::string> pieces;  // SentencePiece piece of each id ("[CLS]" for the first)
+  AttentionStack attention;         // tokens = ids.size()
   Probs probs{};
 };
 

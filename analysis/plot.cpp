@@ -44,8 +44,7 @@ std::string find_on_path(const std::string& name) {
 // The terminal preamble for one output; the body follows it unchanged.
 std::string terminal_block(const std::string& terminal, const std::string& output, const RenderOptions& o) {
   std::ostringstream s;
-  s << "set terminal " << terminal << " size " << o.width << "," << o.height << " enhanced font "
-    << quote(o.font);
+  s << "set terminal " << terminal << " size " << o.width << "," << o.height << " enhanced font " << quote(o.font);
   // The SVG terminal defaults to a transparent background, unreadable in dark-mode viewers.
   if (terminal == "svg") s << " background rgb 'white'";
   s << "\nset output " << quote(output) << "\n";
@@ -53,8 +52,7 @@ std::string terminal_block(const std::string& terminal, const std::string& outpu
 }
 
 // Runs `gnuplot script` with `dir` as working directory; returns exit status and captured output.
-int run_gnuplot(const std::string& gnuplot, const std::string& dir, const std::string& script,
-                std::string& output) {
+int run_gnuplot(const std::string& gnuplot, const std::string& dir, const std::string& script, std::string& output) {
   int fds[2];
   if (::pipe(fds) != 0) throw UserError(std::string("cannot create a pipe for gnuplot: ") + std::strerror(errno));
   pid_t pid = ::fork();
@@ -128,16 +126,17 @@ int DataFile::add_block(const std::string& title, const std::vector<std::string>
 std::string quote(const std::string& s) {
   std::string out = "'";
   for (char c : s) {
-    if (c == '\'') out += "''";
-    else out += c;
+    if (c == '\'')
+      out += "''";
+    else
+      out += c;
   }
   return out + "'";
 }
 
 bool gnuplot_available() { return !find_on_path("gnuplot").empty(); }
 
-void render(const std::string& stem, const std::string& data, const std::string& body,
-            const RenderOptions& options) {
+void render(const std::string& stem, const std::string& data, const std::string& body, const RenderOptions& options) {
   fs::path stem_path(stem);
   fs::path dir = stem_path.has_parent_path() ? stem_path.parent_path() : fs::path(".");
   std::string base = stem_path.filename().string();
@@ -171,8 +170,8 @@ void render(const std::string& stem, const std::string& data, const std::string&
     fs::path produced = dir / out;
     std::error_code ec;
     if (!fs::exists(produced, ec) || fs::file_size(produced, ec) == 0)
-      throw UserError("gnuplot produced no " + produced.string() + " (" + terminal + " terminal missing?): " +
-                      one_line(output));
+      throw UserError("gnuplot produced no " + produced.string() + " (" + terminal +
+                      " terminal missing?): " + one_line(output));
   }
 }
 

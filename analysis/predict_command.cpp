@@ -44,12 +44,14 @@ int predict_main(int argc, char** argv) {
       "Classifies each SENTENCE (or, with none, each non-empty line of stdin) with the checkpoint's model and\n"
       "tokenizer. Prints one line per sentence: TSV with a header (label, name, probability of that label,\n"
       "p_positive, sentence) or JSON lines.\n\nOptions");
+  // clang-format off
   desc.add_options()
       ("help,h", "print this help and exit")
       ("checkpoint", po::value(&checkpoint)->required()->value_name("PATH"), "sst-train checkpoint")
       ("format", po::value(&format)->default_value(format)->value_name("tsv|jsonl"), "output format")
       ("batch-size", po::value(&batch)->default_value(batch)->value_name("B"), "sentences per forward pass")
       ("threads", po::value(&threads)->default_value(0)->value_name("T"), "LibTorch threads (0: default)");
+  // clang-format on
   const auto check = [&](const po::variables_map&) {
     if (format != "tsv" && format != "jsonl") throw po::error("--format must be tsv or jsonl, not '" + format + "'");
     if (batch < 1) throw po::error("--batch-size must be >= 1");
@@ -58,7 +60,8 @@ int predict_main(int argc, char** argv) {
       if (sentences[i].find_first_not_of(" \t\r\n") == std::string::npos)
         throw po::error("sentence " + std::to_string(i + 1) + " is empty");
   };
-  if (auto exit = parse_subcommand_options("predict", argc, argv, desc, Positional{"sentence", &sentences}, check)) return *exit;
+  if (auto exit = parse_subcommand_options("predict", argc, argv, desc, Positional{"sentence", &sentences}, check))
+    return *exit;
   if (sentences.empty()) {
     std::string line;
     while (std::getline(std::cin, line)) {
@@ -77,8 +80,11 @@ int predict_main(int argc, char** argv) {
       out += std::to_string(label) + "\t" + kNames[label] + "\t" + fmt6(probs[i][label]) + "\t" + fmt6(probs[i][1]) +
              "\t" + one_line(sentences[i]) + "\n";
     } else {
-      nlohmann::json j{{"sentence", sentences[i]}, {"label", label},          {"name", kNames[label]},
-                       {"probability", probs[i][label]}, {"p_positive", probs[i][1]}};
+      nlohmann::json j{{"sentence", sentences[i]},
+                       {"label", label},
+                       {"name", kNames[label]},
+                       {"probability", probs[i][label]},
+                       {"p_positive", probs[i][1]}};
       out += j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
     }
   }

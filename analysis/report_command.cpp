@@ -20,7 +20,8 @@ const char* const kReportSummary = "report.md + self-contained report.html for a
 
 void run_report(const ReportOptions& o, std::ostream& out) {
   if (!fs::is_directory(o.input)) throw UserError(o.input + ": not a directory");
-  if (!plot::gnuplot_available()) throw UserError("gnuplot not found on PATH (install gnuplot-nox): report needs figures");
+  if (!plot::gnuplot_available())
+    throw UserError("gnuplot not found on PATH (install gnuplot-nox): report needs figures");
   const bool sweep = fs::exists(fs::path(o.input) / "sweep.csv");
   if (!sweep && !is_run_dir(o.input))
     throw UserError(o.input + ": neither a run directory (metrics.jsonl, summary.json) nor a sweep (sweep.csv)");
@@ -39,8 +40,8 @@ void run_report(const ReportOptions& o, std::ostream& out) {
   const std::string md = doc.markdown();
   write_text_atomically((fs::path(o.output) / "report.md").string(), md);
   write_text_atomically((fs::path(o.output) / "report.html").string(), html);
-  out << "report: wrote " << (fs::path(o.output) / "report.md").string() << " and report.html ("
-      << html.size() / 1024 << " KiB, figures embedded)\n";
+  out << "report: wrote " << (fs::path(o.output) / "report.md").string() << " and report.html (" << html.size() / 1024
+      << " KiB, figures embedded)\n";
 }
 
 int report_main(int argc, char** argv) {
@@ -52,6 +53,7 @@ int report_main(int argc, char** argv) {
       "run's data.path if that file exists), reliability diagram and an attention example. For a sweep\n"
       "(a directory with sweep.csv): the sweep table, the scaling-law fit (as `fit` does) and the curves of\n"
       "every run. The pieces are kept in OUTPUT/{curves,evaluation,attention,fit}/.\n\nOptions");
+  // clang-format off
   desc.add_options()
       ("help,h", "print this help and exit")
       ("output", po::value(&o.output)->required()->value_name("DIR"), "output directory")
@@ -59,13 +61,15 @@ int report_main(int argc, char** argv) {
       ("sentence", po::value(&o.sentence)->default_value(o.sentence)->value_name("TEXT"),
        "sentence for the attention example")
       ("threads", po::value(&o.threads)->default_value(0)->value_name("T"), "LibTorch threads (0: default)");
+  // clang-format on
   std::vector<std::string> inputs;
   const auto check = [&](const po::variables_map&) {
     if (inputs.empty()) throw po::error("give a RUN_DIR or SWEEP_DIR");
     o.input = inputs[0];
     if (o.threads < 0) throw po::error("--threads must be >= 0");
   };
-  if (auto exit = parse_subcommand_options("report", argc, argv, desc, Positional{"input", &inputs, 1}, check)) return *exit;
+  if (auto exit = parse_subcommand_options("report", argc, argv, desc, Positional{"input", &inputs, 1}, check))
+    return *exit;
   run_report(o, std::cout);
   return 0;
 }

@@ -13,7 +13,7 @@ namespace sst::analysis {
 struct ReportOptions {
   std::string input;  // RUN_DIR or SWEEP_DIR
   std::string output;
-  std::string data;   // FILE.h5 for the evaluation; default: the run's data.path if it exists
+  std::string data;  // FILE.h5 for the evaluation; default: the run's data.path if it exists
   std::string sentence = "the acting is n't bad , but the story never comes together .";
   int threads = 0;
 };

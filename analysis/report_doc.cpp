@@ -34,11 +34,20 @@ std::string html_escape(const std::string& s) {
   std::string out;
   for (char c : s) {
     switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      default: out += c;
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      default:
+        out += c;
     }
   }
   return out;
@@ -61,10 +70,18 @@ std::string ReportDoc::markdown() const {
   std::ostringstream s;
   for (const auto& b : blocks_) {
     switch (b.kind) {
-      case Block::kHeading: s << std::string(b.level, '#') << " " << b.text << "\n\n"; break;
-      case Block::kParagraph: s << b.text << "\n\n"; break;
-      case Block::kPre: s << "```\n" << b.text << (b.text.empty() || b.text.back() != '\n' ? "\n" : "") << "```\n\n"; break;
-      case Block::kImage: s << "![" << b.caption << "](" << b.text << ")\n\n"; break;
+      case Block::kHeading:
+        s << std::string(b.level, '#') << " " << b.text << "\n\n";
+        break;
+      case Block::kParagraph:
+        s << b.text << "\n\n";
+        break;
+      case Block::kPre:
+        s << "```\n" << b.text << (b.text.empty() || b.text.back() != '\n' ? "\n" : "") << "```\n\n";
+        break;
+      case Block::kImage:
+        s << "![" << b.caption << "](" << b.text << ")\n\n";
+        break;
       case Block::kTable:
         for (size_t r = 0; r < b.rows.size(); ++r) {
           s << "|";
@@ -97,16 +114,20 @@ std::string ReportDoc::html(const std::string& dir, const std::string& title) co
         s << "<h" << l << ">" << html_escape(b.text) << "</h" << l << ">\n";
         break;
       }
-      case Block::kParagraph: s << "<p>" << html_escape(b.text) << "</p>\n"; break;
-      case Block::kPre: s << "<pre>" << html_escape(b.text) << "</pre>\n"; break;
+      case Block::kParagraph:
+        s << "<p>" << html_escape(b.text) << "</p>\n";
+        break;
+      case Block::kPre:
+        s << "<pre>" << html_escape(b.text) << "</pre>\n";
+        break;
       case Block::kImage: {
         const auto path = std::filesystem::path(dir) / b.text;
         std::ifstream in(path, std::ios::binary);
         if (!in) throw UserError("report: cannot read figure " + path.string());
         std::ostringstream bytes;
         bytes << in.rdbuf();
-        s << "<figure><img alt=\"" << html_escape(b.caption) << "\" src=\"data:image/png;base64,"
-          << base64(bytes.str()) << "\"><figcaption>" << html_escape(b.caption) << "</figcaption></figure>\n";
+        s << "<figure><img alt=\"" << html_escape(b.caption) << "\" src=\"data:image/png;base64," << base64(bytes.str())
+          << "\"><figcaption>" << html_escape(b.caption) << "</figcaption></figure>\n";
         break;
       }
       case Block::kTable:

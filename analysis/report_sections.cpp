@@ -4,9 +4,9 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
-#include <sstream>
 #include <iostream>
 #include <memory>
+#include <sstream>
 
 #include "attention_command.h"
 #include "common/error.h"
@@ -43,26 +43,28 @@ std::string show(const json& v) {
 void add_curves(ReportDoc& doc, const std::vector<Run>& runs, const ReportOptions& o, std::ostream& out) {
   doc.heading(2, "Training curves");
   const json c = run_curves(runs, (fs::path(o.output) / "curves").string(), out);
-  for (const auto& stem : c["figures"]) doc.image("curves/" + stem.get<std::string>() + ".png", stem.get<std::string>());
+  for (const auto& stem : c["figures"])
+    doc.image("curves/" + stem.get<std::string>() + ".png", stem.get<std::string>());
 }
 
 void add_evaluation(ReportDoc& doc, const json& e) {
-  doc.table({"metric", "value"}, {{"examples", show(e["n"])},
-                                  {"accuracy", fmt(e["accuracy"], "%.4f")},
-                                  {"log loss (nats)", fmt(e["log_loss"], "%.4f")},
-                                  {"macro F1", fmt(e["macro_f1"], "%.4f")},
-                                  {"ECE (" + show(e["calibration"]["n_bins"]) + " bins)", fmt(e["calibration"]["ece"], "%.4f")}});
+  doc.table({"metric", "value"},
+            {{"examples", show(e["n"])},
+             {"accuracy", fmt(e["accuracy"], "%.4f")},
+             {"log loss (nats)", fmt(e["log_loss"], "%.4f")},
+             {"macro F1", fmt(e["macro_f1"], "%.4f")},
+             {"ECE (" + show(e["calibration"]["n_bins"]) + " bins)", fmt(e["calibration"]["ece"], "%.4f")}});
   std::vector<std::vector<std::string>> rows;
   for (const char* c : {"negative", "positive"}) {
     const auto& k = e["per_class"][c];
-    rows.push_back({c, fmt(k["precision"], "%.4f"), fmt(k["recall"], "%.4f"), fmt(k["f1"], "%.4f"), show(k["support"])});
+    rows.push_back(
+        {c, fmt(k["precision"], "%.4f"), fmt(k["recall"], "%.4f"), fmt(k["f1"], "%.4f"), show(k["support"])});
   }
   doc.table({"class", "precision", "recall", "F1", "support"}, rows);
   const auto& m = e["confusion"]["matrix"];
   doc.table({"true \\ predicted", "negative", "positive"},
             {{"negative", show(m[0][0]), show(m[0][1])}, {"positive", show(m[1][0]), show(m[1][1])}});
-  if (e["files"].contains("reliability_diagram"))
-    doc.image("evaluation/reliability.png", "reliability diagram (dev)");
+  if (e["files"].contains("reliability_diagram")) doc.image("evaluation/reliability.png", "reliability diagram (dev)");
   rows.clear();
   for (const auto& r : e["slices"]["rows"])
     rows.push_back({show(r["name"]), show(r["count"]), r["count"].get<int64_t>() ? fmt(r["accuracy"], "%.4f") : "-"});
@@ -144,7 +146,8 @@ void add_run_sections(ReportDoc& doc, const ReportOptions& o, std::ostream& out)
   const json a = run_attention(ao, model, out);
   const json& s = a["sentences"][0];
   doc.paragraph("\"" + o.sentence + "\": predicted " + (s["label"].get<int>() ? "positive" : "negative") +
-                ", P(positive) = " + fmt(s["p_positive"], "%.3f") + ". Attention rollout (Abnar & Zuidema 2020) "
+                ", P(positive) = " + fmt(s["p_positive"], "%.3f") +
+                ". Attention rollout (Abnar & Zuidema 2020) "
                 "and the heads of the last layer; every layer is in attention/.");
   const auto& figs = s["figures"];
   doc.image("attention/" + figs.back().get<std::string>() + ".png", "attention rollout to [CLS]");
@@ -179,13 +182,15 @@ void add_sweep_sections(ReportDoc& doc, const ReportOptions& o, std::ostream& ou
     if (t.has_column("status") && t.rows[i][t.column("status")] != "completed") continue;
     double v[3];
     bool ok = true;
-    for (int k = 0; k < 3; ++k) ok = ok && csv::parse_number(t.rows[i][t.column(need[k])], v[k]) && std::isfinite(v[k]) && v[k] > 0;
+    for (int k = 0; k < 3; ++k)
+      ok = ok && csv::parse_number(t.rows[i][t.column(need[k])], v[k]) && std::isfinite(v[k]) && v[k] > 0;
     if (!ok) continue;
     points += fmt(v[0], "%.17g") + "," + fmt(v[1], "%.17g") + "," + fmt(v[2], "%.17g") + "\n";
     ++n;
   }
   if (n < 6) {
-    doc.paragraph("Skipped: " + std::to_string(n) + " completed runs with non_embedding_params, tokens_processed and "
+    doc.paragraph("Skipped: " + std::to_string(n) +
+                  " completed runs with non_embedding_params, tokens_processed and "
                   "best_dev_loss (the fit has 5 parameters; at least 6 points are needed).");
   } else {
     fit::FitCommandOptions fo;

@@ -17,8 +17,7 @@ Matrix head_average(const AttentionStack& a, int layer) {
 
 Matrix attention_rollout(const AttentionStack& a) {
   const size_t T = static_cast<size_t>(a.tokens);
-  if (a.layers < 1 || a.heads < 1 || a.tokens < 1)
-    throw UserError("attention rollout: empty attention stack");
+  if (a.layers < 1 || a.heads < 1 || a.tokens < 1) throw UserError("attention rollout: empty attention stack");
   if (a.weights.size() != static_cast<size_t>(a.layers) * a.heads * T * T)
     throw UserError("attention rollout: expected " + std::to_string(static_cast<size_t>(a.layers) * a.heads * T * T) +
                     " weights, got " + std::to_string(a.weights.size()));

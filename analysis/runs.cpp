@@ -125,8 +125,7 @@ Run load_run(const std::string& dir) {
   const fs::path summary = fs::path(dir) / "summary.json";
   if (fs::exists(summary)) {
     r.summary = json::parse(read_file(summary), nullptr, false);
-    if (r.summary.is_discarded() || !r.summary.is_object())
-      throw UserError(summary.string() + ": not a JSON object");
+    if (r.summary.is_discarded() || !r.summary.is_object()) throw UserError(summary.string() + ": not a JSON object");
   }
   const fs::path ini = fs::path(dir) / "config.ini";
   if (fs::exists(ini)) {

@@ -139,7 +139,8 @@ std::vector<double> isoflop_budgets(const Data& data, int count) {
   }
   if (count == 1 || hi <= lo) return {std::sqrt(lo * hi)};
   std::vector<double> out;
-  for (int i = 0; i < count; ++i) out.push_back(std::exp(std::log(lo) + (std::log(hi) - std::log(lo)) * i / (count - 1)));
+  for (int i = 0; i < count; ++i)
+    out.push_back(std::exp(std::log(lo) + (std::log(hi) - std::log(lo)) * i / (count - 1)));
   return out;
 }
 
@@ -196,8 +197,7 @@ BootstrapResult bootstrap(const Data& data, const FitResult& best, const FitOpti
 }
 
 Interval percentile_interval(std::vector<double> values, double lo_q, double hi_q) {
-  values.erase(std::remove_if(values.begin(), values.end(), [](double v) { return !std::isfinite(v); }),
-               values.end());
+  values.erase(std::remove_if(values.begin(), values.end(), [](double v) { return !std::isfinite(v); }), values.end());
   if (values.empty()) return {kNaN, kNaN};
   std::sort(values.begin(), values.end());
   auto at = [&](double q) {

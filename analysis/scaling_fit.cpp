@@ -8,8 +8,8 @@
 #include <cmath>
 #include <limits>
 #include <mutex>
-#include <stdexcept>
 #include <numeric>
+#include <stdexcept>
 #include <string>
 #include <thread>
 
@@ -100,7 +100,6 @@ class LseHuber {
     return f;
   }
 
-
  private:
   static constexpr double kSafeExponent = 600;  // exp(600) ~ 1e260: sums of a few such terms stay finite
   static constexpr double kTiny = 1e-280;       // below this the plain sum may have lost precision
@@ -108,7 +107,7 @@ class LseHuber {
   static constexpr size_t m_ = M;  // number of power-law terms
   double delta_;
   std::vector<double> logy_;
-  std::vector<double> unique_[M];    // per variable: log of each distinct value
+  std::vector<double> unique_[M];   // per variable: log of each distinct value
   std::vector<uint32_t> index_[M];  // per variable and point: index into unique_
 };
 

@@ -62,7 +62,7 @@ struct SolverOptions {
   double function_tolerance = 1e-6;   // relative change of the objective
   double gradient_tolerance = 1e-10;  // max-norm of the gradient
   double parameter_tolerance = 1e-8;  // relative step size
-  int threads = 0;                     // starts are solved in parallel; 0 = hardware concurrency
+  int threads = 0;                    // starts are solved in parallel; 0 = hardware concurrency
 };
 
 struct FitOptions {
@@ -114,9 +114,9 @@ PowerLawFit fit_power_law(const std::vector<double>& x, const std::vector<double
 
 // ---- compute-optimal allocation under C = 6 N D ----
 struct Allocation {
-  double G = 0;           // (alpha A / (beta B))^(1/(alpha+beta))
-  double n_exponent = 0;  // a = beta / (alpha + beta)
-  double d_exponent = 0;  // b = alpha / (alpha + beta)
+  double G = 0;                      // (alpha A / (beta B))^(1/(alpha+beta))
+  double n_exponent = 0;             // a = beta / (alpha + beta)
+  double d_exponent = 0;             // b = alpha / (alpha + beta)
   double n_opt(double flops) const;  // G (C/6)^a
   double d_opt(double flops) const;  // G^-1 (C/6)^b
 };
@@ -130,7 +130,7 @@ BudgetPrediction predict_budget(const ScalingLaw& law, double flops);
 // ---- IsoFLOP profiles: the fitted loss along N with D = C / (6N) ----
 struct IsoflopProfile {
   double flops = 0;
-  std::vector<double> n, d, loss;        // the sampled curve (log-spaced N)
+  std::vector<double> n, d, loss;             // the sampled curve (log-spaced N)
   double n_min = 0, d_min = 0, loss_min = 0;  // numerical minimum (golden section in log N)
 };
 // Samples `samples` log-spaced N in [n_lo, n_hi] and locates the minimum (the profile is convex in log N).

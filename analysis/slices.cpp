@@ -9,12 +9,12 @@
 
 namespace sst::analysis {
 
-const std::vector<std::string> kNegationWords = {"not",     "no",     "never",   "nothing", "nobody",
-                                                 "none",    "neither", "nor",    "without", "hardly",
-                                                 "barely",  "scarcely", "nowhere", "cannot"};
-const std::vector<std::string> kContrastWords = {"but",     "however",      "although",    "though", "yet",
-                                                 "while",   "whereas",      "despite",     "albeit",
-                                                 "nevertheless", "nonetheless", "notwithstanding"};
+const std::vector<std::string> kNegationWords = {"not",    "no",       "never",   "nothing", "nobody",
+                                                 "none",   "neither",  "nor",     "without", "hardly",
+                                                 "barely", "scarcely", "nowhere", "cannot"};
+const std::vector<std::string> kContrastWords = {"but",    "however",      "although",    "though",
+                                                 "yet",    "while",        "whereas",     "despite",
+                                                 "albeit", "nevertheless", "nonetheless", "notwithstanding"};
 
 std::vector<std::string> words(const std::string& sentence) {
   std::vector<std::string> out;
@@ -108,8 +108,8 @@ RareTokens rare_by_train_frequency(const std::vector<int64_t>& counts, int64_t t
   RareTokens r;
   r.rare.resize(counts.size());
   for (size_t i = 0; i < counts.size(); ++i) r.rare[i] = counts[i] < threshold;
-  r.definition = "contains a token occurring fewer than " + std::to_string(threshold) +
-                 " times in the training split, or <unk>";
+  r.definition =
+      "contains a token occurring fewer than " + std::to_string(threshold) + " times in the training split, or <unk>";
   return finish(std::move(r), unk_id, special_ids);
 }
 

@@ -37,8 +37,8 @@ std::vector<std::string> length_bucket_labels(const std::vector<int>& upper_boun
 //     (unigram: log-probability; BPE: merge order), so the highest ids are the rarest pieces.
 // In both, <unk> is always rare (out-of-vocabulary text) and the other special ids never are.
 struct RareTokens {
-  std::vector<bool> rare;   // indexed by token id
-  std::string definition;   // one sentence for the outputs
+  std::vector<bool> rare;  // indexed by token id
+  std::string definition;  // one sentence for the outputs
   bool is_rare(int32_t id) const { return id < 0 || id >= static_cast<int32_t>(rare.size()) || rare[id]; }
 };
 RareTokens rare_by_train_frequency(const std::vector<int64_t>& train_counts, int64_t threshold, int32_t unk_id,

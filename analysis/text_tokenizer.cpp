@@ -30,8 +30,10 @@ TokenizerFactory load_factory() {
       if (auto f = reinterpret_cast<TokenizerFactory>(::dlsym(handle, kTokenizerFactorySymbol))) return f;
       errors += " " + path + " lacks " + kTokenizerFactorySymbol;
     }
-    throw UserError("cannot load the SentencePiece module libsst_tokenizer_shim.so (looked next to the executable "
-                    "and in " SST_TOKENIZER_SHIM_PATH ")" + errors);
+    throw UserError(
+        "cannot load the SentencePiece module libsst_tokenizer_shim.so (looked next to the executable "
+        "and in " SST_TOKENIZER_SHIM_PATH ")" +
+        errors);
     return TokenizerFactory{};
   }();
   return factory;

@@ -18,6 +18,7 @@ int main(int argc, char** argv) {
       "Tokenizes GLUE SST-2 (DIR/train.tsv and DIR/dev.tsv with 'sentence<TAB>label'; optional\n"
       "DIR/test.tsv with 'index<TAB>sentence') with a SentencePiece model trained on train.tsv,\n"
       "and writes the model and all splits to one HDF5 file (see docs/data_format.md).\n\nOptions");
+  // clang-format off
   desc.add_options()
       ("help,h", "print this help and exit")
       ("data-dir", po::value(&opts.data_dir)->required()->value_name("DIR"), "directory with the SST-2 TSV files")
@@ -28,7 +29,9 @@ int main(int argc, char** argv) {
       ("seed", po::value(&seed)->default_value(seed)->value_name("S"),
        "SentencePiece random seed; the same data and seed give byte-identical tokenizers")
       ("model-type", po::value(&opts.tokenizer.model_type)->default_value(opts.tokenizer.model_type)
-                         ->value_name("unigram|bpe|word"), "SentencePiece model type (word: whitespace-separated words, the rarest mapped to <unk>)");
+                         ->value_name("unigram|bpe|word"),
+       "SentencePiece model type (word: whitespace-separated words, the rarest mapped to <unk>)");
+  // clang-format on
 
   try {
     po::variables_map vm;
@@ -38,8 +41,7 @@ int main(int argc, char** argv) {
       return 0;
     }
     po::notify(vm);
-    if (seed < 0 || seed >= std::numeric_limits<uint32_t>::max())
-      throw po::error("--seed must be in 0 .. 4294967294");
+    if (seed < 0 || seed >= std::numeric_limits<uint32_t>::max()) throw po::error("--seed must be in 0 .. 4294967294");
     opts.tokenizer.seed = static_cast<uint32_t>(seed);
   } catch (const po::error& e) {
     std::cerr << "sst-prep: error: " << e.what() << " (see sst-prep --help)\n";

@@ -35,8 +35,7 @@ sst::data::Split encode_split(const Source& src, const Tokenizer& tok) {
   for (size_t i = 0; i < src.data.size(); ++i) {
     std::vector<int32_t> ids = tok.encode(src.data.sentences[i]);
     // Only trailing blank lines may be skipped by the reader, so example i sits on line i + 2.
-    if (ids.empty())
-      throw UserError(src.path + ":" + std::to_string(i + 2) + ": sentence encodes to zero tokens");
+    if (ids.empty()) throw UserError(src.path + ":" + std::to_string(i + 2) + ": sentence encodes to zero tokens");
     s.tokens.insert(s.tokens.end(), ids.begin(), ids.end());
     s.offsets.push_back(static_cast<int64_t>(s.tokens.size()));
   }
@@ -92,11 +91,11 @@ PrepSummary run_prep(const PrepOptions& opts, std::ostream& log) {
   sum.output = opts.output;
   sum.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 
-  log << "tokenizer: " << info.type << ", vocab size " << info.vocab_size << " (requested "
-      << opts.tokenizer.vocab_size << ")\n";
+  log << "tokenizer: " << info.type << ", vocab size " << info.vocab_size << " (requested " << opts.tokenizer.vocab_size
+      << ")\n";
   for (const auto& s : sum.splits)
-    log << "  " << std::left << std::setw(6) << s.name << std::right << std::setw(8) << s.examples
-        << " examples " << std::setw(10) << s.tokens << " tokens\n";
+    log << "  " << std::left << std::setw(6) << s.name << std::right << std::setw(8) << s.examples << " examples "
+        << std::setw(10) << s.tokens << " tokens\n";
   log << "wrote " << sum.output << " in " << std::fixed << std::setprecision(1) << sum.seconds << " s\n";
   return sum;
 }

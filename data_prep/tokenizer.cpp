@@ -11,7 +11,9 @@
 
 // Exported by libsentencepiece 0.1.97 but not declared in its public headers. `--minloglevel` in the
 // trainer args takes effect only after the trainer has logged its command line, so set it up front.
-namespace sentencepiece::logging { void SetMinLogLevel(int v); }
+namespace sentencepiece::logging {
+void SetMinLogLevel(int v);
+}
 
 namespace sst::prep {
 namespace {

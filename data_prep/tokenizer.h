@@ -8,14 +8,16 @@
 
 #include "data/dataset_file.h"
 
-namespace sentencepiece { class SentencePieceProcessor; }
+namespace sentencepiece {
+class SentencePieceProcessor;
+}
 
 namespace sst::prep {
 
 struct TokenizerOptions {
-  int vocab_size = 8000;             // an upper bound: small corpora get fewer pieces (hard_vocab_limit=false)
+  int vocab_size = 8000;               // an upper bound: small corpora get fewer pieces (hard_vocab_limit=false)
   std::string model_type = "unigram";  // "unigram", "bpe" or "word"
-  uint32_t seed = 1234;              // SentencePiece's random generator seed
+  uint32_t seed = 1234;                // SentencePiece's random generator seed
 };
 
 // Trains a model on `sentences` in memory (no files) with pad=0, unk=1, bos=2 (used as [CLS]),

@@ -69,8 +69,10 @@ Columns parse_header(const std::string& line, const std::string& name) {
     *slot = static_cast<int>(i);
   }
   if (c.sentence < 0)
-    fail(name, 1, "header " + quote(line) + " has no 'sentence' column (expected 'sentence\\tlabel' or "
-                  "'index\\tsentence')");
+    fail(name, 1,
+         "header " + quote(line) +
+             " has no 'sentence' column (expected 'sentence\\tlabel' or "
+             "'index\\tsentence')");
   return c;
 }
 
@@ -141,8 +143,9 @@ TsvData parse_tsv(const std::string& text, const std::string& name) {
 
     size_t bad = find_invalid_utf8(line);
     if (bad != std::string::npos) {
-      fail(name, line_no, "invalid UTF-8 at byte offset " + std::to_string(line_start + bad) + " (byte " +
-                              std::to_string(bad + 1) + " of the line)");
+      fail(name, line_no,
+           "invalid UTF-8 at byte offset " + std::to_string(line_start + bad) + " (byte " + std::to_string(bad + 1) +
+               " of the line)");
     }
     if (line.find('\0') != std::string::npos) fail(name, line_no, "line contains a NUL byte");
 
@@ -162,9 +165,9 @@ TsvData parse_tsv(const std::string& text, const std::string& name) {
     }
     std::vector<std::string> fields = split_tabs(line);
     if (fields.size() != cols.count)
-      fail(name, line_no, std::string(fields.size() < cols.count ? "too few" : "too many") + " fields: found " +
-                              std::to_string(fields.size()) + " tab-separated fields, the header has " +
-                              std::to_string(cols.count));
+      fail(name, line_no,
+           std::string(fields.size() < cols.count ? "too few" : "too many") + " fields: found " +
+               std::to_string(fields.size()) + " tab-separated fields, the header has " + std::to_string(cols.count));
     std::string sentence = trim(fields[cols.sentence]);
     if (sentence.empty()) fail(name, line_no, "empty sentence");
     int8_t label = -1;

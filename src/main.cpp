@@ -5,8 +5,8 @@
 
 #include "common/error.h"
 #include "dist/world.h"
-#include "train/config.h"
 #include "train/benchmark.h"
+#include "train/config.h"
 #include "train/signals.h"
 #include "train/trainer.h"
 

@@ -10,11 +10,11 @@
 namespace sst::data {
 
 struct Batch {
-  torch::Tensor ids;       // [B, T] int64
-  torch::Tensor pad_mask;  // [B, T] bool, true at padding
-  torch::Tensor labels;    // [B] int64
-  int64_t real_tokens = 0; // non-pad tokens, [CLS] included
-  int64_t truncated = 0;   // examples cut to max_len
+  torch::Tensor ids;        // [B, T] int64
+  torch::Tensor pad_mask;   // [B, T] bool, true at padding
+  torch::Tensor labels;     // [B] int64
+  int64_t real_tokens = 0;  // non-pad tokens, [CLS] included
+  int64_t truncated = 0;    // examples cut to max_len
   int64_t size() const { return ids.size(0); }
 };
 

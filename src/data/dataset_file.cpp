@@ -13,11 +13,24 @@ namespace {
 
 // ---- small typed helpers over the HDF5 C++ API --------------------------------------------------
 
-template <typename T> const H5::PredType& h5type();
-template <> const H5::PredType& h5type<int32_t>() { return H5::PredType::NATIVE_INT32; }
-template <> const H5::PredType& h5type<int64_t>() { return H5::PredType::NATIVE_INT64; }
-template <> const H5::PredType& h5type<int8_t>() { return H5::PredType::NATIVE_INT8; }
-template <> const H5::PredType& h5type<uint8_t>() { return H5::PredType::NATIVE_UINT8; }
+template <typename T>
+const H5::PredType& h5type();
+template <>
+const H5::PredType& h5type<int32_t>() {
+  return H5::PredType::NATIVE_INT32;
+}
+template <>
+const H5::PredType& h5type<int64_t>() {
+  return H5::PredType::NATIVE_INT64;
+}
+template <>
+const H5::PredType& h5type<int8_t>() {
+  return H5::PredType::NATIVE_INT8;
+}
+template <>
+const H5::PredType& h5type<uint8_t>() {
+  return H5::PredType::NATIVE_UINT8;
+}
 
 void write_str_attr(H5::H5Object& obj, const std::string& name, const std::string& value) {
   H5::StrType t(H5::PredType::C_S1, std::max<size_t>(1, value.size()));

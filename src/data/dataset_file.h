@@ -7,7 +7,9 @@
 #include <string>
 #include <vector>
 
-namespace H5 { class H5File; }
+namespace H5 {
+class H5File;
+}
 
 namespace sst::data {
 

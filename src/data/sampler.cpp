@@ -38,7 +38,10 @@ std::vector<int64_t> nested_subset(int64_t n, double fraction, uint64_t subset_s
 
 GlobalBatchSampler::GlobalBatchSampler(std::vector<int64_t> pool, int64_t global_batch, uint64_t seed,
                                        int64_t bucket_window, std::vector<int32_t> lengths)
-    : pool_(std::move(pool)), global_batch_(global_batch), seed_(seed), bucket_window_(bucket_window),
+    : pool_(std::move(pool)),
+      global_batch_(global_batch),
+      seed_(seed),
+      bucket_window_(bucket_window),
       lengths_(std::move(lengths)) {
   if (bucket_window_ < 0) throw UserError("length bucketing window must be >= 0");
   for (int64_t id : pool_)

@@ -33,7 +33,8 @@ GradientSynchronizer::GradientSynchronizer(std::vector<torch::Tensor> params, Co
 
   if (options.overlap && comm_.usable_off_main_thread() && !flat_.is_cuda()) {
     for (size_t i = 0; i < params_.size(); ++i)
-      hooks_.push_back(compat::after_grad_accumulated(params_[i], [this, b = bucket_of_[i]] { on_grad_accumulated(b); }));
+      hooks_.push_back(
+          compat::after_grad_accumulated(params_[i], [this, b = bucket_of_[i]] { on_grad_accumulated(b); }));
     worker_ = std::thread([this] { worker_loop(); });
   }
 }

@@ -79,8 +79,7 @@ void run_on_all_ranks(const std::function<void()>& fn) {
   int first_failed = error.empty() ? std::numeric_limits<int>::max() : rank;
   MPI_Allreduce(MPI_IN_PLACE, &first_failed, 1, MPI_INT, MPI_MIN, MPI_COMM_WORLD);
   if (first_failed == std::numeric_limits<int>::max()) return;
-  throw CollectiveError(error.empty() ? "failed on rank " + std::to_string(first_failed) : error,
-                        first_failed == rank);
+  throw CollectiveError(error.empty() ? "failed on rank " + std::to_string(first_failed) : error, first_failed == rank);
 }
 
 }  // namespace sst::dist

@@ -2,9 +2,9 @@
 // first; a single process started without mpirun is a world of one.
 #pragma once
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
-#include <functional>
 
 #include "common/error.h"
 

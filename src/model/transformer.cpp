@@ -48,8 +48,7 @@ torch::Tensor EncoderLayerImpl::forward(const torch::Tensor& x, const torch::Ten
 
 TransformerClassifierImpl::TransformerClassifierImpl(const ModelConfig& cfg) : cfg_(cfg) {
   tok_emb_ = register_module("tok_emb", torch::nn::Embedding(cfg.vocab_size, cfg.d_model));
-  if (cfg.position == "learned")
-    pos_emb_ = register_module("pos_emb", torch::nn::Embedding(cfg.max_len, cfg.d_model));
+  if (cfg.position == "learned") pos_emb_ = register_module("pos_emb", torch::nn::Embedding(cfg.max_len, cfg.d_model));
   layers_ = register_module("layers", torch::nn::ModuleList());
   for (int64_t i = 0; i < cfg.layers; ++i)
     layers_->push_back(EncoderLayer(cfg.d_model, cfg.heads, cfg.ff_dim, cfg.dropout));
@@ -62,7 +61,7 @@ TransformerClassifierImpl::TransformerClassifierImpl(const ModelConfig& cfg) : c
   for (auto& p : named_parameters()) {
     const std::string& name = p.key();
     auto& t = p.value();
-    if (name.find("ln") != std::string::npos) continue;  // LayerNorm keeps weight 1, bias 0
+    if (name.find("ln") != std::string::npos) continue;                       // LayerNorm keeps weight 1, bias 0
     if (name.size() >= 4 && name.compare(name.size() - 4, 4, "bias") == 0) {  // incl. q_bias, v_bias
       t.zero_();
     } else {

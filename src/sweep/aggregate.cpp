@@ -92,10 +92,14 @@ RunState run_state(const std::string& sweep_dir, const json& point) {
       return s;
     }
   }
-  if (fs::exists(dir / kRunningMarker) && marker_live(dir / kRunningMarker)) s.status = "running";
-  else if (fs::exists(dir / kFailedMarker)) s.status = "failed";
-  else if (has_checkpoint(dir)) s.status = "interrupted";
-  else s.status = "missing";
+  if (fs::exists(dir / kRunningMarker) && marker_live(dir / kRunningMarker))
+    s.status = "running";
+  else if (fs::exists(dir / kFailedMarker))
+    s.status = "failed";
+  else if (has_checkpoint(dir))
+    s.status = "interrupted";
+  else
+    s.status = "missing";
   return s;
 }
 
@@ -106,10 +110,22 @@ std::vector<RunState> run_states(const std::string& sweep_dir, const json& manif
 }
 
 const std::vector<std::string>& csv_columns() {
-  static const std::vector<std::string> c{
-      "run",  "model",         "params",       "non_embedding_params", "data_fraction", "train_tokens",
-      "tokens_processed", "flops", "best_dev_loss", "best_dev_acc",  "epochs",        "wall_s",
-      "world_size", "status", "seed", "steps"};
+  static const std::vector<std::string> c{"run",
+                                          "model",
+                                          "params",
+                                          "non_embedding_params",
+                                          "data_fraction",
+                                          "train_tokens",
+                                          "tokens_processed",
+                                          "flops",
+                                          "best_dev_loss",
+                                          "best_dev_acc",
+                                          "epochs",
+                                          "wall_s",
+                                          "world_size",
+                                          "status",
+                                          "seed",
+                                          "steps"};
   return c;
 }
 
@@ -127,12 +143,16 @@ std::string csv_text(const std::vector<RunState>& states, const json& manifest, 
     const json& sum = s.summary ? *s.summary : empty;
     std::vector<std::string> row;
     for (const auto& c : cols) {
-      if (c == "run") row.push_back(s.run);
-      else if (c == "model") row.push_back(s.model);
-      else if (c == "status") row.push_back(s.status);
+      if (c == "run")
+        row.push_back(s.run);
+      else if (c == "model")
+        row.push_back(s.model);
+      else if (c == "status")
+        row.push_back(s.status);
       else if (c == "data_fraction" || c == "seed")
         row.push_back(cell(sum.contains(c) ? sum[c] : p.value(c, json())));
-      else row.push_back(sum.contains(c) ? cell(sum[c]) : "");
+      else
+        row.push_back(sum.contains(c) ? cell(sum[c]) : "");
     }
     for (size_t i = 0; i < row.size(); ++i) os << (i ? "," : "") << csv_field(row[i]);
     os << "\n";
@@ -191,8 +211,10 @@ std::string progress_line(const Progress& p) {
   std::ostringstream os;
   os << p.done << "/" << p.total << " done, " << p.running << " running, " << p.left << " left";
   if (p.failed) os << " (" << p.failed << " failed)";
-  if (p.eta_s) os << ", ETA " << hms(*p.eta_s) << " (mean run " << hms(p.mean_wall_s) << ")";
-  else if (p.done < p.total) os << ", ETA unknown (no finished run yet)";
+  if (p.eta_s)
+    os << ", ETA " << hms(*p.eta_s) << " (mean run " << hms(p.mean_wall_s) << ")";
+  else if (p.done < p.total)
+    os << ", ETA unknown (no finished run yet)";
   return os.str();
 }
 

@@ -79,6 +79,7 @@ void print_point_field(const json& p, const std::string& field) {
 
 int cmd_expand(int argc, char** argv) {
   po::options_description o("Options");
+  // clang-format off
   o.add_options()
     ("sweep-dir", po::value<std::string>(), "the sweep directory (default runs/sweeps/NAME); without --index, "
                                             "writes DIR/sweep_manifest.json")
@@ -90,9 +91,11 @@ int cmd_expand(int argc, char** argv) {
     ("count", "print the number of points only")
     ("print-dir", "print the sweep directory (absolute; --sweep-dir or the default) and exit")
     ("force", "rewrite a manifest made from a different sweep file content");
-  auto vm = parse(argc, argv, o, "sweep-file",
-                  "Usage: sst-sweep expand SWEEP.ini [--sweep-dir DIR] [--data FILE] [--index I [--field F]] [--count]\n"
-                  "Lists the grid (models x fractions x seeds, seeds fastest): INDEX RUN SST_TRAIN_ARGS...");
+  // clang-format on
+  auto vm =
+      parse(argc, argv, o, "sweep-file",
+            "Usage: sst-sweep expand SWEEP.ini [--sweep-dir DIR] [--data FILE] [--index I [--field F]] [--count]\n"
+            "Lists the grid (models x fractions x seeds, seeds fastest): INDEX RUN SST_TRAIN_ARGS...");
   SweepSpec spec = parse_sweep_file(positional(vm, "sweep-file"), vm["data"].as<std::string>());
   const bool have_dir = vm.count("sweep-dir") > 0;
   const std::string dir = have_dir ? vm["sweep-dir"].as<std::string>() : default_sweep_dir(spec);
@@ -144,9 +147,11 @@ int cmd_expand(int argc, char** argv) {
 
 int cmd_aggregate(int argc, char** argv) {
   po::options_description o("Options");
+  // clang-format off
   o.add_options()
     ("output", po::value<std::string>()->default_value(""), "write here instead of SWEEP_DIR/sweep.csv")
     ("finished-only", "only rows with status completed or early_stopped (for sst-analyze fit)");
+  // clang-format on
   auto vm = parse(argc, argv, o, "sweep-dir",
                   "Usage: sst-sweep aggregate SWEEP_DIR [--output FILE] [--finished-only]\n"
                   "Writes one CSV row per grid point (atomically). Columns: run, model, params, non_embedding_params,\n"
@@ -162,11 +167,13 @@ int cmd_aggregate(int argc, char** argv) {
 
 int cmd_status(int argc, char** argv) {
   po::options_description o("Options");
+  // clang-format off
   o.add_options()
     ("parallel", po::value<int>()->default_value(0), "runs executed at once, for the ETA (0: the number running)")
     ("index", po::value<long long>(), "print only point I's status word")
     ("unfinished", "print the indices of points neither finished nor running, comma-separated (for sbatch --array)")
     ("verbose,v", "one line per point");
+  // clang-format on
   auto vm = parse(argc, argv, o, "sweep-dir",
                   "Usage: sst-sweep status SWEEP_DIR [--parallel K] [--index I] [--unfinished] [-v]\n"
                   "Prints: DONE/TOTAL done, R running, L left, ETA H:MM:SS");

@@ -1,9 +1,9 @@
 // Sweep files: parsing, validation, expansion into grid points, and the sweep manifest.
 #include "sweep/sweep.h"
 
-#include <boost/program_options.hpp>
 #include <signal.h>
 #include <unistd.h>
+#include <boost/program_options.hpp>
 
 #include <cerrno>
 #include <cmath>
@@ -172,9 +172,11 @@ SweepSpec parse_sweep_file(const std::string& path, const std::string& data_over
     const std::string section = dot == std::string::npos ? "" : key.substr(0, dot);
     const std::string rest = dot == std::string::npos ? key : key.substr(dot + 1);
     if (section == "sweep") {
-      static const std::set<std::string> known{"name", "description", "base_config", "data", "ranks", "fractions", "seeds"};
+      static const std::set<std::string> known{"name",  "description", "base_config", "data",
+                                               "ranks", "fractions",   "seeds"};
       if (!known.count(rest))
-        fail("unknown key '" + key + "' (known in [sweep]: name, description, base_config, data, ranks, fractions, seeds)");
+        fail("unknown key '" + key +
+             "' (known in [sweep]: name, description, base_config, data, ranks, fractions, seeds)");
       sweep_keys[rest] = value;
     } else if (section == "models") {
       if (rest != "names") fail("unknown key '" + key + "' (the only key in [models] is names)");
@@ -183,11 +185,13 @@ SweepSpec parse_sweep_file(const std::string& path, const std::string& data_over
     } else if (section == "budget") {
       static const std::set<std::string> known{"max_steps", "epochs", "eval_every", "patience", "checkpoint_every"};
       if (!known.count(rest))
-        fail("unknown key '" + key + "' (known in [budget]: max_steps, epochs, eval_every, patience, checkpoint_every)");
+        fail("unknown key '" + key +
+             "' (known in [budget]: max_steps, epochs, eval_every, patience, checkpoint_every)");
       budget_keys[rest] = value;
     } else if (section == "overrides") {
       if (!valid_trainer_key(rest))
-        fail("unknown key '" + key + "': [overrides] takes sst-train keys SECTION.KEY with SECTION one of data, model, "
+        fail("unknown key '" + key +
+             "': [overrides] takes sst-train keys SECTION.KEY with SECTION one of data, model, "
              "train, output");
       if (auto r = reserved_keys().find(rest); r != reserved_keys().end())
         fail("'" + key + "' cannot be overridden: " + r->second);
@@ -215,10 +219,11 @@ SweepSpec parse_sweep_file(const std::string& path, const std::string& data_over
   if (!sweep_keys.count("base_config") || sweep_keys["base_config"].empty())
     fail("sweep.base_config is required (an sst-train config, relative to the sweep file)");
   spec.base_config = absolute_normal(sweep_keys["base_config"], dir);
-  if (!fs::is_regular_file(spec.base_config))
-    fail("sweep.base_config: " + spec.base_config + " not found");
-  if (!data_override.empty()) spec.data = fs::absolute(data_override).lexically_normal().string();
-  else if (sweep_keys.count("data") && !sweep_keys["data"].empty()) spec.data = absolute_normal(sweep_keys["data"], dir);
+  if (!fs::is_regular_file(spec.base_config)) fail("sweep.base_config: " + spec.base_config + " not found");
+  if (!data_override.empty())
+    spec.data = fs::absolute(data_override).lexically_normal().string();
+  else if (sweep_keys.count("data") && !sweep_keys["data"].empty())
+    spec.data = absolute_normal(sweep_keys["data"], dir);
   if (sweep_keys.count("ranks")) {
     int64_t r = 0;
     if (!parse_int(sweep_keys["ranks"], r) || r < 1 || r > 100000)
@@ -309,8 +314,10 @@ std::vector<Point> expand(const SweepSpec& spec, const std::string& sweep_dir) {
     kv.emplace_back(k, v);
   };
   const Budget& b = spec.budget;
-  if (b.max_steps) set(common, "train.max_steps", std::to_string(*b.max_steps));
-  else set(common, "train.max_steps", "0");
+  if (b.max_steps)
+    set(common, "train.max_steps", std::to_string(*b.max_steps));
+  else
+    set(common, "train.max_steps", "0");
   if (b.epochs) set(common, "train.epochs", format_number(*b.epochs));
   if (b.eval_every) set(common, "train.eval_every", std::to_string(*b.eval_every));
   if (b.patience) set(common, "train.patience", std::to_string(*b.patience));
@@ -333,9 +340,9 @@ std::vector<Point> expand(const SweepSpec& spec, const std::string& sweep_dir) {
         p.run_dir = "runs/" + p.run;
         p.args = {"--config", spec.base_config};
         if (!spec.data.empty()) p.args.insert(p.args.end(), {"--data", spec.data});
-        p.args.insert(p.args.end(), {"--out-dir", abs_dir + "/" + p.run_dir, "--resume", "auto",
-                                     "--output.run_name=" + p.run, "--data.fraction=" + format_number(f),
-                                     "--train.seed=" + std::to_string(seed)});
+        p.args.insert(p.args.end(),
+                      {"--out-dir", abs_dir + "/" + p.run_dir, "--resume", "auto", "--output.run_name=" + p.run,
+                       "--data.fraction=" + format_number(f), "--train.seed=" + std::to_string(seed)});
         for (const auto& [k, v] : keys) p.args.push_back("--" + k + "=" + v);
         points.push_back(std::move(p));
       }
@@ -346,8 +353,14 @@ std::vector<Point> expand(const SweepSpec& spec, const std::string& sweep_dir) {
 json manifest_json(const SweepSpec& spec, const std::string& sweep_dir, const std::vector<Point>& points) {
   json pts = json::array();
   for (const auto& p : points)
-    pts.push_back({{"index", p.index}, {"run", p.run}, {"model", p.model}, {"data_fraction", p.fraction},
-                   {"seed", p.seed}, {"ranks", p.ranks}, {"run_dir", p.run_dir}, {"args", p.args}});
+    pts.push_back({{"index", p.index},
+                   {"run", p.run},
+                   {"model", p.model},
+                   {"data_fraction", p.fraction},
+                   {"seed", p.seed},
+                   {"ranks", p.ranks},
+                   {"run_dir", p.run_dir},
+                   {"args", p.args}});
   return {{"sweep_file", spec.file},
           {"sweep_hash", spec.hash},
           {"name", spec.name},
@@ -360,8 +373,7 @@ json manifest_json(const SweepSpec& spec, const std::string& sweep_dir, const st
 json read_manifest(const std::string& sweep_dir) {
   const std::string path = sweep_dir + "/" + kManifestName;
   std::ifstream in(path);
-  if (!in)
-    throw UserError("no " + path + " (write it with: sst-sweep expand SWEEP.ini --sweep-dir " + sweep_dir + ")");
+  if (!in) throw UserError("no " + path + " (write it with: sst-sweep expand SWEEP.ini --sweep-dir " + sweep_dir + ")");
   try {
     json j = json::parse(in);
     if (!j.contains("points") || !j["points"].is_array()) throw UserError(path + ": no 'points' array");

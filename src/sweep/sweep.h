@@ -20,10 +20,10 @@ struct ModelSize {
 };
 
 struct Budget {
-  std::optional<int64_t> max_steps;    // train.max_steps (> 0 wins over epochs, as in sst-train)
-  std::optional<double> epochs;        // train.epochs (used when max_steps is 0 or absent)
-  std::optional<int64_t> eval_every;   // train.eval_every
-  std::optional<int64_t> patience;     // train.patience (early stopping on dev loss, in evaluations)
+  std::optional<int64_t> max_steps;   // train.max_steps (> 0 wins over epochs, as in sst-train)
+  std::optional<double> epochs;       // train.epochs (used when max_steps is 0 or absent)
+  std::optional<int64_t> eval_every;  // train.eval_every
+  std::optional<int64_t> patience;    // train.patience (early stopping on dev loss, in evaluations)
   std::optional<int64_t> checkpoint_every;
 };
 
@@ -43,12 +43,12 @@ struct SweepSpec {
 
 struct Point {
   size_t index = 0;
-  std::string run;      // run name, also the run directory's name: MODEL_fFRACTION_sSEED
+  std::string run;  // run name, also the run directory's name: MODEL_fFRACTION_sSEED
   std::string model;
   double fraction = 1;
   int64_t seed = 0;
   int ranks = 1;
-  std::string run_dir;  // relative to the sweep dir: runs/RUN
+  std::string run_dir;            // relative to the sweep dir: runs/RUN
   std::vector<std::string> args;  // the full sst-train argument list (after the program name)
 };
 
@@ -77,8 +77,7 @@ constexpr const char* kFailedMarker = ".sweep_failed";    // the exit code of a 
 nlohmann::json manifest_json(const SweepSpec& spec, const std::string& sweep_dir, const std::vector<Point>& points);
 // Writes SWEEP_DIR/sweep_manifest.json atomically. If one exists from a different sweep file content, throws
 // unless `force`.
-void write_manifest(const SweepSpec& spec, const std::string& sweep_dir, const std::vector<Point>& points,
-                    bool force);
+void write_manifest(const SweepSpec& spec, const std::string& sweep_dir, const std::vector<Point>& points, bool force);
 // Reads SWEEP_DIR/sweep_manifest.json (throws UserError naming the file if absent or malformed).
 nlohmann::json read_manifest(const std::string& sweep_dir);
 

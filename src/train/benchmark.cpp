@@ -59,11 +59,12 @@ int run_benchmark(Config cfg, const dist::World& world) {
   if (world.is_root()) {
     // Before the first step: once steps run, the prefetch thread owns r.sampler.
     write_text_atomically(r.cfg.out_dir + "/batches.txt", batches_text(*r.sampler, total));
-    std::printf("sst-train --benchmark: %d rank(s) x %d thread(s), device %s, backend %s, %lld params, "
-                "%lld warm-up + %lld timed steps of %lld examples\n",
-                world.size, torch::get_num_threads(), r.device.str().c_str(), r.comm->name().c_str(),
-                static_cast<long long>(r.model->num_params()), static_cast<long long>(b.warmup),
-                static_cast<long long>(b.steps), static_cast<long long>(r.cfg.train.global_batch));
+    std::printf(
+        "sst-train --benchmark: %d rank(s) x %d thread(s), device %s, backend %s, %lld params, "
+        "%lld warm-up + %lld timed steps of %lld examples\n",
+        world.size, torch::get_num_threads(), r.device.str().c_str(), r.comm->name().c_str(),
+        static_cast<long long>(r.model->num_params()), static_cast<long long>(b.warmup),
+        static_cast<long long>(b.steps), static_cast<long long>(r.cfg.train.global_batch));
     std::fflush(stdout);
   }
 
@@ -119,8 +120,8 @@ int run_benchmark(Config cfg, const dist::World& world) {
         {"examples_per_s", static_cast<double>(examples) / wall},
         {"tokens_per_s", static_cast<double>(tokens) / wall},
         {"pad_fraction", 1.0 - static_cast<double>(tokens) / static_cast<double>(std::max<int64_t>(1, padded))},
-        {"step_ms", {{"min", 1e3 * sorted.front()}, {"median", 1e3 * sorted[sorted.size() / 2]},
-                     {"max", 1e3 * sorted.back()}}},
+        {"step_ms",
+         {{"min", 1e3 * sorted.front()}, {"median", 1e3 * sorted[sorted.size() / 2]}, {"max", 1e3 * sorted.back()}}},
         {"breakdown_ms", per_rank[0]["breakdown_ms"]},
         {"per_rank", per_rank},
         {"final_loss", last_loss},

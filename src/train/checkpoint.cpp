@@ -66,7 +66,8 @@ void write_meta(torch::serialize::OutputArchive& ar, const CheckpointMeta& m) {
 CheckpointMeta read_meta(torch::serialize::InputArchive& ar, const std::string& path) {
   auto get = [&](const std::string& key) {
     c10::IValue v;
-    if (!ar.try_read(key, v)) throw UserError("checkpoint " + path + " lacks '" + key + "' (not an sst-train checkpoint?)");
+    if (!ar.try_read(key, v))
+      throw UserError("checkpoint " + path + " lacks '" + key + "' (not an sst-train checkpoint?)");
     return v;
   };
   if (get("meta/version").toInt() != kCheckpointVersion)
@@ -202,7 +203,8 @@ CheckpointMeta load_checkpoint(const std::string& path, TransformerClassifier& m
   auto ar = open_for_model(path, model, device, &meta);
   read_weights(ar, path, model);
   if (average && !read_part(ar, "average", *average))
-    throw UserError("checkpoint " + path + " has no weight average (it was written with train.ema_decay = 0); "
+    throw UserError("checkpoint " + path +
+                    " has no weight average (it was written with train.ema_decay = 0); "
                     "continue it with train.ema_decay = 0");
   if (optimizer && !read_part(ar, "optimizer", *optimizer))
     throw UserError("checkpoint " + path + " has no optimizer state");

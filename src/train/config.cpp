@@ -17,9 +17,11 @@ namespace {
 
 // The options table. Keys are "section.key", as in the INI file.
 po::options_description config_options(Config& c) {
-  po::options_description d("Configuration (INI sections [data] [model] [train] [output]; override as --section.key=value)");
+  po::options_description d(
+      "Configuration (INI sections [data] [model] [train] [output]; override as --section.key=value)");
   auto& m = c.model;
   auto& t = c.train;
+  // clang-format off
   d.add_options()
     ("data.path", po::value(&c.data.path)->default_value(c.data.path), "HDF5 file written by sst-prep")
     ("data.fraction", po::value(&c.data.fraction)->default_value(c.data.fraction), "fraction of train examples used (nested subsets of one fixed order)")
@@ -61,6 +63,7 @@ po::options_description config_options(Config& c) {
     ("train.nan_policy", po::value(&t.nan_policy)->default_value(t.nan_policy), "non-finite loss or gradient: stop (error) | skip (drop the step)")
     ("output.dir", po::value(&c.out_dir)->default_value(c.out_dir), "run directory: checkpoints, metrics.jsonl, summary.json")
     ("output.run_name", po::value(&c.run_name)->default_value(c.run_name), "name recorded in summary.json (default: the run directory's name)");
+  // clang-format on
   return d;
 }
 
@@ -69,11 +72,16 @@ std::string value_text(const po::variable_value& v) {
   const boost::any& a = v.value();
   std::ostringstream os;
   os.precision(10);
-  if (auto p = boost::any_cast<int64_t>(&a)) os << *p;
-  else if (auto p = boost::any_cast<uint64_t>(&a)) os << *p;
-  else if (auto p = boost::any_cast<double>(&a)) os << *p;
-  else if (auto p = boost::any_cast<std::string>(&a)) os << *p;
-  else if (auto p = boost::any_cast<bool>(&a)) os << (*p ? "true" : "false");
+  if (auto p = boost::any_cast<int64_t>(&a))
+    os << *p;
+  else if (auto p = boost::any_cast<uint64_t>(&a))
+    os << *p;
+  else if (auto p = boost::any_cast<double>(&a))
+    os << *p;
+  else if (auto p = boost::any_cast<std::string>(&a))
+    os << *p;
+  else if (auto p = boost::any_cast<bool>(&a))
+    os << (*p ? "true" : "false");
   return os.str();
 }
 
@@ -99,10 +107,12 @@ std::string to_ini(const po::options_description& d, const po::variables_map& vm
 }  // namespace
 
 ParseOutcome parse_config(int argc, const char* const* argv, Config& c) {
-  po::options_description general("sst-train: data-parallel transformer training on tokenized SST-2.\n"
-                                  "Usage: [mpirun -np K] sst-train --config FILE [--data FILE.h5] [--out-dir DIR] "
-                                  "[--section.key=value ...]\n\nGeneral");
+  po::options_description general(
+      "sst-train: data-parallel transformer training on tokenized SST-2.\n"
+      "Usage: [mpirun -np K] sst-train --config FILE [--data FILE.h5] [--out-dir DIR] "
+      "[--section.key=value ...]\n\nGeneral");
   std::string data_override, out_override;
+  // clang-format off
   general.add_options()
     ("help,h", "print this help and exit")
     ("config", po::value(&c.source_file), "INI config file (see configs/)")
@@ -114,6 +124,7 @@ ParseOutcome parse_config(int argc, const char* const* argv, Config& c) {
                   "examples/s and tokens/s in OUT_DIR/benchmark.json (no evaluation, no checkpoints)")
     ("benchmark.steps", po::value(&c.benchmark.steps)->default_value(c.benchmark.steps), "measured steps")
     ("benchmark.warmup", po::value(&c.benchmark.warmup)->default_value(c.benchmark.warmup), "unmeasured steps before them");
+  // clang-format on
   po::options_description conf = config_options(c);
   po::options_description all;
   all.add(general).add(conf);
@@ -123,8 +134,9 @@ ParseOutcome parse_config(int argc, const char* const* argv, Config& c) {
     // Command line first: po::store keeps the first value it sees, so the CLI wins over the file.
     po::store(po::command_line_parser(argc, argv).options(all).run(), vm);
     if (vm.count("help")) {
-      std::cout << all << "\nExit codes: 0 done, 1 error, 75 checkpointed after SIGTERM/SIGUSR1 (requeue and "
-                          "--resume auto).\n";
+      std::cout << all
+                << "\nExit codes: 0 done, 1 error, 75 checkpointed after SIGTERM/SIGUSR1 (requeue and "
+                   "--resume auto).\n";
       return ParseOutcome::kHelpPrinted;
     }
     if (vm.count("config")) {
@@ -167,7 +179,8 @@ void validate_config(const Config& c) {
   if (m.ff_dim <= 0) fail("model.ff_dim", "must be > 0");
   if (m.max_len < 2) fail("model.max_len", "must be >= 2 ([CLS] plus one token)");
   if (m.dropout < 0 || m.dropout >= 1) fail("model.dropout", "must be in [0, 1)");
-  if (m.pooling != "cls" && m.pooling != "mean") fail("model.pooling", "must be 'cls' or 'mean', got '" + m.pooling + "'");
+  if (m.pooling != "cls" && m.pooling != "mean")
+    fail("model.pooling", "must be 'cls' or 'mean', got '" + m.pooling + "'");
   if (m.position != "learned" && m.position != "none")
     fail("model.position", "must be 'learned' or 'none', got '" + m.position + "'");
   if (m.word_dropout < 0 || m.word_dropout >= 1) fail("model.word_dropout", "must be in [0, 1)");
@@ -190,7 +203,7 @@ void validate_config(const Config& c) {
   if (t.patience < 0) fail("train.patience", "must be >= 0");
   if (t.threads < 0) fail("train.threads", "must be >= 0");
   for (const auto& [key, v] : {std::pair<const char*, std::string>{"train.overlap_allreduce", t.overlap_allreduce},
-                                {"train.prefetch", t.prefetch}})
+                               {"train.prefetch", t.prefetch}})
     if (v != "auto" && v != "true" && v != "false") fail(key, "must be auto, true or false, got '" + v + "'");
   if (t.bucket_window < 0) fail("train.bucket_window", "must be >= 0");
   if (!(t.allreduce_bucket_mb > 0)) fail("train.allreduce_bucket_mb", "must be > 0");
@@ -204,8 +217,7 @@ void validate_config(const Config& c) {
 std::string model_signature(const ModelConfig& m) {
   std::ostringstream os;
   os << "vocab_size=" << m.vocab_size << " d_model=" << m.d_model << " layers=" << m.layers << " heads=" << m.heads
-     << " ff_dim=" << m.ff_dim << " max_len=" << m.max_len << " pooling=" << m.pooling
-     << " position=" << m.position;
+     << " ff_dim=" << m.ff_dim << " max_len=" << m.max_len << " pooling=" << m.pooling << " position=" << m.position;
   return os.str();
 }
 

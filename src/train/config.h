@@ -15,9 +15,9 @@ struct ModelConfig {
   int64_t ff_dim = 512;
   int64_t max_len = 64;  // positions, including the [CLS] token; longer sentences are truncated
   double dropout = 0.1;
-  std::string pooling = "cls";  // "cls" or "mean"
+  std::string pooling = "cls";       // "cls" or "mean"
   std::string position = "learned";  // "learned" position embedding, or "none" (a bag of tokens)
-  double word_dropout = 0.0;  // training only: each real token is masked out like padding with this probability
+  double word_dropout = 0.0;         // training only: each real token is masked out like padding with this probability
 };
 
 struct TrainConfig {
@@ -27,7 +27,7 @@ struct TrainConfig {
   double lr = 1e-3;
   double min_lr_ratio = 0.1;  // cosine decays to lr * min_lr_ratio
   int64_t warmup_steps = 100;
-  int64_t max_steps = 0;   // 0: epochs * batches_per_epoch
+  int64_t max_steps = 0;  // 0: epochs * batches_per_epoch
   double epochs = 1.0;
   double weight_decay = 0.01;
   double grad_clip = 1.0;  // global L2 norm; 0 disables
@@ -37,17 +37,17 @@ struct TrainConfig {
   int64_t log_every = 20;
   int64_t checkpoint_every = 500;
   int64_t keep_checkpoints = 2;
-  int64_t halt_at_step = 0;  // checkpoint and exit 75 once this step is done (run in chunks); 0 = off
-  int64_t patience = 0;  // stop after this many evaluations without a better dev loss; 0 disables
-  int64_t threads = 0;   // intra-op threads per rank; 0: cores / ranks on this node
-  int64_t bucket_window = 32;  // length bucketing: sort windows of this many batches by length; 0 = off
+  int64_t halt_at_step = 0;        // checkpoint and exit 75 once this step is done (run in chunks); 0 = off
+  int64_t patience = 0;            // stop after this many evaluations without a better dev loss; 0 disables
+  int64_t threads = 0;             // intra-op threads per rank; 0: cores / ranks on this node
+  int64_t bucket_window = 32;      // length bucketing: sort windows of this many batches by length; 0 = off
   double allreduce_bucket_mb = 4;  // gradient all-reduce bucket size
   // Background threads: "auto" turns them on when they have a core of their own (cores on the
   // node > ranks on the node x threads per rank) or the model is on a GPU; "true" / "false" force.
   std::string overlap_allreduce = "auto";  // reduce gradient buckets during backward (CPU / MPI)
   std::string prefetch = "auto";           // prepare the next batch on a background thread
-  std::string device = "auto";     // auto | cpu | cuda
-  std::string nan_policy = "stop"; // stop | skip
+  std::string device = "auto";             // auto | cpu | cuda
+  std::string nan_policy = "stop";         // stop | skip
 };
 
 struct DataConfig {
@@ -70,11 +70,11 @@ struct Config {
   ModelConfig model;
   TrainConfig train;
   std::string out_dir = "runs/default";
-  std::string run_name;          // defaults to the out_dir's last component
-  std::string resume = "none";   // none | auto | PATH to a checkpoint
+  std::string run_name;         // defaults to the out_dir's last component
+  std::string resume = "none";  // none | auto | PATH to a checkpoint
   BenchmarkOptions benchmark;
-  std::string source_file;       // the --config file, if any
-  std::string resolved_ini;      // every option with its final value, as INI
+  std::string source_file;   // the --config file, if any
+  std::string resolved_ini;  // every option with its final value, as INI
 };
 
 enum class ParseOutcome { kRun, kHelpPrinted, kConfigPrinted };

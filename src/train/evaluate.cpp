@@ -5,8 +5,7 @@
 namespace sst {
 
 torch::Tensor predict_probabilities(TransformerClassifier& model, const data::SplitReader& split,
-                                    const std::vector<int64_t>& ids, const torch::Device& device,
-                                    int64_t batch_size) {
+                                    const std::vector<int64_t>& ids, const torch::Device& device, int64_t batch_size) {
   const bool was_training = model->is_training();
   model->eval();
   torch::NoGradGuard no_grad;

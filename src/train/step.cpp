@@ -76,8 +76,7 @@ StepResult train_step(Run& r, int64_t step) {
   res.times.data = timer.lap();
 
   const double lr = r.schedule.at(step);
-  for (auto& group : r.optimizer->param_groups())
-    static_cast<torch::optim::AdamWOptions&>(group.options()).lr(lr);
+  for (auto& group : r.optimizer->param_groups()) static_cast<torch::optim::AdamWOptions&>(group.options()).lr(lr);
   torch::manual_seed(step_seed(t.seed, r.world.rank, step));
   r.grads->zero_grad();
   double loss_sum = 0;
@@ -105,8 +104,12 @@ StepResult train_step(Run& r, int64_t step) {
 
   // Control values travel in one small all-reduce: loss, counters, and the flags every rank must
   // agree on (a stop signal on any rank; a non-finite loss on any rank).
-  std::vector<double> control = {loss_sum, double(res.tokens), double(res.examples), double(res.truncated),
-                                 double(res.padded_tokens), stop_requested() ? 1.0 : 0.0,
+  std::vector<double> control = {loss_sum,
+                                 double(res.tokens),
+                                 double(res.examples),
+                                 double(res.truncated),
+                                 double(res.padded_tokens),
+                                 stop_requested() ? 1.0 : 0.0,
                                  std::isfinite(loss_sum) ? 0.0 : 1.0};
   dist::allreduce_sum(control);
   res.loss = control[0] / static_cast<double>(t.global_batch);
@@ -153,10 +156,10 @@ void setup(Run& r) {
     lengths[id] = static_cast<int32_t>(std::min<int64_t>(r.train->num_tokens(id), cfg.model.max_len - 1) + 1);
   auto pool = data::nested_subset(r.train->size(), cfg.data.fraction, cfg.data.subset_seed);
   for (int64_t id : pool) r.train_tokens += lengths[id];
-  r.sampler = std::make_unique<data::GlobalBatchSampler>(pool, t.global_batch, t.seed, t.bucket_window,
-                                                         std::move(lengths));
-  r.total_steps = t.max_steps > 0 ? t.max_steps
-                                  : std::max<int64_t>(1, std::llround(t.epochs * r.sampler->batches_per_epoch()));
+  r.sampler =
+      std::make_unique<data::GlobalBatchSampler>(pool, t.global_batch, t.seed, t.bucket_window, std::move(lengths));
+  r.total_steps =
+      t.max_steps > 0 ? t.max_steps : std::max<int64_t>(1, std::llround(t.epochs * r.sampler->batches_per_epoch()));
   r.schedule = LrSchedule{t.lr, t.min_lr_ratio, t.warmup_steps, r.total_steps};
 
   const int cores = static_cast<int>(std::thread::hardware_concurrency());
@@ -187,8 +190,8 @@ void setup(Run& r) {
   sync.bucket_bytes = static_cast<int64_t>(t.allreduce_bucket_mb * (1 << 20));
   sync.overlap = enabled(t.overlap_allreduce) && r.world.size > 1;  // alone, there is nothing to overlap
   r.grads = std::make_unique<dist::GradientSynchronizer>(r.model->parameters(), *r.comm, sync);
-  r.batches = std::make_unique<data::BatchPrefetcher>(
-      [&r](int64_t step) { return read_step_batches(r, step); }, enabled(t.prefetch));
+  r.batches = std::make_unique<data::BatchPrefetcher>([&r](int64_t step) { return read_step_batches(r, step); },
+                                                      enabled(t.prefetch));
 }
 
 }  // namespace sst

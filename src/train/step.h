@@ -22,7 +22,7 @@ namespace sst {
 
 // Seconds spent in each phase of one step on this rank.
 struct PhaseTimes {
-  double data = 0;       // waiting for this step's batches (reading + padding not hidden by prefetch)
+  double data = 0;  // waiting for this step's batches (reading + padding not hidden by prefetch)
   double forward = 0;
   double backward = 0;   // includes launching the bucket all-reduces that overlap it
   double allreduce = 0;  // waiting for gradient all-reduces after backward (communication not hidden)

@@ -9,8 +9,10 @@
 namespace sst {
 
 nlohmann::json model_json(const ModelConfig& m) {
-  return {{"d_model", m.d_model}, {"layers", m.layers}, {"heads", m.heads}, {"ff_dim", m.ff_dim},
-          {"max_len", m.max_len}, {"vocab_size", m.vocab_size}, {"dropout", m.dropout}, {"pooling", m.pooling},
+  return {{"d_model", m.d_model},   {"layers", m.layers},
+          {"heads", m.heads},       {"ff_dim", m.ff_dim},
+          {"max_len", m.max_len},   {"vocab_size", m.vocab_size},
+          {"dropout", m.dropout},   {"pooling", m.pooling},
           {"position", m.position}, {"word_dropout", m.word_dropout}};
 }
 

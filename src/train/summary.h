@@ -15,9 +15,9 @@ struct SummaryInputs {
   const Config& cfg;
   TransformerClassifier& model;
   const TrainState& state;
-  int64_t train_tokens;       // D: unique tokens in the train subset, as the model sees them
+  int64_t train_tokens;  // D: unique tokens in the train subset, as the model sees them
   int64_t batches_per_epoch;
-  std::string status;         // completed | early_stopped | preempted
+  std::string status;  // completed | early_stopped | preempted
   double final_dev_loss, final_dev_acc, final_train_loss;
   int world_size, threads_per_rank;
   std::string device, backend;

@@ -33,7 +33,10 @@ json evaluate_dev(Run& r, double* loss, double* acc) {
   dist::allreduce_sum(v);
   *loss = v[0] / v[2];
   *acc = v[1] / v[2];
-  return {{"kind", "eval"}, {"step", r.state.step}, {"dev_loss", *loss}, {"dev_acc", *acc},
+  return {{"kind", "eval"},
+          {"step", r.state.step},
+          {"dev_loss", *loss},
+          {"dev_acc", *acc},
           {"tokens_processed", r.state.tokens_processed}};
 }
 
@@ -60,8 +63,10 @@ void resume(Run& r, Progress* progress) {
       path = newest.value_or("");
       if (path.empty()) progress->message("resume auto: no valid checkpoint in " + store.dir() + ", starting fresh");
     } else if (r.cfg.resume == "none") {
-      if (newest) throw UserError("run directory " + r.cfg.out_dir + " already has checkpoints; pass --resume auto "
-                                  "to continue it or choose another --out-dir");
+      if (newest)
+        throw UserError("run directory " + r.cfg.out_dir +
+                        " already has checkpoints; pass --resume auto "
+                        "to continue it or choose another --out-dir");
     } else {
       path = r.cfg.resume;
     }
@@ -101,10 +106,10 @@ int run_training(Config cfg, const dist::World& world) {
     progress = std::make_unique<Progress>(out + "/train.log", r.total_steps, r.state.step);
     progress->message("sst-train: " + std::to_string(world.size) + " rank(s), " +
                       std::to_string(torch::get_num_threads()) + " thread(s)/rank, device " + r.device.str() +
-                      ", backend " + r.comm->name() + " (" + std::to_string(r.grads->num_buckets()) + " gradient bucket(s)" +
-                      (r.grads->overlapping() ? ", overlapped with backward), " : "), ") +
-                      std::to_string(r.model->num_params()) + " params, " +
-                      std::to_string(r.total_steps) + " steps of " + std::to_string(t.global_batch) + " examples");
+                      ", backend " + r.comm->name() + " (" + std::to_string(r.grads->num_buckets()) +
+                      " gradient bucket(s)" + (r.grads->overlapping() ? ", overlapped with backward), " : "), ") +
+                      std::to_string(r.model->num_params()) + " params, " + std::to_string(r.total_steps) +
+                      " steps of " + std::to_string(t.global_batch) + " examples");
   }
 
   double dev_loss = NAN, dev_acc = NAN, last_loss = NAN;
@@ -112,8 +117,8 @@ int run_training(Config cfg, const dist::World& world) {
   // early is finished: resuming it (a requeued job, a re-launched script) trains nothing more.
   auto patience_exhausted = [&] { return t.patience > 0 && r.state.evals_without_improvement >= t.patience; };
   const bool stopped_before = patience_exhausted();
-  if (stopped_before && progress) progress->message("this run already stopped early at step " +
-                                                    std::to_string(r.state.step) + "; nothing to train");
+  if (stopped_before && progress)
+    progress->message("this run already stopped early at step " + std::to_string(r.state.step) + "; nothing to train");
   std::string status = stopped_before ? "early_stopped" : "completed";
   const double wall_before = r.state.wall_s;
   auto save_step_checkpoint = [&] {
@@ -130,9 +135,11 @@ int run_training(Config cfg, const dist::World& world) {
     if (res.nonfinite) {
       if (t.nan_policy == "stop")
         throw CollectiveError("non-finite loss or gradient at step " + std::to_string(step + 1) +
-                              " (train.nan_policy = stop); no checkpoint was written for it", world.is_root());
+                                  " (train.nan_policy = stop); no checkpoint was written for it",
+                              world.is_root());
       ++r.state.skipped_steps;
-      if (progress) progress->message("warning: non-finite loss/gradient at step " + std::to_string(step + 1) + ", skipped");
+      if (progress)
+        progress->message("warning: non-finite loss/gradient at step " + std::to_string(step + 1) + ", skipped");
     }
     r.state.step = step + 1;
     r.state.tokens_processed += res.tokens;
@@ -140,10 +147,16 @@ int run_training(Config cfg, const dist::World& world) {
     last_loss = res.loss;
 
     if (world.is_root() && (r.state.step % t.log_every == 0 || r.state.step == 1)) {
-      metrics->write({{"kind", "train"}, {"step", r.state.step}, {"epoch", double(step) / r.sampler->batches_per_epoch()},
-                      {"loss", res.loss}, {"lr", r.schedule.at(step)}, {"grad_norm", res.grad_norm},
-                      {"examples_per_s", res.examples / step_s}, {"tokens_per_s", res.tokens / step_s},
-                      {"step_ms", 1e3 * step_s}, {"data_wait_ms", 1e3 * res.times.data},
+      metrics->write({{"kind", "train"},
+                      {"step", r.state.step},
+                      {"epoch", double(step) / r.sampler->batches_per_epoch()},
+                      {"loss", res.loss},
+                      {"lr", r.schedule.at(step)},
+                      {"grad_norm", res.grad_norm},
+                      {"examples_per_s", res.examples / step_s},
+                      {"tokens_per_s", res.tokens / step_s},
+                      {"step_ms", 1e3 * step_s},
+                      {"data_wait_ms", 1e3 * res.times.data},
                       {"allreduce_wait_ms", 1e3 * res.times.allreduce},
                       {"pad_fraction", 1.0 - double(res.tokens) / double(std::max<int64_t>(1, res.padded_tokens))},
                       {"tokens_processed", r.state.tokens_processed},
@@ -177,14 +190,16 @@ int run_training(Config cfg, const dist::World& world) {
       save_step_checkpoint();
       dist::barrier();  // the checkpoint is complete before any rank exits
       status = "preempted";
-      if (progress) progress->message(std::string(res.stop ? "stop signal received" : "train.halt_at_step reached") +
-                                      ": checkpointed at step " + std::to_string(r.state.step) +
-                                      "; exit " + std::to_string(kExitCheckpointedRequeue) + " (requeue with --resume auto)");
+      if (progress)
+        progress->message(std::string(res.stop ? "stop signal received" : "train.halt_at_step reached") +
+                          ": checkpointed at step " + std::to_string(r.state.step) + "; exit " +
+                          std::to_string(kExitCheckpointedRequeue) + " (requeue with --resume auto)");
       break;
     }
     if (stop_early) {
       status = "early_stopped";
-      if (progress) progress->message("early stopping: no better dev loss in " + std::to_string(t.patience) + " evaluations");
+      if (progress)
+        progress->message("early stopping: no better dev loss in " + std::to_string(t.patience) + " evaluations");
       break;
     }
     if (r.state.step % t.checkpoint_every == 0 && r.state.step < r.total_steps) save_step_checkpoint();
@@ -196,8 +211,18 @@ int run_training(Config cfg, const dist::World& world) {
   r.state.wall_s = wall_before + seconds_since(start);
   if (world.is_root()) {
     progress->finish();
-    SummaryInputs s{r.cfg, r.model, r.state, r.train_tokens, static_cast<int64_t>(r.sampler->batches_per_epoch()),
-                    status, dev_loss, dev_acc, last_loss, world.size, torch::get_num_threads(), r.device.str(),
+    SummaryInputs s{r.cfg,
+                    r.model,
+                    r.state,
+                    r.train_tokens,
+                    static_cast<int64_t>(r.sampler->batches_per_epoch()),
+                    status,
+                    dev_loss,
+                    dev_acc,
+                    last_loss,
+                    world.size,
+                    torch::get_num_threads(),
+                    r.device.str(),
                     r.comm->name()};
     write_summary(out + "/summary.json", s);
     if (status == "preempted")
@@ -206,9 +231,10 @@ int run_training(Config cfg, const dist::World& world) {
     else
       std::printf("%s: dev accuracy %.4f (best %.4f at step %lld), dev loss %.4f\n", status.c_str(), dev_acc,
                   r.state.best_dev_acc, static_cast<long long>(r.state.best_step), dev_loss);
-    std::printf("run directory: %s\n  checkpoints: %s/checkpoints (best.pt, step_*.pt, manifest.json)\n"
-                "  metrics:     %s/metrics.jsonl\n  summary:     %s/summary.json\n",
-                out.c_str(), out.c_str(), out.c_str(), out.c_str());
+    std::printf(
+        "run directory: %s\n  checkpoints: %s/checkpoints (best.pt, step_*.pt, manifest.json)\n"
+        "  metrics:     %s/metrics.jsonl\n  summary:     %s/summary.json\n",
+        out.c_str(), out.c_str(), out.c_str(), out.c_str());
     std::fflush(stdout);
   }
   dist::barrier();

@@ -31,9 +31,10 @@ class AnalysisCli : public ::testing::Test {
     data_ = prepared_sst2();
     dir_ = std::make_unique<TempDir>("analysis_cli");
     run_ = *dir_ / "run";
-    const auto r = run_command(sh_quote(bin("sst-train")) + " --config " + sh_quote(std::string(SST_SOURCE_DIR) + "/configs/tiny.ini") +
-                               " --data " + sh_quote(data_) + " --out-dir " + sh_quote(run_) +
-                               " --train.max_steps=40 --train.eval_every=20 --train.threads=1");
+    const auto r =
+        run_command(sh_quote(bin("sst-train")) + " --config " +
+                    sh_quote(std::string(SST_SOURCE_DIR) + "/configs/tiny.ini") + " --data " + sh_quote(data_) +
+                    " --out-dir " + sh_quote(run_) + " --train.max_steps=40 --train.eval_every=20 --train.threads=1");
     train_output_ = r.output;
     trained_ = r.exit_code == 0;
   }
@@ -112,8 +113,8 @@ TEST_F(AnalysisCli, PredictArgumentsStdinAndAgreementWithEvaluate) {
   while (std::getline(in, line)) {
     const json j = json::parse(line);
     EXPECT_GE(j["probability"].get<double>(), 0.5);
-    EXPECT_NEAR(j["p_positive"].get<double>(), j["label"] == 1 ? j["probability"].get<double>()
-                                                               : 1 - j["probability"].get<double>(), 1e-6);
+    EXPECT_NEAR(j["p_positive"].get<double>(),
+                j["label"] == 1 ? j["probability"].get<double>() : 1 - j["probability"].get<double>(), 1e-6);
     ++n;
   }
   EXPECT_EQ(n, 2);
@@ -151,8 +152,8 @@ TEST_F(AnalysisCli, PredictArgumentsStdinAndAgreementWithEvaluate) {
 
 TEST_F(AnalysisCli, AttentionWritesHeatmapsRolloutAndWeights) {
   const std::string o = out("attention");
-  const auto r = run_command(kAnalyze + " attention --checkpoint " + sh_quote(ckpt()) +
-                             " --threads 1 --output " + sh_quote(o) + " \"it 's not bad at all\"");
+  const auto r = run_command(kAnalyze + " attention --checkpoint " + sh_quote(ckpt()) + " --threads 1 --output " +
+                             sh_quote(o) + " \"it 's not bad at all\"");
   ASSERT_EQ(r.exit_code, 0) << r.output;
   const json j = read_json(o + "/attention.json");
   ASSERT_EQ(j["sentences"].size(), 1u);
@@ -172,8 +173,8 @@ TEST_F(AnalysisCli, AttentionWritesHeatmapsRolloutAndWeights) {
   double cls = 0;
   for (const auto& w : s["rollout_to_cls"]) cls += w.get<double>();
   EXPECT_NEAR(cls, 1.0, 1e-6);
-  for (const char* f : {"sentence_1_layer_1.png", "sentence_1_layer_2.svg", "sentence_1_rollout.png",
-                        "sentence_1_rollout.svg"})
+  for (const char* f :
+       {"sentence_1_layer_1.png", "sentence_1_layer_2.svg", "sentence_1_rollout.png", "sentence_1_rollout.svg"})
     EXPECT_TRUE(nonempty(o + "/" + f)) << f;
 }
 
@@ -187,7 +188,8 @@ TEST_F(AnalysisCli, RunReportIsSelfContained) {
   EXPECT_NE(html.find("data:image/png;base64,"), std::string::npos);
   EXPECT_EQ(html.find("src=\"curves/"), std::string::npos);
   const std::string md = read_text(o + "/report.md");
-  for (const char* want : {"## Summary", "## Training curves", "reliability", "## Attention example", "Accuracy by slice"})
+  for (const char* want :
+       {"## Summary", "## Training curves", "reliability", "## Attention example", "Accuracy by slice"})
     EXPECT_NE(md.find(want), std::string::npos) << want;
 }
 
@@ -220,20 +222,25 @@ void make_run(const fs::path& dir, const std::string& lr, int seed, double param
   for (int s = 1; s <= 4; ++s) {
     m << "{\"kind\":\"train\",\"step\":" << s * 10 << ",\"loss\":" << loss + 0.4 / s
       << ",\"tokens_processed\":" << tokens * s / 4 << "}\n";
-    m << "{\"kind\":\"eval\",\"step\":" << s * 10 << ",\"dev_loss\":" << loss + 0.2 / s << ",\"dev_acc\":" << 0.9 - loss / 4
-      << ",\"tokens_processed\":" << tokens * s / 4 << "}\n";
+    m << "{\"kind\":\"eval\",\"step\":" << s * 10 << ",\"dev_loss\":" << loss + 0.2 / s
+      << ",\"dev_acc\":" << 0.9 - loss / 4 << ",\"tokens_processed\":" << tokens * s / 4 << "}\n";
   }
   write_text((dir / "metrics.jsonl").string(), m.str());
-  write_text((dir / "summary.json").string(),
-             json{{"status", "completed"}, {"best_dev_loss", loss}, {"best_dev_acc", 0.9 - loss / 4}, {"params", params},
-                  {"non_embedding_params", params}, {"tokens_processed", tokens}}.dump());
+  write_text((dir / "summary.json").string(), json{{"status", "completed"},
+                                                   {"best_dev_loss", loss},
+                                                   {"best_dev_acc", 0.9 - loss / 4},
+                                                   {"params", params},
+                                                   {"non_embedding_params", params},
+                                                   {"tokens_processed", tokens}}
+                                                  .dump());
 }
 
 TEST(AnalysisCliNoData, CurvesAblationsAndSweepReport) {
   TempDir d("analysis_cli_nodata");
   const fs::path sweep = fs::path(d.path()) / "sweep";
-  std::string csv = "run,model,params,non_embedding_params,data_fraction,train_tokens,tokens_processed,flops,"
-                    "best_dev_loss,best_dev_acc,epochs,wall_s,world_size,status\n";
+  std::string csv =
+      "run,model,params,non_embedding_params,data_fraction,train_tokens,tokens_processed,flops,"
+      "best_dev_loss,best_dev_acc,epochs,wall_s,world_size,status\n";
   int i = 0;
   for (double n : {1e5, 3e5, 1e6})
     for (double t : {1e6, 3e6, 1e7}) {
@@ -242,8 +249,8 @@ TEST(AnalysisCliNoData, CurvesAblationsAndSweepReport) {
       make_run(sweep / "runs" / name, i % 2 ? "0.001" : "0.002", 1 + i % 3, n, t, loss);
       std::ostringstream row;
       row.precision(12);
-      row << name << ",m," << n << "," << n << ",1," << t << "," << t << "," << 6 * n * t << "," << loss << ",0.8,1,1,1,"
-          << (i == 9 ? "failed" : "completed") << "\n";
+      row << name << ",m," << n << "," << n << ",1," << t << "," << t << "," << 6 * n * t << "," << loss
+          << ",0.8,1,1,1," << (i == 9 ? "failed" : "completed") << "\n";
       csv += row.str();
     }
   write_text((sweep / "sweep.csv").string(), csv);

@@ -47,7 +47,9 @@ TEST(AnalysisCsv, SelectsNumericColumnsByName) {
 
 TEST(AnalysisCsv, NonNumberNamesFileLineAndColumn) {
   const Table t = parse("params,tokens,loss\n1e6,2e8,3.5\n\n2e6,abc,3.1\n", "sweep.csv");
-  EXPECT_EQ(error_of([&] { select_numeric(t, {"params", "tokens", "loss"}); }),
+  EXPECT_EQ(error_of([&] {
+              select_numeric(t, {"params", "tokens", "loss"});
+            }),
             "sweep.csv:4: column 'tokens' value 'abc' is not a number");
   const Table e = parse("params,tokens\n1e6,\n", "e.csv");
   EXPECT_EQ(error_of([&] { select_numeric(e, {"tokens"}); }), "e.csv:2: column 'tokens' value '' is not a number");
@@ -58,7 +60,9 @@ TEST(AnalysisCsv, NonNumberNamesFileLineAndColumn) {
 
 TEST(AnalysisCsv, MissingColumnListsTheAvailableOnes) {
   const Table t = parse("run,params,train_tokens,best_dev_loss\nr,1,2,3\n", "sweep.csv");
-  EXPECT_EQ(error_of([&] { select_numeric(t, {"params", "tokens"}); }),
+  EXPECT_EQ(error_of([&] {
+              select_numeric(t, {"params", "tokens"});
+            }),
             "sweep.csv: no column 'tokens' (available columns: run, params, train_tokens, best_dev_loss)");
 }
 

@@ -19,7 +19,8 @@ namespace {
 
 const std::string kBin = std::string(SST_BIN_DIR) + "/sst-analyze";
 // A reduced grid keeps the test quick; the default grid is exercised by test_analysis_scaling_fit.
-const std::string kSmallGrid = " --grid-a 0,5,10 --grid-b 0,5,10 --grid-e 0,0.5,1 --grid-alpha 0,0.5,1 --grid-beta 0,0.5,1";
+const std::string kSmallGrid =
+    " --grid-a 0,5,10 --grid-b 0,5,10 --grid-e 0,0.5,1 --grid-alpha 0,0.5,1 --grid-beta 0,0.5,1";
 
 struct CliRun {
   int rc;
@@ -61,16 +62,21 @@ TEST(AnalysisFitCli, WritesFitJsonAndFigures) {
   const fs::path dir = fresh_dir("ok");
   const fs::path csv = write_sweep(dir);
   const fs::path out = dir / "fit_out";
-  const CliRun r = run("fit --input '" + csv.string() + "' --tokens-column train_tokens --loss-column best_dev_loss"
-                    " --output '" + out.string() + "' --bootstrap 20 --seed 3 --exclude-top-k 2"
-                    " --budget 1e20 --budget 1e22" + kSmallGrid, dir);
+  const CliRun r = run("fit --input '" + csv.string() +
+                           "' --tokens-column train_tokens --loss-column best_dev_loss"
+                           " --output '" +
+                           out.string() +
+                           "' --bootstrap 20 --seed 3 --exclude-top-k 2"
+                           " --budget 1e20 --budget 1e22" +
+                           kSmallGrid,
+                       dir);
   ASSERT_EQ(r.rc, 0) << r.output;
   EXPECT_NE(r.output.find("L(N, D) = "), std::string::npos) << r.output;
 
   std::ifstream in(out / "fit.json");
   const nlohmann::json j = nlohmann::json::parse(in);
-  for (const char* k : {"E", "A", "B", "alpha", "beta", "objective", "n_points", "delta", "intervals",
-                        "allocation", "predictions", "single_variable", "isoflop", "excluded"})
+  for (const char* k : {"E", "A", "B", "alpha", "beta", "objective", "n_points", "delta", "intervals", "allocation",
+                        "predictions", "single_variable", "isoflop", "excluded"})
     EXPECT_TRUE(j.contains(k)) << k;
   EXPECT_EQ(j["n_points"], 98);
   EXPECT_EQ(j["n_input_points"], 100);
@@ -111,7 +117,8 @@ TEST(AnalysisFitCli, DefaultColumnsAndNoPlots) {
     for (size_t i = 0; i < d.size(); ++i) out << d.n[i] << "," << d.d[i] << "," << d.loss[i] << "\n";
   }
   const CliRun r = run("fit --input '" + (dir / "points.csv").string() + "' --output '" + (dir / "o").string() +
-                    "' --no-plots" + kSmallGrid, dir);
+                           "' --no-plots" + kSmallGrid,
+                       dir);
   ASSERT_EQ(r.rc, 0) << r.output;
   EXPECT_TRUE(fs::exists(dir / "o" / "fit.json"));
   EXPECT_FALSE(fs::exists(dir / "o" / "residuals.png"));
@@ -124,13 +131,15 @@ TEST(AnalysisFitCli, BadInputNamesTheFileAndLine) {
   std::ofstream(csv) << "params,tokens,loss\n1e6,1e8,3.0\n2e6,1e8,-1\n";
   CliRun r = run("fit --input '" + csv.string() + "' --output '" + (dir / "o").string() + "'", dir);
   EXPECT_EQ(r.rc, 1);
-  EXPECT_EQ(r.output, "sst-analyze fit: error: " + csv.string() + ":3: column 'loss' value '-1' is not finite and positive\n");
+  EXPECT_EQ(r.output,
+            "sst-analyze fit: error: " + csv.string() + ":3: column 'loss' value '-1' is not finite and positive\n");
   EXPECT_FALSE(fs::exists(dir / "o" / "fit.json"));
 
   std::ofstream(csv) << "params,tokens,loss\n1e6,abc,3.0\n";
   r = run("fit --input '" + csv.string() + "'", dir);
   EXPECT_EQ(r.rc, 1);
-  EXPECT_NE(r.output.find(csv.string() + ":2: column 'tokens' value 'abc' is not a number"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find(csv.string() + ":2: column 'tokens' value 'abc' is not a number"), std::string::npos)
+      << r.output;
 
   r = run("fit --input '" + csv.string() + "' --loss-column best_dev_loss", dir);
   EXPECT_EQ(r.rc, 1);

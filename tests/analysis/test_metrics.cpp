@@ -123,7 +123,7 @@ TEST(AnalysisSlices, LengthBucketsAndRareTokens) {
   // ids 0 pad, 1 unk, 2 cls, 3 eos; threshold 5.
   const RareTokens f = rare_by_train_frequency({0, 0, 0, 0, 10, 2, 0}, 5, 1, {0, 2, 3});
   EXPECT_EQ(f.rare, (std::vector<bool>{false, true, false, false, false, true, true}));
-  EXPECT_TRUE(f.is_rare(99));  // out of range: unknown to the vocabulary
+  EXPECT_TRUE(f.is_rare(99));                                    // out of range: unknown to the vocabulary
   const RareTokens r = rare_by_id_range(14, 0.2, 1, {0, 2, 3});  // 10 regular ids 4..13: the top 2 are rare
   for (int32_t i = 0; i < 14; ++i) EXPECT_EQ(r.is_rare(i), i == 1 || i >= 12) << i;
   EXPECT_EQ(token_counts({4, 4, 5, 99, -1}, 7), (std::vector<int64_t>{0, 0, 0, 0, 2, 1, 0}));
@@ -131,8 +131,7 @@ TEST(AnalysisSlices, LengthBucketsAndRareTokens) {
 
 TEST(AnalysisSlices, SliceStatsCountMembersAndAccuracy) {
   const RareTokens rare = rare_by_train_frequency({0, 0, 0, 0, 10, 1}, 5, 1, {0, 2, 3});
-  std::vector<ExampleFeatures> f{features("not good , but fine", {4, 4}, rare),
-                                 features("great", {5}, rare),
+  std::vector<ExampleFeatures> f{features("not good , but fine", {4, 4}, rare), features("great", {5}, rare),
                                  features("one two three four five six seven eight nine ten eleven", {4}, rare),
                                  features("never again", {4}, rare)};
   const auto rows = slice_stats(f, {true, false, true, false}, {10, 20});

@@ -45,8 +45,10 @@ TEST(AnalysisPlot, RendersPngAndSvgNextToDataAndScript) {
   const fs::path dir = fresh_dir("ok");
   DataFile data;
   const int b = data.add_block("line", {"x", "y"}, {{1, 1}, {10, 100}, {100, 1e4}});
-  const std::string body = "set title 'test'\nset xlabel 'x (units)'\nset ylabel 'y (units)'\nset logscale xy\n"
-                           "plot datafile index " + std::to_string(b) + " using 1:2 with linespoints title 'y = x^2'\n";
+  const std::string body =
+      "set title 'test'\nset xlabel 'x (units)'\nset ylabel 'y (units)'\nset logscale xy\n"
+      "plot datafile index " +
+      std::to_string(b) + " using 1:2 with linespoints title 'y = x^2'\n";
   render((dir / "fig").string(), data.text(), body);
   for (const char* ext : {".dat", ".gp", ".png", ".svg"}) {
     ASSERT_TRUE(fs::exists(dir / ("fig" + std::string(ext)))) << ext;

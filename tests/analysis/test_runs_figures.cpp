@@ -90,7 +90,7 @@ TEST(AnalysisAblation, GroupsBySeedlessConfigWithMeanStd) {
   make_run(d / "base_s2", "0.002", 2, 0.82, 0.43);
   make_run(d / "lr_s2", "0.001", 2, 0.76, 0.52);
   make_run(d / "lr_s3", "0.001", 3, 0.77, 0.49, /*summary=*/false);  // from metrics.jsonl's evals
-  const std::vector<analysis::Run> runs = load_runs({d.string()});  // sorted: base_s1 base_s2 lr_s1 lr_s2 lr_s3
+  const std::vector<analysis::Run> runs = load_runs({d.string()});   // sorted: base_s1 base_s2 lr_s1 lr_s2 lr_s3
   ASSERT_EQ(runs.size(), 5u);
   size_t base = 0;
   while (runs[base].name != "base_s2") ++base;

@@ -64,11 +64,9 @@ TEST(AnalysisScalingFit, DefaultGridRecoversKnownParameters) {
   EXPECT_LE(r.objective, objective(data, truth.theta(), 1e-3));
 
   const std::string note = std::string(SST_BIN_DIR) + "/../fit_benchmark.txt";
-  std::ofstream(note) << "default-grid Chinchilla fit: " << data.size() << " points, " << r.starts.size()
-                      << " starts, " << std::thread::hardware_concurrency() << " hardware threads: " << seconds
-                      << " s wall\n";
-  std::cout << "[ benchmark ] default-grid fit of " << data.size() << " points: " << seconds << " s (" << note
-            << ")\n";
+  std::ofstream(note) << "default-grid Chinchilla fit: " << data.size() << " points, " << r.starts.size() << " starts, "
+                      << std::thread::hardware_concurrency() << " hardware threads: " << seconds << " s wall\n";
+  std::cout << "[ benchmark ] default-grid fit of " << data.size() << " points: " << seconds << " s (" << note << ")\n";
   RecordProperty("fit_seconds", std::to_string(seconds));
 }
 
@@ -96,8 +94,8 @@ TEST(AnalysisScalingFit, ObjectiveIsTheMinimumOverStartsAndIndependentOfThreads)
 TEST(AnalysisScalingFit, GradientMatchesFiniteDifferences) {
   const Data data = synthetic(true_law(), 6, 6, 0.05, 3);
   // Points in both Huber regimes, including a large-exponent one where the max-shifted path is taken.
-  for (const Theta& theta : {Theta{6.0, 6.0, 0.5, 0.34, 0.28}, Theta{1.0, 2.0, -0.3, 0.1, 0.9},
-                             Theta{700.0, 5.0, 0.5, 0.1, 0.3}}) {
+  for (const Theta& theta :
+       {Theta{6.0, 6.0, 0.5, 0.34, 0.28}, Theta{1.0, 2.0, -0.3, 0.1, 0.9}, Theta{700.0, 5.0, 0.5, 0.1, 0.3}}) {
     for (double delta : {1e-3, 10.0}) {
       Theta g;
       objective(data, theta, delta, &g);

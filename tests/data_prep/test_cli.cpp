@@ -9,8 +9,8 @@
 #include "prep_test_util.h"
 #include "tokenizer.h"
 
-using sst::prep::testing::RunResult;
 using sst::prep::testing::run_sst_prep;
+using sst::prep::testing::RunResult;
 using sst::prep::testing::TempDir;
 using sst::prep::testing::write_file;
 using ::testing::HasSubstr;

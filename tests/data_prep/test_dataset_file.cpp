@@ -155,9 +155,9 @@ TEST(DatasetFileIo, LackingSplitIsAUserError) {
   const std::string path = dir / "d.h5";
   sst::data::write_dataset_file(path, fake_tokenizer(), {make_split("train", kTrain, {0, 1, 1, 0, 1})}, "t");
   DatasetFile f(path);
-  for (auto read : {+[](const DatasetFile& d) { d.read_offsets("dev"); },
-                    +[](const DatasetFile& d) { d.read_labels("dev"); },
-                    +[](const DatasetFile& d) { d.read_split("dev"); }}) {
+  for (auto read :
+       {+[](const DatasetFile& d) { d.read_offsets("dev"); }, +[](const DatasetFile& d) { d.read_labels("dev"); },
+        +[](const DatasetFile& d) { d.read_split("dev"); }}) {
     try {
       read(f);
       ADD_FAILURE() << "expected UserError";
@@ -171,8 +171,9 @@ TEST(DatasetFileIo, FailedWriteLeavesNoFile) {
   TempDir dir;
   sst::prep::testing::write_file(dir / "plain", "x");
   const std::string path = dir / "plain/d.h5";  // parent is a regular file
-  EXPECT_THROW(sst::data::write_dataset_file(path, fake_tokenizer(), {make_split("train", kTrain, {0, 1, 1, 0, 1})}, "t"),
-               UserError);
+  EXPECT_THROW(
+      sst::data::write_dataset_file(path, fake_tokenizer(), {make_split("train", kTrain, {0, 1, 1, 0, 1})}, "t"),
+      UserError);
   EXPECT_FALSE(std::filesystem::exists(path));
   EXPECT_EQ(std::distance(std::filesystem::directory_iterator(dir.path()), {}), 1);
 }

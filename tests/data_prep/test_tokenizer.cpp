@@ -17,11 +17,17 @@ namespace {
 
 // A small but varied corpus: every combination of a few phrase parts.
 std::vector<std::string> corpus() {
-  const std::vector<std::string> subj = {"the movie", "this film", "the acting", "her performance", "the plot",
-                                         "a charming story", "the director 's vision"};
+  const std::vector<std::string> subj = {"the movie",
+                                         "this film",
+                                         "the acting",
+                                         "her performance",
+                                         "the plot",
+                                         "a charming story",
+                                         "the director 's vision"};
   const std::vector<std::string> verb = {"is", "was", "feels", "remains", "seems"};
-  const std::vector<std::string> adj = {"wonderful", "boring", "utterly bleak", "surprisingly funny",
-                                        "a major disappointment", "inventive and sharp", "too long"};
+  const std::vector<std::string> adj = {
+      "wonderful",           "boring",  "utterly bleak", "surprisingly funny", "a major disappointment",
+      "inventive and sharp", "too long"};
   std::vector<std::string> out;
   for (const auto& s : subj)
     for (const auto& v : verb)
@@ -39,8 +45,8 @@ TokenizerOptions small(const std::string& type = "unigram", uint32_t seed = 7) {
 
 TEST(Tokenizer, EncodeDecodeRoundTripReturnsTheNormalizedSentence) {
   Tokenizer tok(train_tokenizer(corpus(), small()).model_proto);
-  for (std::string s : {"the movie is wonderful .", "this film remains a major disappointment .",
-                        "boring plot . inventive story"}) {
+  for (std::string s :
+       {"the movie is wonderful .", "this film remains a major disappointment .", "boring plot . inventive story"}) {
     std::vector<int32_t> ids = tok.encode(s);
     EXPECT_FALSE(ids.empty());
     EXPECT_EQ(tok.decode(ids), s);

@@ -97,7 +97,8 @@ TEST(TsvReader, DuplicatedColumnIsAnError) {
 }
 
 TEST(TsvReader, LabelOtherThanZeroOrOneIsAnError) {
-  EXPECT_THAT(error_of("sentence\tlabel\nok\t1\nhmm\tpositive\n"), HasSubstr("x.tsv:3: label 'positive' is not 0 or 1"));
+  EXPECT_THAT(error_of("sentence\tlabel\nok\t1\nhmm\tpositive\n"),
+              HasSubstr("x.tsv:3: label 'positive' is not 0 or 1"));
   EXPECT_THAT(error_of("sentence\tlabel\nok\t2\n"), HasSubstr("x.tsv:2: label '2' is not 0 or 1"));
   EXPECT_THAT(error_of("sentence\tlabel\nok\t\n"), HasSubstr("x.tsv:2: label '' is not 0 or 1"));
 }
@@ -132,23 +133,25 @@ TEST(TsvReader, EmptyFileIsAnError) {
 }
 
 TEST(TsvReader, BadIndexInUnlabeledFileIsAnError) {
-  EXPECT_THAT(error_of("index\tsentence\nfirst\tok\n"), HasSubstr("x.tsv:2: index 'first' is not a non-negative integer"));
+  EXPECT_THAT(error_of("index\tsentence\nfirst\tok\n"),
+              HasSubstr("x.tsv:2: index 'first' is not a non-negative integer"));
 }
 
 TEST(TsvReader, NulByteIsAnError) {
-  EXPECT_THAT(error_of(std::string("sentence\tlabel\nbad\0byte\t1\n", 24)), HasSubstr("x.tsv:2: line contains a NUL byte"));
+  EXPECT_THAT(error_of(std::string("sentence\tlabel\nbad\0byte\t1\n", 24)),
+              HasSubstr("x.tsv:2: line contains a NUL byte"));
 }
 
 TEST(Utf8Validation, AcceptsValidAndRejectsMalformedSequences) {
   EXPECT_EQ(find_invalid_utf8("plain ascii"), std::string::npos);
   EXPECT_EQ(find_invalid_utf8("\xC3\xA9\xE2\x82\xAC\xF0\x9F\x98\x80"), std::string::npos);  // é € 😀
-  EXPECT_EQ(find_invalid_utf8("a\x80"), 1u);                   // stray continuation byte
-  EXPECT_EQ(find_invalid_utf8("ab\xC0\x80"), 2u);              // overlong NUL
-  EXPECT_EQ(find_invalid_utf8("\xE0\x80\xAF"), 0u);            // overlong '/'
-  EXPECT_EQ(find_invalid_utf8("x\xED\xA0\x80"), 1u);           // UTF-16 surrogate
-  EXPECT_EQ(find_invalid_utf8("\xF4\x90\x80\x80"), 0u);        // above U+10FFFF
-  EXPECT_EQ(find_invalid_utf8("ok\xE2\x82"), 2u);              // truncated at end
-  EXPECT_EQ(find_invalid_utf8("\xE2(\xA1"), 0u);               // bad continuation
+  EXPECT_EQ(find_invalid_utf8("a\x80"), 1u);                                                // stray continuation byte
+  EXPECT_EQ(find_invalid_utf8("ab\xC0\x80"), 2u);                                           // overlong NUL
+  EXPECT_EQ(find_invalid_utf8("\xE0\x80\xAF"), 0u);                                         // overlong '/'
+  EXPECT_EQ(find_invalid_utf8("x\xED\xA0\x80"), 1u);                                        // UTF-16 surrogate
+  EXPECT_EQ(find_invalid_utf8("\xF4\x90\x80\x80"), 0u);                                     // above U+10FFFF
+  EXPECT_EQ(find_invalid_utf8("ok\xE2\x82"), 2u);                                           // truncated at end
+  EXPECT_EQ(find_invalid_utf8("\xE2(\xA1"), 0u);                                            // bad continuation
   EXPECT_EQ(find_invalid_utf8("\xFF"), 0u);
 }
 

@@ -75,7 +75,8 @@ TEST(WorldSizeInvariance, OneTwoAndFourRanksTrainTheSameModel) {
     ASSERT_EQ(rec.size(), ref.size());
     for (size_t i = 0; i < ref.size(); ++i) {
       double a = ref[i]["loss"], b = rec[i]["loss"];
-      EXPECT_LE(std::abs(a - b) / std::abs(a), 1e-5) << "world " << world << " step " << i + 1 << ": " << a << " vs " << b;
+      EXPECT_LE(std::abs(a - b) / std::abs(a), 1e-5)
+          << "world " << world << " step " << i + 1 << ": " << a << " vs " << b;
       EXPECT_EQ(ref[i]["tokens_processed"], rec[i]["tokens_processed"]) << "the same examples at every step";
     }
     auto params = final_params(runs[world], 50);
@@ -91,15 +92,15 @@ TEST(BitExactResume, SixtyPlusFortyEqualsOneHundredStraight) {
   const std::string straight = dir / "straight", chunked = dir / "chunked";
   // Dropout and word dropout on: the per-step random streams must be restored too; and the weight
   // average, which is what gets evaluated.
-  const std::string common = " --train.max_steps=100 --model.dropout=0.1 --model.word_dropout=0.1"
-                             " --train.ema_decay=0.9";
+  const std::string common =
+      " --train.max_steps=100 --model.dropout=0.1 --model.word_dropout=0.1"
+      " --train.ema_decay=0.9";
   auto a = run_command(mpirun(2) + " " + bin("sst-train") + small_run_args(data, straight) + common);
   ASSERT_EQ(a.exit_code, 0) << a.output;
   auto b1 = run_command(mpirun(2) + " " + bin("sst-train") + small_run_args(data, chunked) + common +
                         " --train.halt_at_step=60");
   ASSERT_EQ(b1.exit_code, 75) << "halting at a step checkpoints and asks for a requeue\n" << b1.output;
-  auto b2 = run_command(mpirun(2) + " " + bin("sst-train") + small_run_args(data, chunked) + common +
-                        " --resume auto");
+  auto b2 = run_command(mpirun(2) + " " + bin("sst-train") + small_run_args(data, chunked) + common + " --resume auto");
   ASSERT_EQ(b2.exit_code, 0) << b2.output;
   EXPECT_NE(b2.output.find("resumed from"), std::string::npos);
 

@@ -49,8 +49,8 @@ std::string write_tiny_ini(const TempDir& dir) {
 // `mpirun -np N sst-train --config INI --data DATA --out-dir RUN EXTRA` (env assignments may precede).
 std::string train_cmd(int ranks, const std::string& ini, const std::string& data, const std::string& run,
                       const std::string& extra = "") {
-  return mpirun(ranks) + " " + sh_quote(bin("sst-train")) + " --config " + sh_quote(ini) + " --data " +
-         sh_quote(data) + " --out-dir " + sh_quote(run) + " " + extra;
+  return mpirun(ranks) + " " + sh_quote(bin("sst-train")) + " --config " + sh_quote(ini) + " --data " + sh_quote(data) +
+         " --out-dir " + sh_quote(run) + " " + extra;
 }
 
 // Train records of a metrics.jsonl that may be being appended to (a cut last line is ignored).
@@ -216,8 +216,8 @@ void signal_one_rank_then_resume(int sig, int target_rank) {
   ASSERT_EQ(::kill(ranks.at(target_rank), sig), 0);
   const auto t0 = Clock::now();
   auto code = job.wait_for(60);
-  ASSERT_TRUE(code.has_value()) << "job still running 60 s after signal " << sig << " to rank " << target_rank
-                                << "\n" << job.output();
+  ASSERT_TRUE(code.has_value()) << "job still running 60 s after signal " << sig << " to rank " << target_rank << "\n"
+                                << job.output();
   const double took = since(t0);
   const std::string out = job.output();
   EXPECT_EQ(*code, 75) << out;
@@ -347,8 +347,8 @@ void damaged_newest_falls_back(bool truncate) {
   }
   auto resumed = run_bounded(dir, train_cmd(1, ini, data, run, opts + " --resume auto"));
   ASSERT_EQ(resumed.exit_code, 0) << resumed.output;
-  EXPECT_NE(resumed.output.find("warning: " + newest), std::string::npos)
-      << "the damaged file is named\n" << resumed.output;
+  EXPECT_NE(resumed.output.find("warning: " + newest), std::string::npos) << "the damaged file is named\n"
+                                                                          << resumed.output;
   EXPECT_NE(resumed.output.find("resumed from " + step_file(run, 8) + " at step 8"), std::string::npos)
       << resumed.output;
   auto summary = read_json(run + "/summary.json");
@@ -372,9 +372,9 @@ TEST(NonFinite, StopPolicyErrorsAndWritesNoNanCheckpoint) {
   TempDir dir("nan-stop");
   const std::string ini = write_tiny_ini(dir);
   const std::string run = dir / "run";
-  auto r = run_bounded(dir, "SST_INJECT_NAN_AT_STEP=5 SST_INJECT_NAN_RANK=1 " +
-                       train_cmd(2, ini, data, run,
-                                 "--train.max_steps=10 --train.checkpoint_every=2 --train.nan_policy=stop"));
+  auto r = run_bounded(
+      dir, "SST_INJECT_NAN_AT_STEP=5 SST_INJECT_NAN_RANK=1 " +
+               train_cmd(2, ini, data, run, "--train.max_steps=10 --train.checkpoint_every=2 --train.nan_policy=stop"));
   EXPECT_EQ(r.exit_code, 1) << "a clean collective stop: exit 1, not a kill or an abort\n" << r.output;
   EXPECT_EQ(count_substr(r.output, "sst-train: error"), 1) << "one error line for the whole job\n" << r.output;
   EXPECT_NE(r.output.find("sst-train: error: non-finite loss or gradient at step 5"), std::string::npos) << r.output;
@@ -394,7 +394,7 @@ TEST(NonFinite, SkipPolicyDropsTheStep) {
   const std::string ini = write_tiny_ini(dir);
   const std::string run = dir / "run";
   auto r = run_bounded(dir, "SST_INJECT_NAN_AT_STEP=5 SST_INJECT_NAN_RANK=1 " +
-                       train_cmd(2, ini, data, run, "--train.max_steps=10 --train.nan_policy=skip"));
+                                train_cmd(2, ini, data, run, "--train.max_steps=10 --train.nan_policy=skip"));
   ASSERT_EQ(r.exit_code, 0) << r.output;
   EXPECT_NE(r.output.find("non-finite loss/gradient at step 5, skipped"), std::string::npos) << r.output;
   auto summary = read_json(run + "/summary.json");
@@ -405,6 +405,5 @@ TEST(NonFinite, SkipPolicyDropsTheStep) {
   EXPECT_TRUE(std::isfinite(summary["final_train_loss"].get<double>()));
   EXPECT_TRUE(summary["final_dev_loss"].is_number()) << summary.dump();
   auto model = load_model(step_file(run, 10));
-  for (const auto& p : model->named_parameters())
-    EXPECT_TRUE(torch::isfinite(p.value()).all().item<bool>()) << p.key();
+  for (const auto& p : model->named_parameters()) EXPECT_TRUE(torch::isfinite(p.value()).all().item<bool>()) << p.key();
 }

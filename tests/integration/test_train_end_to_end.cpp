@@ -54,8 +54,8 @@ TEST(EndToEnd, TinyConfigOnTwoRanksLearnsSst2) {
   EXPECT_EQ(summary["steps"], 400);
   EXPECT_GT(summary["non_embedding_params"].get<int64_t>(), 0);
   EXPECT_LT(summary["non_embedding_params"].get<int64_t>(), summary["params"].get<int64_t>());
-  EXPECT_DOUBLE_EQ(summary["flops"].get<double>(), 6.0 * summary["non_embedding_params"].get<double>() *
-                                                       summary["tokens_processed"].get<double>());
+  EXPECT_DOUBLE_EQ(summary["flops"].get<double>(),
+                   6.0 * summary["non_embedding_params"].get<double>() * summary["tokens_processed"].get<double>());
   EXPECT_GE(summary["best_dev_acc"].get<double>(), 0.75);
   EXPECT_GE(summary["final_dev_acc"].get<double>(), 0.75);
 }

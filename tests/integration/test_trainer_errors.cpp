@@ -25,7 +25,8 @@ std::string write_tiny_ini(const TempDir& dir, const std::string& extra_train = 
              "[train]\n"
              "seed = 1\nglobal_batch = 16\nlr = 1e-3\nwarmup_steps = 2\nmax_steps = 4\n"
              "eval_every = 1000000\nlog_every = 1\ncheckpoint_every = 1000000\nkeep_checkpoints = 2\n"
-             "threads = 1\n" + extra_train);
+             "threads = 1\n" +
+                 extra_train);
   return path;
 }
 

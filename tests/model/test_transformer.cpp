@@ -120,8 +120,8 @@ TEST_P(NoPosition, ReorderingTheTokensLeavesLogitsUnchanged) {
   torch::manual_seed(5);
   sst::TransformerClassifier positional(c);
   positional->eval();
-  EXPECT_FALSE(torch::allclose(positional->forward(a.ids, a.pad_mask), positional->forward(b.ids, b.pad_mask),
-                               1e-5, 1e-6));
+  EXPECT_FALSE(
+      torch::allclose(positional->forward(a.ids, a.pad_mask), positional->forward(b.ids, b.pad_mask), 1e-5, 1e-6));
 }
 
 INSTANTIATE_TEST_SUITE_P(Pooling, NoPosition, ::testing::Values("cls", "mean"));

@@ -48,7 +48,7 @@ void write_text(const std::string& path, const std::string& text);
 
 }  // namespace sst::test
 
-#define SST_REQUIRE_SST2()                                                              \
-  do {                                                                                  \
+#define SST_REQUIRE_SST2()                                                                   \
+  do {                                                                                       \
     if (sst::test::sst2_dir().empty()) GTEST_SKIP() << "SST2_DIR is not set: no SST-2 data"; \
   } while (0)

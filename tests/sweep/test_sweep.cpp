@@ -3,20 +3,20 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <unistd.h>
 #include <filesystem>
 #include <fstream>
-#include <unistd.h>
 
 #include "common/error.h"
 #include "sweep/sweep.h"
 #include "test_support.h"
 
 namespace fs = std::filesystem;
-using ::testing::ElementsAre;
-using ::testing::HasSubstr;
 using nlohmann::json;
 using sst::test::TempDir;
 using sst::test::write_text;
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
 
 namespace {
 
@@ -114,8 +114,8 @@ TEST(SweepExpand, ArgumentsCarryEveryLayerOnce) {
   EXPECT_TRUE(has_arg(xs, fs::path(dir / "out").lexically_normal().string() + "/runs/xs_f0.25_s1"));
   EXPECT_TRUE(has_arg(xs, "auto"));
   for (const char* a : {"--output.run_name=xs_f0.25_s1", "--data.fraction=0.25", "--train.seed=1",
-                        "--train.max_steps=40", "--train.eval_every=10", "--train.patience=3",
-                        "--model.max_len=48", "--model.d_model=32", "--model.layers=1", "--train.lr=2e-3"})
+                        "--train.max_steps=40", "--train.eval_every=10", "--train.patience=3", "--model.max_len=48",
+                        "--model.d_model=32", "--model.layers=1", "--train.lr=2e-3"})
     EXPECT_TRUE(has_arg(xs, a)) << a;
   // The model section wins over [overrides]; each key appears once (sst-train rejects repeats).
   const auto& s = points[6].args;
@@ -191,9 +191,7 @@ TEST(SweepFile, BadFilesGiveOneClearError) {
   }
 }
 
-TEST(SweepFile, MissingFile) {
-  EXPECT_THROW(sst::sweep::parse_sweep_file("/nonexistent/sweep.ini"), sst::UserError);
-}
+TEST(SweepFile, MissingFile) { EXPECT_THROW(sst::sweep::parse_sweep_file("/nonexistent/sweep.ini"), sst::UserError); }
 
 TEST(SweepFile, ShippedSweepsParse) {
   for (const char* name : {"ci_tiny.ini", "example.ini"}) {
@@ -248,10 +246,21 @@ namespace {
 // A fake finished run: the summary.json fields sst-train writes.
 void fake_summary(const std::string& run_dir, const std::string& status, double loss, double wall) {
   fs::create_directories(run_dir);
-  json s = {{"run_name", fs::path(run_dir).filename().string()}, {"status", status}, {"steps", 40},
-            {"epochs", 1.5}, {"params", 100000}, {"non_embedding_params", 20000}, {"data_fraction", 0.25},
-            {"train_tokens", 123456}, {"tokens_processed", 200000}, {"flops", 2.4e10},
-            {"best_dev_loss", loss}, {"best_dev_acc", 0.75}, {"wall_s", wall}, {"world_size", 2}, {"seed", 1}};
+  json s = {{"run_name", fs::path(run_dir).filename().string()},
+            {"status", status},
+            {"steps", 40},
+            {"epochs", 1.5},
+            {"params", 100000},
+            {"non_embedding_params", 20000},
+            {"data_fraction", 0.25},
+            {"train_tokens", 123456},
+            {"tokens_processed", 200000},
+            {"flops", 2.4e10},
+            {"best_dev_loss", loss},
+            {"best_dev_acc", 0.75},
+            {"wall_s", wall},
+            {"world_size", 2},
+            {"seed", 1}};
   write_text(run_dir + "/summary.json", s.dump(2));
 }
 
@@ -313,9 +322,9 @@ TEST(SweepAggregate, ColumnsRowsAndStates) {
   EXPECT_EQ(rows[4][13], "interrupted");
   EXPECT_EQ(rows[5][13], "missing");
   EXPECT_EQ(rows[5][0], "xs_f1_s2");
-  EXPECT_EQ(rows[5][4], "1");   // fraction and seed from the manifest when there is no summary
+  EXPECT_EQ(rows[5][4], "1");  // fraction and seed from the manifest when there is no summary
   EXPECT_EQ(rows[5][14], "2");
-  EXPECT_EQ(rows[5][2], "");    // no numbers for unfinished points
+  EXPECT_EQ(rows[5][2], "");  // no numbers for unfinished points
   for (const auto& r : rows) EXPECT_EQ(r.size(), 16u);
 
   sst::sweep::aggregate(sd, dir / "fin.csv", true);
