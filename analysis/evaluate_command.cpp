@@ -12,7 +12,7 @@
 #include "figures.h"
 #include "model_io.h"
 #include "plot.h"
-#include "tsv_reader.h"
+#include "dataset/tsv_reader.h"
 
 namespace po = boost::program_options;
 namespace fs = std::filesystem;
@@ -45,12 +45,12 @@ namespace {
 EvaluationInput gather(const EvaluateOptions& o, const Classifier& model) {
   EvaluationInput in;
   in.checkpoint = o.checkpoint;
-  const data::TokenizerInfo& tok = model.tokenizer_info();
+  const dataset::TokenizerInfo& tok = model.tokenizer_info();
   const std::vector<int32_t> specials{tok.pad_id, tok.cls_id, tok.eos_id};
   in.rare = rare_by_id_range(tok.vocab_size ? tok.vocab_size : model.tokenizer().vocab_size(), o.rare_fraction,
                              tok.unk_id, specials);
   if (!o.tsv.empty()) {
-    const prep::TsvData d = prep::read_tsv_file(o.tsv);
+    const dataset::TsvData d = dataset::read_tsv_file(o.tsv);
     in.source = o.tsv;
     in.texts = d.sentences;
     for (const auto& s : d.sentences) in.tokens.push_back(model.tokenizer().encode(s));
@@ -58,10 +58,10 @@ EvaluationInput gather(const EvaluateOptions& o, const Classifier& model) {
     in.probs = model.predict(in.tokens);
     return in;
   }
-  const data::DatasetFile file(o.data);
+  const dataset::DatasetFile file(o.data);
   if (!file.has_split(o.split)) throw UserError(o.data + " has no split '" + o.split + "'");
   model.check_same_tokenizer(file.tokenizer(), o.data);
-  const data::Split split = file.read_split(o.split);
+  const dataset::Split split = file.read_split(o.split);
   in.source = "split '" + o.split + "' of " + o.data;
   for (int64_t i = 0; i < split.num_examples(); ++i) {
     in.tokens.emplace_back(split.tokens.begin() + split.offsets[i], split.tokens.begin() + split.offsets[i + 1]);

@@ -6,7 +6,7 @@
 #include <numeric>
 
 #include "common/error.h"
-#include "data/batch.h"
+#include "shard/batch.h"
 #include "model/transformer.h"
 #include "train/checkpoint.h"
 #include "train/evaluate.h"
@@ -44,7 +44,7 @@ Classifier::Classifier(const std::string& checkpoint, int threads) {
 
 Classifier::~Classifier() = default;
 
-void Classifier::check_same_tokenizer(const data::TokenizerInfo& other, const std::string& what) const {
+void Classifier::check_same_tokenizer(const dataset::TokenizerInfo& other, const std::string& what) const {
   if (other.model_proto != tokenizer_info_.model_proto)
     throw UserError(what + " was tokenized with a different SentencePiece model than checkpoint " + info_.path +
                     " (re-run sst-prep with the run's tokenizer, or evaluate with --tsv)");
@@ -57,7 +57,7 @@ std::vector<Probs> Classifier::predict(const std::vector<std::vector<int32_t>>& 
   for (size_t begin = 0; begin < tokens.size(); begin += batch_size) {
     const size_t end = std::min(tokens.size(), begin + static_cast<size_t>(batch_size));
     std::vector<std::vector<int32_t>> chunk(tokens.begin() + begin, tokens.begin() + end);
-    const auto b = data::make_batch(chunk, std::vector<int64_t>(chunk.size(), 0), tokenizer_info_, info_.max_len);
+    const auto b = shard::make_batch(chunk, std::vector<int64_t>(chunk.size(), 0), tokenizer_info_, info_.max_len);
     auto probs = to_probs(torch::softmax(impl_->model->forward(b.ids, b.pad_mask).to(torch::kFloat), -1));
     out.insert(out.end(), probs.begin(), probs.end());
   }
@@ -71,9 +71,9 @@ std::vector<Probs> Classifier::predict_text(const std::vector<std::string>& sent
   return predict(tokens, batch_size);
 }
 
-std::vector<Probs> Classifier::predict_split(const data::DatasetFile& file, const std::string& split) const {
+std::vector<Probs> Classifier::predict_split(const dataset::DatasetFile& file, const std::string& split) const {
   check_same_tokenizer(file.tokenizer(), file.path());
-  data::SplitReader reader(file, split);
+  shard::SplitReader reader(file, split);
   std::vector<int64_t> ids(reader.size());
   std::iota(ids.begin(), ids.end(), 0);
   return to_probs(predict_probabilities(impl_->model, reader, ids, torch::kCPU));
@@ -81,7 +81,7 @@ std::vector<Probs> Classifier::predict_split(const data::DatasetFile& file, cons
 
 AttentionResult Classifier::attention(const std::string& sentence) const {
   torch::NoGradGuard no_grad;
-  const auto b = data::make_batch({tokenizer_->encode(sentence)}, {0}, tokenizer_info_, info_.max_len);
+  const auto b = shard::make_batch({tokenizer_->encode(sentence)}, {0}, tokenizer_info_, info_.max_len);
   std::vector<torch::Tensor> layers;
   const auto logits = impl_->model->forward(b.ids, b.pad_mask, &layers);
   AttentionResult r;

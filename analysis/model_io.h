@@ -1,6 +1,6 @@
 // A trained classifier loaded from an sst-train checkpoint, behind a LibTorch-free interface: the only
 // translation unit of sst-analyze that includes LibTorch is model_io.cpp, so everything else (commands,
-// metrics, their tests) compiles quickly. Inference reuses the trainer's own pieces: data::make_batch for
+// metrics, their tests) compiles quickly. Inference reuses the trainer's own pieces: shard::make_batch for
 // padding, sst::predict_probabilities for a dataset split, and TransformerClassifier::forward (whose
 // attention output comes from the same forward pass as the logits).
 #pragma once
@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "data/dataset_file.h"
+#include "dataset/dataset_file.h"
 #include "metrics.h"
 #include "rollout.h"
 #include "text_tokenizer.h"
@@ -41,17 +41,17 @@ class Classifier {
   Classifier& operator=(const Classifier&) = delete;
 
   const CheckpointInfo& info() const { return info_; }
-  const data::TokenizerInfo& tokenizer_info() const { return tokenizer_info_; }
+  const dataset::TokenizerInfo& tokenizer_info() const { return tokenizer_info_; }
   const TextTokenizer& tokenizer() const { return *tokenizer_; }
 
   // Throws UserError naming `what` if it was tokenized with a different SentencePiece model.
-  void check_same_tokenizer(const data::TokenizerInfo& other, const std::string& what) const;
+  void check_same_tokenizer(const dataset::TokenizerInfo& other, const std::string& what) const;
 
   // P(class) per example; token lists without [CLS] (make_batch adds it and truncates).
   std::vector<Probs> predict(const std::vector<std::vector<int32_t>>& tokens, int64_t batch_size = 128) const;
   std::vector<Probs> predict_text(const std::vector<std::string>& sentences, int64_t batch_size = 128) const;
   // Every example of a split of a dataset file (predict_probabilities over all ids, in order).
-  std::vector<Probs> predict_split(const data::DatasetFile& file, const std::string& split) const;
+  std::vector<Probs> predict_split(const dataset::DatasetFile& file, const std::string& split) const;
   // Attention weights of every layer and head for one sentence (batch of one: no padding).
   AttentionResult attention(const std::string& sentence) const;
 
@@ -59,7 +59,7 @@ class Classifier {
   struct Impl;
   std::unique_ptr<Impl> impl_;
   CheckpointInfo info_;
-  data::TokenizerInfo tokenizer_info_;
+  dataset::TokenizerInfo tokenizer_info_;
   std::unique_ptr<TextTokenizer> tokenizer_;
 };
 

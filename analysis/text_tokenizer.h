@@ -28,7 +28,7 @@ class TokenizerApi {
 extern "C" typedef TokenizerApi* (*TokenizerFactory)(const std::string* model_proto, std::string* error);
 constexpr const char* kTokenizerFactorySymbol = "sst_analysis_make_tokenizer";
 
-// What the rest of sst-analyze uses: same operations as prep::Tokenizer, failures as sst::UserError.
+// What the rest of sst-analyze uses: same operations as dataset::Tokenizer, failures as sst::UserError.
 class TextTokenizer {
  public:
   explicit TextTokenizer(const std::string& model_proto);

@@ -1,7 +1,7 @@
-// The shared module behind text_tokenizer.h: prep::Tokenizer (SentencePiece) behind a virtual interface.
+// The shared module behind text_tokenizer.h: dataset::Tokenizer (SentencePiece) behind a virtual interface.
 #include "common/error.h"
 #include "text_tokenizer.h"
-#include "tokenizer.h"
+#include "dataset/tokenizer.h"
 
 namespace {
 
@@ -30,7 +30,7 @@ class Shim : public sst::analysis::TokenizerApi {
       return false;
     }
   }
-  sst::prep::Tokenizer tok_;
+  sst::dataset::Tokenizer tok_;
 };
 
 }  // namespace

@@ -9,7 +9,8 @@
 
 #include "common/error.h"
 #include "common/files.h"
-#include "tsv_reader.h"
+#include "dataset/dataset_file.h"
+#include "dataset/tsv_reader.h"
 
 namespace fs = std::filesystem;
 
@@ -19,13 +20,13 @@ namespace {
 struct Source {
   std::string name;  // split name
   std::string path;
-  TsvData data;
+  dataset::TsvData data;
   std::string sha256;
 };
 
 // Encodes every sentence and packs them into the flat tokens/offsets layout of the HDF5 file.
-sst::data::Split encode_split(const Source& src, const Tokenizer& tok) {
-  sst::data::Split s;
+sst::dataset::Split encode_split(const Source& src, const dataset::Tokenizer& tok) {
+  sst::dataset::Split s;
   s.name = src.name;
   s.source_file = fs::path(src.path).filename().string();
   s.source_sha256 = src.sha256;
@@ -67,23 +68,23 @@ PrepSummary run_prep(const PrepOptions& opts, std::ostream& log) {
       log << "note: " << path << " not found; writing no test split\n";
       continue;
     }
-    Source src{name, path, read_tsv_file(path), sha256_file(path)};
+    Source src{name, path, dataset::read_tsv_file(path), sha256_file(path)};
     if (src.data.size() == 0) throw UserError(path + ": no examples after the header");
     if (src.name != "test" && !src.data.labeled)
       throw UserError(path + ": header has no 'label' column (the " + src.name + " split must be labeled)");
     sources.push_back(std::move(src));
   }
 
-  sst::data::TokenizerInfo info = train_tokenizer(sources[0].data.sentences, opts.tokenizer);
-  Tokenizer tok(info.model_proto);
+  sst::dataset::TokenizerInfo info = dataset::train_tokenizer(sources[0].data.sentences, opts.tokenizer);
+  dataset::Tokenizer tok(info.model_proto);
 
-  std::vector<sst::data::Split> splits;
+  std::vector<sst::dataset::Split> splits;
   for (const Source& src : sources) splits.push_back(encode_split(src, tok));
 
   const std::string created_by = "sst-prep (model_type=" + opts.tokenizer.model_type +
                                  ", vocab_size=" + std::to_string(opts.tokenizer.vocab_size) +
                                  ", seed=" + std::to_string(opts.tokenizer.seed) + ")";
-  sst::data::write_dataset_file(opts.output, info, splits, created_by);
+  sst::dataset::write_dataset_file(opts.output, info, splits, created_by);
 
   PrepSummary sum;
   for (const auto& s : splits) sum.splits.push_back({s.name, s.num_examples(), static_cast<int64_t>(s.tokens.size())});

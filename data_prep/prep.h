@@ -5,14 +5,14 @@
 #include <string>
 #include <vector>
 
-#include "tokenizer.h"
+#include "dataset/tokenizer.h"
 
 namespace sst::prep {
 
 struct PrepOptions {
   std::string data_dir;  // holds train.tsv, dev.tsv and optionally test.tsv (GLUE SST-2 layout)
   std::string output;    // the .h5 file to write (replaced atomically)
-  TokenizerOptions tokenizer;
+  dataset::TokenizerOptions tokenizer;
 };
 
 struct SplitSummary {

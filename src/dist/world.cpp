@@ -1,9 +1,9 @@
 #include "dist/world.h"
 
 #include <mpi.h>
+#include <unistd.h>
 
 #include <cstdlib>
-#include <limits>
 
 namespace sst::dist {
 
@@ -27,6 +27,8 @@ World init_world(int* argc, char*** argv) {
   MPI_Comm_rank(local, &w.local_rank);
   MPI_Comm_size(local, &w.local_size);
   MPI_Comm_free(&local);
+  char host[256] = {0};
+  if (::gethostname(host, sizeof(host) - 1) == 0) w.host = host;
   return w;
 }
 
@@ -43,43 +45,12 @@ void abort_world(int exit_code) {
   std::exit(exit_code);
 }
 
-void barrier() { MPI_Barrier(MPI_COMM_WORLD); }
-
-void allreduce_sum(std::vector<double>& values) {
-  MPI_Allreduce(MPI_IN_PLACE, values.data(), static_cast<int>(values.size()), MPI_DOUBLE, MPI_SUM, MPI_COMM_WORLD);
-}
-
-int allreduce_max(int value) {
-  MPI_Allreduce(MPI_IN_PLACE, &value, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD);
-  return value;
-}
-
-std::string broadcast_string(const std::string& s) {
-  int n = static_cast<int>(s.size());
-  MPI_Bcast(&n, 1, MPI_INT, 0, MPI_COMM_WORLD);
-  std::string out = s;
-  out.resize(n);
-  MPI_Bcast(out.data(), n, MPI_CHAR, 0, MPI_COMM_WORLD);
-  return out;
-}
-
-}  // namespace sst::dist
-
-namespace sst::dist {
-
-void run_on_all_ranks(const std::function<void()>& fn) {
-  std::string error;
-  try {
-    fn();
-  } catch (const UserError& e) {
-    error = e.what();
-  }
-  int rank = 0;
-  MPI_Comm_rank(MPI_COMM_WORLD, &rank);
-  int first_failed = error.empty() ? std::numeric_limits<int>::max() : rank;
-  MPI_Allreduce(MPI_IN_PLACE, &first_failed, 1, MPI_INT, MPI_MIN, MPI_COMM_WORLD);
-  if (first_failed == std::numeric_limits<int>::max()) return;
-  throw CollectiveError(error.empty() ? "failed on rank " + std::to_string(first_failed) : error, first_failed == rank);
+std::string mpi_library_version() {
+  char version[MPI_MAX_LIBRARY_VERSION_STRING];
+  int len = 0;
+  MPI_Get_library_version(version, &len);
+  std::string v(version, static_cast<size_t>(len));
+  return v.substr(0, v.find_first_of(",\n"));
 }
 
 }  // namespace sst::dist

@@ -48,7 +48,7 @@ torch::Tensor EncoderLayerImpl::forward(const torch::Tensor& x, const torch::Ten
 
 TransformerClassifierImpl::TransformerClassifierImpl(const ModelConfig& cfg) : cfg_(cfg) {
   tok_emb_ = register_module("tok_emb", torch::nn::Embedding(cfg.vocab_size, cfg.d_model));
-  if (cfg.position == "learned") pos_emb_ = register_module("pos_emb", torch::nn::Embedding(cfg.max_len, cfg.d_model));
+  if (cfg.position == Position::kLearned) pos_emb_ = register_module("pos_emb", torch::nn::Embedding(cfg.max_len, cfg.d_model));
   layers_ = register_module("layers", torch::nn::ModuleList());
   for (int64_t i = 0; i < cfg.layers; ++i)
     layers_->push_back(EncoderLayer(cfg.d_model, cfg.heads, cfg.ff_dim, cfg.dropout));
@@ -96,7 +96,7 @@ torch::Tensor TransformerClassifierImpl::forward(const torch::Tensor& ids, const
   }
   x = final_ln_->forward(x);
   torch::Tensor pooled;
-  if (cfg_.pooling == "mean") {
+  if (cfg_.pooling == Pooling::kMean) {
     auto keep = (~pad_mask).unsqueeze(-1).to(x.dtype());  // [B,T,1]
     pooled = (x * keep).sum(1) / keep.sum(1);
   } else {

@@ -9,7 +9,7 @@
 
 #include <vector>
 
-#include "train/config.h"
+#include "model/config.h"
 
 namespace sst {
 

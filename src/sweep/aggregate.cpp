@@ -20,14 +20,15 @@ namespace sst::sweep {
 // ---- run states --------------------------------------------------------------------------------------
 namespace {
 
-std::optional<json> read_json_file(const fs::path& p) {
-  std::ifstream in(p);
-  if (!in) return std::nullopt;
+// The summary of a finished run; nullopt for none, an unfinished one, or one that cannot be read
+// (being written by an old non-atomic writer, or damaged): such a run is not finished.
+std::optional<rundir::RunSummary> finished_summary(const rundir::RunDir& dir) {
   try {
-    return json::parse(in);
-  } catch (const json::exception&) {
-    return std::nullopt;  // being written by an old non-atomic writer, or damaged: not finished
+    auto summary = rundir::read_summary(dir);
+    if (summary && rundir::is_finished(summary->status)) return summary;
+  } catch (const UserError&) {
   }
+  return std::nullopt;
 }
 
 std::string this_host() {
@@ -38,7 +39,7 @@ std::string this_host() {
 }
 
 // "HOST PID [JOBID]": live unless it names this host and a process that no longer exists.
-bool marker_live(const fs::path& marker) {
+bool marker_live(const std::string& marker) {
   std::ifstream in(marker);
   if (!in) return false;
   std::string host;
@@ -49,14 +50,11 @@ bool marker_live(const fs::path& marker) {
   return !(::kill(static_cast<pid_t>(pid), 0) != 0 && errno == ESRCH);
 }
 
-bool has_checkpoint(const fs::path& run_dir) {
+bool has_checkpoint(const rundir::RunDir& run_dir) {
   std::error_code ec;
-  const fs::path dir = run_dir / "checkpoints";
-  if (!fs::is_directory(dir, ec)) return false;
-  for (const auto& e : fs::directory_iterator(dir, ec)) {
-    const std::string n = e.path().filename().string();
-    if (n.rfind("step_", 0) == 0 && e.path().extension() == ".pt") return true;
-  }
+  if (!fs::is_directory(run_dir.checkpoints(), ec)) return false;
+  for (const auto& e : fs::directory_iterator(run_dir.checkpoints(), ec))
+    if (rundir::RunDir::step_of_checkpoint_name(e.path().filename().string())) return true;
   return false;
 }
 
@@ -83,23 +81,20 @@ RunState run_state(const std::string& sweep_dir, const json& point) {
   s.run = point.value("run", "");
   s.model = point.value("model", "");
   s.index = point.value("index", size_t{0});
-  const fs::path dir = fs::path(sweep_dir) / point.value("run_dir", "runs/" + s.run);
-  if (auto summary = read_json_file(dir / "summary.json")) {
-    const std::string st = summary->value("status", "");
-    if (st == "completed" || st == "early_stopped") {
-      s.status = st;
-      s.summary = std::move(summary);
-      return s;
-    }
+  const rundir::RunDir dir((fs::path(sweep_dir) / point.value("run_dir", "runs/" + s.run)).string());
+  if ((s.summary = finished_summary(dir))) {
+    s.status = s.summary->status;
+    return s;
   }
-  if (fs::exists(dir / kRunningMarker) && marker_live(dir / kRunningMarker))
-    s.status = "running";
-  else if (fs::exists(dir / kFailedMarker))
-    s.status = "failed";
+  using rundir::RunStatus;
+  if (fs::exists(dir.running_marker()) && marker_live(dir.running_marker()))
+    s.status = RunStatus::kRunning;
+  else if (fs::exists(dir.failed_marker()))
+    s.status = RunStatus::kFailed;
   else if (has_checkpoint(dir))
-    s.status = "interrupted";
+    s.status = RunStatus::kInterrupted;
   else
-    s.status = "missing";
+    s.status = RunStatus::kMissing;
   return s;
 }
 
@@ -139,8 +134,7 @@ std::string csv_text(const std::vector<RunState>& states, const json& manifest, 
     const RunState& s = states[r];
     if (finished_only && !s.finished()) continue;
     const json& p = points.at(r);
-    const json empty = json::object();
-    const json& sum = s.summary ? *s.summary : empty;
+    const json sum = s.summary ? rundir::to_json(*s.summary) : json::object();
     std::vector<std::string> row;
     for (const auto& c : cols) {
       if (c == "run")
@@ -148,7 +142,7 @@ std::string csv_text(const std::vector<RunState>& states, const json& manifest, 
       else if (c == "model")
         row.push_back(s.model);
       else if (c == "status")
-        row.push_back(s.status);
+        row.push_back(rundir::to_string(s.status));
       else if (c == "data_fraction" || c == "seed")
         row.push_back(cell(sum.contains(c) ? sum[c] : p.value(c, json())));
       else
@@ -176,15 +170,15 @@ Progress progress(const std::vector<RunState>& states, int parallel) {
   for (const auto& s : states) {
     if (s.finished()) {
       ++p.done;
-      const double w = s.summary->value("wall_s", 0.0);
+      const double w = s.summary->wall_s;
       sum += w;
       by_model[s.model].first += w;
       by_model[s.model].second += 1;
-    } else if (s.status == "running") {
+    } else if (s.status == rundir::RunStatus::kRunning) {
       ++p.running;
     } else {
       ++p.left;
-      if (s.status == "failed") ++p.failed;
+      if (s.status == rundir::RunStatus::kFailed) ++p.failed;
     }
   }
   if (p.done == 0) return p;
@@ -194,7 +188,7 @@ Progress progress(const std::vector<RunState>& states, int parallel) {
     if (s.finished()) continue;
     auto it = by_model.find(s.model);
     const double est = it != by_model.end() ? it->second.first / it->second.second : p.mean_wall_s;
-    work += s.status == "running" ? est / 2 : est;
+    work += s.status == rundir::RunStatus::kRunning ? est / 2 : est;
   }
   const int k = parallel > 0 ? parallel : std::max<int>(1, static_cast<int>(p.running));
   p.eta_s = work / k;

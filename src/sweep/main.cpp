@@ -18,6 +18,7 @@ namespace po = boost::program_options;
 namespace fs = std::filesystem;
 using nlohmann::json;
 using namespace sst::sweep;
+namespace rundir = sst::rundir;
 
 namespace {
 
@@ -156,8 +157,8 @@ int cmd_aggregate(int argc, char** argv) {
                   "Usage: sst-sweep aggregate SWEEP_DIR [--output FILE] [--finished-only]\n"
                   "Writes one CSV row per grid point (atomically). Columns: run, model, params, non_embedding_params,\n"
                   "data_fraction, train_tokens, tokens_processed, flops, best_dev_loss, best_dev_acc, epochs, wall_s,\n"
-                  "world_size, status, seed, steps. status: completed | early_stopped | running | interrupted |\n"
-                  "failed | missing; unfinished rows have empty numbers.");
+                  "world_size, status, seed, steps. status: " + rundir::all_statuses() + "\n"
+                  "(unfinished rows have empty numbers).");
   const std::string dir = positional(vm, "sweep-dir");
   const std::string path = aggregate(dir, vm["output"].as<std::string>(), vm.count("finished-only") > 0);
   const auto states = run_states(dir, read_manifest(dir));
@@ -171,6 +172,8 @@ int cmd_status(int argc, char** argv) {
   o.add_options()
     ("parallel", po::value<int>()->default_value(0), "runs executed at once, for the ETA (0: the number running)")
     ("index", po::value<long long>(), "print only point I's status word")
+    ("action", "with --index: what a launcher does with the point: skip (finished), busy (a live launcher runs "
+               "it) or run")
     ("unfinished", "print the indices of points neither finished nor running, comma-separated (for sbatch --array)")
     ("verbose,v", "one line per point");
   // clang-format on
@@ -184,18 +187,22 @@ int cmd_status(int argc, char** argv) {
     const long long i = vm["index"].as<long long>();
     if (i < 0 || i >= static_cast<long long>(states.size()))
       throw sst::UserError("--index " + std::to_string(i) + " is outside the grid");
-    std::cout << states[static_cast<size_t>(i)].status << "\n";
+    const RunState& st = states[static_cast<size_t>(i)];
+    if (vm.count("action"))
+      std::cout << (st.finished() ? "skip" : st.status == rundir::RunStatus::kRunning ? "busy" : "run") << "\n";
+    else
+      std::cout << rundir::to_string(st.status) << "\n";
     return 0;
   }
   if (vm.count("unfinished")) {
     std::string list;
     for (const auto& s : states)
-      if (!s.finished() && s.status != "running") list += (list.empty() ? "" : ",") + std::to_string(s.index);
+      if (!s.finished() && s.status != rundir::RunStatus::kRunning) list += (list.empty() ? "" : ",") + std::to_string(s.index);
     std::cout << list << "\n";
     return 0;
   }
   if (vm.count("verbose"))
-    for (const auto& s : states) std::cout << s.index << "\t" << s.run << "\t" << s.status << "\n";
+    for (const auto& s : states) std::cout << s.index << "\t" << s.run << "\t" << rundir::to_string(s.status) << "\n";
   std::cout << progress_line(progress(states, vm["parallel"].as<int>())) << "\n";
   return 0;
 }

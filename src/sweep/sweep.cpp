@@ -16,6 +16,7 @@
 
 #include "common/error.h"
 #include "common/files.h"
+#include "common/text.h"
 
 namespace po = boost::program_options;
 namespace fs = std::filesystem;
@@ -23,36 +24,6 @@ using nlohmann::json;
 
 namespace sst::sweep {
 namespace {
-
-std::string trim(const std::string& s) {
-  const auto b = s.find_first_not_of(" \t\r\n");
-  if (b == std::string::npos) return "";
-  const auto e = s.find_last_not_of(" \t\r\n");
-  return s.substr(b, e - b + 1);
-}
-
-std::vector<std::string> split_list(const std::string& s) {
-  std::vector<std::string> out;
-  std::string cur;
-  for (char c : s) {
-    if (c == ',' || c == ' ' || c == '\t') {
-      if (!cur.empty()) out.push_back(cur);
-      cur.clear();
-    } else {
-      cur += c;
-    }
-  }
-  if (!cur.empty()) out.push_back(cur);
-  return out;
-}
-
-std::string read_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw UserError("cannot read sweep file " + path);
-  std::ostringstream os;
-  os << in.rdbuf();
-  return os.str();
-}
 
 std::string absolute_normal(const std::string& p, const fs::path& base) {
   fs::path path(p);
@@ -143,7 +114,7 @@ std::string shell_quote(const std::string& s) {
 SweepSpec parse_sweep_file(const std::string& path, const std::string& data_override) {
   SweepSpec spec;
   spec.file = fs::absolute(path).lexically_normal().string();
-  const std::string content = read_file(path);
+  const std::string content = text::read_file(path, "sweep file");
   spec.hash = sha256_bytes(content);
   const fs::path dir = fs::path(spec.file).parent_path();
   const std::string where = "sweep file " + path + ": ";
@@ -166,7 +137,7 @@ SweepSpec parse_sweep_file(const std::string& path, const std::string& data_over
   std::set<std::string> seen;
   for (const auto& opt : parsed.options) {
     const std::string& key = opt.string_key;
-    const std::string value = opt.value.empty() ? "" : trim(opt.value.front());
+    const std::string value = opt.value.empty() ? "" : text::trim(opt.value.front());
     if (!seen.insert(key).second) fail("key '" + key + "' is given twice");
     const auto dot = key.find('.');
     const std::string section = dot == std::string::npos ? "" : key.substr(0, dot);
@@ -231,7 +202,7 @@ SweepSpec parse_sweep_file(const std::string& path, const std::string& data_over
     spec.ranks = static_cast<int>(r);
   }
   if (!sweep_keys.count("fractions")) fail("sweep.fractions is required (a list of data fractions in (0, 1])");
-  for (const auto& f : split_list(sweep_keys["fractions"])) {
+  for (const auto& f : text::split_list(sweep_keys["fractions"])) {
     double v = 0;
     const auto slash = f.find('/');
     bool ok;
@@ -250,7 +221,7 @@ SweepSpec parse_sweep_file(const std::string& path, const std::string& data_over
   }
   if (spec.fractions.empty()) fail("sweep.fractions is empty");
   if (!sweep_keys.count("seeds")) fail("sweep.seeds is required (a list of train.seed values)");
-  for (const auto& s : split_list(sweep_keys["seeds"])) {
+  for (const auto& s : text::split_list(sweep_keys["seeds"])) {
     int64_t v = 0;
     if (!parse_int(s, v) || v < 0) fail("sweep.seeds: '" + s + "' is not a non-negative integer");
     for (int64_t o : spec.seeds)
@@ -261,7 +232,7 @@ SweepSpec parse_sweep_file(const std::string& path, const std::string& data_over
 
   // [models] and [model.NAME]
   if (!have_model_names) fail("models.names is required (e.g. names = xs, s with sections [model.xs] [model.s])");
-  for (const auto& n : split_list(model_names)) {
+  for (const auto& n : text::split_list(model_names)) {
     if (!valid_name(n)) fail("models.names: '" + n + "' must be letters, digits, '_' or '-'");
     for (const auto& m : spec.models)
       if (m.name == n) fail("models.names: '" + n + "' is listed twice");

@@ -10,6 +10,9 @@
 #include <utility>
 #include <vector>
 
+#include "rundir/run_dir.h"
+#include "rundir/summary.h"
+
 namespace sst::sweep {
 
 using KeyValues = std::vector<std::pair<std::string, std::string>>;  // "section.key" -> value, in file order
@@ -70,9 +73,6 @@ std::string shell_quote(const std::string& s);
 
 constexpr const char* kManifestName = "sweep_manifest.json";
 constexpr const char* kCsvName = "sweep.csv";
-// Marker files a launcher (launch/sweep.sh, slurm/*.sbatch) keeps in a run directory.
-constexpr const char* kRunningMarker = ".sweep_running";  // "HOST PID [JOBID]" while a launcher runs the point
-constexpr const char* kFailedMarker = ".sweep_failed";    // the exit code of a failed attempt
 
 nlohmann::json manifest_json(const SweepSpec& spec, const std::string& sweep_dir, const std::vector<Point>& points);
 // Writes SWEEP_DIR/sweep_manifest.json atomically. If one exists from a different sweep file content, throws
@@ -82,15 +82,15 @@ void write_manifest(const SweepSpec& spec, const std::string& sweep_dir, const s
 nlohmann::json read_manifest(const std::string& sweep_dir);
 
 // ---- run states and aggregation ------------------------------------------------------------------
-// completed | early_stopped (summary.json), running (a live launcher marker), failed (the last attempt
-// exited with an error), preempted (checkpointed, waiting to be resumed), missing (not started / no summary).
+// A point's status (rundir/run_dir.h): completed | early_stopped from its summary.json, else running,
+// failed, interrupted or missing from what its run directory holds.
 struct RunState {
   std::string run;
   std::string model;
   size_t index = 0;
-  std::string status;
-  std::optional<nlohmann::json> summary;  // summary.json when present and finished
-  bool finished() const { return status == "completed" || status == "early_stopped"; }
+  rundir::RunStatus status = rundir::RunStatus::kMissing;
+  std::optional<rundir::RunSummary> summary;  // summary.json when present and finished
+  bool finished() const { return rundir::is_finished(status); }
 };
 
 RunState run_state(const std::string& sweep_dir, const nlohmann::json& manifest_point);

@@ -10,7 +10,7 @@
 #include "common/files.h"
 #include "common/torch_compat.h"
 #include "train/step.h"
-#include "train/summary.h"
+#include "model/config.h"
 
 using nlohmann::json;
 
@@ -36,7 +36,7 @@ json breakdown_ms(const double* sums, int64_t steps) {
   return b;
 }
 
-std::string batches_text(const data::GlobalBatchSampler& sampler, int64_t steps) {
+std::string batches_text(const shard::GlobalBatchSampler& sampler, int64_t steps) {
   std::ostringstream os;
   for (int64_t s = 0; s < steps; ++s) {
     auto ids = sampler.global_batch(s);
@@ -49,10 +49,8 @@ std::string batches_text(const data::GlobalBatchSampler& sampler, int64_t steps)
 }  // namespace
 
 int run_benchmark(Config cfg, const dist::World& world) {
-  Run r;
-  r.cfg = std::move(cfg);
-  r.world = world;
-  dist::run_on_all_ranks([&] { setup(r); });
+  Run r(std::move(cfg), world);
+  setup(r);
   r.sync_timers = true;
   const auto& b = r.cfg.benchmark;
   const int64_t total = b.warmup + b.steps;
@@ -91,7 +89,7 @@ int run_benchmark(Config cfg, const dist::World& world) {
   // Every rank's breakdown, gathered as one sum over zero-filled per-rank slots.
   std::vector<double> all(static_cast<size_t>(world.size) * kNumPhases, 0.0);
   std::copy(phase_sums.begin(), phase_sums.end(), all.begin() + static_cast<ptrdiff_t>(world.rank) * kNumPhases);
-  dist::allreduce_sum(all);
+  r.control.sum(all);
   if (world.is_root()) {
     std::vector<double> sorted = step_s;
     std::sort(sorted.begin(), sorted.end());
@@ -126,7 +124,7 @@ int run_benchmark(Config cfg, const dist::World& world) {
         {"per_rank", per_rank},
         {"final_loss", last_loss},
     };
-    write_text_atomically(r.cfg.out_dir + "/benchmark.json", out.dump(2) + "\n");
+    write_text_atomically(r.dir.benchmark(), out.dump(2) + "\n");
     std::printf("%.1f examples/s, %.0f tokens/s (non-pad; %.1f%% padding), step %.1f ms median\n",
                 out["examples_per_s"].get<double>(), out["tokens_per_s"].get<double>(),
                 100 * out["pad_fraction"].get<double>(), out["step_ms"]["median"].get<double>());
@@ -138,7 +136,7 @@ int run_benchmark(Config cfg, const dist::World& world) {
     std::printf("wrote %s/benchmark.json and %s/batches.txt\n", r.cfg.out_dir.c_str(), r.cfg.out_dir.c_str());
     std::fflush(stdout);
   }
-  dist::barrier();
+  r.control.barrier();
   return 0;
 }
 

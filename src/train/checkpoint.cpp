@@ -18,6 +18,7 @@ namespace sst {
 namespace {
 
 constexpr int64_t kCheckpointVersion = 1;
+const std::string kBestName = fs::path(rundir::RunDir("").best_checkpoint()).filename().string();
 
 torch::Tensor bytes_tensor(const std::string& s) {
   auto t = torch::empty({static_cast<int64_t>(s.size())}, torch::kUInt8);
@@ -28,6 +29,26 @@ torch::Tensor bytes_tensor(const std::string& s) {
 std::string tensor_bytes(const torch::Tensor& t) {
   auto c = t.contiguous();
   return std::string(static_cast<const char*>(c.data_ptr()), static_cast<size_t>(c.numel()));
+}
+
+// Model config fields as archive values: integers, doubles, and enums by name.
+template <typename T>
+c10::IValue to_ivalue(const T& v) {
+  if constexpr (IsNamedEnum<T>::value) return c10::IValue(enum_name(v));
+  else return c10::IValue(v);
+}
+
+template <typename T>
+void from_ivalue(const c10::IValue& v, T& field, const std::string& path, const std::string& key) {
+  if constexpr (IsNamedEnum<T>::value) {
+    auto parsed = v.isString() ? parse_enum<T>(v.toStringRef()) : std::nullopt;
+    if (!parsed) throw UserError("checkpoint " + path + ": '" + key + "' is not one of " + enum_choices<T>());
+    field = *parsed;
+  } else if constexpr (std::is_floating_point_v<T>) {
+    field = v.toDouble();
+  } else {
+    field = v.toInt();
+  }
 }
 
 void write_meta(torch::serialize::OutputArchive& ar, const CheckpointMeta& m) {
@@ -45,17 +66,9 @@ void write_meta(torch::serialize::OutputArchive& ar, const CheckpointMeta& m) {
   ar.write("meta/seed", c10::IValue(static_cast<int64_t>(m.seed)));
   ar.write("meta/world_size", c10::IValue(m.world_size));
   ar.write("meta/config_ini", c10::IValue(m.config_ini));
-  const auto& mc = m.model;
-  ar.write("model_config/vocab_size", c10::IValue(mc.vocab_size));
-  ar.write("model_config/d_model", c10::IValue(mc.d_model));
-  ar.write("model_config/layers", c10::IValue(mc.layers));
-  ar.write("model_config/heads", c10::IValue(mc.heads));
-  ar.write("model_config/ff_dim", c10::IValue(mc.ff_dim));
-  ar.write("model_config/max_len", c10::IValue(mc.max_len));
-  ar.write("model_config/dropout", c10::IValue(mc.dropout));
-  ar.write("model_config/pooling", c10::IValue(mc.pooling));
-  ar.write("model_config/position", c10::IValue(mc.position));
-  ar.write("model_config/word_dropout", c10::IValue(mc.word_dropout));
+  for_each_model_field(m.model, [&](const ModelField& f, const auto& v) {
+    ar.write(std::string("model_config/") + f.name, to_ivalue(v));
+  });
   const auto& t = m.tokenizer;
   ar.write("tokenizer/model", bytes_tensor(t.model_proto), /*is_buffer=*/true);
   ar.write("tokenizer/type", c10::IValue(t.type));
@@ -86,20 +99,16 @@ CheckpointMeta read_meta(torch::serialize::InputArchive& ar, const std::string& 
   m.seed = static_cast<uint64_t>(get("meta/seed").toInt());
   m.world_size = get("meta/world_size").toInt();
   m.config_ini = get("meta/config_ini").toStringRef();
-  auto& mc = m.model;
-  mc.vocab_size = get("model_config/vocab_size").toInt();
-  mc.d_model = get("model_config/d_model").toInt();
-  mc.layers = get("model_config/layers").toInt();
-  mc.heads = get("model_config/heads").toInt();
-  mc.ff_dim = get("model_config/ff_dim").toInt();
-  mc.max_len = get("model_config/max_len").toInt();
-  mc.dropout = get("model_config/dropout").toDouble();
-  mc.pooling = get("model_config/pooling").toStringRef();
-  // Written since model.position / model.word_dropout exist; older checkpoints had a learned
-  // position embedding and no word dropout.
-  c10::IValue v;
-  mc.position = ar.try_read("model_config/position", v) ? v.toStringRef() : "learned";
-  mc.word_dropout = ar.try_read("model_config/word_dropout", v) ? v.toDouble() : 0.0;
+  // Fields added after format version 1 read as their default from older checkpoints.
+  for_each_model_field(m.model, [&](const ModelField& f, auto& field) {
+    const std::string key = std::string("model_config/") + f.name;
+    c10::IValue v;
+    if (!ar.try_read(key, v)) {
+      if (f.since_v1) throw UserError("checkpoint " + path + " lacks '" + key + "' (not an sst-train checkpoint?)");
+      return;
+    }
+    from_ivalue(v, field, path, key);
+  });
   torch::Tensor tok_model, ids;
   ar.read("tokenizer/model", tok_model, /*is_buffer=*/true);
   ar.read("tokenizer/ids", ids, /*is_buffer=*/true);
@@ -158,8 +167,8 @@ void read_weights(torch::serialize::InputArchive& ar, const std::string& path, T
   if (!read_part(ar, "model", *model)) throw UserError("checkpoint " + path + " has no model weights");
 }
 
-json read_manifest(const std::string& dir) {
-  std::ifstream in(dir + "/manifest.json");
+json read_manifest(const std::string& path) {
+  std::ifstream in(path);
   if (!in) return json{{"checkpoints", json::array()}};
   try {
     return json::parse(in);
@@ -211,8 +220,8 @@ CheckpointMeta load_checkpoint(const std::string& path, TransformerClassifier& m
   return meta;
 }
 
-CheckpointStore::CheckpointStore(std::string run_dir, int64_t keep)
-    : dir_(std::move(run_dir) + "/checkpoints"), keep_(keep) {}
+CheckpointStore::CheckpointStore(const rundir::RunDir& run_dir, int64_t keep)
+    : dir_(run_dir.checkpoints()), manifest_(run_dir.manifest()), keep_(keep) {}
 
 std::string CheckpointStore::save_named(const std::string& file, int64_t step, TransformerClassifier& model,
                                         torch::optim::Optimizer& opt, const CheckpointMeta& meta,
@@ -220,7 +229,7 @@ std::string CheckpointStore::save_named(const std::string& file, int64_t step, T
   ensure_writable_dir(dir_);
   const std::string path = dir_ + "/" + file;
   save_checkpoint(path, model, &opt, meta, average);
-  json manifest = read_manifest(dir_);
+  json manifest = read_manifest(manifest_);
   json entry = {{"file", file}, {"step", step}, {"sha256", sha256_file(path)}, {"bytes", fs::file_size(path)}};
   if (!rotate) {
     manifest["best"] = entry;
@@ -237,24 +246,22 @@ std::string CheckpointStore::save_named(const std::string& file, int64_t step, T
     }
     manifest["checkpoints"] = kept;
   }
-  write_text_atomically(dir_ + "/manifest.json", manifest.dump(2) + "\n");
+  write_text_atomically(manifest_, manifest.dump(2) + "\n");
   return path;
 }
 
 std::string CheckpointStore::save_step(TransformerClassifier& model, torch::optim::Optimizer& opt,
                                        const CheckpointMeta& meta, TransformerClassifier average) {
-  char name[64];
-  std::snprintf(name, sizeof(name), "step_%08lld.pt", static_cast<long long>(meta.state.step));
-  return save_named(name, meta.state.step, model, opt, meta, average, /*rotate=*/true);
+  return save_named(rundir::RunDir::step_checkpoint_name(meta.state.step), meta.state.step, model, opt, meta, average, /*rotate=*/true);
 }
 
 std::string CheckpointStore::save_best(TransformerClassifier& model, torch::optim::Optimizer& opt,
                                        const CheckpointMeta& meta, TransformerClassifier average) {
-  return save_named("best.pt", meta.state.step, model, opt, meta, average, /*rotate=*/false);
+  return save_named(kBestName, meta.state.step, model, opt, meta, average, /*rotate=*/false);
 }
 
 std::optional<std::string> CheckpointStore::newest_valid(std::vector<std::string>& problems) const {
-  json manifest = read_manifest(dir_);
+  json manifest = read_manifest(manifest_);
   auto& list = manifest["checkpoints"];
   for (auto it = list.rbegin(); it != list.rend(); ++it) {
     const std::string path = dir_ + "/" + (*it)["file"].get<std::string>();

@@ -18,9 +18,10 @@
 #include <string>
 #include <vector>
 
-#include "data/dataset_file.h"
+#include "dataset/tokenizer_info.h"
+#include "model/config.h"
 #include "model/transformer.h"
-#include "train/config.h"
+#include "rundir/run_dir.h"
 
 namespace sst {
 
@@ -40,7 +41,7 @@ struct CheckpointMeta {
   TrainState state;
   ModelConfig model;
   std::string config_ini;
-  data::TokenizerInfo tokenizer;
+  dataset::TokenizerInfo tokenizer;
   uint64_t seed = 0;
   int64_t world_size = 1;
 };
@@ -63,7 +64,7 @@ CheckpointMeta load_evaluated_weights(const std::string& path, TransformerClassi
 
 class CheckpointStore {
  public:
-  CheckpointStore(std::string run_dir, int64_t keep);
+  CheckpointStore(const rundir::RunDir& run_dir, int64_t keep);
   const std::string& dir() const { return dir_; }
   // Saves step_<step>.pt, records it in the manifest, removes all but the newest `keep`.
   std::string save_step(TransformerClassifier& model, torch::optim::Optimizer& opt, const CheckpointMeta& meta,
@@ -77,7 +78,7 @@ class CheckpointStore {
   std::string save_named(const std::string& file, int64_t step, TransformerClassifier& model,
                          torch::optim::Optimizer& opt, const CheckpointMeta& meta, TransformerClassifier average,
                          bool rotate);
-  std::string dir_;
+  std::string dir_, manifest_;
   int64_t keep_;
 };
 

@@ -1,23 +1,37 @@
-// Every sst-train option, declared once (config.cpp) with its default and help text.
-// Values come from an INI file (--config, sections [data] [model] [train] [output]) and are
-// overridden on the command line as --section.key=value.
+// Every sst-train option, declared once (config.cpp's table, and model/config.h's field table for
+// [model]) with its default, help text and accepted values. Values come from an INI file (--config,
+// sections [data] [model] [train] [output]) and are overridden on the command line as
+// --section.key=value. A bad value fails at parse time naming its key; validate_config() checks only
+// the rules that span several fields.
 #pragma once
+#include <array>
 #include <cstdint>
 #include <string>
+#include <utility>
+
+#include "common/enum_names.h"
+#include "model/config.h"
 
 namespace sst {
 
-struct ModelConfig {
-  int64_t vocab_size = 0;  // taken from the dataset file, not configurable
-  int64_t d_model = 128;
-  int64_t layers = 2;
-  int64_t heads = 4;
-  int64_t ff_dim = 512;
-  int64_t max_len = 64;  // positions, including the [CLS] token; longer sentences are truncated
-  double dropout = 0.1;
-  std::string pooling = "cls";       // "cls" or "mean"
-  std::string position = "learned";  // "learned" position embedding, or "none" (a bag of tokens)
-  double word_dropout = 0.0;         // training only: each real token is masked out like padding with this probability
+enum class Device { kAuto, kCpu, kCuda };
+enum class NanPolicy { kStop, kSkip };  // a non-finite loss or gradient ends the run, or drops the step
+enum class Toggle { kAuto, kOn, kOff };  // a helper thread: on when it has a core of its own (auto)
+
+template <>
+struct EnumNames<Device> {
+  static constexpr std::array<std::pair<Device, const char*>, 3> kNames{
+      {{Device::kAuto, "auto"}, {Device::kCpu, "cpu"}, {Device::kCuda, "cuda"}}};
+};
+template <>
+struct EnumNames<NanPolicy> {
+  static constexpr std::array<std::pair<NanPolicy, const char*>, 2> kNames{
+      {{NanPolicy::kStop, "stop"}, {NanPolicy::kSkip, "skip"}}};
+};
+template <>
+struct EnumNames<Toggle> {
+  static constexpr std::array<std::pair<Toggle, const char*>, 3> kNames{
+      {{Toggle::kAuto, "auto"}, {Toggle::kOn, "true"}, {Toggle::kOff, "false"}}};
 };
 
 struct TrainConfig {
@@ -37,17 +51,15 @@ struct TrainConfig {
   int64_t log_every = 20;
   int64_t checkpoint_every = 500;
   int64_t keep_checkpoints = 2;
-  int64_t halt_at_step = 0;        // checkpoint and exit 75 once this step is done (run in chunks); 0 = off
-  int64_t patience = 0;            // stop after this many evaluations without a better dev loss; 0 disables
-  int64_t threads = 0;             // intra-op threads per rank; 0: cores / ranks on this node
-  int64_t bucket_window = 32;      // length bucketing: sort windows of this many batches by length; 0 = off
-  double allreduce_bucket_mb = 4;  // gradient all-reduce bucket size
-  // Background threads: "auto" turns them on when they have a core of their own (cores on the
-  // node > ranks on the node x threads per rank) or the model is on a GPU; "true" / "false" force.
-  std::string overlap_allreduce = "auto";  // reduce gradient buckets during backward (CPU / MPI)
-  std::string prefetch = "auto";           // prepare the next batch on a background thread
-  std::string device = "auto";             // auto | cpu | cuda
-  std::string nan_policy = "stop";         // stop | skip
+  int64_t halt_at_step = 0;  // checkpoint and exit 75 once this step is done (run in chunks); 0 = off
+  int64_t patience = 0;      // stop after this many evaluations without a better dev loss; 0 disables
+  int64_t threads = 0;       // intra-op threads per rank; 0: cores / ranks on this node
+  int64_t bucket_window = 32;       // length bucketing: sort windows of this many batches by length; 0 = off
+  double allreduce_bucket_mb = 4;   // gradient all-reduce bucket size
+  Toggle overlap_allreduce = Toggle::kAuto;  // reduce gradient buckets during backward (CPU / MPI)
+  Toggle prefetch = Toggle::kAuto;           // prepare the next batch on a background thread
+  Device device = Device::kAuto;
+  NanPolicy nan_policy = NanPolicy::kStop;
 };
 
 struct DataConfig {
@@ -79,14 +91,11 @@ struct Config {
 
 enum class ParseOutcome { kRun, kHelpPrinted, kConfigPrinted };
 
-// Parses argv (and the --config file); throws UserError naming the bad key/value and its source.
-// With --help or --print-config it prints to stdout and says so in the outcome.
+// Parses argv (and the --config file) and validates the result; throws UserError naming the bad key
+// or value and its source. With --help or --print-config it prints to stdout and says so.
 ParseOutcome parse_config(int argc, const char* const* argv, Config& cfg);
 
-// Checks values that do not depend on the data or the world size (heads | d_model, lr > 0, ...).
+// The rules that span several fields (heads divides d_model, epochs when max_steps = 0, ...).
 void validate_config(const Config& cfg);
-
-// The [model] section only: two checkpoints with the same signature hold interchangeable models.
-std::string model_signature(const ModelConfig& m);
 
 }  // namespace sst

@@ -4,7 +4,7 @@
 
 namespace sst {
 
-torch::Tensor predict_probabilities(TransformerClassifier& model, const data::SplitReader& split,
+torch::Tensor predict_probabilities(TransformerClassifier& model, const shard::SplitReader& split,
                                     const std::vector<int64_t>& ids, const torch::Device& device, int64_t batch_size) {
   const bool was_training = model->is_training();
   model->eval();
@@ -21,7 +21,7 @@ torch::Tensor predict_probabilities(TransformerClassifier& model, const data::Sp
   return parts.empty() ? torch::empty({0, 2}) : torch::cat(parts);
 }
 
-EvalSums evaluate_share(TransformerClassifier& model, const data::SplitReader& split, int rank, int world,
+EvalSums evaluate_share(TransformerClassifier& model, const shard::SplitReader& split, int rank, int world,
                         const torch::Device& device) {
   std::vector<int64_t> ids;
   for (int64_t i = rank; i < split.size(); i += world) ids.push_back(i);

@@ -5,13 +5,13 @@
 
 #include <vector>
 
-#include "data/batch.h"
+#include "shard/batch.h"
 #include "model/transformer.h"
 
 namespace sst {
 
 // P(class) [ids.size(), 2] (float32, CPU) for examples `ids` of the split; model in eval mode.
-torch::Tensor predict_probabilities(TransformerClassifier& model, const data::SplitReader& split,
+torch::Tensor predict_probabilities(TransformerClassifier& model, const shard::SplitReader& split,
                                     const std::vector<int64_t>& ids, const torch::Device& device,
                                     int64_t batch_size = 128);
 
@@ -22,7 +22,7 @@ struct EvalSums {
 };
 
 // This rank's share of the split: examples rank, rank + world, ...
-EvalSums evaluate_share(TransformerClassifier& model, const data::SplitReader& split, int rank, int world,
+EvalSums evaluate_share(TransformerClassifier& model, const shard::SplitReader& split, int rank, int world,
                         const torch::Device& device);
 
 }  // namespace sst

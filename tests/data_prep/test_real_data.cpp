@@ -7,12 +7,11 @@
 #include <cstdlib>
 
 #include "common/files.h"
-#include "data/dataset_file.h"
-#include "prep_test_util.h"
-#include "tokenizer.h"
+#include "dataset/dataset_file.h"
+#include "test_support.h"
+#include "dataset/tokenizer.h"
 
-using sst::prep::testing::run_sst_prep;
-using sst::prep::testing::TempDir;
+using sst::test::TempDir;
 
 namespace {
 
@@ -23,16 +22,16 @@ TEST(PrepRealData, Sst2HasTheGlueSplitSizesAndLabels) {
   const std::string dir = env;
   TempDir tmp;
   const std::string out = tmp / "sst2.h5";
-  auto r = run_sst_prep({"--data-dir", dir, "--output", out, "--vocab-size", "8000"}, tmp);
+  auto r = sst::test::run_tool("sst-prep", {"--data-dir", dir, "--output", out, "--vocab-size", "8000"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
 
-  sst::data::DatasetFile f(out);
+  sst::dataset::DatasetFile f(out);
   EXPECT_EQ(f.tokenizer().vocab_size, 8000);
   EXPECT_EQ(f.tokenizer().type, "unigram");
   const std::vector<std::pair<std::string, int64_t>> expected = {{"train", 67349}, {"dev", 872}, {"test", 1821}};
   for (const auto& [name, n] : expected) {
     SCOPED_TRACE(name);
-    sst::data::Split s = f.read_split(name);
+    sst::dataset::Split s = f.read_split(name);
     ASSERT_EQ(s.num_examples(), n);
     if (name == "test") {
       EXPECT_TRUE(std::all_of(s.labels.begin(), s.labels.end(), [](int8_t l) { return l == -1; }));
@@ -49,7 +48,7 @@ TEST(PrepRealData, Sst2HasTheGlueSplitSizesAndLabels) {
     EXPECT_EQ(f.source_sha256(name), sst::sha256_file(dir + "/" + name + ".tsv"));
   }
   // The first dev sentence, as in the GLUE file (trailing spaces trimmed).
-  sst::prep::Tokenizer tok(f.tokenizer().model_proto);
+  sst::dataset::Tokenizer tok(f.tokenizer().model_proto);
   auto first = f.read_examples("dev", f.read_offsets("dev"), {0});
   EXPECT_EQ(tok.decode(first[0]), "it 's a charming and often affecting journey .");
 }

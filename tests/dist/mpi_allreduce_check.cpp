@@ -3,6 +3,7 @@
 #include <cstdio>
 
 #include "dist/communicator.h"
+#include "dist/control.h"
 #include "dist/grad_sync.h"
 #include "dist/world.h"
 
@@ -84,11 +85,15 @@ int main(int argc, char** argv) {
   comm->broadcast(max_abs, 0);
   check(torch::equal(max_abs, overlapped.abs().max()), "reduced gradients identical on every rank");
 
-  std::vector<double> control = {1.0, static_cast<double>(world.rank)};
-  sst::dist::allreduce_sum(control);
-  check(control[0] == W && control[1] == W * (W - 1) / 2, "control allreduce");
+  sst::dist::ControlPlane control(world);
+  std::vector<double> sums = {1.0, static_cast<double>(world.rank)};
+  control.sum(sums);
+  check(sums[0] == W && sums[1] == W * (W - 1) / 2, "control plane sum");
+  check(control.broadcast(world.rank == 0 ? "from rank 0" : "") == "from rank 0", "control plane broadcast");
 
-  int total_failures = sst::dist::allreduce_max(failures);
+  std::vector<double> failed = {static_cast<double>(failures)};
+  control.sum(failed);
+  const int total_failures = static_cast<int>(failed[0]);
   if (world.rank == 0 && total_failures == 0) std::printf("OK world=%d backend=%s\n", world.size, comm->name().c_str());
   sst::dist::finalize_world();
   return total_failures == 0 ? 0 : 1;

@@ -8,7 +8,7 @@
 #include <filesystem>
 #include <sstream>
 
-#include "data/dataset_file.h"
+#include "dataset/dataset_file.h"
 #include "test_support.h"
 
 namespace fs = std::filesystem;
@@ -64,13 +64,13 @@ std::string common_args(const std::string& ini, const std::string& data, const s
 
 // A well-formed dataset file of our schema with a few short examples in the given splits.
 void write_small_dataset(const std::string& path, const std::vector<std::string>& split_names) {
-  sst::data::TokenizerInfo tok;
+  sst::dataset::TokenizerInfo tok;
   tok.model_proto = "not-a-real-proto";
   tok.type = "unigram";
   tok.vocab_size = 50;
-  std::vector<sst::data::Split> splits;
+  std::vector<sst::dataset::Split> splits;
   for (const auto& name : split_names) {
-    sst::data::Split s;
+    sst::dataset::Split s;
     s.name = name;
     s.offsets = {0};
     for (int i = 0; i < 32; ++i) {
@@ -82,7 +82,7 @@ void write_small_dataset(const std::string& path, const std::vector<std::string>
     s.source_sha256 = std::string(64, '0');
     splits.push_back(std::move(s));
   }
-  sst::data::write_dataset_file(path, tok, splits, "test_trainer_errors");
+  sst::dataset::write_dataset_file(path, tok, splits, "test_trainer_errors");
 }
 
 }  // namespace

@@ -2,7 +2,7 @@
 // same forward pass, and parameter counts match the architecture.
 #include <gtest/gtest.h>
 
-#include "data/batch.h"
+#include "shard/batch.h"
 #include "model/transformer.h"
 
 namespace {
@@ -16,12 +16,12 @@ sst::ModelConfig small_config(const std::string& pooling) {
   c.ff_dim = 64;
   c.max_len = 24;
   c.dropout = 0.1;
-  c.pooling = pooling;
+  c.pooling = *sst::parse_enum<sst::Pooling>(pooling);
   return c;
 }
 
-sst::data::TokenizerInfo tok() {
-  sst::data::TokenizerInfo t;
+sst::dataset::TokenizerInfo tok() {
+  sst::dataset::TokenizerInfo t;
   t.vocab_size = 50;
   return t;  // pad 0, unk 1, cls 2, eos 3
 }
@@ -35,7 +35,7 @@ TEST_P(PaddingInvariance, AppendingPaddingLeavesLogitsUnchanged) {
   sst::TransformerClassifier model(small_config(GetParam()));
   model->eval();
   std::vector<std::vector<int32_t>> sentences = {{5, 6, 7}, {8, 9, 10, 11, 12, 13}, {14}};
-  auto b = sst::data::make_batch(sentences, {0, 1, 0}, tok(), 24);
+  auto b = sst::shard::make_batch(sentences, {0, 1, 0}, tok(), 24);
   ASSERT_EQ(b.ids.size(1), 7);  // [CLS] + longest sentence
   auto logits = model->forward(b.ids, b.pad_mask);
 
@@ -48,7 +48,7 @@ TEST_P(PaddingInvariance, AppendingPaddingLeavesLogitsUnchanged) {
 
   // And each sentence alone (no padding at all) gives the same logits as in the batch.
   for (int i = 0; i < 3; ++i) {
-    auto one = sst::data::make_batch({sentences[i]}, {0}, tok(), 24);
+    auto one = sst::shard::make_batch({sentences[i]}, {0}, tok(), 24);
     auto l = model->forward(one.ids, one.pad_mask);
     EXPECT_TRUE(torch::allclose(l[0], logits[i], 1e-5, 1e-6)) << "sentence " << i;
   }
@@ -60,7 +60,7 @@ TEST(Transformer, AttentionWeightsAreRowStochasticAndIgnorePadding) {
   torch::manual_seed(1);
   sst::TransformerClassifier model(small_config("cls"));
   model->eval();
-  auto b = sst::data::make_batch({{5, 6}, {7, 8, 9, 10}}, {0, 1}, tok(), 24);
+  auto b = sst::shard::make_batch({{5, 6}, {7, 8, 9, 10}}, {0, 1}, tok(), 24);
   std::vector<torch::Tensor> attn;
   auto with = model->forward(b.ids, b.pad_mask, &attn);
   auto without = model->forward(b.ids, b.pad_mask);
@@ -87,7 +87,7 @@ TEST(Transformer, ParameterCountsMatchTheArchitecture) {
 TEST(Transformer, DropoutOnlyActsInTraining) {
   torch::manual_seed(2);
   sst::TransformerClassifier model(small_config("mean"));
-  auto b = sst::data::make_batch({{5, 6, 7, 8}}, {1}, tok(), 24);
+  auto b = sst::shard::make_batch({{5, 6, 7, 8}}, {1}, tok(), 24);
   model->eval();
   auto a = model->forward(b.ids, b.pad_mask), a2 = model->forward(b.ids, b.pad_mask);
   EXPECT_TRUE(torch::equal(a, a2));
@@ -105,18 +105,18 @@ class NoPosition : public ::testing::TestWithParam<std::string> {};
 // their order (self-attention is permutation-equivariant; [CLS] stays first, mean pooling sums).
 TEST_P(NoPosition, ReorderingTheTokensLeavesLogitsUnchanged) {
   auto c = small_config(GetParam());
-  c.position = "none";
+  c.position = sst::Position::kNone;
   torch::manual_seed(5);
   sst::TransformerClassifier model(c);
   model->eval();
   EXPECT_EQ(model->num_embedding_params(), c.vocab_size * c.d_model);  // no position table
-  auto a = sst::data::make_batch({{5, 6, 7, 8, 9}}, {1}, tok(), 24);
-  auto b = sst::data::make_batch({{9, 7, 5, 8, 6}}, {1}, tok(), 24);
+  auto a = sst::shard::make_batch({{5, 6, 7, 8, 9}}, {1}, tok(), 24);
+  auto b = sst::shard::make_batch({{9, 7, 5, 8, 6}}, {1}, tok(), 24);
   auto la = model->forward(a.ids, a.pad_mask), lb = model->forward(b.ids, b.pad_mask);
   EXPECT_TRUE(torch::allclose(la, lb, 1e-5, 1e-6)) << la << lb;
 
   // With the learned position embedding the same reordering does change them.
-  c.position = "learned";
+  c.position = sst::Position::kLearned;
   torch::manual_seed(5);
   sst::TransformerClassifier positional(c);
   positional->eval();
@@ -146,7 +146,7 @@ TEST(WordDropout, OnlyActsInTraining) {
   c.word_dropout = 0.5;
   torch::manual_seed(7);
   sst::TransformerClassifier dropping(c);
-  auto b = sst::data::make_batch({{5, 6, 7, 8, 9, 10, 11, 12}}, {1}, tok(), 24);
+  auto b = sst::shard::make_batch({{5, 6, 7, 8, 9, 10, 11, 12}}, {1}, tok(), 24);
   plain->eval();
   dropping->eval();
   EXPECT_TRUE(torch::equal(plain->forward(b.ids, b.pad_mask), dropping->forward(b.ids, b.pad_mask)));
@@ -163,7 +163,7 @@ TEST(WordDropout, OnlyActsInTraining) {
 
 TEST(MakeBatch, TruncatesToMaxLenAndCountsIt) {
   std::vector<int32_t> longs(40, 7);
-  auto b = sst::data::make_batch({longs, {5}}, {1, 0}, tok(), 16);
+  auto b = sst::shard::make_batch({longs, {5}}, {1, 0}, tok(), 16);
   EXPECT_EQ(b.ids.size(1), 16);
   EXPECT_EQ(b.truncated, 1);
   EXPECT_EQ(b.real_tokens, 16 + 2);

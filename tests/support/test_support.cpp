@@ -99,8 +99,24 @@ std::string read_text(const std::string& path) {
 }
 
 void write_text(const std::string& path, const std::string& text) {
-  std::ofstream out(path, std::ios::binary);
+  const fs::path parent = fs::path(path).parent_path();
+  if (!parent.empty()) fs::create_directories(parent);
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
   out << text;
+  if (!out) throw std::runtime_error("cannot write " + path);
+}
+
+ToolResult run_tool(const std::string& name, const std::vector<std::string>& args) {
+  TempDir scratch("tool");
+  std::string cmd = sh_quote(bin(name));
+  for (const auto& a : args) cmd += " " + sh_quote(a);
+  const std::string out = scratch / "stdout", err = scratch / "stderr";
+  const int status = std::system((cmd + " >" + sh_quote(out) + " 2>" + sh_quote(err)).c_str());
+  ToolResult r;
+  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  r.out = read_text(out);
+  r.err = read_text(err);
+  return r;
 }
 
 }  // namespace sst::test

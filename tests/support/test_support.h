@@ -11,7 +11,7 @@ namespace sst::test {
 // A fresh directory under the build tree's tmp/, removed on destruction unless SST_KEEP_TMP is set.
 class TempDir {
  public:
-  explicit TempDir(const std::string& tag);
+  explicit TempDir(const std::string& tag = "tmp");
   ~TempDir();
   const std::string& path() const { return path_; }
   std::string operator/(const std::string& name) const { return path_ + "/" + name; }
@@ -29,6 +29,14 @@ struct CommandResult {
 // Runs `cmd` through /bin/sh, capturing stdout+stderr.
 CommandResult run_command(const std::string& cmd);
 
+// A built binary's exit status with its stdout and stderr kept apart (for one-line-error checks).
+struct ToolResult {
+  int exit_code = -1;
+  std::string out, err;
+};
+// Runs bin(name) with `args` (each quoted), no shell interpretation of the arguments.
+ToolResult run_tool(const std::string& name, const std::vector<std::string>& args);
+
 // "mpirun -np N" with the flags this machine needs (root, oversubscription, no binding).
 std::string mpirun(int ranks);
 // Path of a built binary, e.g. bin("sst-train").
@@ -44,6 +52,7 @@ std::string prepared_sst2();
 std::vector<nlohmann::json> read_jsonl(const std::string& path);
 nlohmann::json read_json(const std::string& path);
 std::string read_text(const std::string& path);
+// Writes `text` to `path` (creating its directory); throws on failure.
 void write_text(const std::string& path, const std::string& text);
 
 }  // namespace sst::test

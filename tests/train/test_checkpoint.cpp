@@ -161,7 +161,7 @@ TEST_F(Fixture, LoadingIntoADifferentModelNamesBothConfigs) {
 TEST_F(Fixture, StoreKeepsLastKAndSkipsADamagedNewest) {
   sst::test::TempDir dir("ckpt");
   auto [m, opt] = trained(1);
-  sst::CheckpointStore store(dir.path(), 2);
+  sst::CheckpointStore store(sst::rundir::RunDir(dir.path()), 2);
   for (int64_t step : {10, 20, 30}) store.save_step(m, *opt, meta_for(cfg, step));
   EXPECT_FALSE(std::filesystem::exists(dir / "checkpoints/step_00000010.pt"));
   std::vector<std::string> problems;

@@ -51,7 +51,7 @@ TEST(Config, PrintedConfigParsesBackToTheSameValues) {
   auto again = parse({"--config", dir / "printed.ini"});
   EXPECT_EQ(again.resolved_ini, c.resolved_ini);
   EXPECT_EQ(again.model.layers, 5);
-  EXPECT_EQ(again.model.pooling, "mean");
+  EXPECT_EQ(again.model.pooling, sst::Pooling::kMean);
 }
 
 TEST(Config, UnknownKeyInFileNamesFileAndKey) {

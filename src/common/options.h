@@ -1,0 +1,89 @@
+// Typed option tables over Boost.Program_options: every option is declared once, bound to its field,
+// with its help text and the values it accepts, and the table itself rejects a bad value at parse time
+// (an enum's unknown name, a number outside its range, NaN/Inf) with a message naming the key.
+#pragma once
+#include <boost/program_options.hpp>
+
+#include <cmath>
+#include <functional>
+#include <limits>
+#include <sstream>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "common/enum_names.h"
+#include "common/range.h"
+#include "common/error.h"
+
+namespace sst {
+
+// Lets Boost parse any enum with EnumNames (found by argument-dependent lookup; the int beats Boost's
+// own template, whose last parameter is a long).
+template <typename E, std::enable_if_t<IsNamedEnum<E>::value, int> = 0>
+void validate(boost::any& v, const std::vector<std::string>& tokens, E*, int) {
+  namespace po = boost::program_options;
+  po::validators::check_first_occurrence(v);
+  const std::string& s = po::validators::get_single_string(tokens);
+  auto parsed = parse_enum<E>(s);
+  if (!parsed)
+    throw po::error_with_option_name("the argument ('" + s + "') for option '%canonical_option%' is invalid: must be " +
+                                     enum_choices<E>(" or "));
+  v = boost::any(*parsed);
+}
+
+// One section-qualified table ("train.lr"): binds each key to a field and keeps how to print it back.
+class OptionTable {
+ public:
+  explicit OptionTable(const std::string& caption) : desc_(caption) {}
+
+  // `field` holds the default and receives the parsed value.
+  template <typename T>
+  void add(const std::string& key, T& field, const std::string& help, Range range = {}) {
+    namespace po = boost::program_options;
+    auto* value = po::value(&field);
+    if constexpr (IsNamedEnum<T>::value) {
+      value->default_value(field, enum_name(field));
+    } else {
+      value->default_value(field, text_of(field));
+    }
+    if constexpr (std::is_arithmetic_v<T> && !std::is_same_v<T, bool>) {
+      value->notifier([key, range](const T& v) {
+        if constexpr (std::is_floating_point_v<T>) {
+          if (!std::isfinite(v)) throw UserError("config: " + key + " must be a finite number, got " + text_of(v));
+        }
+        if (!range.contains(static_cast<double>(v)))
+          throw UserError("config: " + key + " = " + text_of(v) + ": " + range.text());
+      });
+    }
+    std::string shown = help;
+    if constexpr (IsNamedEnum<T>::value) shown = enum_choices<T>() + ": " + help;
+    desc_.add_options()(key.c_str(), value, shown.c_str());
+    render_.emplace_back(key, [&field] {
+      if constexpr (IsNamedEnum<T>::value) return enum_name(field);
+      else return text_of(field);
+    });
+  }
+
+  const boost::program_options::options_description& description() const { return desc_; }
+  // Every option with its current value, as INI: one [section] per key prefix, in table order.
+  std::string to_ini() const;
+
+  template <typename T>
+  static std::string text_of(const T& v) {
+    if constexpr (std::is_same_v<T, bool>) {
+      return v ? "true" : "false";
+    } else {
+      std::ostringstream os;
+      os.precision(10);
+      os << v;
+      return os.str();
+    }
+  }
+
+ private:
+  boost::program_options::options_description desc_;
+  std::vector<std::pair<std::string, std::function<std::string()>>> render_;
+};
+
+}  // namespace sst

@@ -1,0 +1,30 @@
+// Text helpers every binary shares: trimming, comma/space-separated lists, reading a whole file, and
+// the one INI reader (Boost.Program_options' parser, the one sst-train reads its configs with).
+#pragma once
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace sst::text {
+
+// `s` without leading and trailing spaces, tabs, CR and LF.
+std::string trim(std::string_view s);
+
+// The items of "a, b c,d" (separated by commas and/or whitespace), empty items dropped.
+std::vector<std::string> split_list(std::string_view s);
+
+// The whole file as bytes. Throws UserError "cannot read <what> PATH: <reason>".
+std::string read_file(const std::string& path, const std::string& what = "file");
+
+// "section.key" -> value, in file order (values trimmed; '#' starts a comment).
+using IniEntries = std::vector<std::pair<std::string, std::string>>;
+
+// Parses INI text; a malformed line throws UserError "SOURCE: <what is wrong>".
+IniEntries parse_ini(const std::string& text, const std::string& source);
+// parse_ini of a file (read_file's errors, then parse_ini's).
+IniEntries read_ini_file(const std::string& path);
+// The value of "section.key", or "" when absent.
+std::string ini_value(const IniEntries& ini, const std::string& key);
+
+}  // namespace sst::text

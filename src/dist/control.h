@@ -1,0 +1,33 @@
+// The control plane: the small host-side collectives the trainer needs besides the gradients (a vector
+// of counters and flags summed over ranks, rank 0's decision broadcast, barriers), and agreement on
+// errors so that a check failing on some ranks ends every rank together instead of leaving the others
+// waiting in a collective. Gradients travel through a Communicator (communicator.h).
+#pragma once
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "dist/world.h"
+
+namespace sst::dist {
+
+class ControlPlane {
+ public:
+  explicit ControlPlane(const World& world) : world_(world) {}
+  const World& world() const { return world_; }
+
+  // Element-wise sum over all ranks of a small host vector.
+  void sum(std::vector<double>& values) const;
+  // Rank `root`'s string, on every rank.
+  std::string broadcast(const std::string& s, int root = 0) const;
+  void barrier() const;
+  // Runs `fn` on every rank, then agrees: if it threw a UserError on any rank, every rank throws
+  // CollectiveError (the lowest failing rank's one carries printable=true and its message). For steps
+  // whose failure may differ between ranks.
+  void run_on_all_ranks(const std::function<void()>& fn) const;
+
+ private:
+  World world_;
+};
+
+}  // namespace sst::dist

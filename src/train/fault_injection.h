@@ -1,0 +1,12 @@
+// Fault injection for tests, kept out of the training step: with SST_INJECT_NAN_AT_STEP=S (and
+// optionally SST_INJECT_NAN_RANK=R, default 0) in the environment, rank R's loss at step S becomes
+// NaN, which exercises train.nan_policy end to end.
+#pragma once
+#include "train/run.h"
+
+namespace sst {
+
+// Installs r.loss_hook when the environment asks for it; otherwise leaves it empty.
+void install_fault_injection(Run& r);
+
+}  // namespace sst

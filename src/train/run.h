@@ -1,0 +1,60 @@
+// What every rank holds during training (Run) and how it is built (setup), shared by the training
+// loop (trainer.cpp) and the benchmark (benchmark.cpp). setup.cpp builds it in the order of the data
+// flow: the rank's input, the model and optimizer, the communication, the input pipeline.
+#pragma once
+#include <torch/torch.h>
+
+#include <functional>
+#include <memory>
+
+#include "dataset/dataset_file.h"
+#include "dist/communicator.h"
+#include "dist/control.h"
+#include "dist/grad_sync.h"
+#include "dist/world.h"
+#include "model/transformer.h"
+#include "rundir/run_dir.h"
+#include "shard/batch.h"
+#include "shard/prefetcher.h"
+#include "shard/sampler.h"
+#include "train/checkpoint.h"
+#include "train/config.h"
+#include "train/schedule.h"
+
+namespace sst {
+
+struct Run {
+  Run(Config c, const dist::World& w) : cfg(std::move(c)), world(w), control(w), dir(cfg.out_dir) {}
+
+  Config cfg;
+  dist::World world;
+  dist::ControlPlane control;
+  rundir::RunDir dir;
+  torch::Device device = torch::kCPU;
+  // The rank's input.
+  std::unique_ptr<dataset::DatasetFile> file;
+  std::unique_ptr<shard::SplitReader> train, dev;
+  std::unique_ptr<shard::GlobalBatchSampler> sampler;  // used by the prefetcher's thread only, once training runs
+  int64_t total_steps = 0;
+  int64_t train_tokens = 0;  // unique tokens in the train subset, as the model sees them (D)
+  LrSchedule schedule{};
+  // The model and its optimizer.
+  TransformerClassifier model{nullptr};
+  TransformerClassifier average{nullptr};  // train.ema_decay > 0: the weights that are evaluated
+  std::unique_ptr<torch::optim::AdamW> optimizer;
+  // Communication and the input pipeline.
+  std::unique_ptr<dist::Communicator> comm;
+  std::unique_ptr<dist::GradientSynchronizer> grads;
+  std::unique_ptr<shard::BatchPrefetcher> batches;
+
+  TrainState state;
+  bool sync_timers = false;  // wait for the GPU at phase boundaries (benchmark mode)
+  // Test hook (train/fault_injection.h): may replace this rank's loss of a step before backward.
+  std::function<torch::Tensor(const torch::Tensor& loss, int64_t step)> loss_hook;
+};
+
+// Everything before the first step, on every rank together; a problem with the config, data or directory
+// on any rank throws CollectiveError on all of them.
+void setup(Run& r);
+
+}  // namespace sst

@@ -1,0 +1,135 @@
+// Building a Run, one function per job, in the order of the data flow.
+#include <algorithm>
+#include <cmath>
+#include <thread>
+
+#include "common/error.h"
+#include "common/files.h"
+#include "common/torch_compat.h"
+#include "train/fault_injection.h"
+#include "train/run.h"
+#include "train/weight_average.h"
+
+namespace sst {
+namespace {
+
+// The rank's input: the dataset file, the train subset, the global batch sequence and the run length.
+void setup_input(Run& r) {
+  auto& cfg = r.cfg;
+  const auto& t = cfg.train;
+  if (t.global_batch % (r.world.size * t.accum_steps) != 0)
+    throw UserError("config: train.global_batch = " + std::to_string(t.global_batch) +
+                    " is not divisible by world size x train.accum_steps = " + std::to_string(r.world.size) + " x " +
+                    std::to_string(t.accum_steps));
+  ensure_writable_dir(cfg.out_dir);
+  r.file = std::make_unique<dataset::DatasetFile>(cfg.data.path);
+  r.train = std::make_unique<shard::SplitReader>(*r.file, "train", cfg.data.preload);
+  r.dev = std::make_unique<shard::SplitReader>(*r.file, "dev", cfg.data.preload);
+  cfg.model.vocab_size = r.file->tokenizer().vocab_size;
+
+  // Lengths as the model sees them ([CLS] + tokens, truncated): D for the summary, and the sort
+  // key of length bucketing.
+  std::vector<int32_t> lengths(r.train->size());
+  for (int64_t id = 0; id < r.train->size(); ++id)
+    lengths[id] = static_cast<int32_t>(std::min<int64_t>(r.train->num_tokens(id), cfg.model.max_len - 1) + 1);
+  auto pool = shard::nested_subset(r.train->size(), cfg.data.fraction, cfg.data.subset_seed);
+  for (int64_t id : pool) r.train_tokens += lengths[id];
+  r.sampler =
+      std::make_unique<shard::GlobalBatchSampler>(pool, t.global_batch, t.seed, t.bucket_window, std::move(lengths));
+  r.total_steps = t.max_steps > 0 ? t.max_steps
+                                  : std::max<int64_t>(1, std::llround(t.epochs * r.sampler->batches_per_epoch()));
+  r.schedule = LrSchedule{t.lr, t.min_lr_ratio, t.warmup_steps, r.total_steps};
+}
+
+torch::Device pick_device(Device want, const dist::World& world) {
+  if (want == Device::kCpu || (want == Device::kAuto && !compat::cuda_available())) return torch::kCPU;
+  if (!compat::cuda_available()) throw UserError("train.device = cuda, but no CUDA device is available to this build");
+  return torch::Device(torch::kCUDA, world.local_rank % static_cast<int>(torch::cuda::device_count()));
+}
+
+// Threads, device, the model (same initial weights on every rank), AdamW with its two groups, and the
+// weight average.
+void setup_model(Run& r) {
+  const auto& t = r.cfg.train;
+  const int cores = static_cast<int>(std::thread::hardware_concurrency());
+  torch::set_num_threads(t.threads > 0 ? static_cast<int>(t.threads) : std::max(1, cores / r.world.local_size));
+  r.device = pick_device(t.device, r.world);
+
+  torch::manual_seed(t.seed);
+  r.model = TransformerClassifier(r.cfg.model);
+  r.model->to(r.device);
+  auto groups = split_for_weight_decay(r.model);
+  std::vector<torch::optim::OptimizerParamGroup> pg;
+  pg.emplace_back(groups.decay, std::make_unique<torch::optim::AdamWOptions>(
+                                    torch::optim::AdamWOptions(t.lr).weight_decay(t.weight_decay)));
+  pg.emplace_back(groups.no_decay,
+                  std::make_unique<torch::optim::AdamWOptions>(torch::optim::AdamWOptions(t.lr).weight_decay(0.0)));
+  r.optimizer = std::make_unique<torch::optim::AdamW>(pg, torch::optim::AdamWOptions(t.lr));
+  if (t.ema_decay > 0) r.average = make_average(r.model);
+}
+
+// A helper thread pays off when it does not take a core from the compute threads (measured on 2 cores,
+// 2 ranks x 1 thread: overlap and prefetch each cost ~4%; see bench/RESULTS.md).
+bool helper_thread_wanted(Toggle want, const Run& r) {
+  const int cores = static_cast<int>(std::thread::hardware_concurrency());
+  const bool spare_core = cores > r.world.local_size * torch::get_num_threads() || !r.device.is_cpu();
+  return want == Toggle::kOn || (want == Toggle::kAuto && spare_core);
+}
+
+// The gradient communicator and synchronizer. Rank 0's initial weights are broadcast, so every rank
+// starts from the same model even where seeded initialization could differ (another LibTorch build).
+void setup_communication(Run& r) {
+  const auto& t = r.cfg.train;
+  r.comm = dist::make_communicator(r.world, r.device);
+  {
+    torch::NoGradGuard no_grad;
+    for (auto& p : r.model->parameters()) r.comm->broadcast(p, 0);
+    if (r.average) update_average(r.average, r.model, 0.0);
+  }
+  dist::GradSyncOptions sync;
+  sync.bucket_bytes = static_cast<int64_t>(t.allreduce_bucket_mb * (1 << 20));
+  sync.overlap = helper_thread_wanted(t.overlap_allreduce, r) && r.world.size > 1;  // alone: nothing to overlap
+  r.grads = std::make_unique<dist::GradientSynchronizer>(r.model->parameters(), *r.comm, sync);
+}
+
+// This rank's B/W examples of global batch `step`, as accum_steps padded micro-batches on the
+// training device. Runs on the prefetch thread.
+std::vector<shard::Batch> read_step_batches(const Run& r, int64_t step) {
+  const auto& t = r.cfg.train;
+  auto local = r.sampler->local_slice(step, r.world.rank, r.world.size);
+  const int64_t micro = static_cast<int64_t>(local.size()) / t.accum_steps;
+  std::vector<shard::Batch> out;
+  for (int64_t m = 0; m < t.accum_steps; ++m) {
+    std::vector<int64_t> ids(local.begin() + m * micro, local.begin() + (m + 1) * micro);
+    auto b = r.train->batch(ids, r.cfg.model.max_len);
+    if (!r.device.is_cpu()) {
+      b.ids = b.ids.to(r.device);
+      b.pad_mask = b.pad_mask.to(r.device);
+      b.labels = b.labels.to(r.device);
+    }
+    out.push_back(std::move(b));
+  }
+  return out;
+}
+
+// The input pipeline: this rank's micro-batches of each step, read ahead on a background thread.
+void setup_pipeline(Run& r) {
+  r.batches = std::make_unique<shard::BatchPrefetcher>([&r](int64_t step) { return read_step_batches(r, step); },
+                                                       helper_thread_wanted(r.cfg.train.prefetch, r));
+}
+
+}  // namespace
+
+void setup(Run& r) {
+  // Local work first, agreed on: a failure on any rank (a bad file, a bad config) ends every rank with
+  // it, before any rank enters a collective the failed one would never join.
+  r.control.run_on_all_ranks([&] {
+    setup_input(r);
+    setup_model(r);
+  });
+  setup_communication(r);
+  setup_pipeline(r);
+  install_fault_injection(r);
+}
+
+}  // namespace sst
