@@ -1,10 +1,21 @@
 #!/usr/bin/env bash
 # Configures and builds the project into build/ (binaries in build/bin). Extra arguments go to
 # CMake, e.g. -DTorch_DIR=/path/to/libtorch/share/cmake/Torch for a CUDA LibTorch 2.x.
-# BUILD_DIR overrides the build folder.
+#   BUILD_DIR   the build folder (default build)
+#   TARGETS     build only these targets (space-separated; default all)
+# ccache is used when installed (CCACHE_DIR, default ~/.cache/ccache; paths are made relative so
+# clones and worktrees share hits).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BUILD_DIR=${BUILD_DIR:-build}
-cmake -S . -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE=${CMAKE_BUILD_TYPE:-Release} "$@" >"${BUILD_DIR}.configure.log" 2>&1 \
+launcher=()
+if command -v ccache >/dev/null 2>&1; then
+  export CCACHE_BASEDIR=${CCACHE_BASEDIR:-$PWD} CCACHE_SLOPPINESS=${CCACHE_SLOPPINESS:-pch_defines,time_macros}
+  launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache -DCMAKE_C_COMPILER_LAUNCHER=ccache)
+fi
+cmake -S . -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE="${CMAKE_BUILD_TYPE:-Release}" -DCMAKE_EXPORT_COMPILE_COMMANDS=ON \
+  "${launcher[@]}" "$@" >"${BUILD_DIR}.configure.log" 2>&1 \
   || { cat "${BUILD_DIR}.configure.log"; echo "build.sh: CMake configure failed" >&2; exit 1; }
-cmake --build "$BUILD_DIR" -j"$(nproc)"
+targets=()
+for t in ${TARGETS:-}; do targets+=(--target "$t"); done
+cmake --build "$BUILD_DIR" -j"$(nproc)" "${targets[@]}"

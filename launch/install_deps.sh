@@ -4,7 +4,7 @@
 set -euo pipefail
 
 PACKAGES=(
-  build-essential cmake pkg-config git
+  build-essential cmake pkg-config git ccache
   libtorch-dev                    # LibTorch 1.13 (CPU); a CUDA LibTorch 2.x can be used instead via Torch_DIR
   libopenblas0-pthread            # GEMM ~5x faster than the ATLAS BLAS libtorch otherwise picks up
   libopenmpi-dev openmpi-bin      # MPI launcher + CPU all-reduce
@@ -18,6 +18,7 @@ PACKAGES=(
   gnuplot-nox                     # plots (sst-analyze)
   python3-torch python3-h5py      # bench/: the PyTorch reference the C++ trainer is measured against
   clang libclang-rt-14-dev        # libFuzzer target for the TSV reader
+  clang-format clang-tidy shellcheck  # launch/lint.sh: format, static analysis, shell scripts
 )
 
 missing=()
