@@ -7,8 +7,9 @@ cd "$(dirname "$0")/.."
 bash launch/install_deps.sh
 bash launch/build.sh >/dev/null
 # Tests run from build/: make the data path absolute.
-if [ -n "${SST2_DIR:-}" ]; then export SST2_DIR="$(realpath "$SST2_DIR")"; fi
+if [ -n "${SST2_DIR:-}" ]; then SST2_DIR="$(realpath "$SST2_DIR")"; export SST2_DIR; fi
 echo "run_tests: SST2_DIR=${SST2_DIR:-<unset>}"
 cd build
 # Serial: the integration tests start several MPI ranks each on a 2-core machine.
+# shellcheck disable=SC2086  # CTEST_ARGS is a list of arguments
 ctest --output-on-failure ${CTEST_ARGS:-}

@@ -16,39 +16,25 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 usage() { sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'; }
 
-SWEEP_FILE="" SWEEP_DIR="" PARALLEL=1 DATA="" FORCE=() CHECK=1
+PROG=sweep.sh
+# shellcheck source=launch/sweep_common.sh
+source "$ROOT/launch/sweep_common.sh"
+PARALLEL=1 CHECK=1
 while [ $# -gt 0 ]; do
   case "$1" in
     -h|--help) usage; exit 0 ;;
-    --sweep-dir) SWEEP_DIR=${2:?--sweep-dir needs a directory}; shift 2 ;;
-    --sweep-dir=*) SWEEP_DIR=${1#*=}; shift ;;
     --parallel) PARALLEL=${2:?--parallel needs a number}; shift 2 ;;
     --parallel=*) PARALLEL=${1#*=}; shift ;;
-    --data) DATA=${2:?--data needs a file}; shift 2 ;;
-    --data=*) DATA=${1#*=}; shift ;;
-    --force) FORCE=(--force); shift ;;
     --no-check) CHECK=0; shift ;;
-    -*) echo "sweep.sh: unknown option '$1' (see --help)" >&2; exit 2 ;;
-    *) [ -z "$SWEEP_FILE" ] || { echo "sweep.sh: one sweep file only (got '$SWEEP_FILE' and '$1')" >&2; exit 2; }
-       SWEEP_FILE=$1; shift ;;
+    *) sweep_parse_arg "$@"
+       [ "$SHIFT" -gt 0 ] || { echo "sweep.sh: unknown option '$1' (see --help)" >&2; exit 2; }
+       shift "$SHIFT" ;;
   esac
 done
-[ -n "$SWEEP_FILE" ] || { echo "sweep.sh: usage: launch/sweep.sh SWEEP.ini [--sweep-dir DIR] [--parallel K]" >&2; exit 2; }
 case "$PARALLEL" in ''|*[!0-9]*|0) echo "sweep.sh: --parallel needs a positive number, got '$PARALLEL'" >&2; exit 2 ;; esac
-
-SST_BIN_DIR=${SST_BIN_DIR:-$ROOT/build/bin}
-SST_SWEEP=${SST_SWEEP:-$SST_BIN_DIR/sst-sweep}
+sweep_prepare
 export SST_TRAIN=${SST_TRAIN:-$SST_BIN_DIR/sst-train}
-for b in "$SST_SWEEP" "$SST_TRAIN"; do
-  [ -x "$b" ] || { echo "sweep.sh: $b not found; build first (launch/build.sh)" >&2; exit 2; }
-done
-
-data_args=(); [ -z "$DATA" ] || data_args=(--data "$DATA")
-[ -n "$SWEEP_DIR" ] || SWEEP_DIR=$("$SST_SWEEP" expand "$SWEEP_FILE" "${data_args[@]}" --print-dir)
-# Writes (or checks) SWEEP_DIR/sweep_manifest.json; a bad sweep file stops here with one error line.
-"$SST_SWEEP" expand "$SWEEP_FILE" --sweep-dir "$SWEEP_DIR" "${data_args[@]}" "${FORCE[@]}" >/dev/null
-SWEEP_DIR="$(cd "$SWEEP_DIR" && pwd)"
-COUNT=$("$SST_SWEEP" expand "$SWEEP_FILE" --sweep-dir "$SWEEP_DIR" "${data_args[@]}" --count)
+[ -x "$SST_TRAIN" ] || { echo "sweep.sh: $SST_TRAIN not found; build first (launch/build.sh)" >&2; exit 2; }
 mkdir -p "$SWEEP_DIR/logs"
 
 point() {  # point INDEX FIELD
@@ -57,6 +43,7 @@ point() {  # point INDEX FIELD
 point_args() {  # fills the array ARGS with point INDEX's sst-train arguments
   mapfile -t ARGS < <(point "$1" args)
 }
+action() { "$SST_SWEEP" status "$SWEEP_DIR" --index "$1" --action; }  # skip | busy | run
 status_line() { "$SST_SWEEP" status "$SWEEP_DIR" --parallel "$PARALLEL"; }
 
 cores=$(nproc)
@@ -64,7 +51,7 @@ echo "sweep.sh: $COUNT points from $SWEEP_FILE -> $SWEEP_DIR ($PARALLEL at a tim
 
 if [ "$CHECK" = 1 ]; then  # every unfinished point's options, before hours of training
   for ((i = 0; i < COUNT; i++)); do
-    case "$("$SST_SWEEP" status "$SWEEP_DIR" --index "$i")" in completed|early_stopped) continue ;; esac
+    [ "$(action "$i")" != skip ] || continue
     point_args "$i"
     if ! out=$("$SST_TRAIN" "${ARGS[@]}" --print-config 2>&1 >/dev/null); then
       echo "sweep.sh: point $i ($(point "$i" run)): $out" >&2; exit 1
@@ -81,7 +68,7 @@ run_point() {
   threads=$(( cores / (PARALLEL * ranks) )); [ "$threads" -ge 1 ] || threads=1
   mkdir -p "$run_dir"
   # A marker left by a launcher that was killed (its process is gone) is stale.
-  [ "$("$SST_SWEEP" status "$SWEEP_DIR" --index "$i")" = running ] || rm -f "$run_dir/.sweep_running"
+  [ "$(action "$i")" = busy ] || rm -f "$run_dir/.sweep_running"
   # O_EXCL: two launchers on one sweep dir never run the same point.
   if ! ( set -C; echo "$(hostname -s) $me" > "$run_dir/.sweep_running" ) 2>/dev/null; then
     echo "sweep.sh: [$name] is being run by another launcher ($(cat "$run_dir/.sweep_running" 2>/dev/null)); skipped"
@@ -114,7 +101,7 @@ on_signal() {
   echo "sweep.sh: stopping: asking the running points to checkpoint (SIGUSR1)..." >&2
   local f
   for f in "$SWEEP_DIR"/logs/.*.pid; do
-    [ -e "$f" ] && kill -USR1 "$(cat "$f")" 2>/dev/null || true
+    if [ -e "$f" ]; then kill -USR1 "$(cat "$f")" 2>/dev/null || true; fi
   done
 }
 trap on_signal INT TERM
@@ -122,10 +109,9 @@ trap on_signal INT TERM
 echo "sweep.sh: progress: $(status_line)"
 for ((i = 0; i < COUNT; i++)); do
   [ "$STOPPING" = 0 ] || break
-  st=$("$SST_SWEEP" status "$SWEEP_DIR" --index "$i")
-  case "$st" in
-    completed|early_stopped) echo "sweep.sh: [$(point "$i" run)] $st, skipped"; continue ;;
-    running) echo "sweep.sh: [$(point "$i" run)] running elsewhere, skipped"; continue ;;
+  case "$(action "$i")" in
+    skip) echo "sweep.sh: [$(point "$i" run)] $("$SST_SWEEP" status "$SWEEP_DIR" --index "$i"), skipped"; continue ;;
+    busy) echo "sweep.sh: [$(point "$i" run)] running elsewhere, skipped"; continue ;;
   esac
   while [ "$(jobs -rp | wc -l)" -ge "$PARALLEL" ]; do wait -n || true; done
   [ "$STOPPING" = 0 ] || break
@@ -138,9 +124,10 @@ if [ "$STOPPING" = 1 ]; then
   echo "sweep.sh: interrupted; run the same command again to continue" >&2
   exit 130
 fi
-if "$SST_SWEEP" status "$SWEEP_DIR" -v | grep -qP '\t(failed|missing|interrupted)$'; then
-  echo "sweep.sh: some points did not finish:" >&2
-  "$SST_SWEEP" status "$SWEEP_DIR" -v | grep -P '\t(failed|missing|interrupted)$' >&2
+left=$("$SST_SWEEP" status "$SWEEP_DIR" --unfinished)
+if [ -n "$left" ]; then
+  echo "sweep.sh: some points did not finish (index, run, status):" >&2
+  for i in ${left//,/ }; do echo "  $i	$(point "$i" run)	$("$SST_SWEEP" status "$SWEEP_DIR" --index "$i")" >&2; done
   exit 1
 fi
 echo "sweep.sh: all $COUNT points finished: $SWEEP_DIR/sweep.csv"

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Sourced by slurm/train.sbatch and slurm/sweep.sbatch (inside the allocation): site setup, and
 # sst_run, which launches sst-train over the allocation's tasks, forwards Slurm's warning signal, and
 # requeues the job when sst-train checkpointed after it (exit 75).
@@ -17,7 +18,8 @@ SST_SITE_ENV=${SST_SITE_ENV:-$SST_ROOT/slurm/site.env}
 # shellcheck disable=SC1090
 [ ! -f "$SST_SITE_ENV" ] || source "$SST_SITE_ENV"
 if [ -n "${SST_MODULES:-}" ]; then
-  command -v module >/dev/null 2>&1 || { [ -f /etc/profile.d/modules.sh ] && source /etc/profile.d/modules.sh; } || true
+  # shellcheck disable=SC1091  # the site's environment-modules init, if it has one
+  if ! command -v module >/dev/null 2>&1 && [ -f /etc/profile.d/modules.sh ]; then source /etc/profile.d/modules.sh; fi
   # shellcheck disable=SC2086
   module load $SST_MODULES || { echo "sst: 'module load $SST_MODULES' failed" >&2; exit 1; }
 fi

@@ -23,38 +23,29 @@ SST_SITE_ENV=${SST_SITE_ENV:-$SST_ROOT/slurm/site.env}
 [ ! -f "$SST_SITE_ENV" ] || source "$SST_SITE_ENV"
 export SST_SITE_ENV
 
-SWEEP_FILE="" SWEEP_DIR="" DATA="" THROTTLE=${SST_THROTTLE:-4} ALL=0 FORCE=() EXTRA=()
+PROG=submit_sweep.sh
+# shellcheck source=launch/sweep_common.sh
+source "$ROOT/launch/sweep_common.sh"
+THROTTLE=${SST_THROTTLE:-4} ALL=0 EXTRA=()
 while [ $# -gt 0 ]; do
   case "$1" in
     -h|--help) usage; exit 0 ;;
-    --sweep-dir) SWEEP_DIR=${2:?--sweep-dir needs a directory}; shift 2 ;;
-    --sweep-dir=*) SWEEP_DIR=${1#*=}; shift ;;
-    --data) DATA=${2:?--data needs a file}; shift 2 ;;
-    --data=*) DATA=${1#*=}; shift ;;
     --throttle) THROTTLE=${2:?--throttle needs a number}; shift 2 ;;
     --throttle=*) THROTTLE=${1#*=}; shift ;;
     --all) ALL=1; shift ;;
-    --force) FORCE=(--force); shift ;;
     --) shift; EXTRA=("$@"); break ;;
-    -*) echo "submit_sweep.sh: unknown option '$1' (see --help)" >&2; exit 2 ;;
-    *) [ -z "$SWEEP_FILE" ] || { echo "submit_sweep.sh: one sweep file only" >&2; exit 2; }
-       SWEEP_FILE=$1; shift ;;
+    *) sweep_parse_arg "$@"
+       [ "$SHIFT" -gt 0 ] || { echo "submit_sweep.sh: unknown option '$1' (see --help)" >&2; exit 2; }
+       shift "$SHIFT" ;;
   esac
 done
-[ -n "$SWEEP_FILE" ] || { echo "submit_sweep.sh: usage: slurm/submit_sweep.sh SWEEP.ini [--sweep-dir DIR] [--throttle N]" >&2; exit 2; }
 case "$THROTTLE" in ''|*[!0-9]*|0) echo "submit_sweep.sh: --throttle needs a positive number, got '$THROTTLE'" >&2; exit 2 ;; esac
 command -v sbatch >/dev/null || { echo "submit_sweep.sh: sbatch not found (not on a Slurm login node?)" >&2; exit 2; }
 
 export SST_BIN_DIR=${SST_BIN_DIR:-$SST_ROOT/build/bin}
-SWEEP=$SST_BIN_DIR/sst-sweep
-[ -x "$SWEEP" ] || { echo "submit_sweep.sh: $SWEEP not found; build first (launch/build.sh)" >&2; exit 2; }
-data_args=(); [ -z "$DATA" ] || data_args=(--data "$DATA")
-[ -n "$SWEEP_DIR" ] || SWEEP_DIR=$("$SWEEP" expand "$SWEEP_FILE" "${data_args[@]}" --print-dir)
 # Writes SWEEP_DIR/sweep_manifest.json (the array tasks run exactly these points); a bad sweep file stops here.
-"$SWEEP" expand "$SWEEP_FILE" --sweep-dir "$SWEEP_DIR" "${data_args[@]}" "${FORCE[@]}" >/dev/null
-SWEEP_DIR=$(cd "$SWEEP_DIR" && pwd)
-SWEEP_FILE=$(cd "$(dirname "$SWEEP_FILE")" && pwd)/$(basename "$SWEEP_FILE")
-COUNT=$("$SWEEP" expand "$SWEEP_FILE" --sweep-dir "$SWEEP_DIR" --count)
+sweep_prepare
+SWEEP=$SST_SWEEP
 RANKS=$("$SWEEP" expand "$SWEEP_FILE" --sweep-dir "$SWEEP_DIR" --index 0 --field ranks)
 mkdir -p "$SWEEP_DIR/slurm"
 

@@ -16,7 +16,7 @@ WORK=$(mktemp -d "${TMPDIR:-/tmp}/sst-sweep-ws.XXXXXX")
 SWEEP_PID=""
 cleanup() {
   [ -z "$SWEEP_PID" ] || kill "$SWEEP_PID" 2>/dev/null
-  [ -n "${SST_KEEP_TMP:-}" ] && echo "kept $WORK" || rm -rf "$WORK"
+  if [ -n "${SST_KEEP_TMP:-}" ]; then echo "kept $WORK"; else rm -rf "$WORK"; fi
 }
 trap cleanup EXIT
 export SST_BIN_DIR=$BIN

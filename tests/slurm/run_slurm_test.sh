@@ -55,7 +55,9 @@ cleanup() {
   set +e
   if [ "$STARTED_DAEMONS" = 1 ] && [ -n "$CTLD_PID" ]; then
     # Our cluster runs only our jobs: cancel them and wait for their processes to end before slurmd goes.
-    scancel --full --quiet $(squeue -h -o %A 2>/dev/null) 2>/dev/null
+    local jobs
+    mapfile -t jobs < <(squeue -h -o %A 2>/dev/null)
+    [ "${#jobs[@]}" -eq 0 ] || scancel --full --quiet "${jobs[@]}" 2>/dev/null
     for _ in $(seq 1 60); do
       [ -z "$(squeue -h 2>/dev/null)" ] && [ -z "$(scontrol listpids 2>/dev/null | tail -n +2)" ] && break
       sleep 1
@@ -145,7 +147,7 @@ CTLD_PID=$(cat "$WORK/slurmctld.pid" 2>/dev/null)
 slurmd -f "$SLURM_CONF" || fail "slurmd did not start"
 for _ in $(seq 1 40); do [ -s "$WORK/slurmd.pid" ] && break; sleep 0.25; done
 SLURMD_PID=$(cat "$WORK/slurmd.pid" 2>/dev/null)
-[ -n "$CTLD_PID" ] && [ -n "$SLURMD_PID" ] || fail "no daemon pid files"
+{ [ -n "$CTLD_PID" ] && [ -n "$SLURMD_PID" ]; } || fail "no daemon pid files"
 for _ in $(seq 1 60); do
   state=$(sinfo -h -n "$HOST" -o %T 2>/dev/null | head -1)
   [ "$state" = idle ] && break
@@ -179,10 +181,10 @@ log "data ready"
 SWEEP_DIR="$WORK/sweep"
 out=$("$SRC/slurm/submit_sweep.sh" "$SRC/configs/sweeps/ci_tiny.ini" --sweep-dir "$SWEEP_DIR" --data "$DATA" \
       --throttle 2 2>&1) || { echo "$out"; fail "submit_sweep.sh failed"; }
-echo "$out" | sed 's/^/    /'
+while IFS= read -r line; do echo "    $line"; done <<<"$out"
 ARRAY=$(echo "$out" | sed -n 's/^ARRAY_JOB_ID=//p')
 AGG=$(echo "$out" | sed -n 's/^AGGREGATE_JOB_ID=//p')
-[ -n "$ARRAY" ] && [ -n "$AGG" ] || fail "no job ids from submit_sweep.sh"
+{ [ -n "$ARRAY" ] && [ -n "$AGG" ]; } || fail "no job ids from submit_sweep.sh"
 [ "$(job_field "$AGG" Dependency)" = "afterany:${ARRAY}_*(unfulfilled)" ] ||
   log "note: aggregation dependency reads '$(job_field "$AGG" Dependency)'"
 wait_done "$AGG" 600 || fail "the sweep did not finish within 600 s"
@@ -190,7 +192,7 @@ log "sweep finished: $("$BIN/sst-sweep" status "$SWEEP_DIR")"
 [ "$(job_field "$AGG" JobState)" = COMPLETED ] || fail "aggregation job $AGG: $(job_field "$AGG" JobState)"
 CSV="$SWEEP_DIR/sweep.csv"
 [ -f "$CSV" ] || fail "no $CSV"
-cat "$CSV" | sed 's/^/    /'
+sed 's/^/    /' "$CSV"
 HEADER="run,model,params,non_embedding_params,data_fraction,train_tokens,tokens_processed,flops,best_dev_loss,best_dev_acc,epochs,wall_s,world_size,status,seed,steps"
 [ "$(head -1 "$CSV")" = "$HEADER" ] || fail "sweep.csv header: $(head -1 "$CSV")"
 [ "$(tail -n +2 "$CSV" | wc -l)" = 4 ] || fail "sweep.csv should have 4 rows"
