@@ -79,6 +79,7 @@ PrepSummary run_prep(const PrepOptions& opts, std::ostream& log) {
   dataset::Tokenizer tok(info.model_proto);
 
   std::vector<sst::dataset::Split> splits;
+  splits.reserve(sources.size());
   for (const Source& src : sources) splits.push_back(encode_split(src, tok));
 
   const std::string created_by = "sst-prep (model_type=" + opts.tokenizer.model_type +

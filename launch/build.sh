@@ -3,6 +3,7 @@
 # CMake, e.g. -DTorch_DIR=/path/to/libtorch/share/cmake/Torch for a CUDA LibTorch 2.x.
 #   BUILD_DIR   the build folder (default build)
 #   TARGETS     build only these targets (space-separated; default all)
+#   CONFIGURE_ONLY=1  configure (and write compile_commands.json) without building
 # ccache is used when installed (CCACHE_DIR, default ~/.cache/ccache; paths are made relative so
 # clones and worktrees share hits).
 set -euo pipefail
@@ -16,6 +17,7 @@ fi
 cmake -S . -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE="${CMAKE_BUILD_TYPE:-Release}" -DCMAKE_EXPORT_COMPILE_COMMANDS=ON \
   "${launcher[@]}" "$@" >"${BUILD_DIR}.configure.log" 2>&1 \
   || { cat "${BUILD_DIR}.configure.log"; echo "build.sh: CMake configure failed" >&2; exit 1; }
+[ "${CONFIGURE_ONLY:-0}" = 1 ] && exit 0
 targets=()
 for t in ${TARGETS:-}; do targets+=(--target "$t"); done
 cmake --build "$BUILD_DIR" -j"$(nproc)" "${targets[@]}"

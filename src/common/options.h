@@ -56,8 +56,7 @@ class OptionTable {
           throw UserError("config: " + key + " = " + text_of(v) + ": " + range.text());
       });
     }
-    std::string shown = help;
-    if constexpr (IsNamedEnum<T>::value) shown = enum_choices<T>() + ": " + help;
+    const std::string shown = IsNamedEnum<T>::value ? choices_of<T>() + ": " + help : help;
     desc_.add_options()(key.c_str(), value, shown.c_str());
     render_.emplace_back(key, [&field] {
       if constexpr (IsNamedEnum<T>::value) return enum_name(field);
@@ -68,6 +67,12 @@ class OptionTable {
   const boost::program_options::options_description& description() const { return desc_; }
   // Every option with its current value, as INI: one [section] per key prefix, in table order.
   std::string to_ini() const;
+
+  template <typename T>
+  static std::string choices_of() {
+    if constexpr (IsNamedEnum<T>::value) return enum_choices<T>();
+    else return "";
+  }
 
   template <typename T>
   static std::string text_of(const T& v) {

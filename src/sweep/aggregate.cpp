@@ -157,7 +157,7 @@ std::string csv_text(const std::vector<RunState>& states, const json& manifest, 
 std::string aggregate(const std::string& sweep_dir, const std::string& output, bool finished_only) {
   const json manifest = read_manifest(sweep_dir);
   const auto states = run_states(sweep_dir, manifest);
-  const std::string path = output.empty() ? sweep_dir + "/" + kCsvName : output;
+  std::string path = output.empty() ? sweep_dir + "/" + kCsvName : output;
   write_text_atomically(path, csv_text(states, manifest, finished_only));
   return path;
 }

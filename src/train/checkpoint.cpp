@@ -227,7 +227,7 @@ std::string CheckpointStore::save_named(const std::string& file, int64_t step, T
                                         torch::optim::Optimizer& opt, const CheckpointMeta& meta,
                                         TransformerClassifier average, bool rotate) {
   ensure_writable_dir(dir_);
-  const std::string path = dir_ + "/" + file;
+  std::string path = dir_ + "/" + file;
   save_checkpoint(path, model, &opt, meta, average);
   json manifest = read_manifest(manifest_);
   json entry = {{"file", file}, {"step", step}, {"sha256", sha256_file(path)}, {"bytes", fs::file_size(path)}};

@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# The project's format and lint checks (CI runs them; run them before you commit):
+#   1. clang-format (.clang-format, 120 columns): every C++ file formatted;
+#   2. shellcheck: every script in launch/ slurm/ tests/ .ci/;
+#   3. clang-tidy (.clang-tidy): the production sources (src/ data_prep/ analysis/), from the compile
+#      commands of BUILD_DIR (default build; configured here if missing).
+#   launch/lint.sh [--fix]     --fix reformats the C++ files in place instead of checking them
+# Exit status: 0 clean, 1 findings (each printed), 2 a tool is missing.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+BUILD_DIR=${BUILD_DIR:-build}
+for tool in clang-format shellcheck clang-tidy; do
+  command -v "$tool" >/dev/null || { echo "lint.sh: $tool not found (bash launch/install_deps.sh)" >&2; exit 2; }
+done
+status=0
+
+mapfile -t cxx < <(git ls-files '*.cpp' '*.h')
+if [ "${1:-}" = --fix ]; then
+  clang-format -i "${cxx[@]}"
+  echo "lint.sh: formatted ${#cxx[@]} files"
+  exit 0
+fi
+if ! clang-format --dry-run -Werror "${cxx[@]}" 2>"$BUILD_DIR.format.log"; then
+  grep -E "^[^ ].*(warning|error):" "$BUILD_DIR.format.log" | sed 's/ \[-Wclang-format-violations\]//' | sort -u
+  echo "lint.sh: clang-format: files not formatted (bash launch/lint.sh --fix)" >&2
+  status=1
+fi
+echo "lint.sh: clang-format: ${#cxx[@]} files checked"
+
+mapfile -t scripts < <(git ls-files 'launch/*.sh' 'slurm/*.sh' 'slurm/*.sbatch' 'tests/*.sh' .ci/run)
+if ! shellcheck -x "${scripts[@]}"; then
+  echo "lint.sh: shellcheck found problems" >&2
+  status=1
+fi
+echo "lint.sh: shellcheck: ${#scripts[@]} scripts checked"
+
+[ -f "$BUILD_DIR/compile_commands.json" ] || BUILD_DIR=$BUILD_DIR CONFIGURE_ONLY=1 bash launch/build.sh >/dev/null 2>&1 ||
+  { echo "lint.sh: cannot configure $BUILD_DIR for clang-tidy" >&2; exit 2; }
+mapfile -t sources < <(git ls-files 'src/*.cpp' 'data_prep/*.cpp' 'analysis/*.cpp')
+if ! printf '%s\n' "${sources[@]}" | xargs -P "$(nproc)" -n 4 clang-tidy -p "$BUILD_DIR" --quiet \
+    >"$BUILD_DIR.tidy.log" 2>&1; then
+  grep -E "(warning|error):" "$BUILD_DIR.tidy.log" | sort -u
+  echo "lint.sh: clang-tidy found problems (full log: $BUILD_DIR.tidy.log)" >&2
+  status=1
+fi
+echo "lint.sh: clang-tidy: ${#sources[@]} files checked"
+exit "$status"
