@@ -13,8 +13,8 @@
 #include <vector>
 
 #include "common/enum_names.h"
-#include "common/range.h"
 #include "common/error.h"
+#include "common/range.h"
 
 namespace sst {
 
@@ -59,8 +59,10 @@ class OptionTable {
     const std::string shown = IsNamedEnum<T>::value ? choices_of<T>() + ": " + help : help;
     desc_.add_options()(key.c_str(), value, shown.c_str());
     render_.emplace_back(key, [&field] {
-      if constexpr (IsNamedEnum<T>::value) return enum_name(field);
-      else return text_of(field);
+      if constexpr (IsNamedEnum<T>::value)
+        return enum_name(field);
+      else
+        return text_of(field);
     });
   }
 
@@ -70,8 +72,10 @@ class OptionTable {
 
   template <typename T>
   static std::string choices_of() {
-    if constexpr (IsNamedEnum<T>::value) return enum_choices<T>();
-    else return "";
+    if constexpr (IsNamedEnum<T>::value)
+      return enum_choices<T>();
+    else
+      return "";
   }
 
   template <typename T>

@@ -13,9 +13,7 @@ struct Range {
   double hi = std::numeric_limits<double>::infinity();
   bool lo_open = false, hi_open = false;
 
-  bool contains(double v) const {
-    return (lo_open ? v > lo : v >= lo) && (hi_open ? v < hi : v <= hi);
-  }
+  bool contains(double v) const { return (lo_open ? v > lo : v >= lo) && (hi_open ? v < hi : v <= hi); }
   std::string text() const;  // "must be > 0", "must be in [0, 1)"
 };
 inline Range at_least(double lo) { return {lo, std::numeric_limits<double>::infinity(), false, false}; }

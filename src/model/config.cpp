@@ -31,8 +31,10 @@ std::string model_signature(const ModelConfig& m) {
 nlohmann::json model_json(const ModelConfig& m) {
   nlohmann::json j = nlohmann::json::object();
   for_each_model_field(m, [&](const ModelField& f, const auto& v) {
-    if constexpr (IsNamedEnum<std::decay_t<decltype(v)>>::value) j[f.name] = enum_name(v);
-    else j[f.name] = v;
+    if constexpr (IsNamedEnum<std::decay_t<decltype(v)>>::value)
+      j[f.name] = enum_name(v);
+    else
+      j[f.name] = v;
   });
   return j;
 }

@@ -20,7 +20,8 @@ enum class Position { kLearned, kNone };  // a learned position embedding, or no
 
 template <>
 struct EnumNames<Pooling> {
-  static constexpr std::array<std::pair<Pooling, const char*>, 2> kNames{{{Pooling::kCls, "cls"}, {Pooling::kMean, "mean"}}};
+  static constexpr std::array<std::pair<Pooling, const char*>, 2> kNames{
+      {{Pooling::kCls, "cls"}, {Pooling::kMean, "mean"}}};
 };
 template <>
 struct EnumNames<Position> {

@@ -35,12 +35,12 @@ class RunDir {
   explicit RunDir(std::string root) : root_(std::move(root)) {}
   const std::string& root() const { return root_; }
 
-  std::string config_ini() const { return file("config.ini"); }        // the resolved configuration
-  std::string metrics() const { return file("metrics.jsonl"); }        // one JSON object per line
-  std::string train_log() const { return file("train.log"); }          // the progress lines
-  std::string summary() const { return file("summary.json"); }         // rundir/summary.h
-  std::string benchmark() const { return file("benchmark.json"); }     // sst-train --benchmark
-  std::string checkpoints() const { return file("checkpoints"); }      // the checkpoint folder
+  std::string config_ini() const { return file("config.ini"); }         // the resolved configuration
+  std::string metrics() const { return file("metrics.jsonl"); }         // one JSON object per line
+  std::string train_log() const { return file("train.log"); }           // the progress lines
+  std::string summary() const { return file("summary.json"); }          // rundir/summary.h
+  std::string benchmark() const { return file("benchmark.json"); }      // sst-train --benchmark
+  std::string checkpoints() const { return file("checkpoints"); }       // the checkpoint folder
   std::string manifest() const { return checkpoint("manifest.json"); }  // each checkpoint's step, SHA-256
   std::string best_checkpoint() const { return checkpoint("best.pt"); }
   std::string step_checkpoint(int64_t step) const { return checkpoint(step_checkpoint_name(step)); }

@@ -60,8 +60,10 @@ void read_value(const json& j, RunStatus& v) {
   v = *s;
 }
 void read_value(const json& j, std::optional<double>& v) {
-  if (j.is_null()) v.reset();
-  else v = j.get<double>();
+  if (j.is_null())
+    v.reset();
+  else
+    v = j.get<double>();
 }
 template <typename T>
 void read_value(const json& j, T& v) {

@@ -157,8 +157,10 @@ int cmd_aggregate(int argc, char** argv) {
                   "Usage: sst-sweep aggregate SWEEP_DIR [--output FILE] [--finished-only]\n"
                   "Writes one CSV row per grid point (atomically). Columns: run, model, params, non_embedding_params,\n"
                   "data_fraction, train_tokens, tokens_processed, flops, best_dev_loss, best_dev_acc, epochs, wall_s,\n"
-                  "world_size, status, seed, steps. status: " + rundir::all_statuses() + "\n"
-                  "(unfinished rows have empty numbers).");
+                  "world_size, status, seed, steps. status: " +
+                      rundir::all_statuses() +
+                      "\n"
+                      "(unfinished rows have empty numbers).");
   const std::string dir = positional(vm, "sweep-dir");
   const std::string path = aggregate(dir, vm["output"].as<std::string>(), vm.count("finished-only") > 0);
   const auto states = run_states(dir, read_manifest(dir));
@@ -197,7 +199,8 @@ int cmd_status(int argc, char** argv) {
   if (vm.count("unfinished")) {
     std::string list;
     for (const auto& s : states)
-      if (!s.finished() && s.status != rundir::RunStatus::kRunning) list += (list.empty() ? "" : ",") + std::to_string(s.index);
+      if (!s.finished() && s.status != rundir::RunStatus::kRunning)
+        list += (list.empty() ? "" : ",") + std::to_string(s.index);
     std::cout << list << "\n";
     return 0;
   }

@@ -9,8 +9,8 @@
 
 #include "common/files.h"
 #include "common/torch_compat.h"
-#include "train/step.h"
 #include "model/config.h"
+#include "train/step.h"
 
 using nlohmann::json;
 

@@ -34,8 +34,10 @@ std::string tensor_bytes(const torch::Tensor& t) {
 // Model config fields as archive values: integers, doubles, and enums by name.
 template <typename T>
 c10::IValue to_ivalue(const T& v) {
-  if constexpr (IsNamedEnum<T>::value) return c10::IValue(enum_name(v));
-  else return c10::IValue(v);
+  if constexpr (IsNamedEnum<T>::value)
+    return c10::IValue(enum_name(v));
+  else
+    return c10::IValue(v);
 }
 
 template <typename T>
@@ -252,7 +254,8 @@ std::string CheckpointStore::save_named(const std::string& file, int64_t step, T
 
 std::string CheckpointStore::save_step(TransformerClassifier& model, torch::optim::Optimizer& opt,
                                        const CheckpointMeta& meta, TransformerClassifier average) {
-  return save_named(rundir::RunDir::step_checkpoint_name(meta.state.step), meta.state.step, model, opt, meta, average, /*rotate=*/true);
+  return save_named(rundir::RunDir::step_checkpoint_name(meta.state.step), meta.state.step, model, opt, meta, average,
+                    /*rotate=*/true);
 }
 
 std::string CheckpointStore::save_best(TransformerClassifier& model, torch::optim::Optimizer& opt,

@@ -43,10 +43,8 @@ void add_config_options(OptionTable& o, Config& c) {
   o.add("train.min_lr_ratio", t.min_lr_ratio, "final lr as a fraction of the peak (cosine)", closed(0, 1));
   o.add("train.warmup_steps", t.warmup_steps, "linear warmup steps", at_least(0));
   o.add("train.max_steps", t.max_steps, "optimizer steps; 0 = epochs x batches per epoch", at_least(0));
-  o.add("train.epochs", t.epochs, "epochs over the (subset of the) train split, used when max_steps = 0",
-        at_least(0));
-  o.add("train.weight_decay", t.weight_decay, "AdamW weight decay (not on biases, LayerNorm, embeddings)",
-        at_least(0));
+  o.add("train.epochs", t.epochs, "epochs over the (subset of the) train split, used when max_steps = 0", at_least(0));
+  o.add("train.weight_decay", t.weight_decay, "AdamW weight decay (not on biases, LayerNorm, embeddings)", at_least(0));
   o.add("train.grad_clip", t.grad_clip, "clip the global gradient L2 norm; 0 = off", at_least(0));
   o.add("train.label_smoothing", t.label_smoothing, "label smoothing of the cross-entropy", half_open(0, 1));
   o.add("train.ema_decay", t.ema_decay,
@@ -67,8 +65,8 @@ void add_config_options(OptionTable& o, Config& c) {
         "length bucketing: sort each window of this many global batches by length, then shuffle the batches "
         "(less padding); 0 = off",
         at_least(0));
-  o.add("train.allreduce_bucket_mb", t.allreduce_bucket_mb, "gradients are all-reduced in buckets of about this many MB",
-        above(0));
+  o.add("train.allreduce_bucket_mb", t.allreduce_bucket_mb,
+        "gradients are all-reduced in buckets of about this many MB", above(0));
   o.add("train.overlap_allreduce", t.overlap_allreduce,
         "all-reduce each gradient bucket as soon as backward has produced it (MPI backend, CPU); auto = when a "
         "core is free for it or on GPU");
@@ -118,8 +116,7 @@ ParseOutcome parse_config(int argc, const char* const* argv, Config& c) {
   OptionTable bench("Benchmark (with --benchmark)");
   bench.add("benchmark.steps", c.benchmark.steps, "measured steps", at_least(1));
   bench.add("benchmark.warmup", c.benchmark.warmup, "unmeasured steps before them", at_least(0));
-  OptionTable conf(
-      "Configuration (INI sections [data] [model] [train] [output]; override as --section.key=value)");
+  OptionTable conf("Configuration (INI sections [data] [model] [train] [output]; override as --section.key=value)");
   add_config_options(conf, c);
   po::options_description all;
   all.add(general).add(bench.description()).add(conf.description());

@@ -15,7 +15,7 @@
 namespace sst {
 
 enum class Device { kAuto, kCpu, kCuda };
-enum class NanPolicy { kStop, kSkip };  // a non-finite loss or gradient ends the run, or drops the step
+enum class NanPolicy { kStop, kSkip };   // a non-finite loss or gradient ends the run, or drops the step
 enum class Toggle { kAuto, kOn, kOff };  // a helper thread: on when it has a core of its own (auto)
 
 template <>
@@ -51,11 +51,11 @@ struct TrainConfig {
   int64_t log_every = 20;
   int64_t checkpoint_every = 500;
   int64_t keep_checkpoints = 2;
-  int64_t halt_at_step = 0;  // checkpoint and exit 75 once this step is done (run in chunks); 0 = off
-  int64_t patience = 0;      // stop after this many evaluations without a better dev loss; 0 disables
-  int64_t threads = 0;       // intra-op threads per rank; 0: cores / ranks on this node
-  int64_t bucket_window = 32;       // length bucketing: sort windows of this many batches by length; 0 = off
-  double allreduce_bucket_mb = 4;   // gradient all-reduce bucket size
+  int64_t halt_at_step = 0;                  // checkpoint and exit 75 once this step is done (run in chunks); 0 = off
+  int64_t patience = 0;                      // stop after this many evaluations without a better dev loss; 0 disables
+  int64_t threads = 0;                       // intra-op threads per rank; 0: cores / ranks on this node
+  int64_t bucket_window = 32;                // length bucketing: sort windows of this many batches by length; 0 = off
+  double allreduce_bucket_mb = 4;            // gradient all-reduce bucket size
   Toggle overlap_allreduce = Toggle::kAuto;  // reduce gradient buckets during backward (CPU / MPI)
   Toggle prefetch = Toggle::kAuto;           // prepare the next batch on a background thread
   Device device = Device::kAuto;

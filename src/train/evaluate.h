@@ -5,8 +5,8 @@
 
 #include <vector>
 
-#include "shard/batch.h"
 #include "model/transformer.h"
+#include "shard/batch.h"
 
 namespace sst {
 

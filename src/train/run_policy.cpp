@@ -6,10 +6,13 @@ namespace sst {
 
 rundir::RunStatus Stop::status() const {
   switch (reason) {
-    case StopReason::kBudgetDone: return rundir::RunStatus::kCompleted;
-    case StopReason::kPatience: return rundir::RunStatus::kEarlyStopped;
+    case StopReason::kBudgetDone:
+      return rundir::RunStatus::kCompleted;
+    case StopReason::kPatience:
+      return rundir::RunStatus::kEarlyStopped;
     case StopReason::kSignal:
-    case StopReason::kHaltAtStep: return rundir::RunStatus::kPreempted;
+    case StopReason::kHaltAtStep:
+      return rundir::RunStatus::kPreempted;
   }
   return rundir::RunStatus::kCompleted;
 }
@@ -18,11 +21,14 @@ std::string Stop::message(const TrainConfig& t, int64_t step) const {
   const std::string requeue = ": checkpointed at step " + std::to_string(step) + "; exit " +
                               std::to_string(kExitCheckpointedRequeue) + " (requeue with --resume auto)";
   switch (reason) {
-    case StopReason::kBudgetDone: return "trained all " + std::to_string(step) + " steps";
+    case StopReason::kBudgetDone:
+      return "trained all " + std::to_string(step) + " steps";
     case StopReason::kPatience:
       return "early stopping: no better dev loss in " + std::to_string(t.patience) + " evaluations";
-    case StopReason::kSignal: return "stop signal received" + requeue;
-    case StopReason::kHaltAtStep: return "train.halt_at_step reached" + requeue;
+    case StopReason::kSignal:
+      return "stop signal received" + requeue;
+    case StopReason::kHaltAtStep:
+      return "train.halt_at_step reached" + requeue;
   }
   return "";
 }

@@ -36,8 +36,8 @@ void setup_input(Run& r) {
   for (int64_t id : pool) r.train_tokens += lengths[id];
   r.sampler =
       std::make_unique<shard::GlobalBatchSampler>(pool, t.global_batch, t.seed, t.bucket_window, std::move(lengths));
-  r.total_steps = t.max_steps > 0 ? t.max_steps
-                                  : std::max<int64_t>(1, std::llround(t.epochs * r.sampler->batches_per_epoch()));
+  r.total_steps =
+      t.max_steps > 0 ? t.max_steps : std::max<int64_t>(1, std::llround(t.epochs * r.sampler->batches_per_epoch()));
   r.schedule = LrSchedule{t.lr, t.min_lr_ratio, t.warmup_steps, r.total_steps};
 }
 

@@ -171,7 +171,8 @@ int run_training(Config cfg, const dist::World& world) {
                                   " (train.nan_policy = stop); no checkpoint was written for it",
                               world.is_root());
       ++r.state.skipped_steps;
-      if (progress) progress->message("warning: non-finite loss/gradient at step " + std::to_string(step + 1) + ", skipped");
+      if (progress)
+        progress->message("warning: non-finite loss/gradient at step " + std::to_string(step + 1) + ", skipped");
     }
     r.state.step = step + 1;
     r.state.tokens_processed += res.tokens;
@@ -189,7 +190,10 @@ int run_training(Config cfg, const dist::World& world) {
       if (policy.record_eval(r.state, dev.loss, dev.acc) && store)
         store->save_best(r.model, *r.optimizer, meta_of(r), r.average);
       if (metrics) {
-        metrics->write({{"kind", "eval"}, {"step", r.state.step}, {"dev_loss", dev.loss}, {"dev_acc", dev.acc},
+        metrics->write({{"kind", "eval"},
+                        {"step", r.state.step},
+                        {"dev_loss", dev.loss},
+                        {"dev_acc", dev.acc},
                         {"tokens_processed", r.state.tokens_processed}});
         char buf[160];
         std::snprintf(buf, sizeof(buf), "eval step %lld: dev loss %.4f, dev acc %.4f (best %.4f at step %lld)",

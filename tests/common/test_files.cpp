@@ -31,9 +31,7 @@ TEST(Sha256, MatchesTheStandardTestVectors) {
   EXPECT_EQ(sst::sha256_file(dir / "big"), sst::sha256_bytes(big));
 }
 
-TEST(Sha256, UnreadableFileIsAUserError) {
-  EXPECT_THROW(sst::sha256_file("/nonexistent/file"), sst::UserError);
-}
+TEST(Sha256, UnreadableFileIsAUserError) { EXPECT_THROW(sst::sha256_file("/nonexistent/file"), sst::UserError); }
 
 TEST(AtomicWrite, ReplacesTheFileAndLeavesNoTemporary) {
   sst::test::TempDir dir("files");

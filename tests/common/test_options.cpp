@@ -16,7 +16,8 @@ namespace sst {
 enum class Colour { kRed, kGreen };
 template <>
 struct EnumNames<Colour> {
-  static constexpr std::array<std::pair<Colour, const char*>, 2> kNames{{{Colour::kRed, "red"}, {Colour::kGreen, "green"}}};
+  static constexpr std::array<std::pair<Colour, const char*>, 2> kNames{
+      {{Colour::kRed, "red"}, {Colour::kGreen, "green"}}};
 };
 }  // namespace sst
 

@@ -6,12 +6,12 @@
 #include <algorithm>
 
 #include "dataset/dataset_file.h"
-#include "test_support.h"
 #include "dataset/tokenizer.h"
+#include "test_support.h"
 
 using sst::test::run_tool;
-using sst::test::ToolResult;
 using sst::test::TempDir;
+using sst::test::ToolResult;
 using sst::test::write_text;
 using ::testing::HasSubstr;
 using ::testing::StartsWith;
@@ -55,7 +55,9 @@ class PrepCli : public ::testing::Test {
     if (own_dir && fs::is_directory(fs::path(out).parent_path(), ec))
       EXPECT_TRUE(fs::is_empty(fs::path(out).parent_path())) << "leftovers next to " << out;
   }
-  void expect_failure(const ToolResult& r, const std::vector<std::string>& parts) { expect_failure(r, parts, output()); }
+  void expect_failure(const ToolResult& r, const std::vector<std::string>& parts) {
+    expect_failure(r, parts, output());
+  }
 
   TempDir tmp_;
 };

@@ -8,8 +8,8 @@
 
 #include "common/files.h"
 #include "dataset/dataset_file.h"
-#include "test_support.h"
 #include "dataset/tokenizer.h"
+#include "test_support.h"
 
 using sst::test::TempDir;
 

@@ -2,8 +2,8 @@
 // same forward pass, and parameter counts match the architecture.
 #include <gtest/gtest.h>
 
-#include "shard/batch.h"
 #include "model/transformer.h"
+#include "shard/batch.h"
 
 namespace {
 

@@ -18,8 +18,8 @@ TEST(RunStatus, EveryStatusRoundTripsThroughItsName) {
 TEST(RunStatus, OnlyCompletedAndEarlyStoppedAreFinished) {
   EXPECT_TRUE(sst::rundir::is_finished(RunStatus::kCompleted));
   EXPECT_TRUE(sst::rundir::is_finished(RunStatus::kEarlyStopped));
-  for (RunStatus s : {RunStatus::kPreempted, RunStatus::kRunning, RunStatus::kFailed, RunStatus::kInterrupted,
-                      RunStatus::kMissing})
+  for (RunStatus s :
+       {RunStatus::kPreempted, RunStatus::kRunning, RunStatus::kFailed, RunStatus::kInterrupted, RunStatus::kMissing})
     EXPECT_FALSE(sst::rundir::is_finished(s));
 }
 

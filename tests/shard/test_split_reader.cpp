@@ -5,8 +5,8 @@
 #include <filesystem>
 
 #include "common/error.h"
-#include "shard/batch.h"
 #include "dataset/dataset_file.h"
+#include "shard/batch.h"
 
 using sst::shard::SplitReader;
 
