@@ -1,21 +1,32 @@
 // sst-analyze: the offline analysis binary, a dispatcher over subcommands (`sst-analyze <subcommand> ...`).
-// Each subcommand parses its own options (Boost.Program_options) and has its own --help.
-// Exit status: 0 success, 1 a problem with the data or environment, 2 a usage error.
+// Each subcommand parses its own options (Boost.Program_options, through cli/options.h) and has its own
+// --help. Exit status: 0 success, 1 a problem with the data or environment, 2 a usage error.
+//
+// The code is grouped by job, one folder (one library, one namespace sst::analysis::<folder>) each:
+//   cli/        what every subcommand shares: option parsing, TSV/Markdown table cells
+//   plot/       the gnuplot driver
+//   fit/        `fit`: CSV input, the scaling-law fit and its analysis, the figures (Ceres; optional)
+//   runs/       run directories, `curves` and `ablations`
+//   model/      a checkpoint loaded for inference, its tokenizer (the only LibTorch/SentencePiece code)
+//   eval/       `evaluate` and `predict`: metrics, calibration, slices, the reliability diagram
+//   attention/  `attention`: rollout and heat maps
+//   report/     `report`: a run or a sweep as one page, from the functions of the others
+// main.cpp stays here, outside every group: it only names each subcommand's entry point.
 #include <cstring>
 #include <exception>
 #include <iostream>
 #include <string>
 #include <vector>
 
-#include "ablations_command.h"
-#include "attention_command.h"
+#include "analysis/attention/attention_command.h"
+#include "analysis/eval/evaluate_command.h"
+#include "analysis/eval/predict_command.h"
+#include "analysis/report/report_command.h"
+#include "analysis/runs/ablations_command.h"
+#include "analysis/runs/curves_command.h"
 #include "common/error.h"
-#include "curves_command.h"
-#include "evaluate_command.h"
-#include "predict_command.h"
-#include "report_command.h"
 #ifdef SST_HAVE_FIT
-#include "fit_command.h"
+#include "analysis/fit/fit_command.h"
 #endif
 
 namespace {
@@ -27,16 +38,17 @@ struct Subcommand {
 };
 
 // To add a subcommand: link its library in analysis/CMakeLists.txt and add a row here.
+namespace analysis = sst::analysis;
 const std::vector<Subcommand> kSubcommands = {
 #ifdef SST_HAVE_FIT
-    {"fit", sst::fit::kFitSummary, &sst::fit::fit_main},
+    {"fit", analysis::fit::kFitSummary, &analysis::fit::fit_main},
 #endif
-    {"evaluate", sst::analysis::kEvaluateSummary, &sst::analysis::evaluate_main},
-    {"predict", sst::analysis::kPredictSummary, &sst::analysis::predict_main},
-    {"attention", sst::analysis::kAttentionSummary, &sst::analysis::attention_main},
-    {"curves", sst::analysis::kCurvesSummary, &sst::analysis::curves_main},
-    {"ablations", sst::analysis::kAblationsSummary, &sst::analysis::ablations_main},
-    {"report", sst::analysis::kReportSummary, &sst::analysis::report_main},
+    {"evaluate", analysis::eval::kEvaluateSummary, &analysis::eval::evaluate_main},
+    {"predict", analysis::eval::kPredictSummary, &analysis::eval::predict_main},
+    {"attention", analysis::attention::kAttentionSummary, &analysis::attention::attention_main},
+    {"curves", analysis::runs::kCurvesSummary, &analysis::runs::curves_main},
+    {"ablations", analysis::runs::kAblationsSummary, &analysis::runs::ablations_main},
+    {"report", analysis::report::kReportSummary, &analysis::report::report_main},
 };
 
 void usage(std::ostream& out) {

@@ -1,0 +1,167 @@
+#include "analysis/eval/evaluate_command.h"
+
+#include <boost/program_options.hpp>
+
+#include <filesystem>
+#include <iostream>
+#include <sstream>
+
+#include "analysis/cli/options.h"
+#include "analysis/eval/reliability_figure.h"
+#include "analysis/model/model_io.h"
+#include "analysis/plot/plot.h"
+#include "common/error.h"
+#include "common/files.h"
+#include "dataset/tsv_reader.h"
+
+namespace po = boost::program_options;
+namespace fs = std::filesystem;
+
+namespace sst::analysis::eval {
+
+const char* const kEvaluateSummary = "metrics, calibration, errors and slices of a checkpoint on a split or TSV";
+
+std::vector<int> parse_int_list(const std::string& s, const std::string& option) {
+  std::vector<int> out;
+  std::stringstream ss(s);
+  std::string item;
+  while (std::getline(ss, item, ',')) {
+    size_t used = 0;
+    int v = 0;
+    try {
+      v = std::stoi(item, &used);
+    } catch (const std::exception&) {
+      used = 0;
+    }
+    if (used == 0 || used != item.size()) throw UserError("--" + option + ": '" + item + "' is not an integer");
+    out.push_back(v);
+  }
+  if (out.empty()) throw UserError("--" + option + " needs at least one value");
+  return out;
+}
+
+namespace {
+
+EvaluationInput gather(const EvaluateOptions& o, const model::Classifier& classifier) {
+  EvaluationInput in;
+  in.checkpoint = o.checkpoint;
+  const dataset::TokenizerInfo& tok = classifier.tokenizer_info();
+  const std::vector<int32_t> specials{tok.pad_id, tok.cls_id, tok.eos_id};
+  in.rare = rare_by_id_range(tok.vocab_size ? tok.vocab_size : classifier.tokenizer().vocab_size(), o.rare_fraction,
+                             tok.unk_id, specials);
+  if (!o.tsv.empty()) {
+    const dataset::TsvData d = dataset::read_tsv_file(o.tsv);
+    in.source = o.tsv;
+    in.texts = d.sentences;
+    for (const auto& s : d.sentences) in.tokens.push_back(classifier.tokenizer().encode(s));
+    for (int8_t l : d.labels) in.labels.push_back(d.labeled ? l : -1);
+    in.probs = classifier.predict(in.tokens);
+    return in;
+  }
+  const dataset::DatasetFile file(o.data);
+  if (!file.has_split(o.split)) throw UserError(o.data + " has no split '" + o.split + "'");
+  classifier.check_same_tokenizer(file.tokenizer(), o.data);
+  const dataset::Split split = file.read_split(o.split);
+  in.source = "split '" + o.split + "' of " + o.data;
+  for (int64_t i = 0; i < split.num_examples(); ++i) {
+    in.tokens.emplace_back(split.tokens.begin() + split.offsets[i], split.tokens.begin() + split.offsets[i + 1]);
+    in.texts.push_back(classifier.tokenizer().decode(in.tokens.back()));
+    in.labels.push_back(split.labels[i]);
+  }
+  in.probs = classifier.predict_split(file, o.split);
+  if (file.has_split("train")) {
+    const auto counts = token_counts(file.read_split("train").tokens, tok.vocab_size);
+    in.rare = rare_by_train_frequency(counts, o.rare_threshold, tok.unk_id, specials);
+  }
+  return in;
+}
+
+}  // namespace
+
+Evaluation run_evaluate(const EvaluateOptions& o, const model::Classifier& classifier, std::ostream& out) {
+  const EvaluationInput in = gather(o, classifier);
+  Evaluation e = evaluate_predictions(in, o.settings);
+  ensure_writable_dir(o.output);
+  // Figures first: if gnuplot fails, no evaluation.json claims a diagram that is not there.
+  if (e.labeled) {
+    if (plot::gnuplot_available()) {
+      write_reliability_figure((fs::path(o.output) / "reliability").string(), e.calibration);
+    } else {
+      e.json["files"].erase("reliability_diagram");
+      e.json["notes"].push_back("gnuplot not found on PATH: reliability diagram not drawn");
+    }
+  }
+  write_text_atomically((fs::path(o.output) / "predictions.tsv").string(), predictions_tsv(in));
+  write_text_atomically((fs::path(o.output) / "evaluation.md").string(), evaluation_markdown(e.json));
+  write_text_atomically((fs::path(o.output) / "evaluation.json").string(), e.json.dump(2) + "\n");
+  out << "evaluate: " << in.source << ", " << in.labels.size() << " examples";
+  if (e.labeled) {
+    char buf[160];
+    std::snprintf(buf, sizeof buf, ": accuracy %.4f, log loss %.4f, macro F1 %.4f, ECE %.4f",
+                  e.json["accuracy"].get<double>(), e.json["log_loss"].get<double>(), e.json["macro_f1"].get<double>(),
+                  e.json["calibration"]["ece"].get<double>());
+    out << buf << "\n";
+  } else {
+    out << " (unlabeled: predictions only, no metrics)\n";
+  }
+  out << "  wrote " << (fs::path(o.output) / "evaluation.json").string() << ", evaluation.md, predictions.tsv"
+      << (e.json["files"].contains("reliability_diagram") ? ", reliability.{png,svg}" : "") << "\n";
+  return e;
+}
+
+Evaluation run_evaluate(const EvaluateOptions& o, std::ostream& out) {
+  const model::Classifier classifier(o.checkpoint, o.threads);
+  return run_evaluate(o, classifier, out);
+}
+
+int evaluate_main(int argc, char** argv) {
+  EvaluateOptions o;
+  std::string buckets = "10,20,30";
+  long long top_k = 10;
+  po::options_description desc(
+      "Usage: sst-analyze evaluate --checkpoint PATH (--data FILE.h5 [--split dev|test] | --tsv FILE) [options]\n\n"
+      "Runs the checkpoint on every example and writes OUTPUT/evaluation.json, evaluation.md, predictions.tsv\n"
+      "and a reliability diagram: accuracy, precision/recall/F1 per class, log loss, confusion matrix, expected\n"
+      "calibration error, the most confident errors, and accuracy on slices (negation, contrast, length, rare\n"
+      "tokens). Unlabeled data (the GLUE test split, label -1) gets predictions.tsv only.\n\nOptions");
+  // clang-format off
+  desc.add_options()
+      ("help,h", "print this help and exit")
+      ("checkpoint", po::value(&o.checkpoint)->required()->value_name("PATH"),
+       "sst-train checkpoint (e.g. RUN/checkpoints/best.pt)")
+      ("data", po::value(&o.data)->value_name("FILE.h5"), "tokenized dataset from sst-prep (same tokenizer as the run)")
+      ("split", po::value(&o.split)->default_value(o.split)->value_name("NAME"), "split of --data: dev or test")
+      ("tsv", po::value(&o.tsv)->value_name("FILE"), "GLUE-format TSV (sentence[, label]) instead of --data")
+      ("output", po::value(&o.output)->default_value(o.output)->value_name("DIR"), "output directory")
+      ("top-k", po::value(&top_k)->default_value(top_k)->value_name("K"), "most confident errors to list")
+      ("bins", po::value(&o.settings.bins)->default_value(15)->value_name("B"), "calibration bins")
+      ("length-buckets", po::value(&buckets)->default_value(buckets)->value_name("LIST"),
+       "upper bounds (words) of the length slices")
+      ("rare-threshold", po::value(&o.rare_threshold)->default_value(o.rare_threshold)->value_name("N"),
+       "with --data: a token is rare if it occurs fewer than N times in the train split")
+      ("rare-fraction", po::value(&o.rare_fraction)->default_value(o.rare_fraction, "0.2")->value_name("F"),
+       "without a train split (--tsv): the rarest fraction F of the vocabulary (highest ids) is rare")
+      ("threads", po::value(&o.threads)->default_value(0)->value_name("T"), "LibTorch threads (0: default)");
+  // clang-format on
+  const auto check = [&](const po::variables_map& vm) {
+    if (o.data.empty() == o.tsv.empty()) throw po::error("give exactly one of --data and --tsv");
+    if (!o.tsv.empty() && !vm["split"].defaulted()) throw po::error("--split applies to --data only");
+    if (top_k < 0) throw po::error("--top-k must be >= 0");
+    if (o.settings.bins < 1) throw po::error("--bins must be >= 1");
+    if (o.rare_threshold < 1) throw po::error("--rare-threshold must be >= 1");
+    if (!(o.rare_fraction >= 0 && o.rare_fraction <= 1)) throw po::error("--rare-fraction must be in [0, 1]");
+    if (o.threads < 0) throw po::error("--threads must be >= 0");
+    o.settings.top_k = static_cast<size_t>(top_k);
+    try {
+      o.settings.length_bounds = parse_int_list(buckets, "length-buckets");
+      length_bucket_labels(o.settings.length_bounds);
+    } catch (const UserError& e) {
+      throw po::error(std::string("--length-buckets: ") + e.what());
+    }
+  };
+  if (auto exit = cli::parse_subcommand_options("evaluate", argc, argv, desc, std::nullopt, check)) return *exit;
+  run_evaluate(o, std::cout);
+  return 0;
+}
+
+}  // namespace sst::analysis::eval

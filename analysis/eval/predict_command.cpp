@@ -1,0 +1,90 @@
+#include "analysis/eval/predict_command.h"
+
+#include <boost/program_options.hpp>
+
+#include <cstdio>
+#include <iostream>
+#include <nlohmann/json.hpp>
+
+#include "analysis/cli/cells.h"
+#include "analysis/cli/options.h"
+#include "analysis/eval/metrics.h"
+#include "analysis/model/model_io.h"
+#include "common/error.h"
+#include "common/text.h"
+
+namespace po = boost::program_options;
+
+namespace sst::analysis::eval {
+
+const char* const kPredictSummary = "classify sentences (arguments, or one per line on stdin)";
+
+namespace {
+
+std::string fmt6(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.6f", v);
+  return buf;
+}
+
+}  // namespace
+
+int predict_main(int argc, char** argv) {
+  std::string checkpoint, format = "tsv";
+  std::vector<std::string> sentences;
+  int threads = 0;
+  long long batch = 128;
+  po::options_description desc(
+      "Usage: sst-analyze predict --checkpoint PATH [--format tsv|jsonl] [SENTENCE ...]\n\n"
+      "Classifies each SENTENCE (or, with none, each non-empty line of stdin) with the checkpoint's model and\n"
+      "tokenizer. Prints one line per sentence: TSV with a header (label, name, probability of that label,\n"
+      "p_positive, sentence) or JSON lines.\n\nOptions");
+  // clang-format off
+  desc.add_options()
+      ("help,h", "print this help and exit")
+      ("checkpoint", po::value(&checkpoint)->required()->value_name("PATH"), "sst-train checkpoint")
+      ("format", po::value(&format)->default_value(format)->value_name("tsv|jsonl"), "output format")
+      ("batch-size", po::value(&batch)->default_value(batch)->value_name("B"), "sentences per forward pass")
+      ("threads", po::value(&threads)->default_value(0)->value_name("T"), "LibTorch threads (0: default)");
+  // clang-format on
+  const auto check = [&](const po::variables_map&) {
+    if (format != "tsv" && format != "jsonl") throw po::error("--format must be tsv or jsonl, not '" + format + "'");
+    if (batch < 1) throw po::error("--batch-size must be >= 1");
+    if (threads < 0) throw po::error("--threads must be >= 0");
+    for (size_t i = 0; i < sentences.size(); ++i)
+      if (text::trim(sentences[i]).empty()) throw po::error("sentence " + std::to_string(i + 1) + " is empty");
+  };
+  if (auto exit =
+          cli::parse_subcommand_options("predict", argc, argv, desc, cli::Positional{"sentence", &sentences}, check))
+    return *exit;
+  if (sentences.empty()) {
+    std::string line;
+    while (std::getline(std::cin, line)) {
+      if (!line.empty() && line.back() == '\r') line.pop_back();
+      if (!text::trim(line).empty()) sentences.push_back(line);
+    }
+    if (sentences.empty()) throw UserError("no sentences: give them as arguments or one per line on stdin");
+  }
+  const model::Classifier classifier(checkpoint, threads);
+  const std::vector<Probs> probs = classifier.predict_text(sentences, batch);
+  // Everything is computed before the first line is printed: a failure prints no partial table.
+  std::string out = format == "tsv" ? "label\tname\tprobability\tp_positive\tsentence\n" : "";
+  for (size_t i = 0; i < sentences.size(); ++i) {
+    const int label = predicted_label(probs[i]);
+    if (format == "tsv") {
+      out += std::to_string(label) + "\t" + label_name(label) + "\t" + fmt6(probs[i][label]) + "\t" +
+             fmt6(probs[i][1]) + "\t" + cli::one_line(sentences[i]) + "\n";
+    } else {
+      nlohmann::json j{{"sentence", sentences[i]},
+                       {"label", label},
+                       {"name", label_name(label)},
+                       {"probability", probs[i][label]},
+                       {"p_positive", probs[i][1]}};
+      out += j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+    }
+  }
+  std::cout << out << std::flush;
+  return 0;
+}
+
+}  // namespace sst::analysis::eval

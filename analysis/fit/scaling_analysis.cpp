@@ -1,0 +1,212 @@
+// What is derived from a fitted scaling law: compute-optimal allocation (C = 6ND), IsoFLOP profiles, level
+// grouping, and the bootstrap with percentile intervals. The fit itself is in scaling_fit.cpp.
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <numeric>
+#include <random>
+
+#include "analysis/fit/scaling_fit.h"
+#include "analysis/fit/scaling_internal.h"
+#include "common/error.h"
+
+namespace sst::analysis::fit {
+namespace {
+
+constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+
+// Unbiased integer in [0, n) from a 64-bit engine. std::uniform_int_distribution is implementation-defined,
+// which would make `--seed` give different resamples on different standard libraries.
+uint64_t bounded(std::mt19937_64& rng, uint64_t n) {
+  const uint64_t threshold = (0 - n) % n;  // 2^64 mod n: reject the short last bucket
+  for (;;) {
+    uint64_t r = rng();
+    if (r >= threshold) return r % n;
+  }
+}
+
+// The reduced bootstrap grid: the full-data optimum, then the initial points of the best starts whose
+// optima differ (by more than `tol` in any coordinate) from those already taken.
+std::vector<Theta> reduced_starts(const FitResult& best, size_t count) {
+  std::vector<Theta> out{best.theta};
+  std::vector<Theta> finals{best.theta};
+  std::vector<size_t> order(best.starts.size());
+  std::iota(order.begin(), order.end(), 0);
+  std::stable_sort(order.begin(), order.end(),
+                   [&](size_t x, size_t y) { return best.starts[x].objective < best.starts[y].objective; });
+  const double tol = 1e-2;
+  for (size_t i : order) {
+    if (out.size() > count) break;
+    const StartResult& s = best.starts[i];
+    if (!std::isfinite(s.objective)) break;
+    bool distinct = std::all_of(finals.begin(), finals.end(), [&](const Theta& f) {
+      for (size_t k = 0; k < f.size(); ++k)
+        if (std::abs(f[k] - s.final[k]) > tol) return true;
+      return false;
+    });
+    if (!distinct) continue;
+    out.push_back(s.initial);
+    finals.push_back(s.final);
+  }
+  return out;
+}
+
+}  // namespace
+
+Allocation allocation(const ScalingLaw& law) {
+  Allocation a;
+  const double sum = law.alpha + law.beta;
+  if (!(law.alpha > 0 && law.beta > 0 && law.A > 0 && law.B > 0)) {
+    // Without both terms decreasing there is no interior optimum; report NaN rather than nonsense.
+    a.G = a.n_exponent = a.d_exponent = kNaN;
+    return a;
+  }
+  // In logs: A, B can be e^25 and alpha/beta near 0, where the direct power would overflow.
+  a.G = std::exp((std::log(law.alpha) + std::log(law.A) - std::log(law.beta) - std::log(law.B)) / sum);
+  a.n_exponent = law.beta / sum;
+  a.d_exponent = law.alpha / sum;
+  return a;
+}
+
+double Allocation::n_opt(double flops) const { return G * std::pow(flops / 6.0, n_exponent); }
+double Allocation::d_opt(double flops) const { return std::pow(flops / 6.0, d_exponent) / G; }
+
+BudgetPrediction predict_budget(const ScalingLaw& law, double flops) {
+  const Allocation a = allocation(law);
+  BudgetPrediction p;
+  p.flops = flops;
+  p.n_opt = a.n_opt(flops);
+  p.d_opt = a.d_opt(flops);
+  p.loss = law.loss(p.n_opt, p.d_opt);
+  return p;
+}
+
+IsoflopProfile isoflop_profile(const ScalingLaw& law, double flops, double n_lo, double n_hi, int samples) {
+  if (!(n_lo > 0 && n_hi > n_lo && flops > 0 && samples >= 3))
+    throw UserError("IsoFLOP profile: need 0 < n_lo < n_hi, a positive budget and at least 3 samples");
+  IsoflopProfile p;
+  p.flops = flops;
+  auto loss_at = [&](double u) {
+    const double n = std::exp(u);
+    return law.loss(n, flops / (6.0 * n));
+  };
+  const double u0 = std::log(n_lo), u1 = std::log(n_hi);
+  size_t best = 0;
+  for (int i = 0; i < samples; ++i) {
+    const double u = u0 + (u1 - u0) * i / (samples - 1);
+    const double n = std::exp(u);
+    p.n.push_back(n);
+    p.d.push_back(flops / (6.0 * n));
+    p.loss.push_back(loss_at(u));
+    if (p.loss.back() < p.loss[best]) best = static_cast<size_t>(i);
+  }
+  // E + A e^{-alpha u} + B' e^{beta u} is convex in u = log N, so the sampled minimum brackets the true
+  // one; golden-section search refines it to machine precision in log N.
+  double lo = std::log(p.n[best == 0 ? 0 : best - 1]);
+  double hi = std::log(p.n[std::min(best + 1, p.n.size() - 1)]);
+  const double g = (std::sqrt(5.0) - 1) / 2;
+  double x1 = hi - g * (hi - lo), x2 = lo + g * (hi - lo);
+  double f1 = loss_at(x1), f2 = loss_at(x2);
+  for (int it = 0; it < 200 && hi - lo > 1e-12; ++it) {
+    if (f1 < f2) {
+      hi = x2;
+      x2 = x1;
+      f2 = f1;
+      x1 = hi - g * (hi - lo);
+      f1 = loss_at(x1);
+    } else {
+      lo = x1;
+      x1 = x2;
+      f1 = f2;
+      x2 = lo + g * (hi - lo);
+      f2 = loss_at(x2);
+    }
+  }
+  const double u = 0.5 * (lo + hi);
+  p.n_min = std::exp(u);
+  p.d_min = flops / (6.0 * p.n_min);
+  p.loss_min = loss_at(u);
+  return p;
+}
+
+std::vector<double> isoflop_budgets(const Data& data, int count) {
+  if (data.size() == 0 || count <= 0) return {};
+  double lo = std::numeric_limits<double>::infinity(), hi = 0;
+  for (size_t i = 0; i < data.size(); ++i) {
+    const double c = 6.0 * data.n[i] * data.d[i];
+    lo = std::min(lo, c);
+    hi = std::max(hi, c);
+  }
+  if (count == 1 || hi <= lo) return {std::sqrt(lo * hi)};
+  std::vector<double> out;
+  for (int i = 0; i < count; ++i)
+    out.push_back(std::exp(std::log(lo) + (std::log(hi) - std::log(lo)) * i / (count - 1)));
+  return out;
+}
+
+std::vector<std::vector<size_t>> group_levels(const std::vector<double>& values, double rel_tol) {
+  std::vector<size_t> order(values.size());
+  std::iota(order.begin(), order.end(), 0);
+  std::stable_sort(order.begin(), order.end(), [&](size_t x, size_t y) { return values[x] < values[y]; });
+  std::vector<std::vector<size_t>> levels;
+  double first = 0;
+  for (size_t i : order) {
+    if (levels.empty() || values[i] > first * (1 + rel_tol)) {
+      levels.emplace_back();
+      first = values[i];
+    }
+    levels.back().push_back(i);
+  }
+  return levels;
+}
+
+BootstrapResult bootstrap(const Data& data, const FitResult& best, const FitOptions& options,
+                          const BootstrapOptions& bs) {
+  BootstrapResult r;
+  if (bs.samples == 0) return r;
+  validate(data);
+  const std::vector<Theta> starts = bs.full_grid ? options.grid.points() : reduced_starts(best, bs.reduced_starts);
+  r.starts_per_fit = starts.size();
+
+  // All resamples are drawn up front, in order, so the result for a seed does not depend on threading.
+  std::mt19937_64 rng(bs.seed);
+  std::vector<std::vector<size_t>> picks(bs.samples, std::vector<size_t>(data.size()));
+  for (auto& p : picks)
+    for (auto& i : p) i = static_cast<size_t>(bounded(rng, data.size()));
+
+  r.laws.assign(bs.samples, ScalingLaw{kNaN, kNaN, kNaN, kNaN, kNaN});
+  r.objectives.assign(bs.samples, kNaN);
+  SolverOptions inner = options.solver;
+  inner.threads = 1;  // parallelism is across resamples
+  parallel_for(bs.samples, options.solver.threads, [&](size_t s) {
+    Data sample;
+    for (size_t i : picks[s]) {
+      sample.n.push_back(data.n[i]);
+      sample.d.push_back(data.d[i]);
+      sample.loss.push_back(data.loss[i]);
+    }
+    try {
+      FitResult f = fit_from(sample, starts, options.delta, inner);
+      r.laws[s] = f.law;
+      r.objectives[s] = f.objective;
+    } catch (const UserError&) {
+      // A degenerate resample (no finite optimum) stays NaN and is left out of the percentiles.
+    }
+  });
+  return r;
+}
+
+Interval percentile_interval(std::vector<double> values, double lo_q, double hi_q) {
+  values.erase(std::remove_if(values.begin(), values.end(), [](double v) { return !std::isfinite(v); }), values.end());
+  if (values.empty()) return {kNaN, kNaN};
+  std::sort(values.begin(), values.end());
+  auto at = [&](double q) {
+    const double pos = q * static_cast<double>(values.size() - 1);
+    const size_t i = static_cast<size_t>(std::floor(pos));
+    const size_t j = std::min(i + 1, values.size() - 1);
+    return values[i] + (pos - static_cast<double>(i)) * (values[j] - values[i]);
+  };
+  return {at(lo_q), at(hi_q)};
+}
+
+}  // namespace sst::analysis::fit

@@ -1,0 +1,52 @@
+// A tiny gnuplot driver shared by every sst-analyze subcommand that draws figures.
+//
+// One figure = one output stem (e.g. "fit_out/isoflop"). render() writes, next to each other:
+//   stem.dat  the data (gnuplot data blocks; see DataFile)
+//   stem.gp   a self-contained script that draws the figure twice: pngcairo -> stem.png, svg -> stem.svg
+// and runs `gnuplot stem.gp` in the stem's directory. The .dat and .gp are kept so users can restyle a
+// figure and rerun gnuplot by hand; the script only uses file names relative to its own directory.
+#pragma once
+#include <string>
+#include <vector>
+
+namespace sst::analysis::plot {
+
+// Builds the contents of a .dat file made of several data blocks. gnuplot addresses block k (0-based, in
+// the order they were added) with `index k`; the helper returns k so scripts never hard-code it.
+class DataFile {
+ public:
+  // Adds a block: a "# title" comment, a "# col1 col2 ..." header comment, then one row per line.
+  // Non-finite values are written as NaN, which gnuplot skips.
+  int add_block(const std::string& title, const std::vector<std::string>& columns,
+                const std::vector<std::vector<double>>& rows);
+  int blocks() const { return blocks_; }
+  const std::string& text() const { return text_; }
+
+ private:
+  std::string text_;
+  int blocks_ = 0;
+};
+
+// Quotes `s` as a gnuplot single-quoted string literal (doubling embedded single quotes).
+std::string quote(const std::string& s);
+
+// Figure size in pixels (the SVG uses the same nominal size).
+struct RenderOptions {
+  int width = 1000;
+  int height = 700;
+  std::string font = "sans,11";
+};
+
+// Writes stem.dat (from `data`) and stem.gp, then runs gnuplot to produce stem.png and stem.svg.
+// `body` is the plotting part of the script (titles, labels, axes, plot commands). Before it the script
+// sets the terminal and output and defines the gnuplot variable `datafile` holding the .dat file name,
+// so the body refers to data as `datafile index 0 using 1:2 ...`. The body is emitted once per terminal.
+// Throws sst::UserError if a file cannot be written, gnuplot is not on PATH, or gnuplot fails (its
+// stderr is quoted in the message).
+void render(const std::string& stem, const std::string& data, const std::string& body,
+            const RenderOptions& options = {});
+
+// True if a `gnuplot` executable is found on PATH (callers may skip figures with a note instead).
+bool gnuplot_available();
+
+}  // namespace sst::analysis::plot

@@ -1,0 +1,33 @@
+// Synthetic scaling-law data for the analysis tests: losses drawn from a known L(N, D) with multiplicative
+// log-normal noise, on a log-spaced grid of (N, D).
+#pragma once
+#include <cmath>
+#include <cstdint>
+#include <random>
+
+#include "analysis/fit/scaling_fit.h"
+
+namespace sst::analysis::fit::testing {
+
+// The "true" law of the tests (close to Hoffmann et al.'s fitted values).
+inline ScalingLaw true_law() { return ScalingLaw{1.7, 400.0, 410.0, 0.34, 0.28}; }
+
+// n_count x d_count points, N in [1e6, 1e9] and D in [1e8, 1e11] (log-spaced), loss * exp(noise * z).
+// Box-Muller on mt19937_64 instead of std::normal_distribution, whose output is library-specific.
+inline Data synthetic(const ScalingLaw& law, int n_count, int d_count, double noise, uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  auto uniform = [&] { return (static_cast<double>(rng() >> 11) + 0.5) / 9007199254740992.0; };
+  Data d;
+  for (int i = 0; i < n_count; ++i)
+    for (int j = 0; j < d_count; ++j) {
+      const double n = std::pow(10.0, 6 + 3.0 * i / (n_count - 1));
+      const double t = std::pow(10.0, 8 + 3.0 * j / (d_count - 1));
+      const double z = std::sqrt(-2 * std::log(uniform())) * std::cos(2 * M_PI * uniform());
+      d.n.push_back(n);
+      d.d.push_back(t);
+      d.loss.push_back(law.loss(n, t) * std::exp(noise * z));
+    }
+  return d;
+}
+
+}  // namespace sst::analysis::fit::testing

@@ -1,0 +1,51 @@
+// `sst-analyze report` end to end (analysis/report/report_command.cpp): a run report from a tiny
+// checkpoint trained from the real SST-2 (skipped without SST2_DIR), and a report of a fabricated sweep.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+
+#include "tests/analysis/fixtures.h"
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+namespace sst::analysis::report {
+namespace {
+
+using namespace fixtures;
+
+class AnalysisReportCli : public TinyRun {};
+
+TEST_F(AnalysisReportCli, RunReportIsSelfContained) {
+  const std::string o = out("report");
+  const auto r = run_command(analyze() + " report " + sh_quote(run_) + " --data " + sh_quote(data_) +
+                             " --threads 1 --output " + sh_quote(o));
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  const std::string html = read_text(o + "/report.html");
+  EXPECT_GE(lines(html), 10u);
+  EXPECT_NE(html.find("data:image/png;base64,"), std::string::npos);
+  EXPECT_EQ(html.find("src=\"curves/"), std::string::npos);
+  const std::string md = read_text(o + "/report.md");
+  for (const char* want :
+       {"## Summary", "## Training curves", "reliability", "## Attention example", "Accuracy by slice"})
+    EXPECT_NE(md.find(want), std::string::npos) << want;
+}
+
+TEST(AnalysisReportCliNoData, SweepReportAndNotARun) {
+  const TempDir d("analysis_report");
+  const fs::path sweep = write_sweep(fs::path(d.path()) / "sweep");
+  auto r = run_command(analyze() + " report " + sh_quote(sweep.string()) + " --output " + sh_quote(d / "report"));
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  const std::string md = read_text(d / "report/report.md");
+  EXPECT_NE(md.find("## Sweep table"), std::string::npos);
+  EXPECT_NE(md.find("## Training curves"), std::string::npos);
+  EXPECT_NE(md.find("## Scaling-law fit"), std::string::npos);
+  EXPECT_NE(read_text(d / "report/report.html").find("data:image/png;base64,"), std::string::npos);
+
+  r = run_command(analyze() + " report " + sh_quote(d / "nothing") + " --output " + sh_quote(d / "r2"));
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_FALSE(fs::exists(d / "r2/report.md"));
+}
+
+}  // namespace
+}  // namespace sst::analysis::report
