@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cmath>
 #include <cstdio>
 #include <sstream>
 
@@ -121,7 +122,7 @@ RareTokens rare_by_id_range(int32_t vocab_size, double fraction, int32_t unk_id,
   int32_t first = unk_id + 1;  // regular ids follow the special ones (0-3 in sst-prep's models)
   for (int32_t s : special_ids) first = std::max(first, s + 1);
   const int32_t regular = std::max(vocab_size - first, 0);
-  const int32_t cut = vocab_size - static_cast<int32_t>(fraction * regular + 0.5);
+  const int32_t cut = vocab_size - static_cast<int32_t>(std::lround(fraction * regular));
   for (int32_t i = std::max(cut, first); i < vocab_size; ++i) r.rare[i] = true;
   char buf[160];
   std::snprintf(buf, sizeof buf,

@@ -87,7 +87,7 @@ std::string find_data(const ReportOptions& o, const runs::Run& run, std::string&
     note = "no --data given and the run has no data.path in config.ini";
     return "";
   }
-  for (const fs::path c : {fs::path(p), fs::path(o.input) / p})
+  for (const fs::path& c : {fs::path(p), fs::path(o.input) / p})
     if (fs::is_regular_file(c)) return c.string();
   note = "no --data given and the run's data.path (" + p + ") does not exist here";
   return "";

@@ -19,8 +19,8 @@ declare -A ALLOWED=(
   [src/train]="common dataset rundir model shard dist"
   [src/sweep]="common rundir"
   [data_prep]="common dataset"
-  [analysis]="common dataset rundir analysis"
-  [analysis/model]="common dataset rundir model shard train analysis"
+  [analysis]="common dataset rundir sweep analysis"
+  [analysis/model]="common dataset rundir sweep model shard train analysis"
 )
 # Folders that must build without LibTorch (their headers are used by torch-free binaries and tests).
 TORCH_FREE="src/common src/dataset src/rundir src/sweep data_prep analysis"
