@@ -13,10 +13,10 @@ namespace po = boost::program_options;
 
 namespace sst::text {
 
-std::string trim(std::string_view s) {
-  const auto b = s.find_first_not_of(" \t\r\n");
+std::string trim(std::string_view s, std::string_view blanks) {
+  const auto b = s.find_first_not_of(blanks);
   if (b == std::string_view::npos) return "";
-  const auto e = s.find_last_not_of(" \t\r\n");
+  const auto e = s.find_last_not_of(blanks);
   return std::string(s.substr(b, e - b + 1));
 }
 

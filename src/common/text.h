@@ -8,8 +8,8 @@
 
 namespace sst::text {
 
-// `s` without leading and trailing spaces, tabs, CR and LF.
-std::string trim(std::string_view s);
+// `s` without leading and trailing `blanks` (by default spaces, tabs, CR and LF).
+std::string trim(std::string_view s, std::string_view blanks = " \t\r\n");
 
 // The items of "a, b c,d" (separated by commas and/or whitespace), empty items dropped.
 std::vector<std::string> split_list(std::string_view s);

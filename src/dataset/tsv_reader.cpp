@@ -9,19 +9,13 @@
 #include <sstream>
 
 #include "common/error.h"
+#include "common/text.h"
 
 namespace sst::dataset {
 namespace {
 
 // Spaces (and other non-tab blanks) only: tabs are field separators and never part of a field.
-bool is_blank(char c) { return c == ' ' || c == '\r' || c == '\v' || c == '\f'; }
-
-std::string trim(const std::string& s) {
-  size_t b = 0, e = s.size();
-  while (b < e && is_blank(s[b])) ++b;
-  while (e > b && is_blank(s[e - 1])) --e;
-  return s.substr(b, e - b);
-}
+std::string trim(const std::string& s) { return text::trim(s, " \r\v\f"); }
 
 std::vector<std::string> split_tabs(const std::string& line) {
   std::vector<std::string> fields;
