@@ -2,7 +2,9 @@
 # The CPU test suite against LibTorch 2.x: a Debian 13 ("trixie") root made with debootstrap, whose
 # libtorch-dev is LibTorch 2.6 (CPU) with g++ 14; this source tree is built there (build-libtorch2/)
 # and every ctest test except the `slurm` label runs inside it (chroot).
-# Usage: bash launch/libtorch2_tests.sh      (as root; the first run needs network: debootstrap, apt-get)
+# Usage: bash launch/libtorch2_tests.sh [COMMAND...]   (as root; the first run needs network)
+#   With a COMMAND, it runs in the root (in the source tree, /src, after the build) instead of ctest, e.g.
+#   bash launch/libtorch2_tests.sh build-libtorch2/bin/sst-train --config configs/tiny.ini --print-config
 #   SST2_DIR         GLUE SST-2 folder for the integration tests (bind-mounted read-only; unset: they skip)
 #   SST_TRIXIE_ROOT  the root (default .trixie/root, git-ignored). Kept between runs with its ccache
 #                    (/var/cache/sst-ccache inside it); point several checkouts at one root to share both.
@@ -133,11 +135,14 @@ if [ -n "${SST2_DIR:-}" ]; then
   mount_in_root /sst2 --bind "$SST2_DIR"
   mount -o remount,bind,ro "$ROOT/sst2"
 fi
-log "build (build-libtorch2/) and ctest $CTEST_ARGS inside the root"
+log "build (build-libtorch2/) and $([ $# -gt 0 ] && echo "$*" || echo "ctest $CTEST_ARGS") inside the root"
 status=0
-chroot "$ROOT" /usr/bin/env -i PATH=/usr/local/bin:/usr/bin:/bin HOME=/root LANG=C.UTF-8 \
+# OPENBLAS_NUM_THREADS: Debian 13's OpenBLAS (pthread build) starts its own GEMM threads beside torch's
+# and ignores torch::set_num_threads; two unbound ranks on two cores then run ~15x slower (measured: tiny,
+# mpirun -np 2 --bind-to none, 80 vs 1,480 examples/s). The tests' ranks use one thread each.
+chroot "$ROOT" /usr/bin/env -i PATH=/usr/local/bin:/usr/bin:/bin HOME=/root LANG=C.UTF-8 OPENBLAS_NUM_THREADS=1 \
   CCACHE_DIR=/var/cache/sst-ccache CCACHE_MAXSIZE=2G SST2_DIR="${SST2_DIR:+/sst2}" CTEST_ARGS="$CTEST_ARGS" \
-  bash -s <<'EOF' || status=$?
+  bash -s -- "$@" <<'EOF' || status=$?
 set -euo pipefail
 cd /src
 echo "root: Debian $(cat /etc/debian_version), $(g++ --version | head -n 1), $(cmake --version | head -n 1)"
@@ -150,6 +155,7 @@ grep -q "sst: Torch 2\." build-libtorch2.configure.log || { echo "libtorch2_test
 grep "sst: Torch" build-libtorch2.configure.log
 if grep -n "warning:" build-libtorch2.log; then echo "libtorch2_tests: the build has warnings (above)"; exit 1; fi
 ccache --show-stats 2>/dev/null | grep -Ei "^ *(hits|misses|cacheable)|hit rate" || true
+if [ $# -gt 0 ]; then "$@"; exit; fi
 cd build-libtorch2
 ctest --output-on-failure $CTEST_ARGS
 EOF
