@@ -4,7 +4,8 @@
 It rebuilds the model of src/model/transformer.cpp, the optimizer and schedule of
 src/train/step.cpp and schedule.cpp, and the padding of src/data/batch.cpp, and trains on the
 global batches listed in a file (one optimizer step per line, example ids of the train split), so
-both implementations do the same work. Written for Debian's python3-torch 1.13 (CPU); runs on 2.x.
+both implementations do the same work. Written for Debian's python3-torch 1.13 (CPU); runs on 2.x,
+on CPU or CUDA (--device), in fp32 or bf16 autocast (--precision, as train.precision).
 
 Unlike sst-train, which reads each batch's tokens from the HDF5 file, this script loads the train
 split into memory once (the usual PyTorch Dataset), so its "data" time is collation only.
@@ -38,7 +39,7 @@ DEFAULTS = {
               "warmup_steps": 100, "max_steps": 0, "epochs": 1.0, "weight_decay": 0.01, "grad_clip": 1.0,
               "label_smoothing": 0.0, "ema_decay": 0.0, "eval_every": 200, "log_every": 20, "checkpoint_every": 500,
               "keep_checkpoints": 2, "halt_at_step": 0, "patience": 0, "threads": 0, "device": "auto",
-              "nan_policy": "stop"},
+              "nan_policy": "stop", "precision": "fp32"},
     "output": {"dir": "runs/default", "run_name": ""},
 }
 
@@ -74,6 +75,8 @@ def load_config(path):
         raise UserError(f"config: model.heads = {m['heads']} must divide model.d_model = {m['d_model']}")
     if m["position"] not in ("learned", "none"):
         raise UserError(f"config: model.position must be 'learned' or 'none', got '{m['position']}'")
+    if t["precision"] not in ("fp32", "bf16"):
+        raise UserError(f"config: train.precision must be 'fp32' or 'bf16', got '{t['precision']}'")
     if m["pooling"] not in ("cls", "mean"):
         raise UserError(f"config: model.pooling must be 'cls' or 'mean', got '{m['pooling']}'")
     if t["global_batch"] <= 0 or t["accum_steps"] <= 0 or t["global_batch"] % t["accum_steps"]:
@@ -176,7 +179,8 @@ class EncoderLayer(nn.Module):
         v = v + self.v_bias.view(1, H, 1, Dh)
         p = self.dropout if self.training else 0.0
         if hasattr(F, "scaled_dot_product_attention"):  # torch 2.x, as compat:: does for LibTorch 2.x
-            ctx = F.scaled_dot_product_attention(q, k, v, attn_mask=key_mask, dropout_p=p)
+            # The additive mask in q's dtype: fused kernels take no fp32 mask with bf16 q under autocast.
+            ctx = F.scaled_dot_product_attention(q, k, v, attn_mask=key_mask.to(q.dtype), dropout_p=p)
         else:
             w = torch.softmax(q @ k.transpose(-2, -1) / math.sqrt(Dh) + key_mask, -1)
             if p > 0:
@@ -215,14 +219,14 @@ class TransformerClassifier(nn.Module):
     def forward(self, ids, pad_mask):
         B, T = ids.shape
         if self.training and self.word_dropout > 0:  # drop_words() in transformer.cpp
-            drop = torch.rand(pad_mask.shape) < self.word_dropout
+            drop = torch.rand(pad_mask.shape, device=ids.device) < self.word_dropout
             drop[:, 0] = False
             pad_mask = pad_mask | drop
         x = self.tok_emb(ids)
         if self.pos_emb is not None:
-            x = x + self.pos_emb(torch.arange(T)).unsqueeze(0)
+            x = x + self.pos_emb(torch.arange(T, device=ids.device)).unsqueeze(0)
         x = F.dropout(x, self.dropout, self.training)
-        key_mask = torch.zeros(B, T).masked_fill(pad_mask, float("-inf")).view(B, 1, 1, T)
+        key_mask = torch.zeros(B, T, device=ids.device).masked_fill(pad_mask, float("-inf")).view(B, 1, 1, T)
         for layer in self.layers:
             x = layer(x, key_mask)
         x = self.final_ln(x)
@@ -263,20 +267,38 @@ def total_steps(t, d, n_train):
     return max(1, round(t["epochs"] * (pool // t["global_batch"])))
 
 
+def pick_device(name):
+    """train.device semantics: auto = CUDA when torch sees a GPU, else CPU."""
+    if name not in ("auto", "cpu", "cuda"):
+        raise UserError(f"device must be auto, cpu or cuda, got '{name}'")
+    if name == "auto":
+        name = "cuda" if torch.cuda.is_available() else "cpu"
+    if name == "cuda" and not torch.cuda.is_available():
+        raise UserError("device cuda: this torch sees no CUDA device")
+    return torch.device(name)
+
+
 def train(args):
     torch.set_num_threads(args.threads)
     torch.set_num_interop_threads(1)
     cfg = load_config(args.config)
     m, t = cfg["model"], cfg["train"]
+    device = pick_device(args.device or t["device"])
+    precision = args.precision or t["precision"]
+    # bf16: autocast around forward and loss (the loss itself in fp32); weights and AdamW stay fp32.
+    autocast = torch.autocast(device_type=device.type, dtype=torch.bfloat16, enabled=precision == "bf16")
+    # Host timers measure queued GPU work only after a synchronize (as sst-train --benchmark does).
+    sync = torch.cuda.synchronize if device.type == "cuda" else (lambda: None)
     data = TrainSplit(args.data)
     batches = read_batches(args.batches, len(data), t["global_batch"])
     B = t["global_batch"]
 
     torch.manual_seed(t["seed"])
-    model = TransformerClassifier(m, data.vocab_size)
+    model = TransformerClassifier(m, data.vocab_size).to(device)  # initialised on the CPU, then moved
     n_params = sum(p.numel() for p in model.parameters())
-    print(f"{PROG}: torch {torch.__version__}, {args.threads} thread(s), {n_params} params, "
-          f"{len(batches)} batches of {B}", file=sys.stderr)
+    device_name = torch.cuda.get_device_name(device) if device.type == "cuda" else "cpu"
+    print(f"{PROG}: torch {torch.__version__}, {device_name}, {precision}, {args.threads} thread(s), "
+          f"{n_params} params, {len(batches)} batches of {B}", file=sys.stderr)
     decay, no_decay = split_for_weight_decay(model)
     opt = torch.optim.AdamW([{"params": decay, "weight_decay": t["weight_decay"]},
                              {"params": no_decay, "weight_decay": 0.0}], lr=t["lr"])
@@ -302,9 +324,14 @@ def train(args):
         loss_sum, step_tokens = 0.0, 0
         for a in range(t["accum_steps"]):
             c0 = clock()
-            x, pad, y, real = data.batch(ids[a * micro:(a + 1) * micro], m["max_len"])
+            x, pad, y, real = (v.to(device) if torch.is_tensor(v) else v
+                               for v in data.batch(ids[a * micro:(a + 1) * micro], m["max_len"]))
+            sync()
             c1 = clock()
-            loss = F.cross_entropy(model(x, pad).float(), y, reduction="sum", label_smoothing=t["label_smoothing"])
+            with autocast:
+                logits = model(x, pad)
+            loss = F.cross_entropy(logits.float(), y, reduction="sum", label_smoothing=t["label_smoothing"])
+            sync()
             c2 = clock()
             # Sum / global batch: the gradient of the global mean, as in step.cpp.
             (loss / B).backward()
@@ -318,6 +345,7 @@ def train(args):
         if t["grad_clip"] > 0:
             torch.nn.utils.clip_grad_norm_(model.parameters(), t["grad_clip"])
         opt.step()
+        sync()
         t1 = clock()
         phases["optimizer"] += t1 - c4
         if not math.isfinite(loss_sum):
@@ -330,6 +358,7 @@ def train(args):
     ms = [1e3 * s for s in step_s]
     return {
         "implementation": "pytorch", "torch_version": torch.__version__, "threads": args.threads,
+        "device": str(device), "device_name": device_name, "precision": precision,
         "global_batch": B, "params": n_params, "steps": args.steps, "warmup": args.warmup,
         "examples_per_s": args.steps * B / wall, "tokens_per_s": tokens / wall,
         "step_ms": {"min": min(ms), "median": statistics.median(ms), "max": max(ms)},
@@ -342,7 +371,8 @@ def main():
     ap = argparse.ArgumentParser(prog=PROG, description=__doc__.split("\n\n")[0],
                                  formatter_class=argparse.RawDescriptionHelpFormatter,
                                  epilog="Output JSON: implementation, torch_version, threads, global_batch, params, "
-                                        "steps, warmup, examples_per_s, tokens_per_s (non-pad, [CLS] included), "
+                                        "steps, warmup, device, device_name, precision, examples_per_s, "
+                                        "tokens_per_s (non-pad, [CLS] included), "
                                         "step_ms {min,median,max}, breakdown_ms {data,forward,backward,optimizer} "
                                         "(mean per measured step), final_loss.")
     ap.add_argument("--data", required=True, help="HDF5 file written by sst-prep")
@@ -352,6 +382,10 @@ def main():
     ap.add_argument("--threads", type=int, default=1, help="intra-op threads (default 1)")
     ap.add_argument("--warmup", type=int, default=5, help="unmeasured steps first (default 5)")
     ap.add_argument("--steps", type=int, default=30, help="measured steps (default 30)")
+    ap.add_argument("--device", choices=("auto", "cpu", "cuda"),
+                    help="where the model trains (default: the config's train.device, auto = CUDA if available)")
+    ap.add_argument("--precision", choices=("fp32", "bf16"),
+                    help="fp32, or bf16 autocast with fp32 weights (default: the config's train.precision)")
     ap.add_argument("--out", help="write the result JSON here (default: stdout)")
     args = ap.parse_args()
     try:

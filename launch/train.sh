@@ -20,7 +20,9 @@ case " $* " in *" --train.threads"*) ;; *) extra+=(--train.threads="$threads") ;
 # steal the cores OpenBLAS's own GEMM threads need (measured: 1 rank x 2 threads, small config,
 # 490 -> 700 examples/s; see bench/RESULTS.md).
 export OMP_WAIT_POLICY=${OMP_WAIT_POLICY:-PASSIVE}
-mpi_flags=(-np "$RANKS" --bind-to none -x OMP_NUM_THREADS="$threads" -x OMP_WAIT_POLICY)
+# OPENBLAS_NUM_THREADS: a pthread OpenBLAS (Debian 13's) ignores torch's thread count and would put its
+# own GEMM threads on the other ranks' cores (15x slower on 2 cores, tiny, 2 ranks).
+mpi_flags=(-np "$RANKS" --bind-to none -x OMP_NUM_THREADS="$threads" -x OPENBLAS_NUM_THREADS="$threads" -x OMP_WAIT_POLICY)
 [ "$RANKS" -le "$cores" ] || mpi_flags+=(--oversubscribe)
 if [ "$(id -u)" -eq 0 ]; then
   export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1

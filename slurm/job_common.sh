@@ -12,6 +12,7 @@
 #   SST_SRUN_MPI   the srun MPI plugin (default pmix; `srun --mpi=list` shows the site's)
 #   SST_MPIRUN_ARGS extra mpirun arguments (SST_LAUNCHER=mpirun)
 #   SST_THREADS    intra-op threads per rank (default: $SLURM_CPUS_PER_TASK, else 1)
+# GPU jobs (SLURM_GPUS_ON_NODE > 0): one rank per GPU; see sst_gpu_args.
 
 SST_ROOT=${SST_ROOT:-${SLURM_SUBMIT_DIR:-$PWD}}
 SST_SITE_ENV=${SST_SITE_ENV:-$SST_ROOT/slurm/site.env}
@@ -31,6 +32,21 @@ SST_THREADS=${SST_THREADS:-${SLURM_CPUS_PER_TASK:-1}}
 
 sst_log() { echo "[$(date -Is) job ${SLURM_JOB_ID:-?}${SLURM_ARRAY_TASK_ID:+ task $SLURM_ARRAY_TASK_ID} restart ${SLURM_RESTART_COUNT:-0}] $*"; }
 
+# sst_gpu_args SST_TRAIN_ARGS...: in a job with GPUs, logs GPUs and ranks per node (a warning when they
+# differ: more ranks than GPUs share one through the MPI host-staging fallback, fewer leave GPUs idle) and
+# prints --train.device=cuda unless the arguments choose a device, so that a CPU-only LibTorch build fails
+# instead of silently training on the CPU. Prints nothing in a CPU job.
+sst_gpu_args() {
+  local gpus=${SLURM_GPUS_ON_NODE:-0}
+  case "$gpus" in ''|*[!0-9]*|0) return 0 ;; esac
+  # SLURM_TASKS_PER_NODE is e.g. "4(x2)" or "4,3": the batch node's count comes first.
+  local tasks=${SLURM_NTASKS_PER_NODE:-${SLURM_TASKS_PER_NODE:-1}}
+  tasks=${tasks%%[(,]*}
+  sst_log "GPU job: $gpus GPU(s), $tasks rank(s), $SST_THREADS thread(s) per rank on this node (CUDA_VISIBLE_DEVICES=${CUDA_VISIBLE_DEVICES:-unset})" >&2
+  [ "$tasks" = "$gpus" ] || sst_log "warning: $tasks rank(s) per node but $gpus GPU(s): use --ntasks-per-node=$gpus for one rank per GPU" >&2
+  case " $* " in *" --train.device"*) ;; *) echo "--train.device=cuda" ;; esac
+}
+
 # sst_run RUN_DIR SST_TRAIN_ARGS...   (the args should contain --resume auto)
 # Exit status: sst-train's; 75 after a stop signal, in which case the job has been requeued (unless the job
 # itself is being cancelled: SIGTERM without the warning signal first).
@@ -38,15 +54,20 @@ sst_run() {
   local run_dir=$1; shift
   local cmd=()
   case "$SST_LAUNCHER" in
-    srun) cmd=(srun --mpi="$SST_SRUN_MPI" --kill-on-bad-exit=1 "$SST_BIN_DIR/sst-train") ;;
+    srun)
+      # Slurm >= 22.05: srun no longer inherits sbatch's --cpus-per-task; this keeps one count per rank.
+      [ -z "${SLURM_CPUS_PER_TASK:-}" ] || export SRUN_CPUS_PER_TASK=${SRUN_CPUS_PER_TASK:-$SLURM_CPUS_PER_TASK}
+      cmd=(srun --mpi="$SST_SRUN_MPI" --kill-on-bad-exit=1 "$SST_BIN_DIR/sst-train") ;;
     mpirun)
       [ "$(id -u)" -ne 0 ] || export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
       # shellcheck disable=SC2206
-      cmd=(mpirun -np "${SLURM_NTASKS:-1}" --bind-to none -x OMP_NUM_THREADS="$SST_THREADS" -x OMP_WAIT_POLICY ${SST_MPIRUN_ARGS:-}
+      cmd=(mpirun -np "${SLURM_NTASKS:-1}" --bind-to none -x OMP_NUM_THREADS="$SST_THREADS" -x OPENBLAS_NUM_THREADS="$SST_THREADS"
+           -x OMP_WAIT_POLICY ${SST_MPIRUN_ARGS:-}
            "$SST_BIN_DIR/sst-train") ;;
     *) echo "sst: SST_LAUNCHER must be srun or mpirun, got '$SST_LAUNCHER'" >&2; return 1 ;;
   esac
-  export OMP_NUM_THREADS=$SST_THREADS
+  # A pthread OpenBLAS ignores torch's thread count; without this its threads take other ranks' cores.
+  export OMP_NUM_THREADS=$SST_THREADS OPENBLAS_NUM_THREADS=$SST_THREADS
   # Idle OpenMP threads sleep rather than spin against OpenBLAS's threads (see launch/train.sh).
   export OMP_WAIT_POLICY=${OMP_WAIT_POLICY:-PASSIVE}
   mkdir -p "$run_dir"
@@ -59,7 +80,9 @@ sst_run() {
   trap 'warned=1; sst_log "SIGUSR1: asking sst-train to checkpoint"; [ -z "$child" ] || kill -USR1 "$child" 2>/dev/null' USR1
   trap 'terminated=1; sst_log "SIGTERM"; [ -z "$child" ] || kill -USR1 "$child" 2>/dev/null' TERM
   sst_log "$SST_LAUNCHER: ${SLURM_NTASKS:-1} rank(s) on ${SLURM_JOB_NUM_NODES:-1} node(s), $SST_THREADS thread(s)/rank: sst-train $*"
-  "${cmd[@]}" "$@" "--train.threads=$SST_THREADS" &
+  local gpu_args
+  mapfile -t gpu_args < <(sst_gpu_args "$@")
+  "${cmd[@]}" "$@" "${gpu_args[@]+"${gpu_args[@]}"}" "--train.threads=$SST_THREADS" &
   child=$!
   local rc=0
   while :; do

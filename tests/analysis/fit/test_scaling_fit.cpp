@@ -2,6 +2,7 @@
 // bookkeeping, the analytic gradient, exclusion of the highest-loss points, and input validation.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <filesystem>

@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# tests/gpu/device_check.sh --dry-run inside a bare Debian 12 root that, like the GPU machine's image,
+# has a compiler, CMake, ninja, Python with torch and h5py, but no MPI, HDF5 headers, Boost, SentencePiece,
+# nlohmann-json, GoogleTest, OpenSSL headers or pkg-config: so the build can only succeed with the
+# Debian 12 packages of .device/debs unpacked by dpkg -x, as on that machine. Torch is Debian's 1.13 here
+# (the device has a pip torch 2.x). Not part of CI (a full build without ccache); run it after changing
+# prepare_device_deps.sh or the unpacking, before a GPU call.
+# Usage: bash tests/gpu/bare_root_check.sh     (root; run tests/gpu/prepare_device_deps.sh first)
+#   SST_BARE_ROOT  the root (default .roots/bookworm-bare, git-ignored; kept between runs)
+# The check's results land in build-device-bare/check/out (summary.txt first).
+set -euo pipefail
+REPO="$(cd "$(dirname "$0")/../.." && pwd)"
+# shellcheck source=launch/debian_root.sh
+source "$REPO/launch/debian_root.sh"
+compgen -G "$REPO/.device/debs/*.deb" >/dev/null ||
+  { echo "bare_root_check: error: no .device/debs; run tests/gpu/prepare_device_deps.sh first" >&2; exit 1; }
+
+root_open "${SST_BARE_ROOT:-$REPO/.roots/bookworm-bare}" bookworm bare_root_check
+root_packages g++ cmake ninja-build python3-torch python3-h5py libtorch-dev binutils xz-utils
+root_mount /src --bind "$REPO"
+status=0
+root_run SST_DEVICE_BUILD=build-device-bare JOBS="$(nproc)" -- bash -s <<'EOF' || status=$?
+cd /src
+for h in mpi.h hdf5.h boost/program_options.hpp sentencepiece_processor.h nlohmann/json.hpp gtest/gtest.h openssl/evp.h; do
+  ! find /usr/include -path "*/$h" | grep -q . || { echo "bare_root_check: $h is installed in the root: not bare"; exit 1; }
+done
+! command -v pkg-config || { echo "bare_root_check: pkg-config is installed in the root: not bare"; exit 1; }
+bash tests/gpu/device_check.sh --dry-run
+EOF
+root_log "done (exit $status); results in build-device-bare/check/out"
+exit "$status"

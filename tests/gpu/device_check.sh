@@ -1,0 +1,190 @@
+#!/usr/bin/env bash
+# The GPU path checked in ONE call on a CUDA machine (docs/gpu.md): configures against the pip torch's
+# LibTorch and the nvidia-nccl wheel, builds (build-device/), runs `ctest -L gpu` and the GPU benchmark
+# (bench/gpu_bench.sh: tiny -> xl, fp32 and bf16, against the eager-PyTorch reference), and writes every
+# log and result under $OUT. Libraries that machine lacks come from .device/debs (Debian 12 packages
+# made by tests/gpu/prepare_device_deps.sh), unpacked with dpkg -x into a prefix the build is pointed at.
+# Usage: bash tests/gpu/device_check.sh [--dry-run]
+#   --dry-run  no GPU needed: the same steps on CPU (the gpu tests skip with their reasons, the
+#              benchmark runs tiny on CPU, fp32 + bf16 when the option exists); how CI tests this script.
+# Environment (defaults):
+#   OUT             results (build-device/check/out). At most 8 files come back from a GPU call, so: summary.txt,
+#                   environment.txt, ctest_gpu.log, bench.json, bench.md, logs.tar.gz (everything else)
+#   SST_DEVICE_DIR  what prepare_device_deps.sh made (.device): debs/ (without it: the system's packages)
+#                   and sst2/ (else SST2_DIR)
+#   SST_CHECK_BUDGET_S  the whole check's wall-clock budget (540; one device call may last 600); the
+#                   benchmark gets what the build and tests leave, and stops starting runs 20 s before it
+#   SST_DEVICE_BUILD  the build folder in the repository (build-device)
+#   JOBS (nproc)    TORCH_CMAKE_PREFIX (the python torch's torch.utils.cmake_prefix_path)
+#   BENCH_CONFIGS   configs to benchmark (all five on a GPU, configs/tiny.ini in a dry run)
+# Exit status: 0 when every step passed, 1 otherwise (summary.txt says which).
+# shellcheck disable=SC2317  # functions that run through step() and the EXIT trap
+set -uo pipefail
+REPO="$(cd "$(dirname "$0")/../.." && pwd)"
+cd "$REPO" || exit 1
+DRY_RUN=0
+case "${1:-}" in
+  --dry-run) DRY_RUN=1 ;;
+  "") ;;
+  *) echo "usage: tests/gpu/device_check.sh [--dry-run]" >&2; exit 2 ;;
+esac
+T0=$(date +%s)
+BUDGET=${SST_CHECK_BUDGET_S:-540}
+# The tree at the depth of build/: with ccache's relative paths a dry run after launch/build.sh hits.
+BUILD=$REPO/${SST_DEVICE_BUILD:-build-device}
+WORK=$BUILD/check              # logs, the unpacked packages, the data file, the benchmark runs
+OUT=$(realpath -m "${OUT:-$WORK/out}")
+LOGS=$WORK/logs
+DEV=$(realpath -m "${SST_DEVICE_DIR:-$REPO/.device}")
+JOBS=${JOBS:-$(nproc)}
+mkdir -p "$OUT" "$LOGS"
+SUMMARY=$OUT/summary.txt
+: >"$SUMMARY"
+FAILED=0
+elapsed() { echo $(($(date +%s) - T0)); }
+say() { echo "device_check [+$(elapsed)s] $*" | tee -a "$SUMMARY"; }
+# step NAME LOG COMMAND...: runs one step with its output in LOG; records ok / FAILED and its time.
+step() {
+  local name=$1 logf=$2 t rc=0
+  shift 2
+  t=$(date +%s)
+  "$@" >"$logf" 2>&1 || rc=$?
+  if [ "$rc" -eq 0 ]; then say "$name: ok ($(($(date +%s) - t)) s)"
+  else FAILED=1; say "$name: FAILED (exit $rc, $(($(date +%s) - t)) s; last lines of $(basename "$logf"):)"
+       tail -n 15 "$logf" | sed 's/^/    /' | tee -a "$SUMMARY"; fi
+  return "$rc"
+}
+finish() {
+  cp "$LOGS/ctest_gpu.log" "$OUT/ctest_gpu.log" 2>/dev/null
+  for f in bench.json bench.md; do cp "$WORK/bench/$f" "$OUT/$f" 2>/dev/null; done
+  local parts=(logs)
+  [ -d "$WORK/bench" ] && parts+=(bench)
+  tar -czf "$OUT/logs.tar.gz" -C "$WORK" "${parts[@]}" 2>/dev/null
+  say "done: $([ "$FAILED" -eq 0 ] && echo "every step passed" || echo "some step FAILED"); results in $OUT"
+  exit "$FAILED"
+}
+trap finish EXIT
+say "mode: $([ "$DRY_RUN" -eq 1 ] && echo "dry run (CPU)" || echo GPU), budget ${BUDGET} s, $JOBS jobs"
+
+# ---- 1. the machine ---------------------------------------------------------------------------------
+PYTHON=${PYTHON:-python3}
+"$PYTHON" -c 'import torch' 2>/dev/null || { [ -x /usr/bin/python3 ] && PYTHON=/usr/bin/python3; }
+{
+  echo "== $(uname -srm), $(nproc) cores, $(free -g 2>/dev/null | awk '/Mem:/{print $2 " GiB"}')"
+  nvidia-smi --query-gpu=name,memory.total,driver_version,clocks.max.sm --format=csv 2>&1 || echo "no nvidia-smi"
+  nvcc --version 2>&1 | tail -n 2 || echo "no nvcc"
+  for tool in g++ cmake ninja ccache; do echo "$tool: $($tool --version 2>&1 | head -n 1)"; done
+  "$PYTHON" -c 'import sys, torch; print("python", sys.version.split()[0], "torch", torch.__version__,
+    "cuda", torch.version.cuda, "gpu", torch.cuda.is_available() and torch.cuda.get_device_name(0))' 2>&1
+  "$PYTHON" -c 'import nvidia.nccl as n; print("nvidia-nccl wheel:", list(n.__path__)[0])' 2>&1
+} >"$OUT/environment.txt" 2>&1
+say "$(head -n 1 "$OUT/environment.txt" | cut -c4-); $(grep -m1 '^python' "$OUT/environment.txt")"
+if [ "$DRY_RUN" -eq 0 ] && ! "$PYTHON" -c 'import torch, sys; sys.exit(not torch.cuda.is_available())' 2>/dev/null; then
+  say "no CUDA GPU visible to $PYTHON's torch: run with --dry-run on a machine without one"
+  FAILED=1; exit
+fi
+
+# ---- 2. the libraries: Debian 12 packages unpacked into a prefix, pointed at by the environment -------
+CMAKE_ARGS=(-DCMAKE_BUILD_TYPE=Release)
+prefix_paths=()
+TORCH_CMAKE_PREFIX=${TORCH_CMAKE_PREFIX:-$("$PYTHON" -c 'import torch; print(torch.utils.cmake_prefix_path)' 2>/dev/null)}
+if [ -f "$TORCH_CMAKE_PREFIX/Torch/TorchConfig.cmake" ]; then prefix_paths+=("$TORCH_CMAKE_PREFIX")
+else say "LibTorch: no TorchConfig.cmake under '$TORCH_CMAKE_PREFIX'; CMake searches the system (e.g. Debian's libtorch-dev)"; fi
+if compgen -G "$DEV/debs/*.deb" >/dev/null; then
+  P=$WORK/deps
+  unpack() {
+    rm -rf "$P" && mkdir -p "$P" || return 1
+    local d member z
+    for d in "$DEV"/debs/*.deb; do
+      if command -v dpkg >/dev/null; then dpkg -x "$d" "$P" || return 1; continue; fi
+      member=$(ar t "$d" | grep '^data\.tar') || return 1  # no dpkg: a .deb is an ar archive
+      case "$member" in *.xz) z=-J ;; *.zst) z=--zstd ;; *.gz) z=-z ;; *) z=--auto-compress ;; esac
+      ar p "$d" "$member" | tar -x "$z" -C "$P" -f - || return 1
+    done
+    # Absolute links (e.g. lib*.so -> /lib/x86_64-linux-gnu/...) would point out of the prefix.
+    find "$P" -type l -lname '/*' | while read -r link; do
+      [ ! -e "$P$(readlink "$link")" ] || ln -sfn "$P$(readlink "$link")" "$link"
+    done
+    # mpicc, mpirun, ... are update-alternatives links, made by a postinst that dpkg -x does not run.
+    for d in "$P"/usr/bin/*.openmpi; do
+      [ -e "${d%.openmpi}" ] || ln -s "$(basename "$d")" "${d%.openmpi}"
+    done
+    echo "unpacked $(find "$DEV/debs" -name '*.deb' | wc -l) packages into $P"
+  }
+  step "unpack .device/debs (dpkg -x)" "$LOGS/unpack.log" unpack || exit
+  A=$P/usr/lib/x86_64-linux-gnu
+  export PATH=$P/usr/bin:$PATH
+  export LD_LIBRARY_PATH=$A:$A/openmpi/lib:$P/lib/x86_64-linux-gnu${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
+  export OPAL_PREFIX=$P/usr              # OpenMPI: its components, help files and wrapper data under P
+  export PKG_CONFIG_LIBDIR=$A/pkgconfig:$P/usr/share/pkgconfig PKG_CONFIG_SYSROOT_DIR=$P
+  # The compiler searches /usr/include/x86_64-linux-gnu by itself, not its twin in P (OpenSSL's headers).
+  export CPATH=$P/usr/include/x86_64-linux-gnu${CPATH:+:$CPATH}
+  prefix_paths+=("$P/usr")
+  CMAKE_ARGS+=(-DPKG_CONFIG_EXECUTABLE="$P/usr/bin/pkgconf" -DMPI_C_COMPILER="$P/usr/bin/mpicc"
+               -DHDF5_ROOT="$P/usr" -DHDF5_C_COMPILER_EXECUTABLE=HDF5_C_COMPILER_EXECUTABLE-NOTFOUND
+               -DHDF5_CXX_COMPILER_EXECUTABLE=HDF5_CXX_COMPILER_EXECUTABLE-NOTFOUND)
+else
+  say "no $DEV/debs: the system's packages (tests/gpu/prepare_device_deps.sh makes them)"
+fi
+NCCL_ROOT=${NCCL_ROOT:-$("$PYTHON" -c 'import nvidia.nccl as n; print(list(n.__path__)[0])' 2>/dev/null)}
+if [ -n "$NCCL_ROOT" ]; then
+  export NCCL_ROOT
+  export LD_LIBRARY_PATH=$NCCL_ROOT/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
+fi
+[ ${#prefix_paths[@]} -eq 0 ] || CMAKE_ARGS+=("-DCMAKE_PREFIX_PATH=$(IFS=';'; echo "${prefix_paths[*]}")")
+# With ccache (here), launch/build.sh's generator and launcher, so that its cache hits; else Ninja.
+if command -v ccache >/dev/null; then
+  CMAKE_ARGS+=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache -DCMAKE_C_COMPILER_LAUNCHER=ccache)
+  export CCACHE_BASEDIR=$REPO CCACHE_SLOPPINESS=${CCACHE_SLOPPINESS:-pch_defines,time_macros}
+elif command -v ninja >/dev/null; then
+  CMAKE_ARGS+=(-G Ninja)
+fi
+if [ "$DRY_RUN" -eq 0 ]; then
+  # Hopper (sm_90) only: the H200's; saves TorchConfig detecting it.
+  export TORCH_CUDA_ARCH_LIST=${TORCH_CUDA_ARCH_LIST:-9.0}
+  CMAKE_ARGS+=(-DCMAKE_CUDA_ARCHITECTURES="${CMAKE_CUDA_ARCHITECTURES:-90}")
+fi
+export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
+[ -z "${SST2_DIR:-}" ] && [ -f "$DEV/sst2/train.tsv" ] && export SST2_DIR=$DEV/sst2
+
+# ---- 3. configure and build --------------------------------------------------------------------------
+step configure "$LOGS/configure.log" cmake -S "$REPO" -B "$BUILD" "${CMAKE_ARGS[@]}" || exit
+say "$(grep -m1 'sst: Torch' "$LOGS/configure.log" | sed 's/^-- //')"
+if [ "$DRY_RUN" -eq 0 ] && ! grep -q 'NCCL communicator: ON' "$LOGS/configure.log"; then
+  say "the NCCL communicator is not compiled (no CUDA toolkit or no nccl.h / libnccl found; NCCL_ROOT=${NCCL_ROOT:-})"
+  FAILED=1
+fi
+step "build ($JOBS jobs)" "$LOGS/build.log" cmake --build "$BUILD" -j"$JOBS" || exit
+warnings=$(grep -c 'warning:' "$LOGS/build.log")
+[ "$warnings" -eq 0 ] || say "the build printed $warnings warning line(s) (logs/build.log)"
+
+# ---- 4. the gpu tests ----------------------------------------------------------------------------------
+ctest_args=(-L gpu --output-on-failure -V --timeout 240)
+[ "$DRY_RUN" -eq 1 ] || ctest_args+=(--no-tests=error)
+(cd "$BUILD" && step "ctest -L gpu" "$LOGS/ctest_gpu.log" ctest "${ctest_args[@]}") || FAILED=1
+say "$(grep -E 'tests passed|No tests were found' "$LOGS/ctest_gpu.log" | tail -n 1)"
+grep -E '\[  SKIPPED \]|Skipped|SKIPPED:' "$LOGS/ctest_gpu.log" | grep -v '^\s*$' | sort -u | head -n 20 |
+  sed 's/^/    skip: /' | tee -a "$SUMMARY"
+
+# ---- 5. the benchmark ------------------------------------------------------------------------------------
+BIN=$BUILD/bin
+DATA=$WORK/sst2.h5
+if [ ! -f "$DATA" ]; then
+  if [ -f "${SST2_DIR:-}/train.tsv" ]; then
+    step "sst-prep" "$LOGS/sst-prep.log" "$BIN/sst-prep" --data-dir "$SST2_DIR" --output "$DATA" || exit
+  else
+    say "no SST-2 (neither $DEV/sst2 nor SST2_DIR): no benchmark"; FAILED=1; exit
+  fi
+fi
+if [ "$DRY_RUN" -eq 1 ]; then
+  read -r -a configs <<<"${BENCH_CONFIGS:-configs/tiny.ini}"
+  bench_env=(DEVICE=cpu WARMUP=2 STEPS=5 THREADS="$JOBS")
+else
+  read -r -a configs <<<"${BENCH_CONFIGS:-configs/tiny.ini configs/small.ini configs/medium.ini configs/large.ini configs/xl.ini}"
+  bench_env=(DEVICE=cuda)
+fi
+step "benchmark (${configs[*]})" "$LOGS/bench.log" env "${bench_env[@]}" BIN="$BIN" DATA="$DATA" PYTHON="$PYTHON" \
+  DEADLINE=$((T0 + BUDGET - 20)) bash "$REPO/bench/gpu_bench.sh" "$WORK/bench" "${configs[@]}"
+[ -f "$WORK/bench/bench.md" ] && sed 's/^/    /' "$WORK/bench/bench.md" >>"$SUMMARY"
+grep -E 'failed|skipped' "$WORK/bench/runs.tsv" 2>/dev/null | sed 's/^/    bench: /' | tee -a "$SUMMARY"
+exit
