@@ -16,7 +16,8 @@
 #                   benchmark gets what the build and tests leave, and stops starting runs 20 s before it
 #   SST_DEVICE_BUILD  the build folder in the repository (build-device)
 #   JOBS (nproc)    TORCH_CMAKE_PREFIX (the python torch's torch.utils.cmake_prefix_path)
-#   BENCH_CONFIGS   configs to benchmark (all five on a GPU, configs/tiny.ini in a dry run)
+#   BENCH_CONFIGS   configs to benchmark (on a GPU xl, xl@1024 (batch 1024), large, medium, small, tiny;
+#                   configs/tiny.ini in a dry run)
 # Exit status: 0 when every step passed, 1 otherwise (summary.txt says which).
 # shellcheck disable=SC2317  # functions that run through step() and the EXIT trap
 set -uo pipefail
@@ -43,12 +44,17 @@ SUMMARY=$OUT/summary.txt
 FAILED=0
 elapsed() { echo $(($(date +%s) - T0)); }
 say() { echo "device_check [+$(elapsed)s] $*" | tee -a "$SUMMARY"; }
-# step NAME LOG COMMAND...: runs one step with its output in LOG; records ok / FAILED and its time.
+# step NAME LOG COMMAND...: runs one step with its output in LOG; records ok / FAILED and its time. No
+# step runs past the budget (less 30 s for packing the results): the call must return them.
 step() {
   local name=$1 logf=$2 t rc=0
   shift 2
   t=$(date +%s)
-  "$@" >"$logf" 2>&1 || rc=$?
+  local left=$((T0 + BUDGET - 30 - t))
+  [ "$left" -gt 0 ] || left=1
+  if declare -F "$1" >/dev/null; then "$@" >"$logf" 2>&1 || rc=$?  # a function here (no timeout for it)
+  else timeout "$left" "$@" >"$logf" 2>&1 || rc=$?; fi
+  [ "$rc" -ne 124 ] || echo "device_check: stopped at the end of the time budget" >>"$logf"
   if [ "$rc" -eq 0 ]; then say "$name: ok ($(($(date +%s) - t)) s)"
   else FAILED=1; say "$name: FAILED (exit $rc, $(($(date +%s) - t)) s; last lines of $(basename "$logf"):)"
        tail -n 15 "$logf" | sed 's/^/    /' | tee -a "$SUMMARY"; fi
@@ -93,6 +99,8 @@ else say "LibTorch: no TorchConfig.cmake under '$TORCH_CMAKE_PREFIX'; CMake sear
 if compgen -G "$DEV/debs/*.deb" >/dev/null; then
   P=$WORK/deps
   unpack() {
+    # Unpacked already from the same packages (a rerun of the dry run): nothing to do.
+    if cmp -s "$DEV/debs/PACKAGES.txt" "$P/.packages" 2>/dev/null; then echo "already unpacked in $P"; return 0; fi
     rm -rf "$P" && mkdir -p "$P" || return 1
     local d member z
     for d in "$DEV"/debs/*.deb; do
@@ -109,6 +117,7 @@ if compgen -G "$DEV/debs/*.deb" >/dev/null; then
     for d in "$P"/usr/bin/*.openmpi; do
       [ -e "${d%.openmpi}" ] || ln -s "$(basename "$d")" "${d%.openmpi}"
     done
+    cp "$DEV/debs/PACKAGES.txt" "$P/.packages" 2>/dev/null
     echo "unpacked $(find "$DEV/debs" -name '*.deb' | wc -l) packages into $P"
   }
   step "unpack .device/debs (dpkg -x)" "$LOGS/unpack.log" unpack || exit
@@ -121,7 +130,7 @@ if compgen -G "$DEV/debs/*.deb" >/dev/null; then
   export CPATH=$P/usr/include/x86_64-linux-gnu${CPATH:+:$CPATH}
   prefix_paths+=("$P/usr")
   CMAKE_ARGS+=(-DPKG_CONFIG_EXECUTABLE="$P/usr/bin/pkgconf" -DMPI_C_COMPILER="$P/usr/bin/mpicc"
-               -DHDF5_ROOT="$P/usr" -DHDF5_C_COMPILER_EXECUTABLE=HDF5_C_COMPILER_EXECUTABLE-NOTFOUND
+               -DHDF5_ROOT="$A/hdf5/serial" -DHDF5_C_COMPILER_EXECUTABLE=HDF5_C_COMPILER_EXECUTABLE-NOTFOUND
                -DHDF5_CXX_COMPILER_EXECUTABLE=HDF5_CXX_COMPILER_EXECUTABLE-NOTFOUND)
 else
   say "no $DEV/debs: the system's packages (tests/gpu/prepare_device_deps.sh makes them)"
@@ -159,14 +168,15 @@ warnings=$(grep -c 'warning:' "$LOGS/build.log")
 [ "$warnings" -eq 0 ] || say "the build printed $warnings warning line(s) (logs/build.log)"
 
 # ---- 4. the gpu tests ----------------------------------------------------------------------------------
-ctest_args=(-L gpu --output-on-failure -V --timeout 240)
+# --stop-time: the gpu tests leave the benchmark at least 2 minutes of the budget.
+ctest_args=(-L gpu --output-on-failure -V --timeout 240 --stop-time "$(date -d "@$((T0 + BUDGET - 150))" +%H:%M:%S)")
 [ "$DRY_RUN" -eq 1 ] || ctest_args+=(--no-tests=error)
 (cd "$BUILD" && step "ctest -L gpu" "$LOGS/ctest_gpu.log" ctest "${ctest_args[@]}") || FAILED=1
 say "$(grep -E 'tests passed|No tests were found' "$LOGS/ctest_gpu.log" | tail -n 1)"
 grep -E '\[  SKIPPED \]|Skipped|SKIPPED:' "$LOGS/ctest_gpu.log" | grep -v '^\s*$' | sort -u | head -n 20 |
   sed 's/^/    skip: /' | tee -a "$SUMMARY"
 
-# ---- 5. the benchmark ------------------------------------------------------------------------------------
+# ---- 5. the data, two ranks under mpirun, the benchmark ----------------------------------------------------
 BIN=$BUILD/bin
 DATA=$WORK/sst2.h5
 if [ ! -f "$DATA" ]; then
@@ -176,15 +186,25 @@ if [ ! -f "$DATA" ]; then
     say "no SST-2 (neither $DEV/sst2 nor SST2_DIR): no benchmark"; FAILED=1; exit
   fi
 fi
+# The carried OpenMPI launching 2 ranks (on one GPU: the host-staging fallback), apart from the tests.
+step "mpirun -np 2 sst-train --benchmark (tiny)" "$LOGS/mpirun.log" mpirun -np 2 --bind-to none --oversubscribe \
+  -x OPENBLAS_NUM_THREADS=1 "$BIN/sst-train" --config "$REPO/configs/tiny.ini" --data.path "$DATA" \
+  --output.dir "$WORK/mpirun_run" --benchmark --benchmark.steps 3 --benchmark.warmup 1 --train.threads 1
+grep -E '^sst-train --benchmark|examples/s' "$LOGS/mpirun.log" | sed 's/^/    /' | tee -a "$SUMMARY"
 if [ "$DRY_RUN" -eq 1 ]; then
   read -r -a configs <<<"${BENCH_CONFIGS:-configs/tiny.ini}"
   bench_env=(DEVICE=cpu WARMUP=2 STEPS=5 THREADS="$JOBS")
 else
-  read -r -a configs <<<"${BENCH_CONFIGS:-configs/tiny.ini configs/small.ini configs/medium.ini configs/large.ini configs/xl.ini}"
+  # The >= 50M config first: if the time runs out, the small ones are what is left out.
+  read -r -a configs <<<"${BENCH_CONFIGS:-configs/xl.ini configs/xl.ini@1024 configs/large.ini configs/medium.ini configs/small.ini configs/tiny.ini}"
   bench_env=(DEVICE=cuda)
 fi
 step "benchmark (${configs[*]})" "$LOGS/bench.log" env "${bench_env[@]}" BIN="$BIN" DATA="$DATA" PYTHON="$PYTHON" \
-  DEADLINE=$((T0 + BUDGET - 20)) bash "$REPO/bench/gpu_bench.sh" "$WORK/bench" "${configs[@]}"
+  DEADLINE=$((T0 + BUDGET - 35)) bash "$REPO/bench/gpu_bench.sh" "$WORK/bench" "${configs[@]}"
 [ -f "$WORK/bench/bench.md" ] && sed 's/^/    /' "$WORK/bench/bench.md" >>"$SUMMARY"
-grep -E 'failed|skipped' "$WORK/bench/runs.tsv" 2>/dev/null | sed 's/^/    bench: /' | tee -a "$SUMMARY"
+if grep -qE 'failed|skipped' "$WORK/bench/runs.tsv" 2>/dev/null; then
+  FAILED=1
+  say "benchmark runs that failed or did not start:"
+  grep -E 'failed|skipped' "$WORK/bench/runs.tsv" | cut -f1-4 | sed 's/^/    /' | tee -a "$SUMMARY"
+fi
 exit
