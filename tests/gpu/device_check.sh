@@ -83,6 +83,11 @@ PYTHON=${PYTHON:-python3}
   "$PYTHON" -c 'import sys, torch; print("python", sys.version.split()[0], "torch", torch.__version__,
     "cuda", torch.version.cuda, "gpu", torch.cuda.is_available() and torch.cuda.get_device_name(0))' 2>&1
   "$PYTHON" -c 'import nvidia.nccl as n; print("nvidia-nccl wheel:", list(n.__path__)[0])' 2>&1
+  for d in $("$PYTHON" -c 'import nvidia; print(*nvidia.__path__)' 2>/dev/null); do
+    find "$d" -maxdepth 4 \( -name nccl.h -o -name 'libnccl.so*' \) 2>/dev/null
+  done
+  echo "glibc: $(ldd --version 2>&1 | head -n 1); os: $(. /etc/os-release 2>/dev/null && echo "$PRETTY_NAME")"
+  for tool in gcc dpkg ar mpirun pkg-config h5cc; do echo "$tool: $(command -v "$tool" || echo none)"; done
 } >"$OUT/environment.txt" 2>&1
 say "$(head -n 1 "$OUT/environment.txt" | cut -c4-); $(grep -m1 '^python' "$OUT/environment.txt")"
 if [ "$DRY_RUN" -eq 0 ] && ! "$PYTHON" -c 'import torch, sys; sys.exit(not torch.cuda.is_available())' 2>/dev/null; then
@@ -135,11 +140,26 @@ if compgen -G "$DEV/debs/*.deb" >/dev/null; then
 else
   say "no $DEV/debs: the system's packages (tests/gpu/prepare_device_deps.sh makes them)"
 fi
-NCCL_ROOT=${NCCL_ROOT:-$("$PYTHON" -c 'import nvidia.nccl as n; print(list(n.__path__)[0])' 2>/dev/null)}
-if [ -n "$NCCL_ROOT" ]; then
-  export NCCL_ROOT
-  export LD_LIBRARY_PATH=$NCCL_ROOT/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
+# NCCL: NCCL_ROOT, else nccl.h and libnccl.so* wherever the nvidia-nccl wheel put them (its layout
+# differs between CUDA versions), passed to CMake as the results of its searches.
+if [ -z "${NCCL_ROOT:-}" ]; then
+  wheel_dirs=$("$PYTHON" -c 'import nvidia; print(*nvidia.__path__)' 2>/dev/null)
+  if [ -n "$wheel_dirs" ]; then
+    # shellcheck disable=SC2086  # a list of folders
+    nccl_h=$(find $wheel_dirs -name nccl.h -path '*nccl*' 2>/dev/null | head -n 1)
+    # shellcheck disable=SC2086
+    nccl_so=$(find $wheel_dirs -name 'libnccl.so*' 2>/dev/null | sort | head -n 1)
+    if [ -n "$nccl_h" ] && [ -n "$nccl_so" ]; then
+      CMAKE_ARGS+=(-DNCCL_INCLUDE_DIR="$(dirname "$nccl_h")" -DNCCL_LIBRARY="$nccl_so")
+      LD_LIBRARY_PATH=$(dirname "$nccl_so")${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
+      export LD_LIBRARY_PATH
+      say "NCCL from the wheel: $nccl_h, $nccl_so"
+    fi
+  fi
 fi
+if ! command -v nvcc >/dev/null && [ -x /usr/local/cuda/bin/nvcc ]; then export PATH=$PATH:/usr/local/cuda/bin; fi
+# CMake 4 refuses packages written for CMake < 3.5; Debian 12's are older than CMake 4.
+case "$(cmake --version 2>/dev/null | head -n 1)" in *" "[4-9].*) CMAKE_ARGS+=(-DCMAKE_POLICY_VERSION_MINIMUM=3.5) ;; esac
 [ ${#prefix_paths[@]} -eq 0 ] || CMAKE_ARGS+=("-DCMAKE_PREFIX_PATH=$(IFS=';'; echo "${prefix_paths[*]}")")
 # With ccache (here), launch/build.sh's generator and launcher, so that its cache hits; else Ninja.
 if command -v ccache >/dev/null; then
@@ -160,7 +180,7 @@ export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
 step configure "$LOGS/configure.log" cmake -S "$REPO" -B "$BUILD" "${CMAKE_ARGS[@]}" || exit
 say "$(grep -m1 'sst: Torch' "$LOGS/configure.log" | sed 's/^-- //')"
 if [ "$DRY_RUN" -eq 0 ] && ! grep -q 'NCCL communicator: ON' "$LOGS/configure.log"; then
-  say "the NCCL communicator is not compiled (no CUDA toolkit or no nccl.h / libnccl found; NCCL_ROOT=${NCCL_ROOT:-})"
+  say "the NCCL communicator is not compiled (no CUDA toolkit, or no nccl.h / libnccl: set NCCL_ROOT)"
   FAILED=1
 fi
 step "build ($JOBS jobs)" "$LOGS/build.log" cmake --build "$BUILD" -j"$JOBS" || exit
@@ -173,8 +193,12 @@ ctest_args=(-L gpu --output-on-failure -V --timeout 240 --stop-time "$(date -d "
 [ "$DRY_RUN" -eq 1 ] || ctest_args+=(--no-tests=error)
 (cd "$BUILD" && step "ctest -L gpu" "$LOGS/ctest_gpu.log" ctest "${ctest_args[@]}") || FAILED=1
 say "$(grep -E 'tests passed|No tests were found' "$LOGS/ctest_gpu.log" | tail -n 1)"
-grep -E '\[  SKIPPED \]|Skipped|SKIPPED:' "$LOGS/ctest_gpu.log" | grep -v '^\s*$' | sort -u | head -n 20 |
-  sed 's/^/    skip: /' | tee -a "$SUMMARY"
+# Each skipped GoogleTest test with its reason (the line after "file:line: Skipped"), and ctest's own skips.
+awk '/: Skipped$/ { want = 1; reason = ""; next }
+     want == 1 { sub(/^[0-9]+: /, ""); reason = $0; want = 0; next }
+     /\[  SKIPPED \] [A-Za-z_]/ { name = $0; sub(/.*\[  SKIPPED \] /, "", name); sub(/ \(.*/, "", name)
+                                  print name ": " (reason == "" ? "(no reason given)" : reason); reason = "" }
+     /\*\*\*Skipped/ { print }' "$LOGS/ctest_gpu.log" | sort -u | head -n 30 | sed 's/^/    skipped: /' | tee -a "$SUMMARY"
 
 # ---- 5. the data, two ranks under mpirun, the benchmark ----------------------------------------------------
 BIN=$BUILD/bin
