@@ -75,6 +75,7 @@ say "mode: $([ "$DRY_RUN" -eq 1 ] && echo "dry run (CPU)" || echo GPU), budget $
 # ---- 1. the machine ---------------------------------------------------------------------------------
 PYTHON=${PYTHON:-python3}
 "$PYTHON" -c 'import torch' 2>/dev/null || { [ -x /usr/bin/python3 ] && PYTHON=/usr/bin/python3; }
+PYTHON=$(command -v "$PYTHON") || PYTHON=python3  # a path: the carried packages go first on PATH below
 {
   echo "== $(uname -srm), $(nproc) cores, $(free -g 2>/dev/null | awk '/Mem:/{print $2 " GiB"}')"
   nvidia-smi --query-gpu=name,memory.total,driver_version,clocks.max.sm --format=csv 2>&1 || echo "no nvidia-smi"
