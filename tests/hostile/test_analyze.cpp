@@ -99,6 +99,18 @@ const std::vector<Row> kRows = {
        s.analyze("evaluate", {"--checkpoint", s.checkpoint, "--output", s.output});
        s.expect = {"give exactly one of --data and --tsv"};
      }},
+    {"PredictInvalidUtf8Argument", 1,
+     [](Scene& s) {
+       s.analyze("predict", {"--checkpoint", s.checkpoint, "fine", "bad \xC3\x28 byte"});
+       s.expect = {"sentence 2 is not valid UTF-8 (byte 5)"};
+     }},
+    {"PredictInvalidUtf8OnStdin", 1,
+     [](Scene& s) {
+       s.tool = "sst-analyze predict: error: ";
+       s.shell = "printf 'fine\\nbad \\377 byte\\n' | " + sh_quote(bin("sst-analyze")) + " predict --checkpoint " +
+                 sh_quote(s.checkpoint);
+       s.expect = {"sentence 2 is not valid UTF-8 (byte 5)"};
+     }},
     {"PredictEmptySentence", 2,
      [](Scene& s) {
        s.analyze("predict", {"--checkpoint", s.checkpoint, "   "});
