@@ -79,7 +79,7 @@ std::string CheckpointStore::save_named(const std::string& file, int64_t step, T
                                         torch::optim::Optimizer& opt, const CheckpointMeta& meta,
                                         TransformerClassifier average, bool rotate) {
   ensure_writable_dir(dir_);
-  const std::string path = dir_ + "/" + file;
+  std::string path = dir_ + "/" + file;  // not const: returned by move
   save_checkpoint(path, model, &opt, meta, average);
   auto known = read_manifest(manifest_, nullptr);
   known[file] = entry_for(dir_, file, step);
