@@ -1,18 +1,14 @@
 #include "train/checkpoint.h"
 
-#include <nlohmann/json.hpp>
-
-#include <algorithm>
-#include <cstdio>
 #include <cstring>
+#include <exception>
 #include <filesystem>
-#include <fstream>
+#include <functional>
 
 #include "common/error.h"
 #include "common/files.h"
 
 namespace fs = std::filesystem;
-using nlohmann::json;
 
 namespace sst {
 namespace {
