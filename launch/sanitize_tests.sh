@@ -9,7 +9,7 @@ BUILD_DIR=build-asan
 cmake -S . -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSST_SANITIZE=ON >"$BUILD_DIR.configure.log" 2>&1 \
   || { cat "$BUILD_DIR.configure.log"; exit 1; }
 TARGETS=(test_sampler test_transformer test_schedule test_config test_checkpoint test_communicator mpi_allreduce_check
-         test_tsv_reader test_tokenizer test_dataset_file test_sweep)
+         test_tsv_reader test_tokenizer test_dataset_file test_sweep test_files test_run_lock test_memory_estimate)
 cmake --build "$BUILD_DIR" -j"$(nproc)" --target "${TARGETS[@]}"
 export ASAN_OPTIONS=detect_leaks=1:strict_init_order=1
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1

@@ -35,7 +35,6 @@ case "$PARALLEL" in ''|*[!0-9]*|0) echo "sweep.sh: --parallel needs a positive n
 sweep_prepare
 export SST_TRAIN=${SST_TRAIN:-$SST_BIN_DIR/sst-train}
 [ -x "$SST_TRAIN" ] || { echo "sweep.sh: $SST_TRAIN not found; build first (launch/build.sh)" >&2; exit 2; }
-mkdir -p "$SWEEP_DIR/logs"
 
 point() {  # point INDEX FIELD
   "$SST_SWEEP" expand "$SWEEP_FILE" --sweep-dir "$SWEEP_DIR" --index "$1" --field "$2"
@@ -58,6 +57,12 @@ if [ "$CHECK" = 1 ]; then  # every unfinished point's options, before hours of t
     fi
   done
 fi
+mkdir -p "$SWEEP_DIR/logs"
+
+# The run's own error line from the last attempt in LOG (mpirun's report of the failure says less).
+run_error() {
+  awk '/^=== /{ last = "" } /sst-train: error/ && last == "" { last = $0 } END { print last }' "$1"
+}
 
 # One point: a live marker while it runs, its log in SWEEP_DIR/logs, the launcher in its own session so a
 # terminal Ctrl-C reaches only this script (which turns it into SIGUSR1: checkpoint and exit 75).
@@ -88,8 +93,8 @@ run_point() {
         echo "sweep.sh: [$name] ${st:-done}" ;;
     75) echo "sweep.sh: [$name] checkpointed and stopped (exit 75); it resumes on the next launch" ;;
     *)  echo "$rc" > "$run_dir/.sweep_failed"
-        echo "sweep.sh: [$name] FAILED (exit $rc); last lines of $log:" >&2
-        tail -n 5 "$log" | sed 's/^/    /' >&2 ;;
+        local why; why=$(run_error "$log")
+        echo "sweep.sh: [$name] FAILED (exit $rc): ${why:-no error line from sst-train}; log $log" >&2 ;;
   esac
   rm -f "$run_dir/.sweep_running"
   echo "sweep.sh: progress: $(status_line)"

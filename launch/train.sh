@@ -3,6 +3,9 @@
 #   launch/train.sh [-n RANKS] SST_TRAIN_ARGS...      (RANKS also from $RANKS; default 2)
 # Sets intra-op threads per rank = cores / ranks (unless --train.threads is given), adds the root
 # flags OpenMPI needs only when run as root, and --oversubscribe only when ranks > cores.
+# SIGTERM, SIGINT and SIGUSR1 to this script reach the ranks as SIGUSR1 (mpirun forwards it; a
+# SIGTERM to mpirun itself would tear the job down): they checkpoint at the next step and the script
+# exits 75 like sst-train ("checkpointed, please requeue").
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 RANKS=${RANKS:-2}
@@ -27,4 +30,17 @@ mpi_flags=(-np "$RANKS" --bind-to none -x OMP_NUM_THREADS="$threads" -x OPENBLAS
 if [ "$(id -u)" -eq 0 ]; then
   export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
 fi
-exec mpirun "${mpi_flags[@]}" "$SST_TRAIN" "$@" "${extra[@]}"
+# mpirun in its own process group, so a terminal's Ctrl-C reaches only this script.
+set -m
+mpirun "${mpi_flags[@]}" "$SST_TRAIN" "$@" "${extra[@]}" &
+child=$!
+set +m
+# shellcheck disable=SC2317  # called by the trap
+forward() { kill -USR1 "$child" 2>/dev/null || true; }
+trap forward TERM INT USR1
+rc=0
+while kill -0 "$child" 2>/dev/null; do
+  wait "$child" && rc=0 || rc=$?
+done
+wait "$child" 2>/dev/null && rc=0 || rc=$?  # the real status, even if the last wait was cut by a signal
+exit "$rc"

@@ -12,6 +12,7 @@
 #include "analysis/model/model_io.h"
 #include "common/error.h"
 #include "common/text.h"
+#include "dataset/tsv_reader.h"
 
 namespace po = boost::program_options;
 
@@ -65,6 +66,11 @@ int predict_main(int argc, char** argv) {
     }
     if (sentences.empty()) throw UserError("no sentences: give them as arguments or one per line on stdin");
   }
+  // Refused like sst-prep refuses it, rather than echoed raw into the TSV or replaced in the JSON.
+  for (size_t i = 0; i < sentences.size(); ++i)
+    if (const size_t bad = dataset::find_invalid_utf8(sentences[i]); bad != std::string::npos)
+      throw UserError("sentence " + std::to_string(i + 1) + " is not valid UTF-8 (byte " + std::to_string(bad + 1) +
+                      ")");
   const model::Classifier classifier(checkpoint, threads);
   const std::vector<Probs> probs = classifier.predict_text(sentences, batch);
   // Everything is computed before the first line is printed: a failure prints no partial table.

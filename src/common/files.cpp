@@ -2,9 +2,12 @@
 
 #include <fcntl.h>
 #include <openssl/evp.h>
+#include <signal.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -56,31 +59,134 @@ std::string sha256_file(const std::string& path) {
   return h.hex();
 }
 
-std::string sha256_bytes(const std::string& bytes) {
+std::string sha256_bytes(const void* data, size_t n) {
   Sha256 h;
-  h.update(bytes.data(), bytes.size());
+  h.update(data, n);
   return h.hex();
 }
 
-void fsync_path(const std::string& path) {
+bool fsync_path(const std::string& path) {
   int fd = ::open(path.c_str(), O_RDONLY);
-  if (fd < 0) return;
-  ::fsync(fd);
+  if (fd < 0) return false;
+  const bool ok = ::fsync(fd) == 0;
+  const int err = errno;
   ::close(fd);
+  errno = err;
+  return ok;
+}
+
+bool process_alive(long pid) { return pid > 0 && (::kill(static_cast<pid_t>(pid), 0) == 0 || errno == EPERM); }
+
+std::string host_name() {
+  char host[256] = {0};
+  return ::gethostname(host, sizeof(host) - 1) == 0 ? host : "";
+}
+
+std::string write_error_text(int err, const std::string& path, bool partial_file) {
+  std::string text = std::strerror(err);
+  if (err != ENOSPC && err != EDQUOT) return text;
+  fs::path dir = fs::path(path).has_parent_path() ? fs::path(path).parent_path() : fs::path(".");
+  struct statvfs st {};
+  if (::statvfs(dir.c_str(), &st) != 0) return text;
+  // `path` is a partial file that is about to be removed: its space counts as free.
+  std::error_code ec;
+  const auto partial = partial_file && fs::is_regular_file(path, ec) ? fs::file_size(path, ec) : 0;
+  const double free_kb =
+      (static_cast<double>(st.f_bavail) * static_cast<double>(st.f_frsize) + static_cast<double>(ec ? 0 : partial)) /
+      1024.0;
+  char buf[96];
+  if (free_kb < 10 * 1024)
+    std::snprintf(buf, sizeof buf, " (%.0f KB free on its file system)", free_kb);
+  else
+    std::snprintf(buf, sizeof buf, " (%.1f MB free on its file system)", free_kb / 1024.0);
+  return text + buf;
+}
+
+CheckedFile::CheckedFile(const std::string& path, const std::string& shown_as)
+    : path_(path), shown_as_(shown_as.empty() ? path : shown_as) {
+  fd_ = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd_ < 0) fail(errno);
+}
+
+CheckedFile::~CheckedFile() {
+  if (fd_ >= 0) ::close(fd_);
+}
+
+void CheckedFile::write(const void* data, size_t n) {
+  const char* p = static_cast<const char*>(data);
+  while (n > 0) {
+    const ssize_t w = ::write(fd_, p, n);
+    if (w < 0 && errno == EINTR) continue;
+    if (w < 0) fail(errno);
+    if (w == 0) fail(ENOSPC);
+    p += w;
+    n -= static_cast<size_t>(w);
+  }
+}
+
+void CheckedFile::finish() {
+  if (::fsync(fd_) != 0) fail(errno);
+  const int fd = fd_;
+  fd_ = -1;
+  if (::close(fd) != 0) fail(errno);
+}
+
+void CheckedFile::fail(int err) const {
+  throw UserError("cannot write " + shown_as_ + ": " + write_error_text(err, path_));
+}
+
+namespace {
+
+constexpr const char* kTmpTag = ".tmp.";
+
+// ".NAME.tmp.HOST.PID": unique per process and host, so concurrent writers (ranks, sweep points, nodes
+// on a shared file system) never share a temporary, and a stale one can be told from a live one.
+std::string temporary_name(const std::string& target) {
+  return "." + target + kTmpTag + host_name() + "." + std::to_string(::getpid());
+}
+
+// The writer of a temporary `name` (of `target`, or of any file when `target` is empty) if it ran on
+// this host (or on any host, with `any_host`): its pid; -1 otherwise. Names from before the host was
+// recorded (".NAME.tmp.PID") count as this host's.
+long writer_of(const std::string& name, const std::string& target, bool any_host) {
+  const std::string prefix = "." + target;
+  if (name.size() < 2 || name[0] != '.' || name.compare(0, prefix.size(), prefix) != 0) return -1;
+  const size_t tag = name.rfind(kTmpTag);
+  if (tag == std::string::npos || tag < prefix.size() || (!target.empty() && tag != prefix.size())) return -1;
+  const std::string tail = name.substr(tag + std::strlen(kTmpTag));
+  const size_t dot = tail.rfind('.');
+  const std::string pid = dot == std::string::npos ? tail : tail.substr(dot + 1);
+  if (pid.empty() || pid.find_first_not_of("0123456789") != std::string::npos || pid.size() > 9) return -1;
+  if (!any_host && dot != std::string::npos && tail.substr(0, dot) != host_name()) return -1;
+  return std::stol(pid);
+}
+
+}  // namespace
+
+int remove_stale_temporaries(const std::string& dir, const std::string& target_name, bool any_host) {
+  int removed = 0;
+  std::error_code ec;
+  for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
+    const long pid = writer_of(it->path().filename().string(), target_name, any_host);
+    if (pid < 0 || (!any_host && process_alive(pid))) continue;
+    std::error_code rm;
+    if (fs::remove(it->path(), rm)) ++removed;
+  }
+  return removed;
 }
 
 void write_atomically(const std::string& path, const std::function<void(const std::string&)>& write) {
   fs::path target(path);
   fs::path dir = target.has_parent_path() ? target.parent_path() : fs::path(".");
-  // Unique per process so concurrent writers (ranks, sweep points) never share a temporary.
-  std::string tmp = (dir / ("." + target.filename().string() + ".tmp." + std::to_string(::getpid()))).string();
+  remove_stale_temporaries(dir.string(), target.filename().string());
+  const std::string tmp = (dir / temporary_name(target.filename().string())).string();
   try {
     write(tmp);
-    fsync_path(tmp);
+    if (!fsync_path(tmp)) throw UserError("cannot write " + path + ": " + write_error_text(errno, tmp));
     std::error_code ec;
     fs::rename(tmp, target, ec);
     if (ec) throw UserError("cannot rename " + tmp + " to " + path + ": " + ec.message());
-    fsync_path(dir.string());
+    fsync_path(dir.string());  // best effort: not every file system syncs directories
   } catch (...) {
     std::error_code ec;
     fs::remove(tmp, ec);
@@ -90,11 +196,9 @@ void write_atomically(const std::string& path, const std::function<void(const st
 
 void write_text_atomically(const std::string& path, const std::string& contents) {
   write_atomically(path, [&](const std::string& tmp) {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    if (!out) throw UserError("cannot write " + tmp + ": " + std::strerror(errno));
-    out << contents;
-    out.close();
-    if (!out) throw UserError("cannot write " + tmp + ": " + std::strerror(errno));
+    CheckedFile out(tmp, path);
+    out.write(contents.data(), contents.size());
+    out.finish();
   });
 }
 

@@ -32,6 +32,12 @@ void validate(boost::any& v, const std::vector<std::string>& tokens, E*, int) {
   v = boost::any(*parsed);
 }
 
+// Whether an option may differ between the parts of one run (a run resumed from its checkpoint).
+enum class Resume {
+  kMayChange,  // the budget, logging, threads, ...: a resumed run may set it anew
+  kMustMatch,  // shapes the run's trajectory (learning rate, batches): a resumed run must keep it
+};
+
 // One section-qualified table ("train.lr"): binds each key to a field and keeps how to print it back.
 class OptionTable {
  public:
@@ -39,7 +45,9 @@ class OptionTable {
 
   // `field` holds the default and receives the parsed value.
   template <typename T>
-  void add(const std::string& key, T& field, const std::string& help, Range range = {}) {
+  void add(const std::string& key, T& field, const std::string& help, Range range = {},
+           Resume resume = Resume::kMayChange) {
+    if (resume == Resume::kMustMatch) must_match_.push_back(key);
     namespace po = boost::program_options;
     auto* value = po::value(&field);
     if constexpr (IsNamedEnum<T>::value) {
@@ -67,6 +75,8 @@ class OptionTable {
   }
 
   const boost::program_options::options_description& description() const { return desc_; }
+  // The keys added with Resume::kMustMatch, in table order.
+  const std::vector<std::string>& must_match_on_resume() const { return must_match_; }
   // Every option with its current value, as INI: one [section] per key prefix, in table order.
   std::string to_ini() const;
 
@@ -93,6 +103,7 @@ class OptionTable {
  private:
   boost::program_options::options_description desc_;
   std::vector<std::pair<std::string, std::function<std::string()>>> render_;
+  std::vector<std::string> must_match_;
 };
 
 }  // namespace sst

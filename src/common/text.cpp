@@ -4,6 +4,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -36,6 +37,9 @@ std::vector<std::string> split_list(std::string_view s) {
 }
 
 std::string read_file(const std::string& path, const std::string& what) {
+  // A directory opens as an empty stream: it would read as an empty file.
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec)) throw UserError("cannot read " + what + " " + path + ": is a directory");
   std::ifstream in(path, std::ios::binary);
   if (!in) throw UserError("cannot read " + what + " " + path + ": " + std::strerror(errno));
   std::ostringstream os;

@@ -3,6 +3,7 @@
 #include <H5Cpp.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <filesystem>
 
 #include "common/error.h"
@@ -32,16 +33,30 @@ const H5::PredType& h5type<uint8_t>() {
   return H5::PredType::NATIVE_UINT8;
 }
 
+// Every object is closed explicitly and in order, so that a failed flush (a full disk) is an exception
+// here rather than a message printed by a destructor, and the file is closed last. After a failure,
+// close_quietly() releases an object without the destructor's second attempt printing a line.
+template <typename H5Object>
+void close_quietly(H5Object& o) {
+  try {
+    o.close();
+  } catch (const H5::Exception&) {
+    // the first failure is the one reported
+  }
+}
+
 void write_str_attr(H5::H5Object& obj, const std::string& name, const std::string& value) {
   H5::StrType t(H5::PredType::C_S1, std::max<size_t>(1, value.size()));
   H5::Attribute a = obj.createAttribute(name, t, H5::DataSpace(H5S_SCALAR));
   a.write(t, value);
+  a.close();
 }
 
 template <typename T>
 void write_num_attr(H5::H5Object& obj, const std::string& name, T value) {
   H5::Attribute a = obj.createAttribute(name, h5type<T>(), H5::DataSpace(H5S_SCALAR));
   a.write(h5type<T>(), &value);
+  a.close();
 }
 
 std::string read_str_attr(const H5::H5Object& obj, const std::string& name) {
@@ -70,7 +85,13 @@ void write_vector(H5::Group& g, const std::string& name, const std::vector<T>& v
   props.setDeflate(4);
   H5Pset_obj_track_times(props.getId(), false);  // no timestamps: same inputs, same bytes
   H5::DataSet ds = g.createDataSet(name, h5type<T>(), space, props);
-  if (n > 0) ds.write(v.data(), h5type<T>());
+  try {
+    if (n > 0) ds.write(v.data(), h5type<T>());
+  } catch (const H5::Exception&) {
+    close_quietly(ds);
+    throw;
+  }
+  ds.close();
 }
 
 template <typename T>
@@ -87,14 +108,85 @@ std::vector<T> read_vector(const H5::Group& g, const std::string& name) {
 
 std::string split_group(const std::string& split) { return "/splits/" + split; }
 
+// The splits sst-train learns and is evaluated on: every example has a label.
+bool must_be_labeled(const std::string& split) { return split == "train" || split == "dev"; }
+
+// Calls fn(first_index, ids) for consecutive blocks of a 1-D int32 dataset, so a large split is checked
+// without holding it all.
+template <typename F>
+void for_each_block(const H5::DataSet& ds, hsize_t n, F&& fn) {
+  constexpr hsize_t kBlock = 1 << 20;
+  std::vector<int32_t> buf;
+  for (hsize_t start = 0; start < n; start += kBlock) {
+    hsize_t count = std::min(kBlock, n - start);
+    buf.resize(count);
+    H5::DataSpace file_space = ds.getSpace();
+    file_space.selectHyperslab(H5S_SELECT_SET, &count, &start);
+    H5::DataSpace mem(1, &count);
+    ds.read(buf.data(), H5::PredType::NATIVE_INT32, mem, file_space);
+    fn(static_cast<int64_t>(start), buf);
+  }
+}
+
+// HDF5 reports a failure as a stack of messages from the API call down to the cause (a system call's
+// errno, a bad signature), many lines long, and the C++ API throws with the API call's name only.
+// While one of these is alive, the first failure's stack is kept and turned into one line: the
+// cause, with the free space when the disk is full. (Destructors of later objects would clear the
+// stack before a catch block could read it.)
+class Hdf5ErrorCapture {
+ public:
+  explicit Hdf5ErrorCapture(std::string path) : path_(std::move(path)) {
+    H5Eget_auto2(H5E_DEFAULT, &old_func_, &old_data_);
+    H5Eset_auto2(H5E_DEFAULT, &Hdf5ErrorCapture::on_error, this);
+  }
+  ~Hdf5ErrorCapture() { H5Eset_auto2(H5E_DEFAULT, old_func_, old_data_); }
+  Hdf5ErrorCapture(const Hdf5ErrorCapture&) = delete;
+  Hdf5ErrorCapture& operator=(const Hdf5ErrorCapture&) = delete;
+
+  // "No space left on device (12 KB free on its file system)", or `fallback` (the C++ API's message)
+  // if no failure was seen.
+  std::string text(const std::string& fallback) const {
+    if (errno_ > 0) return write_error_text(errno_, path_);
+    return cause_.empty() ? fallback : fallback + ": " + cause_;
+  }
+
+ private:
+  static herr_t on_error(hid_t stack, void* self) {
+    auto* c = static_cast<Hdf5ErrorCapture*>(self);
+    if (c->cause_.empty()) H5Ewalk2(stack, H5E_WALK_DOWNWARD, &Hdf5ErrorCapture::on_entry, c);
+    return 0;
+  }
+  static herr_t on_entry(unsigned, const H5E_error2_t* e, void* self) {
+    auto* c = static_cast<Hdf5ErrorCapture*>(self);
+    std::string desc = e->desc ? e->desc : "";
+    const size_t at = desc.find("errno = ");
+    if (at != std::string::npos) c->errno_ = std::atoi(desc.c_str() + at + 8);
+    desc = desc.substr(0, desc.find_first_of(",\n"));  // the innermost message's first clause
+    if (!desc.empty()) c->cause_ = desc;
+    return 0;
+  }
+
+  std::string path_, cause_;
+  int errno_ = 0;
+  H5E_auto2_t old_func_ = nullptr;
+  void* old_data_ = nullptr;
+};
+
 }  // namespace
 
 void write_dataset_file(const std::string& path, const TokenizerInfo& tok, const std::vector<Split>& splits,
                         const std::string& created_by) {
   H5::Exception::dontPrint();
   write_atomically(path, [&](const std::string& tmp) {
+    Hdf5ErrorCapture errors(tmp);
+    std::unique_ptr<H5::H5File> file;
     try {
-      H5::H5File f(tmp, H5F_ACC_TRUNC);
+      // SEMI: closing the file fails while any object is still open, instead of leaving the file
+      // open (and its last writes pending) until the library shuts down at exit.
+      H5::FileAccPropList access;
+      access.setFcloseDegree(H5F_CLOSE_SEMI);
+      file = std::make_unique<H5::H5File>(tmp, H5F_ACC_TRUNC, H5::FileCreatPropList::DEFAULT, access);
+      H5::H5File& f = *file;
       write_str_attr(f, "format", kFormatName);
       write_num_attr<int32_t>(f, "schema_version", kSchemaVersion);
       write_str_attr(f, "created_by", created_by);
@@ -102,13 +194,15 @@ void write_dataset_file(const std::string& path, const TokenizerInfo& tok, const
       H5::Group tg = f.createGroup("/tokenizer");
       write_vector<uint8_t>(tg, "model", std::vector<uint8_t>(tok.model_proto.begin(), tok.model_proto.end()));
       write_str_attr(tg, "type", tok.type);
+      write_str_attr(tg, "model_sha256", sha256_bytes(tok.model_proto));
       write_num_attr<int32_t>(tg, "vocab_size", tok.vocab_size);
       write_num_attr<int32_t>(tg, "pad_id", tok.pad_id);
       write_num_attr<int32_t>(tg, "unk_id", tok.unk_id);
       write_num_attr<int32_t>(tg, "cls_id", tok.cls_id);
       write_num_attr<int32_t>(tg, "eos_id", tok.eos_id);
+      tg.close();
 
-      f.createGroup("/splits");
+      f.createGroup("/splits").close();
       for (const Split& s : splits) {
         H5::Group g = f.createGroup(split_group(s.name));
         write_vector(g, "tokens", s.tokens);
@@ -118,10 +212,13 @@ void write_dataset_file(const std::string& path, const TokenizerInfo& tok, const
         write_num_attr<int64_t>(g, "num_tokens", static_cast<int64_t>(s.tokens.size()));
         write_str_attr(g, "source_file", s.source_file);
         write_str_attr(g, "source_sha256", s.source_sha256);
+        g.close();
       }
-      f.close();
+      f.flush(H5F_SCOPE_GLOBAL);
+      f.close();  // the last pending writes happen here: checked like any other
     } catch (const H5::Exception& e) {
-      throw UserError("cannot write HDF5 file " + path + ": " + e.getDetailMsg());
+      if (file) close_quietly(*file);
+      throw UserError("cannot write HDF5 file " + path + ": " + errors.text(e.getDetailMsg()));
     }
   });
 }
@@ -151,9 +248,70 @@ DatasetFile::DatasetFile(const std::string& path) : path_(path) {
     tokenizer_.unk_id = read_num_attr<int32_t>(tg, "unk_id");
     tokenizer_.cls_id = read_num_attr<int32_t>(tg, "cls_id");
     tokenizer_.eos_id = read_num_attr<int32_t>(tg, "eos_id");
+    validate_tokenizer(tg);
+    if (file_->nameExists("/splits")) {
+      H5::Group splits = file_->openGroup("/splits");
+      for (hsize_t i = 0; i < splits.getNumObjs(); ++i) validate_split(splits.getObjnameByIdx(i));
+    }
   } catch (const H5::Exception& e) {
     throw UserError(path + " is malformed: " + e.getDetailMsg());
   }
+}
+
+void DatasetFile::validate_tokenizer(const H5::Group& tg) const {
+  const auto& t = tokenizer_;
+  if (t.model_proto.empty()) throw UserError(path_ + ": the tokenizer model (/tokenizer/model) is empty");
+  // Files written before the digest was recorded have none; their blob is checked when it is loaded.
+  if (tg.attrExists("model_sha256") && read_str_attr(tg, "model_sha256") != sha256_bytes(t.model_proto))
+    throw UserError(path_ + ": the tokenizer model (/tokenizer/model) is damaged (SHA-256 differs from model_sha256)");
+  if (t.vocab_size < 1) throw UserError(path_ + ": /tokenizer vocab_size = " + std::to_string(t.vocab_size));
+  for (auto [name, id] :
+       {std::pair{"pad_id", t.pad_id}, {"unk_id", t.unk_id}, {"cls_id", t.cls_id}, {"eos_id", t.eos_id}})
+    if (id < 0 || id >= t.vocab_size)
+      throw UserError(path_ + ": /tokenizer " + name + " = " + std::to_string(id) + " is outside the vocabulary [0, " +
+                      std::to_string(t.vocab_size) + ")");
+}
+
+// Offsets, labels and every token id of one split, so that no later read can meet a bad value (an
+// out-of-range id would otherwise surface as a LibTorch trace deep inside the model, or never).
+void DatasetFile::validate_split(const std::string& split) const {
+  const std::string where = path_ + ": split '" + split + "'";
+  H5::Group g = file_->openGroup(split_group(split));
+  const auto offsets = read_vector<int64_t>(g, "offsets");
+  const auto labels = read_vector<int8_t>(g, "labels");
+  H5::DataSet tokens = g.openDataSet("tokens");
+  H5::DataSpace space = tokens.getSpace();
+  if (space.getSimpleExtentNdims() != 1) throw UserError(where + ": tokens is not 1-D");
+  hsize_t num_tokens = 0;
+  space.getSimpleExtentDims(&num_tokens);
+  if (offsets.size() != labels.size() + 1)
+    throw UserError(where + " has " + std::to_string(labels.size()) + " labels but " + std::to_string(offsets.size()) +
+                    " offsets (expected one more offset than labels)");
+  if (offsets[0] != 0) throw UserError(where + ": offsets[0] = " + std::to_string(offsets[0]) + " (expected 0)");
+  for (size_t i = 1; i < offsets.size(); ++i)
+    if (offsets[i] < offsets[i - 1])
+      throw UserError(where + ": offsets[" + std::to_string(i) + "] = " + std::to_string(offsets[i]) + " < offsets[" +
+                      std::to_string(i - 1) + "] = " + std::to_string(offsets[i - 1]) + " (offsets must not decrease)");
+  if (offsets.back() != static_cast<int64_t>(num_tokens))
+    throw UserError(where + ": its offsets end at " + std::to_string(offsets.back()) + " but it has " +
+                    std::to_string(num_tokens) + " tokens");
+  for (size_t i = 0; i < labels.size(); ++i) {
+    const int label = labels[i];
+    if (label == 0 || label == 1 || (label == -1 && !must_be_labeled(split))) continue;
+    throw UserError(where + ": example " + std::to_string(i) + " has label " + std::to_string(label) +
+                    (must_be_labeled(split) ? " (expected 0 or 1)" : " (expected 0, 1 or -1 for unlabeled)"));
+  }
+  const int32_t vocab = tokenizer_.vocab_size;
+  for_each_block(tokens, num_tokens, [&](int64_t first, const std::vector<int32_t>& ids) {
+    for (size_t k = 0; k < ids.size(); ++k) {
+      if (ids[k] >= 0 && ids[k] < vocab) continue;
+      const int64_t pos = first + static_cast<int64_t>(k);
+      const auto example = std::upper_bound(offsets.begin(), offsets.end(), pos) - offsets.begin() - 1;
+      throw UserError(where + ": example " + std::to_string(example) + " has token id " + std::to_string(ids[k]) +
+                      " (position " + std::to_string(pos - offsets[example]) + "), outside the vocabulary [0, " +
+                      std::to_string(vocab) + ")");
+    }
+  });
 }
 
 DatasetFile::~DatasetFile() = default;

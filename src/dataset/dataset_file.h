@@ -11,7 +11,8 @@
 
 namespace H5 {
 class H5File;
-}
+class Group;
+}  // namespace H5
 
 namespace sst::dataset {
 
@@ -36,7 +37,9 @@ void write_dataset_file(const std::string& path, const TokenizerInfo& tok, const
 // Read access without loading token data: each rank reads only the examples it trains on.
 class DatasetFile {
  public:
-  // Opens and validates `path` (format name, schema version); throws UserError naming the problem.
+  // Opens and validates `path`: format name, schema version, the tokenizer (its digest when recorded,
+  // its special ids) and every split (offsets, labels, every token id inside the vocabulary); throws
+  // UserError naming the file, the split and the example.
   explicit DatasetFile(const std::string& path);
   ~DatasetFile();
   DatasetFile(const DatasetFile&) = delete;
@@ -59,6 +62,9 @@ class DatasetFile {
   Split read_split(const std::string& split) const;
 
  private:
+  void validate_tokenizer(const H5::Group& tokenizer_group) const;
+  void validate_split(const std::string& split) const;
+
   std::string path_;
   std::unique_ptr<H5::H5File> file_;
   TokenizerInfo tokenizer_;

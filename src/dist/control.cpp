@@ -37,4 +37,27 @@ void ControlPlane::run_on_all_ranks(const std::function<void()>& fn) const {
                         first_failed == world_.rank);
 }
 
+void ControlPlane::run_on_root(const std::function<void()>& fn) const {
+  run_on_all_ranks([&] {
+    if (world_.is_root()) fn();
+  });
+}
+
+std::string ControlPlane::decide_on_root(const std::function<std::string()>& decide) const {
+  std::string result;
+  int failed = 0;
+  if (world_.is_root()) {
+    try {
+      result = decide();
+    } catch (const UserError& e) {
+      result = e.what();
+      failed = 1;
+    }
+  }
+  MPI_Bcast(&failed, 1, MPI_INT, 0, MPI_COMM_WORLD);
+  result = broadcast(result);
+  if (failed) throw CollectiveError(result, world_.is_root());
+  return result;
+}
+
 }  // namespace sst::dist

@@ -25,6 +25,13 @@ class ControlPlane {
   // CollectiveError (the lowest failing rank's one carries printable=true and its message). For steps
   // whose failure may differ between ranks.
   void run_on_all_ranks(const std::function<void()>& fn) const;
+  // Runs `fn` on rank 0 only (rank 0 writes the run directory), then agrees as run_on_all_ranks does:
+  // a failure there (a full disk) ends every rank with rank 0's message.
+  void run_on_root(const std::function<void()>& fn) const;
+  // Runs `decide` on rank 0 only and hands its result to every rank; if it threw a UserError, every
+  // rank throws CollectiveError with its message instead (printable on rank 0). For decisions only rank
+  // 0 can take (it owns the run directory) but every rank must act on.
+  std::string decide_on_root(const std::function<std::string()>& decide) const;
 
  private:
   World world_;

@@ -39,4 +39,13 @@ nlohmann::json model_json(const ModelConfig& m) {
   return j;
 }
 
+double parameter_count(const ModelConfig& m) {
+  const double d = static_cast<double>(m.d_model), f = static_cast<double>(m.ff_dim);
+  // LayerNorms 2 x 2d, qkv 3d^2, q and v biases 2d, proj d^2 + d, ff1 df + f, ff2 fd + d.
+  const double layer = 4 * d * d + 2 * d * f + f + 8 * d;
+  const double embeddings = static_cast<double>(m.vocab_size) * d +
+                            (m.position == Position::kLearned ? static_cast<double>(m.max_len) * d : 0);
+  return embeddings + static_cast<double>(m.layers) * layer + 2 * d /* final LayerNorm */ + 2 * d + 2 /* head */;
+}
+
 }  // namespace sst

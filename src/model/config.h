@@ -83,4 +83,8 @@ std::string model_signature(const ModelConfig& m);
 // Every field, as summary.json's and benchmark.json's "model" object.
 nlohmann::json model_json(const ModelConfig& m);
 
+// The number of parameters TransformerClassifier(m) has, from the shapes alone (no torch). A double:
+// absurd configs must not overflow before they are refused.
+double parameter_count(const ModelConfig& m);
+
 }  // namespace sst

@@ -48,6 +48,8 @@ class RunDir {
   // the point, and the exit code of a failed attempt.
   std::string running_marker() const { return file(".sweep_running"); }
   std::string failed_marker() const { return file(".sweep_failed"); }
+  // Held by the sst-train process that writes this directory (rundir/run_lock.h): "HOST PID".
+  std::string lock_file() const { return file(".lock"); }
 
   // "step_00000120.pt"; step_of_checkpoint_name is its inverse (nullopt for any other name).
   static std::string step_checkpoint_name(int64_t step);

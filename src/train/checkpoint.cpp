@@ -1,24 +1,26 @@
 #include "train/checkpoint.h"
 
-#include <nlohmann/json.hpp>
-
-#include <algorithm>
-#include <cstdio>
 #include <cstring>
+#include <exception>
 #include <filesystem>
-#include <fstream>
+#include <functional>
 
 #include "common/error.h"
 #include "common/files.h"
 
 namespace fs = std::filesystem;
-using nlohmann::json;
 
 namespace sst {
 namespace {
 
-constexpr int64_t kCheckpointVersion = 1;
-const std::string kBestName = fs::path(rundir::RunDir("").best_checkpoint()).filename().string();
+// The content (metadata, tokenizer, parts) has been format 1 since the first release. Format 2 wraps it:
+// the file is an archive of three entries, the content's serialized bytes and their SHA-256, so a
+// checkpoint verifies itself without the manifest. Format 1 files (the content alone) still load.
+constexpr int64_t kContentVersion = 1;
+constexpr int64_t kWrappedFormat = 2;
+constexpr const char* kFormatKey = "sst/format";
+constexpr const char* kContentKey = "sst/content";
+constexpr const char* kDigestKey = "sst/content_sha256";
 
 torch::Tensor bytes_tensor(const std::string& s) {
   auto t = torch::empty({static_cast<int64_t>(s.size())}, torch::kUInt8);
@@ -55,7 +57,7 @@ void from_ivalue(const c10::IValue& v, T& field, const std::string& path, const 
 
 void write_meta(torch::serialize::OutputArchive& ar, const CheckpointMeta& m) {
   const auto& s = m.state;
-  ar.write("meta/version", c10::IValue(kCheckpointVersion));
+  ar.write("meta/version", c10::IValue(kContentVersion));
   ar.write("meta/step", c10::IValue(s.step));
   ar.write("meta/best_dev_loss", c10::IValue(s.best_dev_loss));
   ar.write("meta/best_dev_acc", c10::IValue(s.best_dev_acc));
@@ -65,6 +67,7 @@ void write_meta(torch::serialize::OutputArchive& ar, const CheckpointMeta& m) {
   ar.write("meta/examples_processed", c10::IValue(s.examples_processed));
   ar.write("meta/skipped_steps", c10::IValue(s.skipped_steps));
   ar.write("meta/wall_s", c10::IValue(s.wall_s));
+  ar.write("meta/last_train_loss", c10::IValue(s.last_train_loss));
   ar.write("meta/seed", c10::IValue(static_cast<int64_t>(m.seed)));
   ar.write("meta/world_size", c10::IValue(m.world_size));
   ar.write("meta/config_ini", c10::IValue(m.config_ini));
@@ -85,7 +88,7 @@ CheckpointMeta read_meta(torch::serialize::InputArchive& ar, const std::string& 
       throw UserError("checkpoint " + path + " lacks '" + key + "' (not an sst-train checkpoint?)");
     return v;
   };
-  if (get("meta/version").toInt() != kCheckpointVersion)
+  if (get("meta/version").toInt() != kContentVersion)
     throw UserError("checkpoint " + path + " has an unsupported format version");
   CheckpointMeta m;
   auto& s = m.state;
@@ -98,6 +101,8 @@ CheckpointMeta read_meta(torch::serialize::InputArchive& ar, const std::string& 
   s.examples_processed = get("meta/examples_processed").toInt();
   s.skipped_steps = get("meta/skipped_steps").toInt();
   s.wall_s = get("meta/wall_s").toDouble();
+  c10::IValue last_loss;  // absent from checkpoints written before it was kept
+  if (ar.try_read("meta/last_train_loss", last_loss)) s.last_train_loss = last_loss.toDouble();
   m.seed = static_cast<uint64_t>(get("meta/seed").toInt());
   m.world_size = get("meta/world_size").toInt();
   m.config_ini = get("meta/config_ini").toStringRef();
@@ -125,15 +130,79 @@ CheckpointMeta read_meta(torch::serialize::InputArchive& ar, const std::string& 
   return m;
 }
 
-torch::serialize::InputArchive open_archive(const std::string& path, const torch::Device& device) {
+// The archive stored at `path` (always read to host memory: it may be the wrapper of format 2).
+torch::serialize::InputArchive read_archive_file(const std::string& path) {
   if (!fs::exists(path)) throw UserError("checkpoint " + path + " does not exist");
   torch::serialize::InputArchive ar;
   try {
-    ar.load_from(path, device);
+    ar.load_from(path, torch::Device(torch::kCPU));
   } catch (const c10::Error& e) {
     throw UserError("checkpoint " + path + " cannot be read (truncated or not a checkpoint)");
   }
   return ar;
+}
+
+struct WrappedContent {
+  torch::Tensor bytes;  // uint8, the content archive as written
+  bool verified = false;
+};
+
+// Format 2: the content bytes, checked against their digest. Format 1: nullopt.
+std::optional<WrappedContent> read_wrapped(torch::serialize::InputArchive& outer, const std::string& path) {
+  c10::IValue format;
+  if (!outer.try_read(kFormatKey, format)) return std::nullopt;
+  if (!format.isInt() || format.toInt() != kWrappedFormat)
+    throw UserError("checkpoint " + path + " has an unsupported format version");
+  WrappedContent w;
+  c10::IValue digest;
+  try {
+    outer.read(kContentKey, w.bytes, /*is_buffer=*/true);
+    outer.read(kDigestKey, digest);
+  } catch (const c10::Error& e) {
+    throw UserError("checkpoint " + path + " cannot be read (truncated or not a checkpoint)");
+  }
+  w.bytes = w.bytes.contiguous();
+  const std::string actual = sha256_bytes(w.bytes.data_ptr(), static_cast<size_t>(w.bytes.numel()));
+  if (!digest.isString() || actual != digest.toStringRef())
+    throw UserError("checkpoint " + path + " is damaged (its content does not match its SHA-256)");
+  w.verified = true;
+  return w;
+}
+
+// The content archive of a checkpoint file, verified by its own digest when it has one (format 2).
+torch::serialize::InputArchive open_archive(const std::string& path, const torch::Device& device) {
+  auto outer = read_archive_file(path);
+  auto wrapped = read_wrapped(outer, path);
+  if (!wrapped) {  // format 1: the file is the content
+    if (!device.is_cpu()) outer.load_from(path, device);
+    return outer;
+  }
+  torch::serialize::InputArchive content;
+  try {
+    content.load_from(static_cast<const char*>(wrapped->bytes.data_ptr()), static_cast<size_t>(wrapped->bytes.numel()),
+                      device);
+  } catch (const c10::Error& e) {
+    throw UserError("checkpoint " + path + " has unreadable content (written by an incompatible build?)");
+  }
+  return content;
+}
+
+// Serializes an archive through `sink` without ever throwing into LibTorch: its stream writer finishes
+// the file in its destructor, where an exception would end the process (std::terminate). The first
+// failure is kept and rethrown once LibTorch is done.
+void save_archive(torch::serialize::OutputArchive& ar, const std::function<void(const void*, size_t)>& sink) {
+  std::exception_ptr failure;
+  ar.save_to([&](const void* data, size_t n) -> size_t {
+    if (!failure) {
+      try {
+        sink(data, n);
+      } catch (...) {
+        failure = std::current_exception();
+      }
+    }
+    return n;
+  });
+  if (failure) std::rethrow_exception(failure);
 }
 
 // Opens a checkpoint to load into `model`: its metadata goes to *meta; a different model is refused.
@@ -169,16 +238,6 @@ void read_weights(torch::serialize::InputArchive& ar, const std::string& path, T
   if (!read_part(ar, "model", *model)) throw UserError("checkpoint " + path + " has no model weights");
 }
 
-json read_manifest(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) return json{{"checkpoints", json::array()}};
-  try {
-    return json::parse(in);
-  } catch (const json::exception&) {
-    return json{{"checkpoints", json::array()}};  // rebuilt on the next save
-  }
-}
-
 }  // namespace
 
 void save_checkpoint(const std::string& path, TransformerClassifier& model, torch::optim::Optimizer* optimizer,
@@ -186,12 +245,29 @@ void save_checkpoint(const std::string& path, TransformerClassifier& model, torc
   for (const auto& p : model->named_parameters())
     if (!torch::isfinite(p.value()).all().item<bool>())
       throw UserError("refusing to write checkpoint " + path + ": parameter " + p.key() + " has NaN/Inf values");
-  torch::serialize::OutputArchive ar;
-  write_meta(ar, meta);
-  write_part(ar, "model", *model);
-  if (average) write_part(ar, "average", *average);
-  if (optimizer) write_part(ar, "optimizer", *optimizer);
-  write_atomically(path, [&](const std::string& tmp) { ar.save_to(tmp); });
+  torch::serialize::OutputArchive content;
+  write_meta(content, meta);
+  write_part(content, "model", *model);
+  if (average) write_part(content, "average", *average);
+  if (optimizer) write_part(content, "optimizer", *optimizer);
+  std::string bytes;
+  save_archive(content, [&](const void* data, size_t n) { bytes.append(static_cast<const char*>(data), n); });
+
+  torch::serialize::OutputArchive file;
+  file.write(kFormatKey, c10::IValue(kWrappedFormat));
+  file.write(kContentKey, torch::from_blob(bytes.data(), {static_cast<int64_t>(bytes.size())}, torch::kUInt8),
+             /*is_buffer=*/true);
+  file.write(kDigestKey, c10::IValue(sha256_bytes(bytes.data(), bytes.size())));
+  write_atomically(path, [&](const std::string& tmp) {
+    CheckedFile out(tmp, "checkpoint " + path);
+    save_archive(file, [&](const void* data, size_t n) { out.write(data, n); });
+    out.finish();
+  });
+}
+
+CheckpointIntegrity verify_checkpoint(const std::string& path) {
+  auto outer = read_archive_file(path);
+  return read_wrapped(outer, path) ? CheckpointIntegrity::kVerified : CheckpointIntegrity::kNoDigest;
 }
 
 CheckpointMeta read_checkpoint_meta(const std::string& path) {
@@ -220,65 +296,6 @@ CheckpointMeta load_checkpoint(const std::string& path, TransformerClassifier& m
   if (optimizer && !read_part(ar, "optimizer", *optimizer))
     throw UserError("checkpoint " + path + " has no optimizer state");
   return meta;
-}
-
-CheckpointStore::CheckpointStore(const rundir::RunDir& run_dir, int64_t keep)
-    : dir_(run_dir.checkpoints()), manifest_(run_dir.manifest()), keep_(keep) {}
-
-std::string CheckpointStore::save_named(const std::string& file, int64_t step, TransformerClassifier& model,
-                                        torch::optim::Optimizer& opt, const CheckpointMeta& meta,
-                                        TransformerClassifier average, bool rotate) {
-  ensure_writable_dir(dir_);
-  std::string path = dir_ + "/" + file;
-  save_checkpoint(path, model, &opt, meta, average);
-  json manifest = read_manifest(manifest_);
-  json entry = {{"file", file}, {"step", step}, {"sha256", sha256_file(path)}, {"bytes", fs::file_size(path)}};
-  if (!rotate) {
-    manifest["best"] = entry;
-  } else {
-    json kept = json::array();
-    for (auto& e : manifest["checkpoints"])
-      if (e["file"] != file) kept.push_back(e);
-    kept.push_back(entry);
-    std::sort(kept.begin(), kept.end(), [](const json& a, const json& b) { return a["step"] < b["step"]; });
-    while (static_cast<int64_t>(kept.size()) > keep_) {
-      std::error_code ec;
-      fs::remove(dir_ + "/" + kept.front()["file"].get<std::string>(), ec);
-      kept.erase(kept.begin());
-    }
-    manifest["checkpoints"] = kept;
-  }
-  write_text_atomically(manifest_, manifest.dump(2) + "\n");
-  return path;
-}
-
-std::string CheckpointStore::save_step(TransformerClassifier& model, torch::optim::Optimizer& opt,
-                                       const CheckpointMeta& meta, TransformerClassifier average) {
-  return save_named(rundir::RunDir::step_checkpoint_name(meta.state.step), meta.state.step, model, opt, meta, average,
-                    /*rotate=*/true);
-}
-
-std::string CheckpointStore::save_best(TransformerClassifier& model, torch::optim::Optimizer& opt,
-                                       const CheckpointMeta& meta, TransformerClassifier average) {
-  return save_named(kBestName, meta.state.step, model, opt, meta, average, /*rotate=*/false);
-}
-
-std::optional<std::string> CheckpointStore::newest_valid(std::vector<std::string>& problems) const {
-  json manifest = read_manifest(manifest_);
-  auto& list = manifest["checkpoints"];
-  for (auto it = list.rbegin(); it != list.rend(); ++it) {
-    const std::string path = dir_ + "/" + (*it)["file"].get<std::string>();
-    if (!fs::exists(path)) {
-      problems.push_back(path + " is listed in the manifest but missing");
-      continue;
-    }
-    if (sha256_file(path) != (*it)["sha256"].get<std::string>()) {
-      problems.push_back(path + " is damaged (SHA-256 differs from the manifest)");
-      continue;
-    }
-    return path;
-  }
-  return std::nullopt;
 }
 
 }  // namespace sst

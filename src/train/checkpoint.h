@@ -6,10 +6,9 @@
 // Dropout randomness is reseeded every step from (seed, rank, step), so the step also restores the
 // RNG streams; the seed is stored and checked.
 //
-// Layout in RUN_DIR/checkpoints/: step_XXXXXXXX.pt (the last K kept), best.pt, and manifest.json
-// listing each file with its step and SHA-256. Files are written to a temporary name, fsync'ed and
-// renamed; on resume the manifest's hashes are verified and a damaged newest checkpoint is reported
-// and skipped in favour of the previous valid one.
+// Each file carries its own SHA-256 (of its content, format 2), so a checkpoint is verified without
+// anything else; files are serialized in memory, written to a temporary name with every write and
+// the fsync checked, and renamed. The run directory's set of checkpoints: train/checkpoint_store.h.
 #pragma once
 #include <torch/torch.h>
 
@@ -21,7 +20,6 @@
 #include "dataset/tokenizer_info.h"
 #include "model/config.h"
 #include "model/transformer.h"
-#include "rundir/run_dir.h"
 
 namespace sst {
 
@@ -35,6 +33,7 @@ struct TrainState {
   int64_t examples_processed = 0;
   int64_t skipped_steps = 0;  // non-finite steps dropped under nan_policy = skip
   double wall_s = 0.0;        // training wall time before this process started
+  double last_train_loss = std::numeric_limits<double>::quiet_NaN();  // of the last step trained
 };
 
 struct CheckpointMeta {
@@ -47,9 +46,16 @@ struct CheckpointMeta {
 };
 
 // Writes one checkpoint atomically, with the weight average if one is given. Refuses (UserError)
-// if any parameter is NaN/Inf.
+// if any parameter is NaN/Inf; a failed write (a full disk) is a UserError naming the file and the
+// free space, and leaves no temporary behind.
 void save_checkpoint(const std::string& path, TransformerClassifier& model, torch::optim::Optimizer* optimizer,
                      const CheckpointMeta& meta, TransformerClassifier average = nullptr);
+enum class CheckpointIntegrity {
+  kVerified,  // its content matches its own SHA-256
+  kNoDigest,  // format 1 (before checkpoints carried a digest): only the manifest's hash can vouch for it
+};
+// Throws UserError saying what is wrong with a missing, truncated or damaged file.
+CheckpointIntegrity verify_checkpoint(const std::string& path);
 // Reads the metadata only (no model needed): to rebuild the model in sst-analyze.
 CheckpointMeta read_checkpoint_meta(const std::string& path);
 // Loads parameters (and optimizer state and the weight average, if given) into objects built for
@@ -61,25 +67,5 @@ CheckpointMeta load_checkpoint(const std::string& path, TransformerClassifier& m
 // weights (for sst-analyze).
 CheckpointMeta load_evaluated_weights(const std::string& path, TransformerClassifier& model,
                                       const torch::Device& device);
-
-class CheckpointStore {
- public:
-  CheckpointStore(const rundir::RunDir& run_dir, int64_t keep);
-  const std::string& dir() const { return dir_; }
-  // Saves step_<step>.pt, records it in the manifest, removes all but the newest `keep`.
-  std::string save_step(TransformerClassifier& model, torch::optim::Optimizer& opt, const CheckpointMeta& meta,
-                        TransformerClassifier average = nullptr);
-  std::string save_best(TransformerClassifier& model, torch::optim::Optimizer& opt, const CheckpointMeta& meta,
-                        TransformerClassifier average = nullptr);
-  // Newest checkpoint whose file matches its manifest hash; each damaged one is described in `problems`.
-  std::optional<std::string> newest_valid(std::vector<std::string>& problems) const;
-
- private:
-  std::string save_named(const std::string& file, int64_t step, TransformerClassifier& model,
-                         torch::optim::Optimizer& opt, const CheckpointMeta& meta, TransformerClassifier average,
-                         bool rotate);
-  std::string dir_, manifest_;
-  int64_t keep_;
-};
 
 }  // namespace sst

@@ -8,6 +8,7 @@
 
 #include "common/error.h"
 #include "common/options.h"
+#include "common/text.h"
 
 namespace po = boost::program_options;
 
@@ -23,13 +24,18 @@ constexpr const char* kEnvironmentHelp =
     "  SST_INJECT_NAN_RANK     tests only: the rank of SST_INJECT_NAN_AT_STEP (default 0)\n"
     "  OMP_NUM_THREADS, OMP_WAIT_POLICY  set by launch/train.sh and slurm/ (threads per rank; PASSIVE)\n";
 
-// The options table: every key of the run's configuration, "section.key" as in the INI file.
+constexpr Resume kMustMatch = Resume::kMustMatch;
+
+// The options table: every key of the run's configuration, "section.key" as in the INI file. The
+// options marked kMustMatch shape the run's trajectory: resuming continues the same run, so they are
+// refused if they differ from the checkpoint's (the model's architecture is checked apart, by
+// model_signature; the seed by the checkpoint).
 void add_config_options(OptionTable& o, Config& c) {
   auto& d = c.data;
   o.add("data.path", d.path, "HDF5 file written by sst-prep");
   o.add("data.fraction", d.fraction, "fraction of train examples used (nested subsets of one fixed order)",
-        left_open(0, 1));
-  o.add("data.subset_seed", d.subset_seed, "seed of the fixed train order the subsets are cut from");
+        left_open(0, 1), kMustMatch);
+  o.add("data.subset_seed", d.subset_seed, "seed of the fixed train order the subsets are cut from", {}, kMustMatch);
   o.add("data.preload", d.preload,
         "read the train and dev token ids into memory once (false: read every batch from the file)");
   for_each_model_field(c.model, [&](const ModelField& f, auto& field) {
@@ -37,20 +43,22 @@ void add_config_options(OptionTable& o, Config& c) {
   });
   auto& t = c.train;
   o.add("train.seed", t.seed, "seed for init, data order and dropout");
-  o.add("train.global_batch", t.global_batch, "examples per optimizer step over all ranks", at_least(1));
+  o.add("train.global_batch", t.global_batch, "examples per optimizer step over all ranks", at_least(1), kMustMatch);
   o.add("train.accum_steps", t.accum_steps, "micro-batches accumulated per step on each rank", at_least(1));
-  o.add("train.lr", t.lr, "peak learning rate (AdamW)", above(0));
-  o.add("train.min_lr_ratio", t.min_lr_ratio, "final lr as a fraction of the peak (cosine)", closed(0, 1));
-  o.add("train.warmup_steps", t.warmup_steps, "linear warmup steps", at_least(0));
+  o.add("train.lr", t.lr, "peak learning rate (AdamW)", above(0), kMustMatch);
+  o.add("train.min_lr_ratio", t.min_lr_ratio, "final lr as a fraction of the peak (cosine)", closed(0, 1), kMustMatch);
+  o.add("train.warmup_steps", t.warmup_steps, "linear warmup steps", at_least(0), kMustMatch);
   o.add("train.max_steps", t.max_steps, "optimizer steps; 0 = epochs x batches per epoch", at_least(0));
   o.add("train.epochs", t.epochs, "epochs over the (subset of the) train split, used when max_steps = 0", at_least(0));
-  o.add("train.weight_decay", t.weight_decay, "AdamW weight decay (not on biases, LayerNorm, embeddings)", at_least(0));
-  o.add("train.grad_clip", t.grad_clip, "clip the global gradient L2 norm; 0 = off", at_least(0));
-  o.add("train.label_smoothing", t.label_smoothing, "label smoothing of the cross-entropy", half_open(0, 1));
+  o.add("train.weight_decay", t.weight_decay, "AdamW weight decay (not on biases, LayerNorm, embeddings)", at_least(0),
+        kMustMatch);
+  o.add("train.grad_clip", t.grad_clip, "clip the global gradient L2 norm; 0 = off", at_least(0), kMustMatch);
+  o.add("train.label_smoothing", t.label_smoothing, "label smoothing of the cross-entropy", half_open(0, 1),
+        kMustMatch);
   o.add("train.ema_decay", t.ema_decay,
         "evaluate an exponential moving average of the weights with this decay per step (from the end of "
         "warmup; stored in checkpoints, used by sst-analyze); 0 = off",
-        half_open(0, 1));
+        half_open(0, 1), kMustMatch);
   o.add("train.eval_every", t.eval_every, "evaluate on dev every N steps (and at the end)", at_least(1));
   o.add("train.log_every", t.log_every, "write a metrics line every N steps", at_least(1));
   o.add("train.checkpoint_every", t.checkpoint_every, "checkpoint every N steps (and at the end)", at_least(1));
@@ -60,11 +68,11 @@ void add_config_options(OptionTable& o, Config& c) {
         "checkpoint and exit with code 75 after this step, as on SIGUSR1 (train in chunks); 0 = off", at_least(0));
   o.add("train.patience", t.patience, "early stopping: evaluations without a better dev loss; 0 = off", at_least(0));
   o.add("train.threads", t.threads, "intra-op threads per rank; 0 = cores on this node / ranks on this node",
-        at_least(0));
+        closed(0, 4096));
   o.add("train.bucket_window", t.bucket_window,
         "length bucketing: sort each window of this many global batches by length, then shuffle the batches "
         "(less padding); 0 = off",
-        at_least(0));
+        at_least(0), kMustMatch);
   o.add("train.allreduce_bucket_mb", t.allreduce_bucket_mb,
         "gradients are all-reduced in buckets of about this many MB", above(0));
   o.add("train.overlap_allreduce", t.overlap_allreduce,
@@ -74,6 +82,10 @@ void add_config_options(OptionTable& o, Config& c) {
         "read and pad the next batch on a background thread; auto = when a core is free for it or on GPU");
   o.add("train.device", t.device, "where the model lives (auto: CUDA when available)");
   o.add("train.nan_policy", t.nan_policy, "a non-finite loss or gradient: stop (an error) or skip (drop the step)");
+  o.add("train.memory_limit_gb", t.memory_limit_gb,
+        "refuse a run whose estimated memory (model, optimizer state, activations of a full-length micro-batch) "
+        "for the ranks on a node exceeds this many GB; 0 = the memory available when the run starts",
+        at_least(0));
   o.add("output.dir", c.out_dir, "run directory: checkpoints, metrics.jsonl, summary.json");
   o.add("output.run_name", c.run_name, "name recorded in summary.json (default: the run directory's name)");
 }
@@ -141,6 +153,7 @@ ParseOutcome parse_config(int argc, const char* const* argv, Config& c) {
   if (!out_override.empty()) c.out_dir = out_override;
   if (c.run_name.empty()) c.run_name = std::filesystem::path(c.out_dir).lexically_normal().filename().string();
   c.resolved_ini = conf.to_ini();
+  c.must_match_on_resume = conf.must_match_on_resume();
   validate_config(c);
   if (vm.count("print-config")) {
     std::cout << c.resolved_ini;
@@ -158,6 +171,28 @@ void validate_config(const Config& c) {
   if (t.max_steps == 0 && !(t.epochs > 0)) fail("train.epochs", "must be > 0 when train.max_steps = 0");
   if (c.data.path.empty()) fail("data.path", "must name the HDF5 file written by sst-prep");
   if (c.out_dir.empty()) fail("output.dir", "must name the run directory");
+}
+
+std::vector<std::string> changed_on_resume(const Config& cfg, const std::string& checkpoint_ini) {
+  const auto before = text::parse_ini(checkpoint_ini, "checkpoint config");
+  const auto now = text::parse_ini(cfg.resolved_ini, "resolved config");
+  // Values are compared as numbers where both are numbers: "0.001" and "1e-3" are the same setting.
+  auto same = [](const std::string& a, const std::string& b) {
+    try {
+      size_t ia = 0, ib = 0;
+      const double x = std::stod(a, &ia), y = std::stod(b, &ib);
+      if (ia == a.size() && ib == b.size()) return x == y;
+    } catch (const std::exception&) {
+    }
+    return a == b;
+  };
+  std::vector<std::string> changed;
+  for (const auto& key : cfg.must_match_on_resume) {
+    const std::string old_value = text::ini_value(before, key), new_value = text::ini_value(now, key);
+    if (old_value.empty()) continue;  // a checkpoint from before the option existed
+    if (!same(old_value, new_value)) changed.push_back(key + " = " + new_value + " (checkpoint: " + old_value + ")");
+  }
+  return changed;
 }
 
 }  // namespace sst

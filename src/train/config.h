@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "common/enum_names.h"
 #include "model/config.h"
@@ -60,6 +61,7 @@ struct TrainConfig {
   Toggle prefetch = Toggle::kAuto;           // prepare the next batch on a background thread
   Device device = Device::kAuto;
   NanPolicy nan_policy = NanPolicy::kStop;
+  double memory_limit_gb = 0;  // refuse a run estimated to need more memory per node; 0 = what is available
 };
 
 struct DataConfig {
@@ -85,8 +87,9 @@ struct Config {
   std::string run_name;         // defaults to the out_dir's last component
   std::string resume = "none";  // none | auto | PATH to a checkpoint
   BenchmarkOptions benchmark;
-  std::string source_file;   // the --config file, if any
-  std::string resolved_ini;  // every option with its final value, as INI
+  std::string source_file;                        // the --config file, if any
+  std::string resolved_ini;                       // every option with its final value, as INI
+  std::vector<std::string> must_match_on_resume;  // keys a resumed run may not change (config.cpp's table)
 };
 
 enum class ParseOutcome { kRun, kHelpPrinted, kConfigPrinted };
@@ -97,5 +100,9 @@ ParseOutcome parse_config(int argc, const char* const* argv, Config& cfg);
 
 // The rules that span several fields (heads divides d_model, epochs when max_steps = 0, ...).
 void validate_config(const Config& cfg);
+
+// The options this run sets differently from `checkpoint_ini` (a checkpoint's resolved config) among
+// those a resumed run must keep, as "train.lr = 0.001 (checkpoint: 0.002)"; empty when none differ.
+std::vector<std::string> changed_on_resume(const Config& cfg, const std::string& checkpoint_ini);
 
 }  // namespace sst

@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
@@ -12,7 +13,7 @@
 
 namespace sst {
 
-MetricsLog::MetricsLog(const std::string& path, int64_t resume_step) {
+MetricsLog::MetricsLog(const std::string& path, int64_t resume_step) : path_(path) {
   if (std::filesystem::exists(path)) {
     std::ifstream in(path);
     std::ostringstream kept;
@@ -33,8 +34,16 @@ MetricsLog::MetricsLog(const std::string& path, int64_t resume_step) {
 }
 
 void MetricsLog::write(const nlohmann::json& record) {
+  errno = 0;
   out_ << record.dump() << "\n";
   out_.flush();
+  if (!out_ && error_.empty())
+    error_ = "cannot write metrics file " + path_ + ": " +
+             write_error_text(errno ? errno : EIO, path_, /*partial_file=*/false);
+}
+
+void MetricsLog::check() const {
+  if (!error_.empty()) throw UserError(error_);
 }
 
 Progress::Progress(const std::string& log_path, int64_t total_steps, int64_t start_step)

@@ -14,10 +14,16 @@ class MetricsLog {
   // On resume, lines of steps after `resume_step` (written after the checkpoint we resume from)
   // are dropped, so every step appears exactly once.
   MetricsLog(const std::string& path, int64_t resume_step);
+  // Appends one line. A failed write (a full disk) is remembered, not thrown: only rank 0 writes
+  // metrics, so the failure is raised by check() where every rank agrees on it.
   void write(const nlohmann::json& record);
+  // Throws UserError if a write failed since the log was opened.
+  void check() const;
 
  private:
+  std::string path_;
   std::ofstream out_;
+  std::string error_;
 };
 
 class Progress {

@@ -14,6 +14,7 @@
 #include "dist/world.h"
 #include "model/transformer.h"
 #include "rundir/run_dir.h"
+#include "rundir/run_lock.h"
 #include "shard/batch.h"
 #include "shard/prefetcher.h"
 #include "shard/sampler.h"
@@ -30,6 +31,7 @@ struct Run {
   dist::World world;
   dist::ControlPlane control;
   rundir::RunDir dir;
+  std::unique_ptr<rundir::RunLock> lock;  // rank 0, for the whole run: it alone writes the run directory
   torch::Device device = torch::kCPU;
   // The rank's input.
   std::unique_ptr<dataset::DatasetFile> file;
@@ -53,8 +55,9 @@ struct Run {
   std::function<torch::Tensor(const torch::Tensor& loss, int64_t step)> loss_hook;
 };
 
-// Everything before the first step, on every rank together; a problem with the config, data or directory
-// on any rank throws CollectiveError on all of them.
+// Everything before the first step, on every rank together: the run directory's lock (rank 0), the
+// input, a memory estimate, the model, the communication. A problem with the config, data or directory
+// on any rank throws CollectiveError on all of them; nothing in the run directory has changed then.
 void setup(Run& r);
 
 }  // namespace sst

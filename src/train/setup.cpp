@@ -1,17 +1,30 @@
 // Building a Run, one function per job, in the order of the data flow.
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <thread>
 
 #include "common/error.h"
 #include "common/files.h"
 #include "common/torch_compat.h"
 #include "train/fault_injection.h"
+#include "train/memory_estimate.h"
 #include "train/run.h"
 #include "train/weight_average.h"
 
 namespace sst {
 namespace {
+
+// Rank 0 takes the run directory: its lock (a second sst-train on it is refused at once), then the
+// temporaries that a writer killed mid-write left behind (nobody else can be writing here now).
+void take_run_directory(Run& r) {
+  r.lock = std::make_unique<rundir::RunLock>(r.dir);
+  if (const auto& stale = r.lock->stale_holder())
+    std::fprintf(stderr, "note: %s was left by a process that is gone (%s); taken over\n", r.dir.lock_file().c_str(),
+                 stale->c_str());
+  remove_stale_temporaries(r.dir.root(), "", /*any_host=*/true);
+  remove_stale_temporaries(r.dir.checkpoints(), "", /*any_host=*/true);
+}
 
 // The rank's input: the dataset file, the train subset, the global batch sequence and the run length.
 void setup_input(Run& r) {
@@ -21,7 +34,6 @@ void setup_input(Run& r) {
     throw UserError("config: train.global_batch = " + std::to_string(t.global_batch) +
                     " is not divisible by world size x train.accum_steps = " + std::to_string(r.world.size) + " x " +
                     std::to_string(t.accum_steps));
-  ensure_writable_dir(cfg.out_dir);
   r.file = std::make_unique<dataset::DatasetFile>(cfg.data.path);
   r.train = std::make_unique<shard::SplitReader>(*r.file, "train", cfg.data.preload);
   r.dev = std::make_unique<shard::SplitReader>(*r.file, "dev", cfg.data.preload);
@@ -55,6 +67,8 @@ void setup_model(Run& r) {
   torch::set_num_threads(t.threads > 0 ? static_cast<int>(t.threads) : std::max(1, cores / r.world.local_size));
   r.device = pick_device(t.device, r.world);
 
+  // Before anything is allocated: a config that cannot fit is refused with the estimate.
+  check_memory_fits(estimate_training_memory(r.cfg, r.world.size), r.cfg, r.world.local_size, !r.device.is_cpu());
   torch::manual_seed(t.seed);
   r.model = TransformerClassifier(r.cfg.model);
   r.model->to(r.device);
@@ -121,6 +135,7 @@ void setup_pipeline(Run& r) {
 }  // namespace
 
 void setup(Run& r) {
+  r.control.run_on_root([&] { take_run_directory(r); });
   // Local work first, agreed on: a failure on any rank (a bad file, a bad config) ends every rank with
   // it, before any rank enters a collective the failed one would never join.
   r.control.run_on_all_ranks([&] {

@@ -10,7 +10,7 @@
 
 #include "common/error.h"
 #include "common/files.h"
-#include "train/checkpoint.h"
+#include "train/checkpoint_store.h"
 #include "train/evaluate.h"
 #include "train/metrics.h"
 #include "train/run_policy.h"
@@ -50,34 +50,61 @@ CheckpointMeta meta_of(const Run& r) {
   return m;
 }
 
-// Picks the checkpoint to start from (rank 0 decides and says why; everyone loads the same file).
-void resume(Run& r, Progress* progress) {
-  CheckpointStore store(r.dir, r.cfg.train.keep_checkpoints);
-  std::string path;
-  if (r.world.is_root()) {
-    std::vector<std::string> problems;
-    auto newest = store.newest_valid(problems);
-    for (const auto& p : problems) progress->message("warning: " + p + "; trying an older checkpoint");
-    if (r.cfg.resume == "auto") {
-      path = newest.value_or("");
-      if (path.empty()) progress->message("resume auto: no valid checkpoint in " + store.dir() + ", starting fresh");
-    } else if (r.cfg.resume == "none") {
-      if (newest)
-        throw UserError("run directory " + r.cfg.out_dir +
-                        " already has checkpoints; pass --resume auto "
-                        "to continue it or choose another --out-dir");
-    } else {
-      path = r.cfg.resume;
+std::string joined(const std::vector<std::string>& items, const std::string& sep) {
+  std::string out;
+  for (const auto& i : items) out += (out.empty() ? "" : sep) + i;
+  return out;
+}
+
+// Rank 0's choice of the checkpoint to start from ("" = start fresh); what it noticed goes to `notes`.
+// A run directory that holds checkpoints is never restarted from scratch.
+std::string choose_checkpoint(const Run& r, std::vector<std::string>& notes) {
+  const std::string& resume = r.cfg.resume;
+  if (resume != "auto" && resume != "none") {  // an explicit file: that one or none
+    try {
+      if (verify_checkpoint(resume) == CheckpointIntegrity::kNoDigest)
+        notes.push_back("warning: " + resume + " is in an older format without a digest of its own; not verified");
+    } catch (const UserError& e) {
+      throw UserError(std::string(e.what()) +
+                      "; --resume PATH uses that file only (--resume auto takes the newest valid checkpoint of "
+                      "the run directory)");
     }
+    return resume;
   }
-  path = r.control.broadcast(path);
+  CheckpointStore store(r.dir, r.cfg.train.keep_checkpoints);
+  if (resume == "none") {
+    if (store.has_checkpoints())
+      throw UserError("run directory " + r.cfg.out_dir +
+                      " already has checkpoints; pass --resume auto to continue it or choose another --out-dir");
+    return "";
+  }
+  std::vector<std::string> problems;
+  const auto newest = store.newest_valid(problems);
+  if (!newest && store.has_checkpoints())
+    throw UserError("run directory " + r.cfg.out_dir + " has checkpoints but none is valid (" + joined(problems, "; ") +
+                    "); move them away to start afresh, or choose another --out-dir");
+  for (const auto& p : problems) notes.push_back("warning: " + p + "; skipped");
+  if (!newest) notes.push_back("resume auto: no checkpoint in " + store.dir() + ", starting fresh");
+  return newest.value_or("");
+}
+
+// Rank 0 decides where to start, every rank loads that checkpoint, and all agree it belongs to this
+// run; any refusal ends every rank with one message, before anything in the run directory changes.
+void resume(Run& r, std::vector<std::string>& notes) {
+  const std::string path = r.control.decide_on_root([&] { return choose_checkpoint(r, notes); });
   if (path.empty()) return;
-  CheckpointMeta meta = load_checkpoint(path, r.model, r.optimizer.get(), r.device, r.average);
-  if (meta.seed != r.cfg.train.seed)
-    throw UserError("checkpoint " + path + " was trained with train.seed = " + std::to_string(meta.seed) +
-                    ", this run has " + std::to_string(r.cfg.train.seed));
-  r.state = meta.state;
-  if (progress) progress->message("resumed from " + path + " at step " + std::to_string(r.state.step));
+  r.control.run_on_all_ranks([&] {
+    CheckpointMeta meta = load_checkpoint(path, r.model, r.optimizer.get(), r.device, r.average);
+    if (meta.seed != r.cfg.train.seed)
+      throw UserError("checkpoint " + path + " was trained with train.seed = " + std::to_string(meta.seed) +
+                      ", this run has " + std::to_string(r.cfg.train.seed));
+    const auto changed = changed_on_resume(r.cfg, meta.config_ini);
+    if (!changed.empty())
+      throw UserError("checkpoint " + path + " was trained with other settings: " + joined(changed, ", ") +
+                      "; resuming continues that run, so they cannot change (train with them in another --out-dir)");
+    r.state = meta.state;
+  });
+  notes.push_back("resumed from " + path + " at step " + std::to_string(r.state.step));
 }
 
 std::string start_line(const Run& r) {
@@ -127,23 +154,23 @@ int run_training(Config cfg, const dist::World& world) {
   const auto start = Clock::now();
   Run r(std::move(cfg), world);
   setup(r);
-  const auto& t = r.cfg.train;
-  std::unique_ptr<Progress> progress;
-  if (world.is_root()) {
-    progress = std::make_unique<Progress>(r.dir.train_log(), r.total_steps, 0);
-    write_text_atomically(r.dir.config_ini(), r.cfg.resolved_ini);
-  }
-  r.control.run_on_all_ranks([&] { resume(r, progress.get()); });
+  std::vector<std::string> notes;
+  resume(r, notes);
 
-  // Rank 0 writes every file of the run directory.
+  // The run is accepted: only now does anything in the run directory change. Rank 0 writes every
+  // file of it, and every write that can fail (a full disk) is agreed on, so all ranks end together.
+  const auto& t = r.cfg.train;
   std::unique_ptr<MetricsLog> metrics;
   std::unique_ptr<CheckpointStore> store;
-  if (world.is_root()) {
+  std::unique_ptr<Progress> progress;
+  r.control.run_on_root([&] {
+    write_text_atomically(r.dir.config_ini(), r.cfg.resolved_ini);
     metrics = std::make_unique<MetricsLog>(r.dir.metrics(), r.state.step);
     store = std::make_unique<CheckpointStore>(r.dir, t.keep_checkpoints);
     progress = std::make_unique<Progress>(r.dir.train_log(), r.total_steps, r.state.step);
+    for (const auto& n : notes) progress->message(n);
     progress->message(start_line(r));
-  }
+  });
   const RunPolicy policy(t, r.total_steps);
   RunOutcome outcome{rundir::RunStatus::kCompleted, NAN, NAN, NAN};
   std::optional<Stop> stop;
@@ -154,9 +181,13 @@ int run_training(Config cfg, const dist::World& world) {
                         "; nothing to train");
   }
   const double wall_before = r.state.wall_s;
+  // A metrics line that could not be written fails the run here, where the ranks agree.
   auto save_step_checkpoint = [&] {
     r.state.wall_s = wall_before + seconds_since(start);
-    if (store) store->save_step(r.model, *r.optimizer, meta_of(r), r.average);
+    r.control.run_on_root([&] {
+      metrics->check();
+      store->save_step(r.model, *r.optimizer, meta_of(r), r.average);
+    });
   };
 
   r.model->train();
@@ -177,7 +208,7 @@ int run_training(Config cfg, const dist::World& world) {
     r.state.step = step + 1;
     r.state.tokens_processed += res.tokens;
     r.state.examples_processed += res.examples;
-    outcome.final_train_loss = res.loss;
+    r.state.last_train_loss = res.loss;
     if (metrics && (r.state.step % t.log_every == 0 || r.state.step == 1)) {
       metrics->write(train_record(r, res, step, step_s));
       progress->update(r.state.step, res.loss, res.tokens / step_s, r.schedule.at(step));
@@ -187,8 +218,8 @@ int run_training(Config cfg, const dist::World& world) {
       const DevResult dev = evaluate_dev(r);
       outcome.final_dev_loss = dev.loss;
       outcome.final_dev_acc = dev.acc;
-      if (policy.record_eval(r.state, dev.loss, dev.acc) && store)
-        store->save_best(r.model, *r.optimizer, meta_of(r), r.average);
+      if (policy.record_eval(r.state, dev.loss, dev.acc))
+        r.control.run_on_root([&] { store->save_best(r.model, *r.optimizer, meta_of(r), r.average); });
       if (metrics) {
         metrics->write({{"kind", "eval"},
                         {"step", r.state.step},
@@ -209,8 +240,7 @@ int run_training(Config cfg, const dist::World& world) {
 
   outcome.status = stop ? stop->status() : rundir::RunStatus::kCompleted;
   if (outcome.status == rundir::RunStatus::kPreempted) {
-    save_step_checkpoint();
-    r.control.barrier();  // the checkpoint is complete before any rank exits
+    save_step_checkpoint();  // agreed: complete before any rank exits
   } else {
     if (std::isnan(outcome.final_dev_loss)) {
       const DevResult dev = evaluate_dev(r);
@@ -220,12 +250,15 @@ int run_training(Config cfg, const dist::World& world) {
     save_step_checkpoint();
   }
   r.state.wall_s = wall_before + seconds_since(start);
-  if (world.is_root()) {
+  // Kept in the checkpoint, so a run resumed from its final checkpoint (a crash before the summary)
+  // still reports it.
+  outcome.final_train_loss = r.state.last_train_loss;
+  r.control.run_on_root([&] {
+    metrics->check();
     progress->finish();
     rundir::write_summary(r.dir, make_summary(r, outcome));
     print_outcome(r, outcome);
-  }
-  r.control.barrier();
+  });
   return outcome.status == rundir::RunStatus::kPreempted ? kExitCheckpointedRequeue : 0;
 }
 

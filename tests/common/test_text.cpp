@@ -51,3 +51,13 @@ TEST(Ini, ReadsAFile) {
   sst::test::write_text(dir / "a.ini", "[output]\ndir = runs/x\n");
   EXPECT_EQ(sst::text::ini_value(sst::text::read_ini_file(dir / "a.ini"), "output.dir"), "runs/x");
 }
+
+TEST(TextFiles, ADirectoryIsNotAnEmptyFile) {
+  sst::test::TempDir dir("read-dir");
+  try {
+    sst::text::read_file(dir.path(), "sweep file");
+    FAIL() << "a directory was read";
+  } catch (const sst::UserError& e) {
+    EXPECT_THAT(e.what(), HasSubstr("cannot read sweep file " + dir.path() + ": is a directory"));
+  }
+}

@@ -347,8 +347,8 @@ void damaged_newest_falls_back(bool truncate) {
   }
   auto resumed = run_bounded(dir, train_cmd(1, ini, data, run, opts + " --resume auto"));
   ASSERT_EQ(resumed.exit_code, 0) << resumed.output;
-  EXPECT_NE(resumed.output.find("warning: " + newest), std::string::npos) << "the damaged file is named\n"
-                                                                          << resumed.output;
+  EXPECT_NE(resumed.output.find("warning: checkpoint " + newest), std::string::npos) << "the damaged file is named\n"
+                                                                                     << resumed.output;
   EXPECT_NE(resumed.output.find("resumed from " + step_file(run, 8) + " at step 8"), std::string::npos)
       << resumed.output;
   auto summary = read_json(run + "/summary.json");

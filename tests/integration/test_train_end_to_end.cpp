@@ -128,3 +128,27 @@ TEST(Benchmark, TwoRanksWriteBreakdownAndTheirBatches) {
   EXPECT_FALSE(fs::exists(run + "/checkpoints")) << "a benchmark writes no checkpoints";
   EXPECT_FALSE(fs::exists(run + "/summary.json"));
 }
+
+// A sentence longer than model.max_len is not an error: it is truncated and counted.
+TEST(EndToEnd, LongSentencesAreTruncatedAndCounted) {
+  SST_REQUIRE_SST2();
+  const std::string data = prepared_sst2();
+  TempDir dir("trunc");
+  const std::string run = dir / "run";
+  auto r = run_command(sh_quote(bin("sst-train")) + " --config " + SST_SOURCE_DIR + "/configs/tiny.ini --data " +
+                       sh_quote(data) + " --out-dir " + sh_quote(run) +
+                       " --train.threads=1 --train.max_steps=4 --train.log_every=1 --model.max_len=8");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_EQ(r.output.find("error"), std::string::npos) << r.output;
+  int64_t truncated = 0;
+  int records = 0;
+  for (const auto& m : read_jsonl(run + "/metrics.jsonl"))
+    if (m["kind"] == "train") {
+      ASSERT_TRUE(m.contains("truncated")) << m.dump();
+      truncated += m["truncated"].get<int64_t>();
+      ++records;
+    }
+  EXPECT_EQ(records, 4);
+  EXPECT_GT(truncated, 0);
+  EXPECT_EQ(read_json(run + "/summary.json")["status"], "completed");
+}

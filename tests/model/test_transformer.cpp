@@ -171,3 +171,19 @@ TEST(MakeBatch, TruncatesToMaxLenAndCountsIt) {
   EXPECT_TRUE(b.pad_mask[1][2].item<bool>());
   EXPECT_FALSE(b.pad_mask[1][1].item<bool>());
 }
+
+// The memory estimate (train/memory_estimate.h) counts parameters from the config alone.
+TEST(Transformer, ParameterCountFromTheConfigMatchesTheModel) {
+  sst::ModelConfig c;
+  c.vocab_size = 50;
+  c.d_model = 24;
+  c.layers = 3;
+  c.heads = 4;
+  c.ff_dim = 40;
+  c.max_len = 12;
+  for (auto position : {sst::Position::kLearned, sst::Position::kNone}) {
+    c.position = position;
+    sst::TransformerClassifier m(c);
+    EXPECT_EQ(sst::parameter_count(c), static_cast<double>(m->num_params()));
+  }
+}

@@ -1,5 +1,7 @@
 #include "test_support.h"
 
+#include <sys/mount.h>
+#include <sys/statvfs.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -7,6 +9,7 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <random>
@@ -78,6 +81,45 @@ std::string prepared_sst2() {
   return fs::canonical(out).string();
 }
 
+Tmpfs::Tmpfs(int kb) {
+  if (::geteuid() != 0) {
+    why_ = "full-disk cases mount a tmpfs and need root";
+    return;
+  }
+  std::random_device rd;
+  path_ =
+      std::string(SST_BIN_DIR) + "/../tmp/tmpfs-" + std::to_string(::getpid()) + "-" + std::to_string(rd() % 100000);
+  fs::create_directories(path_);
+  path_ = fs::canonical(path_).string();
+  const std::string opts = "size=" + std::to_string(kb) + "k";
+  if (::mount("tmpfs", path_.c_str(), "tmpfs", 0, opts.c_str()) != 0) {
+    why_ = std::string("cannot mount a tmpfs: ") + std::strerror(errno);
+    fs::remove(path_);
+    return;
+  }
+  mounted_ = true;
+}
+
+Tmpfs::~Tmpfs() {
+  if (mounted_) ::umount2(path_.c_str(), MNT_DETACH);
+  std::error_code ec;
+  if (!path_.empty()) fs::remove(path_, ec);
+}
+
+long Tmpfs::free_kb() const {
+  struct statvfs st {};
+  ::statvfs(path_.c_str(), &st);
+  return static_cast<long>(st.f_bavail * st.f_frsize / 1024);
+}
+
+void Tmpfs::leave_free_kb(int kb) const {
+  const long fill = free_kb() - kb;
+  if (fill <= 0) return;
+  std::ofstream f(path_ + "/.filler", std::ios::binary | std::ios::app);
+  const std::string block(1024, 'f');
+  for (long i = 0; i < fill && f; ++i) f.write(block.data(), block.size());
+}
+
 std::vector<nlohmann::json> read_jsonl(const std::string& path) {
   std::ifstream in(path);
   if (!in) throw std::runtime_error("cannot read " + path);
@@ -96,6 +138,13 @@ std::string read_text(const std::string& path) {
   std::ostringstream os;
   os << in.rdbuf();
   return os.str();
+}
+
+void corrupt_middle(const std::string& path) {
+  std::fstream f(path, std::ios::in | std::ios::out | std::ios::binary);
+  f.seekp(static_cast<std::streamoff>(fs::file_size(path) / 2));
+  f.write("damaged!damaged!", 16);
+  if (!f) throw std::runtime_error("cannot damage " + path);
 }
 
 void write_text(const std::string& path, const std::string& text) {

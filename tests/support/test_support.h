@@ -49,9 +49,31 @@ std::string sst2_dir();
 // The real SST-2 tokenized once per build tree (vocab 8000, seed 1); "" without SST2_DIR.
 std::string prepared_sst2();
 
+// A tmpfs of `kb` KB mounted on a fresh directory, unmounted (and the directory removed) on
+// destruction, also when the test fails. Needs root: otherwise available() is false and why() says why.
+class Tmpfs {
+ public:
+  explicit Tmpfs(int kb);
+  ~Tmpfs();
+  Tmpfs(const Tmpfs&) = delete;
+  Tmpfs& operator=(const Tmpfs&) = delete;
+  bool available() const { return mounted_; }
+  const std::string& why() const { return why_; }
+  const std::string& path() const { return path_; }
+  // Fills the file system with a filler file until about `kb` KB are left.
+  void leave_free_kb(int kb) const;
+  long free_kb() const;
+
+ private:
+  std::string path_, why_;
+  bool mounted_ = false;
+};
+
 std::vector<nlohmann::json> read_jsonl(const std::string& path);
 nlohmann::json read_json(const std::string& path);
 std::string read_text(const std::string& path);
+// Overwrites 16 bytes in the middle of a file (a damaged checkpoint, say).
+void corrupt_middle(const std::string& path);
 // Writes `text` to `path` (creating its directory); throws on failure.
 void write_text(const std::string& path, const std::string& text);
 

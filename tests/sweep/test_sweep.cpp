@@ -403,26 +403,13 @@ TEST(SweepCli, SweepDirKeepsItsData) {
   EXPECT_THAT(r.output, HasSubstr("was expanded with data '/x/d.h5'"));
 }
 
-TEST(SweepCli, ErrorsAndHelp) {
-  TempDir dir("sweep-cli");
-  const std::string file = write_sweep(dir, replaced(kGood, "names = xs, s", "names = xs, s, m"));
-  auto r = sst::test::run_command(sweep_bin() + " expand " + sst::test::sh_quote(file));
-  EXPECT_EQ(r.exit_code, 1);
-  EXPECT_THAT(r.output, HasSubstr("sst-sweep: error: sweep file "));
-  EXPECT_THAT(r.output, HasSubstr("unknown model name 'm'"));
-  EXPECT_EQ(std::count(r.output.begin(), r.output.end(), '\n'), 1) << r.output;
+// Bad input to the binary (one-line errors, exit codes): the catalogue in tests/hostile/test_sweep.cpp.
+TEST(SweepCli, HelpForEveryCommand) {
   for (const char* cmd : {"--help", "expand --help", "aggregate --help", "status --help"}) {
-    r = sst::test::run_command(sweep_bin() + " " + cmd);
+    auto r = sst::test::run_command(sweep_bin() + " " + cmd);
     EXPECT_EQ(r.exit_code, 0) << cmd << ": " << r.output;
     EXPECT_THAT(r.output, HasSubstr("sst-sweep")) << cmd;
   }
-  r = sst::test::run_command(sweep_bin() + " frobnicate");
-  EXPECT_EQ(r.exit_code, 2);
-  r = sst::test::run_command(sweep_bin() + " expand");
-  EXPECT_EQ(r.exit_code, 2);
-  r = sst::test::run_command(sweep_bin() + " status " + sst::test::sh_quote(dir.path()));
-  EXPECT_EQ(r.exit_code, 1);
-  EXPECT_THAT(r.output, HasSubstr("sweep_manifest.json"));
 }
 
 TEST(SweepCli, StatusAndAggregate) {

@@ -7,7 +7,7 @@
 
 #include "common/error.h"
 #include "test_support.h"
-#include "train/checkpoint.h"
+#include "train/checkpoint_store.h"
 #include "train/weight_average.h"
 
 using ::testing::HasSubstr;
@@ -181,4 +181,73 @@ TEST_F(Fixture, TruncatedFileIsAClearError) {
   sst::test::write_text(dir / "junk.pt", "not a checkpoint");
   EXPECT_THROW(sst::read_checkpoint_meta(dir / "junk.pt"), sst::UserError);
   EXPECT_THROW(sst::read_checkpoint_meta(dir / "missing.pt"), sst::UserError);
+}
+
+// Each file carries its own digest: damage in the middle is caught without any manifest.
+TEST_F(Fixture, ACheckpointVerifiesItself) {
+  sst::test::TempDir dir("ckpt");
+  auto [m, opt] = trained(1);
+  sst::save_checkpoint(dir / "c.pt", m, opt.get(), meta_for(cfg, 3));
+  EXPECT_EQ(sst::verify_checkpoint(dir / "c.pt"), sst::CheckpointIntegrity::kVerified);
+  sst::test::corrupt_middle(dir / "c.pt");
+  try {
+    sst::verify_checkpoint(dir / "c.pt");
+    FAIL() << "damage not detected";
+  } catch (const sst::UserError& e) {
+    EXPECT_THAT(e.what(), HasSubstr("is damaged"));
+  }
+  EXPECT_THROW(sst::read_checkpoint_meta(dir / "c.pt"), sst::UserError);
+}
+
+TEST_F(Fixture, LostOrGarbledManifestLosesNoCheckpoint) {
+  auto [m, opt] = trained(1);
+  for (const std::string garbage : {"", "{\"checkpoints\": [ {"}) {
+    sst::test::TempDir dir("ckpt");
+    sst::CheckpointStore store(sst::rundir::RunDir(dir.path()), 2);
+    for (int64_t step : {10, 20}) store.save_step(m, *opt, meta_for(cfg, step));
+    const std::string manifest = dir / "checkpoints/manifest.json";
+    if (garbage.empty())
+      std::filesystem::remove(manifest);
+    else
+      sst::test::write_text(manifest, garbage);
+    std::vector<std::string> problems;
+    EXPECT_EQ(store.newest_valid(problems).value(), dir / "checkpoints/step_00000020.pt");
+    if (garbage.empty())
+      EXPECT_TRUE(problems.empty());
+    else
+      EXPECT_THAT(problems.at(0), HasSubstr("cannot be parsed"));
+    // The next save rebuilds the manifest from the files; rotation still keeps the newest two.
+    store.save_step(m, *opt, meta_for(cfg, 30));
+    auto listed = nlohmann::json::parse(sst::test::read_text(manifest))["checkpoints"];
+    ASSERT_EQ(listed.size(), 2u) << listed.dump();
+    EXPECT_EQ(listed[0]["step"], 20);
+    EXPECT_EQ(listed[1]["step"], 30);
+    EXPECT_FALSE(std::filesystem::exists(dir / "checkpoints/step_00000010.pt"));
+  }
+}
+
+TEST_F(Fixture, BestIsTheFallbackAndAllDamagedIsNoCheckpoint) {
+  sst::test::TempDir dir("ckpt");
+  auto [m, opt] = trained(1);
+  sst::CheckpointStore store(sst::rundir::RunDir(dir.path()), 2);
+  EXPECT_FALSE(store.has_checkpoints());
+  store.save_best(m, *opt, meta_for(cfg, 7));  // killed before the first step checkpoint
+  std::vector<std::string> problems;
+  EXPECT_EQ(store.newest_valid(problems).value(), dir / "checkpoints/best.pt");
+  store.save_step(m, *opt, meta_for(cfg, 10));
+  sst::test::corrupt_middle(dir / "checkpoints/step_00000010.pt");
+  sst::test::corrupt_middle(dir / "checkpoints/best.pt");
+  problems.clear();
+  EXPECT_FALSE(store.newest_valid(problems));
+  EXPECT_EQ(problems.size(), 2u);
+  EXPECT_TRUE(store.has_checkpoints()) << "so a resume refuses to start afresh over them";
+}
+
+TEST_F(Fixture, LastTrainLossIsKept) {
+  sst::test::TempDir dir("ckpt");
+  auto [m, opt] = trained(1);
+  auto meta = meta_for(cfg, 5);
+  meta.state.last_train_loss = 0.625;
+  sst::save_checkpoint(dir / "c.pt", m, opt.get(), meta);
+  EXPECT_EQ(sst::read_checkpoint_meta(dir / "c.pt").state.last_train_loss, 0.625);
 }

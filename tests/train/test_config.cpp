@@ -89,3 +89,37 @@ TEST(Config, BadValuesNameTheirKey) {
   EXPECT_THAT(error_of({"--benchmark", "--benchmark.steps=0"}), HasSubstr("benchmark.steps"));
   EXPECT_EQ(error_of({"--model.d_model=64", "--model.heads=8"}), "");
 }
+
+TEST(Config, EveryFloatingPointOptionMustBeFinite) {
+  for (const char* key : {"train.lr", "train.min_lr_ratio", "train.epochs", "train.weight_decay", "train.grad_clip",
+                          "train.label_smoothing", "train.ema_decay", "train.allreduce_bucket_mb",
+                          "train.memory_limit_gb", "data.fraction", "model.dropout", "model.word_dropout"})
+    for (const char* value : {"nan", "inf", "-inf"}) {
+      const std::string err = error_of({std::string("--") + key + "=" + value});
+      EXPECT_THAT(err, HasSubstr(std::string(key) + " must be a finite number")) << key << "=" << value;
+    }
+}
+
+TEST(Config, ConfigMustBeARegularFile) {
+  sst::test::TempDir dir("config");
+  EXPECT_THAT(error_of({"--config", dir.path()}), HasSubstr("config file " + dir.path() + " is not a regular file"));
+}
+
+TEST(Config, PrintConfigValidatesBeforePrinting) {
+  testing::internal::CaptureStdout();
+  const std::string err = error_of({"--print-config", "--model.d_model=64", "--model.heads=5"});
+  EXPECT_EQ(testing::internal::GetCapturedStdout(), "") << "nothing printed for an invalid config";
+  EXPECT_THAT(err, HasSubstr("model.heads = 5 must divide model.d_model = 64"));
+}
+
+TEST(Config, ResumeMayChangeTheBudgetButNotTheTrajectory) {
+  const auto checkpoint = parse({"--train.lr=1e-3", "--train.max_steps=100"});
+  auto same = parse({"--train.lr=0.001", "--train.max_steps=500", "--train.threads=2"});
+  EXPECT_TRUE(sst::changed_on_resume(same, checkpoint.resolved_ini).empty());
+  auto other = parse({"--train.lr=2e-3", "--train.global_batch=64", "--data.fraction=0.5"});
+  EXPECT_THAT(sst::changed_on_resume(other, checkpoint.resolved_ini),
+              testing::ElementsAre("data.fraction = 0.5 (checkpoint: 1)", "train.global_batch = 64 (checkpoint: 32)",
+                                   "train.lr = 0.002 (checkpoint: 0.001)"));
+  // A checkpoint from before an option existed does not hold it: nothing to compare.
+  EXPECT_TRUE(sst::changed_on_resume(other, "[train]\nseed = 1\n").empty());
+}

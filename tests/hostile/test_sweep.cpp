@@ -1,0 +1,182 @@
+// The hostile-input catalogue of sst-sweep and launch/sweep.sh (see hostile.h for what every row
+// asserts): bad sweep files, a sweep directory made from another sweep or other data, missing
+// manifests, usage errors, and points whose options or runs fail (the driver shows sst-train's own
+// error line, not mpirun's report). The parser's full list of bad sweep files is a unit table in
+// tests/sweep/test_sweep.cpp (SweepFile.BadFilesGiveOneClearError); here each kind goes through the binary.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <functional>
+
+#include "hostile.h"
+#include "test_support.h"
+
+namespace fs = std::filesystem;
+using namespace sst::test;
+
+namespace {
+
+// One point: model xs, fraction 1/2, seed 1, one rank, a 2-step budget.
+const char* kSweep =
+    "[sweep]\nname = h\nbase_config = tiny.ini\nranks = 1\nfractions = 1/2\nseeds = 1\n"
+    "[models]\nnames = xs\n[model.xs]\nd_model = 16\nlayers = 1\nheads = 2\nff_dim = 32\n"
+    "[budget]\nmax_steps = 2\neval_every = 1\n";
+
+std::string with(std::string text, const std::string& from, const std::string& to) {
+  const auto pos = text.find(from);
+  if (pos == std::string::npos) throw std::runtime_error("test bug: '" + from + "' not in the sweep text");
+  return text.replace(pos, from.size(), to);
+}
+
+struct Scene {
+  TempDir dir{"hostile-sweep"};
+  std::string sweep_file = dir / "sweep.ini";
+  std::string sweep_dir = dir / "sd";
+  std::vector<std::string> argv;    // the command
+  std::vector<std::string> expect;  // parts of the error line
+  std::string tool = "sst-sweep";
+  void sst_sweep(std::vector<std::string> args) {
+    argv = {bin("sst-sweep")};
+    argv.insert(argv.end(), args.begin(), args.end());
+  }
+  void sweep_sh(std::vector<std::string> args) {
+    tool = "sweep.sh";
+    argv = {
+        "bash",        std::string(SST_SOURCE_DIR) + "/launch/sweep.sh", sweep_file, "--sweep-dir", sweep_dir, "--data",
+        tiny_dataset()};
+    argv.insert(argv.end(), args.begin(), args.end());
+  }
+  // A sweep directory expanded from the sweep file as it is now.
+  void expanded() {
+    const Outcome r = run_with_deadline({bin("sst-sweep"), "expand", sweep_file, "--sweep-dir", sweep_dir}, 30);
+    ASSERT_EQ(r.exit_code, 0) << r.all();
+  }
+};
+
+struct Row {
+  const char* name;
+  int exit_code;
+  std::function<void(Scene&)> prepare;
+};
+
+const std::vector<Row> kRows = {
+    {"SweepFileMissing", 1,
+     [](Scene& s) {
+       s.sst_sweep({"expand", s.dir / "nope.ini"});
+       s.expect = {"cannot read sweep file " + (s.dir / "nope.ini")};
+     }},
+    {"SweepFileIsADirectory", 1,
+     [](Scene& s) {
+       s.sst_sweep({"expand", s.dir.path()});
+       s.expect = {"cannot read sweep file " + s.dir.path() + ": is a directory"};
+     }},
+    {"UnknownKeyInSweepFile", 1,
+     [](Scene& s) {
+       write_text(s.sweep_file, with(kSweep, "ranks = 1", "rank = 1"));
+       s.sst_sweep({"expand", s.sweep_file, "--sweep-dir", s.sweep_dir});
+       s.expect = {"sweep file " + s.sweep_file, "unknown key 'sweep.rank'"};
+     }},
+    {"FractionOutOfRange", 1,
+     [](Scene& s) {
+       write_text(s.sweep_file, with(kSweep, "fractions = 1/2", "fractions = 1.5"));
+       s.sst_sweep({"expand", s.sweep_file});
+       s.expect = {"1.5 is outside (0, 1]"};
+     }},
+    {"UnknownModelName", 1,
+     [](Scene& s) {
+       write_text(s.sweep_file, with(kSweep, "names = xs", "names = xs, m"));
+       s.sst_sweep({"expand", s.sweep_file});
+       s.expect = {"unknown model name 'm'"};
+     }},
+    {"BaseConfigMissing", 1,
+     [](Scene& s) {
+       fs::remove(s.dir / "tiny.ini");
+       s.sst_sweep({"expand", s.sweep_file});
+       s.expect = {"tiny.ini not found"};
+     }},
+    {"IndexOutsideTheGrid", 1,
+     [](Scene& s) {
+       s.sst_sweep({"expand", s.sweep_file, "--index", "5"});
+       s.expect = {"outside the grid"};
+     }},
+    {"SweepFileChangedSinceExpanded", 1,
+     [](Scene& s) {
+       s.expanded();
+       write_text(s.sweep_file, with(kSweep, "seeds = 1", "seeds = 2"));
+       s.sst_sweep({"expand", s.sweep_file, "--sweep-dir", s.sweep_dir});
+       s.expect = {"holds a sweep made from a different sweep file content", "--force"};
+     }},
+    {"OtherDataIntoTheSameSweepDir", 1,
+     [](Scene& s) {
+       const Outcome r = run_with_deadline(
+           {bin("sst-sweep"), "expand", s.sweep_file, "--sweep-dir", s.sweep_dir, "--data", "/x/d.h5"}, 30);
+       ASSERT_EQ(r.exit_code, 0) << r.all();
+       s.sst_sweep({"expand", s.sweep_file, "--sweep-dir", s.sweep_dir, "--data", "/y/e.h5"});
+       s.expect = {"was expanded with data '/x/d.h5'"};
+     }},
+    {"StatusWithoutManifest", 1,
+     [](Scene& s) {
+       s.sst_sweep({"status", s.dir.path()});
+       s.expect = {"no " + s.dir.path() + "/sweep_manifest.json"};
+     }},
+    {"AggregateWithoutManifest", 1,
+     [](Scene& s) {
+       s.sst_sweep({"aggregate", s.dir / "nowhere"});
+       s.expect = {"no " + (s.dir / "nowhere") + "/sweep_manifest.json"};
+     }},
+    {"UnknownCommand", 2,
+     [](Scene& s) {
+       s.sst_sweep({"frobnicate"});
+       s.expect = {"frobnicate"};
+     }},
+    {"ExpandWithoutSweepFile", 2,
+     [](Scene& s) {
+       s.sst_sweep({"expand"});
+       s.expect = {"expected exactly one"};
+     }},
+    {"UnknownField", 2,
+     [](Scene& s) {
+       s.sst_sweep({"expand", s.sweep_file, "--index", "0", "--field", "bogus"});
+       s.expect = {"--field must be one of"};
+     }},
+    {"DriverCheckShowsTheRunsOwnError", 1,
+     [](Scene& s) {
+       write_text(s.sweep_file, with(kSweep, "heads = 2", "heads = 3"));
+       s.sweep_sh({});
+       s.expect = {"point 0 (xs_f0.5_s1): sst-train: error: config: model.heads = 3 must divide model.d_model = 16"};
+     }},
+    {"DriverShowsTheErrorOfAFailedRun", 1,
+     [](Scene& s) {
+       write_text(s.dir / "tiny.ini", tiny_ini_text() + "[data]\npath = missing.h5\n");
+       s.sweep_sh({"--no-check"});
+       s.argv.erase(s.argv.begin() + 5, s.argv.begin() + 7);  // no --data: the base config's missing file
+       s.expect = {"[xs_f0.5_s1] FAILED (exit 1): sst-train: error: dataset file missing.h5 does not exist"};
+     }},
+};
+
+void PrintTo(const Row& row, std::ostream* os) { *os << row.name; }
+
+class HostileSweep : public ::testing::TestWithParam<Row> {};
+
+TEST_P(HostileSweep, RefusedWithOneLineAndNothingChanged) {
+  Scene s;
+  write_text(s.dir / "tiny.ini", tiny_ini_text());
+  write_text(s.sweep_file, kSweep);
+  GetParam().prepare(s);
+  if (HasFatalFailure()) return;
+  const bool driver = s.tool == "sweep.sh";
+  // The driver keeps its sweep directory (manifest, logs, a failed point's marker): what it must not
+  // leave behind is anything else, above all a run directory from a point that was refused up front.
+  const std::string watched = driver ? s.dir.path() + "/tiny.ini" : s.dir.path();
+  const Snapshot before = Snapshot::of(watched);
+  const Outcome r = run_with_deadline(s.argv, 120, {"SST_BIN_DIR=" + std::string(SST_BIN_DIR)});
+  expect_refused(r, GetParam().exit_code, s.tool, s.expect, /*mpi=*/driver);
+  EXPECT_EQ(before.difference_to(Snapshot::of(watched)), "");
+  if (driver && std::string(GetParam().name) == "DriverCheckShowsTheRunsOwnError")
+    EXPECT_FALSE(fs::exists(s.sweep_dir + "/runs")) << "a point refused up front starts no run";
+}
+
+INSTANTIATE_TEST_SUITE_P(Catalogue, HostileSweep, ::testing::ValuesIn(kRows),
+                         [](const ::testing::TestParamInfo<Row>& info) { return std::string(info.param.name); });
+
+}  // namespace
