@@ -144,6 +144,6 @@ void GradientSynchronizer::finish() {
   TORCH_CHECK(!rebind_views_if_needed(), "a gradient left the flat buffer during backward; cannot reduce it");
 }
 
-double GradientSynchronizer::grad_norm() const { return flat_.norm().item<double>(); }
+torch::Tensor GradientSynchronizer::grad_norm() const { return flat_.norm(); }
 
 }  // namespace sst::dist

@@ -43,8 +43,8 @@ class GradientSynchronizer {
   // Reduces whatever was not reduced during backward and waits: afterwards the buffer holds the
   // sum over ranks.
   void finish();
-  // Global L2 norm of the (already reduced) gradients; identical on every rank.
-  double grad_norm() const;
+  // Global L2 norm of the (already reduced) gradients, a scalar on their device; identical on every rank.
+  torch::Tensor grad_norm() const;
   const torch::Tensor& flat() const { return flat_; }
   int num_buckets() const { return static_cast<int>(buckets_.size()); }
   bool overlapping() const { return worker_.joinable(); }

@@ -73,6 +73,9 @@ void add_config_options(OptionTable& o, Config& c) {
   o.add("train.prefetch", t.prefetch,
         "read and pad the next batch on a background thread; auto = when a core is free for it or on GPU");
   o.add("train.device", t.device, "where the model lives (auto: CUDA when available)");
+  o.add("train.precision", t.precision,
+        "bf16: the forward pass under autocast (matmuls in bf16; weights, gradients, optimizer state, softmax and "
+        "loss stay fp32; checkpoints are the same in either precision)");
   o.add("train.nan_policy", t.nan_policy, "a non-finite loss or gradient: stop (an error) or skip (drop the step)");
   o.add("output.dir", c.out_dir, "run directory: checkpoints, metrics.jsonl, summary.json");
   o.add("output.run_name", c.run_name, "name recorded in summary.json (default: the run directory's name)");

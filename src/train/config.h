@@ -17,6 +17,7 @@ namespace sst {
 enum class Device { kAuto, kCpu, kCuda };
 enum class NanPolicy { kStop, kSkip };   // a non-finite loss or gradient ends the run, or drops the step
 enum class Toggle { kAuto, kOn, kOff };  // a helper thread: on when it has a core of its own (auto)
+enum class Precision { kFp32, kBf16 };   // bf16: autocast forward, fp32 weights, optimizer state, loss
 
 template <>
 struct EnumNames<Device> {
@@ -27,6 +28,11 @@ template <>
 struct EnumNames<NanPolicy> {
   static constexpr std::array<std::pair<NanPolicy, const char*>, 2> kNames{
       {{NanPolicy::kStop, "stop"}, {NanPolicy::kSkip, "skip"}}};
+};
+template <>
+struct EnumNames<Precision> {
+  static constexpr std::array<std::pair<Precision, const char*>, 2> kNames{
+      {{Precision::kFp32, "fp32"}, {Precision::kBf16, "bf16"}}};
 };
 template <>
 struct EnumNames<Toggle> {
@@ -59,6 +65,7 @@ struct TrainConfig {
   Toggle overlap_allreduce = Toggle::kAuto;  // reduce gradient buckets during backward (CPU / MPI)
   Toggle prefetch = Toggle::kAuto;           // prepare the next batch on a background thread
   Device device = Device::kAuto;
+  Precision precision = Precision::kFp32;
   NanPolicy nan_policy = NanPolicy::kStop;
 };
 

@@ -51,7 +51,7 @@ int main(int argc, char** argv) {
     return p >= begin && p + g.nbytes() <= begin + sync.flat().nbytes();
   };
   check(in_flat(w.grad()) && in_flat(bias.grad()), "gradients live in the flat buffer");
-  check(std::abs(sync.grad_norm() - std::sqrt(6 * mean_x * mean_x + 3)) < 1e-4, "global gradient norm");
+  check(std::abs(sync.grad_norm().item<double>() - std::sqrt(6 * mean_x * mean_x + 3)) < 1e-4, "global gradient norm");
 
   // Buckets reduced during backward (overlap) and after it give the same sums, also with two
   // accumulated micro-batches (only the last backward launches reductions).
