@@ -31,12 +31,14 @@ GradientSynchronizer::GradientSynchronizer(std::vector<torch::Tensor> params, Co
     }
   }
 
-  if (options.overlap && comm_.usable_off_main_thread() && !flat_.is_cuda()) {
-    for (size_t i = 0; i < params_.size(); ++i)
-      hooks_.push_back(
-          compat::after_grad_accumulated(params_[i], [this, b = bucket_of_[i]] { on_grad_accumulated(b); }));
-    worker_ = std::thread([this] { worker_loop(); });
-  }
+  if (options.overlap && comm_.asynchronous())
+    overlap_ = Overlap::kStream;
+  else if (options.overlap && comm_.usable_off_main_thread() && !flat_.is_cuda())
+    overlap_ = Overlap::kThread;  // (MPI staging CUDA tensors through the host would sync the device)
+  if (overlap_ == Overlap::kNone) return;
+  for (size_t i = 0; i < params_.size(); ++i)
+    hooks_.push_back(compat::after_grad_accumulated(params_[i], [this, b = bucket_of_[i]] { on_grad_accumulated(b); }));
+  if (overlap_ == Overlap::kThread) worker_ = std::thread([this] { worker_loop(); });
 }
 
 GradientSynchronizer::~GradientSynchronizer() {
@@ -77,21 +79,26 @@ void GradientSynchronizer::zero_grad() {
 }
 
 void GradientSynchronizer::arm() {
-  armed_ = worker_.joinable();
+  armed_ = overlap_ != Overlap::kNone;
   for (auto& b : buckets_) b.pending = b.size;
 }
 
 void GradientSynchronizer::on_grad_accumulated(int bucket) {
-  // Runs on the thread executing backward, right after the accumulation into the view.
+  // Runs on the thread executing backward (autograd's device thread on CUDA), right after the
+  // accumulation into the view was computed (CPU) or queued (CUDA).
   if (!armed_) return;
   if (--buckets_[bucket].pending == 0) launch_ready_buckets();
 }
 
 void GradientSynchronizer::launch_ready_buckets() {
-  while (next_launch_ < num_buckets() && buckets_[next_launch_].pending <= 0) enqueue(next_launch_++);
+  while (next_launch_ < num_buckets() && buckets_[next_launch_].pending <= 0) issue(next_launch_++);
 }
 
-void GradientSynchronizer::enqueue(int bucket) {
+void GradientSynchronizer::issue(int bucket) {
+  if (overlap_ == Overlap::kStream) {
+    comm_.allreduce_sum(buckets_[bucket].view);
+    return;
+  }
   {
     std::lock_guard<std::mutex> lock(mu_);
     queue_.push_back(bucket);
@@ -124,17 +131,20 @@ void GradientSynchronizer::worker_loop() {
 }
 
 void GradientSynchronizer::finish() {
-  if (!worker_.joinable()) {
+  if (overlap_ == Overlap::kNone) {
     // No overlap: reduce every bucket here, in order.
     rebind_views_if_needed();
     for (auto& b : buckets_) comm_.allreduce_sum(b.view);
+    comm_.join();
     return;
   }
   // A parameter that got no gradient this step never fires its hook: its bucket is launched here.
   for (auto& b : buckets_) b.pending = 0;
   launch_ready_buckets();
   armed_ = false;
-  {
+  if (overlap_ == Overlap::kStream) {
+    comm_.join();
+  } else {
     std::unique_lock<std::mutex> lock(mu_);
     cv_.wait(lock, [this] { return done_ == num_buckets(); });
     if (error_) std::rethrow_exception(error_);

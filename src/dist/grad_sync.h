@@ -4,9 +4,12 @@
 // because backward produces gradients roughly from the last layer to the first. The buffer is cut
 // into buckets of about `bucket_bytes`. While the last micro-batch's backward runs, a hook on each
 // parameter's gradient accumulator counts down its bucket; a bucket whose gradients are all
-// accumulated is handed to a background thread that all-reduces it, overlapping communication with
-// the rest of backward (as PyTorch DDP and Horovod do). Buckets are always reduced in index order,
-// so every rank issues the same collectives in the same order. finish() waits for all of them.
+// accumulated is reduced while the rest of backward goes on (as PyTorch DDP and Horovod do): with a
+// blocking backend (MPI, CPU tensors) a background thread reduces it; with an asynchronous one (NCCL)
+// the hook issues it directly, queued on the communication stream after the kernels that produced
+// the gradients. Buckets are always issued in index order, so every rank issues the same collectives
+// in the same order. finish() completes all of them (NCCL: orders the compute stream after them,
+// without waiting on the host).
 // The loss is pre-scaled by 1/global_batch, so the sum over ranks is the global mean gradient.
 #pragma once
 #include <torch/torch.h>
@@ -25,7 +28,8 @@ namespace sst::dist {
 
 struct GradSyncOptions {
   int64_t bucket_bytes = 4 << 20;
-  bool overlap = true;  // reduce buckets during backward (needs a communicator usable off the main thread)
+  bool overlap = true;  // reduce buckets during backward (an asynchronous communicator, or one usable off
+                        // the main thread with host tensors)
 };
 
 class GradientSynchronizer {
@@ -47,9 +51,10 @@ class GradientSynchronizer {
   torch::Tensor grad_norm() const;
   const torch::Tensor& flat() const { return flat_; }
   int num_buckets() const { return static_cast<int>(buckets_.size()); }
-  bool overlapping() const { return worker_.joinable(); }
+  bool overlapping() const { return overlap_ != Overlap::kNone; }
 
  private:
+  enum class Overlap { kNone, kThread, kStream };
   struct Bucket {
     torch::Tensor view;  // contiguous slice of flat_
     int pending = 0;     // parameters whose gradient is not accumulated yet (this step)
@@ -57,7 +62,7 @@ class GradientSynchronizer {
   };
   void on_grad_accumulated(int bucket);
   void launch_ready_buckets();  // in index order, as far as they are ready
-  void enqueue(int bucket);
+  void issue(int bucket);       // to the worker thread, or directly to an asynchronous communicator
   void worker_loop();
   bool rebind_views_if_needed();
 
@@ -68,6 +73,7 @@ class GradientSynchronizer {
   std::vector<std::shared_ptr<void>> hooks_;  // keep the gradient accumulators (and their hooks) alive
   torch::Tensor flat_;
   Communicator& comm_;
+  Overlap overlap_ = Overlap::kNone;
   bool armed_ = false;
   int next_launch_ = 0;  // buckets [0, next_launch_) have been handed to the worker this step
 

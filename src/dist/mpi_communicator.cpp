@@ -1,5 +1,5 @@
-// MPI backend: MPI_Allreduce on host memory. CUDA tensors are copied to the host and back, which
-// is slow but lets several ranks share one GPU (NCCL cannot).
+// MPI backend: collectives on host memory, complete when they return. CUDA tensors are copied to the
+// host and back, which is slow but lets several ranks share one GPU (NCCL cannot).
 #include <mpi.h>
 
 #include "common/error.h"
@@ -59,14 +59,5 @@ class MpiCommunicator final : public Communicator {
 }  // namespace
 
 std::unique_ptr<Communicator> make_mpi_communicator() { return std::make_unique<MpiCommunicator>(); }
-
-std::unique_ptr<Communicator> make_communicator(const World& world, const torch::Device& device) {
-  if (device.is_cuda() && nccl_compiled()) {
-    // NCCL needs one GPU per rank; with more ranks than GPUs on a node fall back to host staging.
-    int gpus = static_cast<int>(torch::cuda::device_count());
-    if (world.local_size <= gpus) return make_nccl_communicator(world, device.index());
-  }
-  return make_mpi_communicator();
-}
 
 }  // namespace sst::dist

@@ -63,6 +63,7 @@ int run_benchmark(Config cfg, const dist::World& world) {
         world.size, torch::get_num_threads(), r.device.str().c_str(), r.comm->name().c_str(),
         static_cast<long long>(r.model->num_params()), static_cast<long long>(b.warmup),
         static_cast<long long>(b.steps), static_cast<long long>(r.cfg.train.global_batch));
+    if (!r.comm_note.empty()) std::printf("%s\n", r.comm_note.c_str());
     std::fflush(stdout);
   }
 

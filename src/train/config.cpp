@@ -68,8 +68,8 @@ void add_config_options(OptionTable& o, Config& c) {
   o.add("train.allreduce_bucket_mb", t.allreduce_bucket_mb,
         "gradients are all-reduced in buckets of about this many MB", above(0));
   o.add("train.overlap_allreduce", t.overlap_allreduce,
-        "all-reduce each gradient bucket as soon as backward has produced it (MPI backend, CPU); auto = when a "
-        "core is free for it or on GPU");
+        "all-reduce each gradient bucket as soon as backward has produced it (MPI: on a helper thread, CPU "
+        "tensors; NCCL: on its own CUDA stream); auto = when a core is free for it or on GPU");
   o.add("train.prefetch", t.prefetch,
         "read and pad the next batch on a background thread; auto = when a core is free for it or on GPU");
   o.add("train.device", t.device, "where the model lives (auto: CUDA when available)");

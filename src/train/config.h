@@ -62,7 +62,7 @@ struct TrainConfig {
   int64_t threads = 0;                       // intra-op threads per rank; 0: cores / ranks on this node
   int64_t bucket_window = 32;                // length bucketing: sort windows of this many batches by length; 0 = off
   double allreduce_bucket_mb = 4;            // gradient all-reduce bucket size
-  Toggle overlap_allreduce = Toggle::kAuto;  // reduce gradient buckets during backward (CPU / MPI)
+  Toggle overlap_allreduce = Toggle::kAuto;  // reduce gradient buckets during backward (MPI thread / NCCL stream)
   Toggle prefetch = Toggle::kAuto;           // prepare the next batch on a background thread
   Device device = Device::kAuto;
   Precision precision = Precision::kFp32;

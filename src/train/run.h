@@ -44,6 +44,7 @@ struct Run {
   std::unique_ptr<torch::optim::AdamW> optimizer;
   // Communication and the input pipeline.
   std::unique_ptr<dist::Communicator> comm;
+  std::string comm_note;  // why a CUDA run fell back to MPI, for the log; usually ""
   std::unique_ptr<dist::GradientSynchronizer> grads;
   std::unique_ptr<shard::BatchPrefetcher> batches;
 

@@ -6,6 +6,7 @@
 #include "common/error.h"
 #include "common/files.h"
 #include "common/torch_compat.h"
+#include "dist/gpu_placement.h"
 #include "train/fault_injection.h"
 #include "train/run.h"
 #include "train/weight_average.h"
@@ -41,10 +42,13 @@ void setup_input(Run& r) {
   r.schedule = LrSchedule{t.lr, t.min_lr_ratio, t.warmup_steps, r.total_steps};
 }
 
+// One rank per GPU: the node's visible GPUs shared out by local rank (dist/gpu_placement.h).
 torch::Device pick_device(Device want, const dist::World& world) {
   if (want == Device::kCpu || (want == Device::kAuto && !compat::cuda_available())) return torch::kCPU;
   if (!compat::cuda_available()) throw UserError("train.device = cuda, but no CUDA device is available to this build");
-  return torch::Device(torch::kCUDA, world.local_rank % static_cast<int>(torch::cuda::device_count()));
+  const int visible = static_cast<int>(torch::cuda::device_count());
+  return torch::Device(torch::kCUDA,
+                       static_cast<c10::DeviceIndex>(dist::gpu_for_local_rank(world.local_rank, visible)));
 }
 
 // Threads, device, the model (same initial weights on every rank), AdamW with its two groups, and the
@@ -80,10 +84,13 @@ bool helper_thread_wanted(Toggle want, const Run& r) {
 // starts from the same model even where seeded initialization could differ (another LibTorch build).
 void setup_communication(Run& r) {
   const auto& t = r.cfg.train;
-  r.comm = dist::make_communicator(r.world, r.device);
+  auto choice = dist::make_communicator(r.control, r.device);
+  r.comm = std::move(choice.comm);
+  r.comm_note = choice.note;
   {
     torch::NoGradGuard no_grad;
     for (auto& p : r.model->parameters()) r.comm->broadcast(p, 0);
+    r.comm->join();
     if (r.average) update_average(r.average, r.model, 0.0);
   }
   dist::GradSyncOptions sync;

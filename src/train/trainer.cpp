@@ -143,6 +143,7 @@ int run_training(Config cfg, const dist::World& world) {
     store = std::make_unique<CheckpointStore>(r.dir, t.keep_checkpoints);
     progress = std::make_unique<Progress>(r.dir.train_log(), r.total_steps, r.state.step);
     progress->message(start_line(r));
+    if (!r.comm_note.empty()) progress->message(r.comm_note);
   }
   const RunPolicy policy(t, r.total_steps);
   RunOutcome outcome{rundir::RunStatus::kCompleted, NAN, NAN, NAN};

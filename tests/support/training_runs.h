@@ -1,6 +1,7 @@
 // Helpers for the tests that compare whole training runs (world-size invariance, bit-exact resume,
-// mixed precision, sharded optimizer): one small model's command line, and what a finished run left
-// behind (its per-step train records, the parameters of a step checkpoint).
+// mixed precision, GPU vs CPU): one small model's command line, and what a finished run left behind
+// (its per-step train records, the parameters of a step checkpoint). Header-only: these need LibTorch
+// and the trainer's checkpoint reader; test_support does not.
 #pragma once
 #include <algorithm>
 #include <cmath>
