@@ -8,6 +8,10 @@
 
 #include <functional>
 #include <memory>
+#include <sstream>
+#include <string>
+#include <type_traits>
+#include <utility>
 
 namespace sst::compat {
 
@@ -101,6 +105,20 @@ inline std::shared_ptr<void> after_grad_accumulated(const torch::Tensor& param, 
         return outputs;
       }));
   return accumulator;
+}
+
+// torch::optim::Optimizer::state() is keyed by the parameter's TensorImpl: by its address as a string
+// in 1.13, by the pointer itself in 2.x. The key for `param`, whichever this build has.
+using OptimizerStateKey = std::decay_t<decltype(std::declval<torch::optim::Optimizer&>().state())>::key_type;
+template <typename Key = OptimizerStateKey>
+Key optimizer_state_key(const torch::Tensor& param) {
+  if constexpr (std::is_same_v<Key, std::string>) {
+    std::ostringstream os;  // how 1.13 spells it (c10::guts::to_string)
+    os << param.unsafeGetTensorImpl();
+    return os.str();
+  } else {
+    return static_cast<Key>(param.unsafeGetTensorImpl());
+  }
 }
 
 // Waits for queued GPU work so host timers measure it (benchmark mode only).

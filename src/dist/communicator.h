@@ -13,6 +13,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "dist/control.h"
 #include "dist/world.h"
@@ -27,6 +28,11 @@ class Communicator {
   virtual void allreduce_sum(torch::Tensor& t) = 0;
   // In-place copy of rank `root`'s tensor to every rank.
   virtual void broadcast(torch::Tensor& t, int root) = 0;
+  // `t` holds one part per rank, in rank order, counts[r] elements each (a part may be empty).
+  // reduce_scatter_sum: afterwards this rank's part holds the sum over ranks of that part (the other
+  // parts are left unspecified). all_gather: afterwards every part holds its owner's values.
+  virtual void reduce_scatter_sum(torch::Tensor& t, const std::vector<int64_t>& counts) = 0;
+  virtual void all_gather(torch::Tensor& t, const std::vector<int64_t>& counts) = 0;
   // Orders the caller's later work after every collective issued so far (a no-op where collectives
   // complete before returning).
   virtual void join() {}

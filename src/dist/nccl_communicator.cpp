@@ -166,7 +166,7 @@ class Watchdog {
 
 class NcclCommunicator final : public Communicator {
  public:
-  NcclCommunicator(const World& world, int device) : device_(device) {
+  NcclCommunicator(const World& world, int device) : device_(device), rank_(world.rank) {
     const char* t = std::getenv("SST_NCCL_TIMEOUT_S");
     const double timeout_s = t ? std::atof(t) : 300.0;
     check_cuda(cudaSetDevice(device_), "cudaSetDevice");
@@ -204,6 +204,38 @@ class NcclCommunicator final : public Communicator {
           [&] { return ncclBroadcast(t.data_ptr(), t.data_ptr(), t.numel(), nccl_type(t), root, comm_, stream_); });
   }
 
+  // Equal parts: NCCL's in-place reduce-scatter / all-gather (this rank's part at rank x count).
+  // Unequal ones (a bucket's overlap with each shard): one grouped ncclReduce / ncclBroadcast per
+  // non-empty part, rooted at its owner.
+  void reduce_scatter_sum(torch::Tensor& t, const std::vector<int64_t>& counts) override {
+    check_tensor(t, "reduce-scatter");
+    issue("ncclReduceScatter", [&] {
+      return by_parts(
+          t, counts,
+          [&](char* base, int64_t count) {
+            return ncclReduceScatter(base, base + rank_ * count * t.element_size(), count, nccl_type(t), ncclSum, comm_,
+                                     stream_);
+          },
+          [&](char* part, int64_t count, int owner) {
+            return ncclReduce(part, part, count, nccl_type(t), ncclSum, owner, comm_, stream_);
+          });
+    });
+  }
+
+  void all_gather(torch::Tensor& t, const std::vector<int64_t>& counts) override {
+    check_tensor(t, "all-gather");
+    issue("ncclAllGather", [&] {
+      return by_parts(
+          t, counts,
+          [&](char* base, int64_t count) {
+            return ncclAllGather(base + rank_ * count * t.element_size(), base, count, nccl_type(t), comm_, stream_);
+          },
+          [&](char* part, int64_t count, int owner) {
+            return ncclBroadcast(part, part, count, nccl_type(t), owner, comm_, stream_);
+          });
+    });
+  }
+
   void join() override {
     std::lock_guard<std::mutex> lock(mu_);
     check_cuda(cudaEventRecord(done_, stream_), "cudaEventRecord");
@@ -211,6 +243,30 @@ class NcclCommunicator final : public Communicator {
   }
 
  private:
+  // `equal(base, count)` when every part has the same count, else `per_part(part, count, owner)` for
+  // each non-empty part inside one NCCL group.
+  template <typename Equal, typename PerPart>
+  static ncclResult_t by_parts(const torch::Tensor& t, const std::vector<int64_t>& counts, Equal&& equal,
+                               PerPart&& per_part) {
+    int64_t total = 0;
+    bool same = true;
+    for (int64_t c : counts) {
+      total += c;
+      same = same && c == counts.front();
+    }
+    TORCH_CHECK(total == t.numel(), "collective: the parts' counts do not add up to the tensor's size");
+    char* base = static_cast<char*>(t.data_ptr());
+    if (same) return equal(base, counts.front());
+    ncclResult_t r = ncclGroupStart();
+    int64_t offset = 0;
+    for (size_t owner = 0; owner < counts.size() && r == ncclSuccess; ++owner) {
+      if (counts[owner] > 0) r = per_part(base + offset * t.element_size(), counts[owner], static_cast<int>(owner));
+      offset += counts[owner];
+    }
+    const ncclResult_t end = ncclGroupEnd();
+    return r != ncclSuccess ? r : end;
+  }
+
   static void check_tensor(const torch::Tensor& t, const char* what) {
     TORCH_CHECK(t.is_cuda() && t.is_contiguous(), "NCCL ", what, " needs a contiguous CUDA tensor");
   }
@@ -227,7 +283,7 @@ class NcclCommunicator final : public Communicator {
     watchdog_->track(what, stream_);
   }
 
-  int device_;
+  int device_, rank_;
   cudaStream_t stream_ = nullptr;
   cudaEvent_t ready_ = nullptr, done_ = nullptr;  // re-recorded per use: a wait takes the latest record
   ncclComm_t comm_ = nullptr;

@@ -43,6 +43,7 @@ class TransformerClassifierImpl : public torch::nn::Module {
                         std::vector<torch::Tensor>* attention = nullptr);
 
   const ModelConfig& config() const { return cfg_; }
+  const torch::Tensor& token_embedding() const { return tok_emb_->weight; }  // [vocab, d_model]
   int64_t num_params() const;
   int64_t num_embedding_params() const;  // token + position tables
   int64_t num_non_embedding_params() const { return num_params() - num_embedding_params(); }

@@ -181,7 +181,7 @@ json read_manifest(const std::string& path) {
 
 }  // namespace
 
-void save_checkpoint(const std::string& path, TransformerClassifier& model, torch::optim::Optimizer* optimizer,
+void save_checkpoint(const std::string& path, TransformerClassifier& model, Optimizer* optimizer,
                      const CheckpointMeta& meta, TransformerClassifier average) {
   for (const auto& p : model->named_parameters())
     if (!torch::isfinite(p.value()).all().item<bool>())
@@ -207,9 +207,8 @@ CheckpointMeta load_evaluated_weights(const std::string& path, TransformerClassi
   return meta;
 }
 
-CheckpointMeta load_checkpoint(const std::string& path, TransformerClassifier& model,
-                               torch::optim::Optimizer* optimizer, const torch::Device& device,
-                               TransformerClassifier average) {
+CheckpointMeta load_checkpoint(const std::string& path, TransformerClassifier& model, Optimizer* optimizer,
+                               const torch::Device& device, TransformerClassifier average) {
   CheckpointMeta meta;
   auto ar = open_for_model(path, model, device, &meta);
   read_weights(ar, path, model);
@@ -226,8 +225,8 @@ CheckpointStore::CheckpointStore(const rundir::RunDir& run_dir, int64_t keep)
     : dir_(run_dir.checkpoints()), manifest_(run_dir.manifest()), keep_(keep) {}
 
 std::string CheckpointStore::save_named(const std::string& file, int64_t step, TransformerClassifier& model,
-                                        torch::optim::Optimizer& opt, const CheckpointMeta& meta,
-                                        TransformerClassifier average, bool rotate) {
+                                        Optimizer& opt, const CheckpointMeta& meta, TransformerClassifier average,
+                                        bool rotate) {
   ensure_writable_dir(dir_);
   std::string path = dir_ + "/" + file;
   save_checkpoint(path, model, &opt, meta, average);
@@ -252,14 +251,14 @@ std::string CheckpointStore::save_named(const std::string& file, int64_t step, T
   return path;
 }
 
-std::string CheckpointStore::save_step(TransformerClassifier& model, torch::optim::Optimizer& opt,
-                                       const CheckpointMeta& meta, TransformerClassifier average) {
+std::string CheckpointStore::save_step(TransformerClassifier& model, Optimizer& opt, const CheckpointMeta& meta,
+                                       TransformerClassifier average) {
   return save_named(rundir::RunDir::step_checkpoint_name(meta.state.step), meta.state.step, model, opt, meta, average,
                     /*rotate=*/true);
 }
 
-std::string CheckpointStore::save_best(TransformerClassifier& model, torch::optim::Optimizer& opt,
-                                       const CheckpointMeta& meta, TransformerClassifier average) {
+std::string CheckpointStore::save_best(TransformerClassifier& model, Optimizer& opt, const CheckpointMeta& meta,
+                                       TransformerClassifier average) {
   return save_named(kBestName, meta.state.step, model, opt, meta, average, /*rotate=*/false);
 }
 

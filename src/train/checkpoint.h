@@ -1,8 +1,9 @@
 // Checkpoints: everything that shapes the rest of a run, in one file per step.
-//   model parameters (and their moving average, with train.ema_decay), AdamW moments and step
-//   counts, the train state (step -> LR position and sampler position, since both are functions of
-//   the step), best-so-far tracking, counters, the config and the tokenizer (so sst-analyze needs
-//   nothing else).
+//   model parameters (and their moving average, with train.ema_decay), the full AdamW moments and
+//   step counts (in torch::optim::AdamW's format whichever optimizer ran, gathered from all ranks when
+//   sharded, so a checkpoint resumes on any world size, sharded or not), the train state (step -> LR position and
+//   sampler position, since both are functions of the step), best-so-far tracking, counters, the config and the
+//   tokenizer (so sst-analyze needs nothing else).
 // Dropout randomness is reseeded every step from (seed, rank, step), so the step also restores the
 // RNG streams; the seed is stored and checked.
 //
@@ -22,6 +23,7 @@
 #include "model/config.h"
 #include "model/transformer.h"
 #include "rundir/run_dir.h"
+#include "train/optimizer.h"
 
 namespace sst {
 
@@ -48,15 +50,14 @@ struct CheckpointMeta {
 
 // Writes one checkpoint atomically, with the weight average if one is given. Refuses (UserError)
 // if any parameter is NaN/Inf.
-void save_checkpoint(const std::string& path, TransformerClassifier& model, torch::optim::Optimizer* optimizer,
+void save_checkpoint(const std::string& path, TransformerClassifier& model, Optimizer* optimizer,
                      const CheckpointMeta& meta, TransformerClassifier average = nullptr);
 // Reads the metadata only (no model needed): to rebuild the model in sst-analyze.
 CheckpointMeta read_checkpoint_meta(const std::string& path);
 // Loads parameters (and optimizer state and the weight average, if given) into objects built for
 // meta.model; tensors are mapped to the model's device.
-CheckpointMeta load_checkpoint(const std::string& path, TransformerClassifier& model,
-                               torch::optim::Optimizer* optimizer, const torch::Device& device,
-                               TransformerClassifier average = nullptr);
+CheckpointMeta load_checkpoint(const std::string& path, TransformerClassifier& model, Optimizer* optimizer,
+                               const torch::Device& device, TransformerClassifier average = nullptr);
 // The weights the run evaluated: the weight average if the checkpoint has one, else the trained
 // weights (for sst-analyze).
 CheckpointMeta load_evaluated_weights(const std::string& path, TransformerClassifier& model,
@@ -67,17 +68,16 @@ class CheckpointStore {
   CheckpointStore(const rundir::RunDir& run_dir, int64_t keep);
   const std::string& dir() const { return dir_; }
   // Saves step_<step>.pt, records it in the manifest, removes all but the newest `keep`.
-  std::string save_step(TransformerClassifier& model, torch::optim::Optimizer& opt, const CheckpointMeta& meta,
+  std::string save_step(TransformerClassifier& model, Optimizer& opt, const CheckpointMeta& meta,
                         TransformerClassifier average = nullptr);
-  std::string save_best(TransformerClassifier& model, torch::optim::Optimizer& opt, const CheckpointMeta& meta,
+  std::string save_best(TransformerClassifier& model, Optimizer& opt, const CheckpointMeta& meta,
                         TransformerClassifier average = nullptr);
   // Newest checkpoint whose file matches its manifest hash; each damaged one is described in `problems`.
   std::optional<std::string> newest_valid(std::vector<std::string>& problems) const;
 
  private:
-  std::string save_named(const std::string& file, int64_t step, TransformerClassifier& model,
-                         torch::optim::Optimizer& opt, const CheckpointMeta& meta, TransformerClassifier average,
-                         bool rotate);
+  std::string save_named(const std::string& file, int64_t step, TransformerClassifier& model, Optimizer& opt,
+                         const CheckpointMeta& meta, TransformerClassifier average, bool rotate);
   std::string dir_, manifest_;
   int64_t keep_;
 };

@@ -16,7 +16,7 @@ namespace sst {
 
 enum class Device { kAuto, kCpu, kCuda };
 enum class NanPolicy { kStop, kSkip };   // a non-finite loss or gradient ends the run, or drops the step
-enum class Toggle { kAuto, kOn, kOff };  // a helper thread: on when it has a core of its own (auto)
+enum class Toggle { kAuto, kOn, kOff };  // auto: the trainer decides (a helper thread: when it has a core)
 enum class Precision { kFp32, kBf16 };   // bf16: autocast forward, fp32 weights, optimizer state, loss
 
 template <>
@@ -64,6 +64,9 @@ struct TrainConfig {
   double allreduce_bucket_mb = 4;            // gradient all-reduce bucket size
   Toggle overlap_allreduce = Toggle::kAuto;  // reduce gradient buckets during backward (MPI thread / NCCL stream)
   Toggle prefetch = Toggle::kAuto;           // prepare the next batch on a background thread
+  bool fused_adamw = true;                   // AdamW over the flat buffers (false: torch::optim::AdamW per parameter)
+  bool shard_optimizer = false;              // ZeRO-1: reduce-scatter, each rank updates its shard, all-gather
+  Toggle sparse_embedding = Toggle::kAuto;   // token-embedding gradients as touched rows (auto: by size)
   Device device = Device::kAuto;
   Precision precision = Precision::kFp32;
   NanPolicy nan_policy = NanPolicy::kStop;

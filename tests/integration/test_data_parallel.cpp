@@ -1,6 +1,8 @@
 // The two properties that make a data-parallel trainer trustworthy:
 //   N ranks compute what 1 rank computes (world-size invariance), and
 //   a run stopped and resumed is bit-identical to one that never stopped.
+// Both with the defaults: overlapped bucket all-reduce, the fused AdamW, and (on several ranks)
+// embedding gradients sent as the rows a step touched. Sharding: test_sharded_optimizer.cpp.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -28,6 +30,9 @@ TEST(WorldSizeInvariance, OneTwoAndFourRanksTrainTheSameModel) {
     const std::string log = read_text(runs[world] + "/train.log");
     EXPECT_NE(log.find("gradient bucket(s), overlapped with backward"), std::string::npos) << log;
     EXPECT_EQ(log.find("(1 gradient bucket(s)"), std::string::npos) << "expected several buckets:\n" << log;
+    // Embedding gradients went as touched rows (train.sparse_embedding = auto) on more than one rank.
+    EXPECT_GT(read_json(runs[world] + "/summary.json")["sparse_embedding_steps"].get<int64_t>(), 0)
+        << "world " << world;
     auto rec = train_records(runs[world]);
     ASSERT_EQ(rec.size(), ref.size());
     for (size_t i = 0; i < ref.size(); ++i) {

@@ -3,6 +3,8 @@
 // (its per-step train records, the parameters of a step checkpoint). Header-only: these need LibTorch
 // and the trainer's checkpoint reader; test_support does not.
 #pragma once
+#include <gtest/gtest.h>
+
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -18,17 +20,20 @@ namespace sst::test {
 // A small model and 50-100 short steps: fast on 2 cores, still a real transformer. All-reduce
 // buckets of 20 KB make several buckets reduced while backward runs, and batches are
 // length-bucketed (the default), so the properties checked with it cover the fast paths.
-inline std::string small_run_args(const std::string& data, const std::string& out) {
+inline std::string small_run_args(const std::string& data, const std::string& out, int64_t global_batch = 32) {
   return " --data " + data + " --out-dir " + out +
          " --model.d_model=32 --model.layers=2 --model.heads=4 --model.ff_dim=64 --model.max_len=48"
-         " --train.global_batch=32 --train.lr=1e-3 --train.warmup_steps=10 --train.log_every=1"
+         " --train.global_batch=" +
+         std::to_string(global_batch) +
+         " --train.lr=1e-3 --train.warmup_steps=10 --train.log_every=1"
          " --train.eval_every=25 --train.checkpoint_every=1000 --train.threads=1 --train.seed=11"
          " --train.allreduce_bucket_mb=0.02 --train.overlap_allreduce=true";
 }
 
 // `mpirun -np ranks sst-train` + small_run_args + extra.
-inline CommandResult train_small(int ranks, const std::string& data, const std::string& out, const std::string& extra) {
-  return run_command(mpirun(ranks) + " " + bin("sst-train") + small_run_args(data, out) + " " + extra);
+inline CommandResult train_small(int ranks, const std::string& data, const std::string& out, const std::string& extra,
+                                 int64_t global_batch = 32) {
+  return run_command(mpirun(ranks) + " " + bin("sst-train") + small_run_args(data, out, global_batch) + " " + extra);
 }
 
 // The trained weights of a step checkpoint, or with `average` the weight average it holds.
@@ -78,6 +83,18 @@ inline std::pair<std::string, double> worst_param(const std::map<std::string, to
     if (d >= worst.second) worst = {name, d};
   }
   return worst;
+}
+
+// Runs `a` and `b` (both to `steps`) are bit-identical: the same final parameters, each step logged once,
+// and the same loss and gradient norm at every step from `from` on (a resumed run's second half).
+inline void expect_bit_identical(const std::string& a, const std::string& b, int64_t steps, int64_t from) {
+  auto pa = final_params(a, steps), pb = final_params(b, steps);
+  for (auto& [name, t] : pa) EXPECT_TRUE(torch::equal(t, pb.at(name))) << "parameter " << name << " differs";
+  auto ra = train_records(a), rb = train_records(b);
+  ASSERT_EQ(ra.size(), static_cast<size_t>(steps)) << a;
+  ASSERT_EQ(rb.size(), static_cast<size_t>(steps)) << b << ": each step logged exactly once";
+  for (int64_t i = from; i < steps; ++i)
+    for (const char* key : {"loss", "grad_norm"}) EXPECT_EQ(ra[i][key], rb[i][key]) << key << " at step " << i + 1;
 }
 
 }  // namespace sst::test
