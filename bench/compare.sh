@@ -43,20 +43,10 @@ SST_TRAIN=build/bin/sst-train
 [ -x "$SST_TRAIN" ] || die "$SST_TRAIN not found; run launch/build.sh first"
 # Not a pipe into grep -q: under pipefail its early exit would fail the pipeline on SIGPIPE.
 case "$("$SST_TRAIN" --help)" in *--benchmark*) ;; *) die "$SST_TRAIN has no --benchmark mode (rebuild?)" ;; esac
-if [ -z "${PYTHON:-}" ]; then
-  # A pyenv or virtualenv python3 may shadow Debian's, which has python3-torch and python3-h5py.
-  for p in python3 /usr/bin/python3; do
-    if "$p" -c 'import torch, h5py' 2>/dev/null; then PYTHON=$p; break; fi
-  done
-fi
-if [ -z "${PYTHON:-}" ] || ! "$PYTHON" -c 'import torch, h5py' 2>/dev/null; then
-  die "no python3 with torch and h5py (apt-get install python3-torch python3-h5py, or set PYTHON)"
-fi
-if [ ! -f "$DATA" ]; then
-  [ -f "$SST2_DIR/train.tsv" ] || die "no $DATA and no SST-2 at '$SST2_DIR' (set SST2_DIR or DATA)"
-  mkdir -p "$(dirname "$DATA")"
-  build/bin/sst-prep --data-dir "$SST2_DIR" --output "$DATA"
-fi
+# shellcheck source=bench/bench_env.sh
+. bench/bench_env.sh
+find_python torch h5py
+ensure_dataset "$DATA" "$SST2_DIR"
 
 if [ -n "${KEEP:-}" ]; then WORK=$KEEP; mkdir -p "$WORK"
 else WORK=$(mktemp -d); trap 'rm -rf "$WORK"' EXIT; fi
