@@ -5,16 +5,18 @@
 #    paired ratio C++/Python. The reference trains on the batches.txt the first C++ run wrote.
 # 2. REPS x (sst-train 2 ranks x 1 thread, 1 rank x 2 threads), alternated: the data-parallel
 #    overhead at equal cores (ratio 2x1 / 1x2; 1.0 = free).
+# 3. With BASELINE=PATH (another build's sst-train, e.g. of the commit before a change): REPS x
+#    (that binary, this one), alternated, 1 rank x THREADS: the change's speed ratio on one rank.
 # Prints every rep and min/median/max; writes one JSON line to bench/results/compare_<config>.json.
 # Environment (defaults): THREADS (nproc), WARMUP (5), STEPS (30 for tiny/small, 10 otherwise),
 #   DP (1; 0 skips part 2), DATA (data/sst2.h5, made with sst-prep from SST2_DIR if missing),
 #   SST2_DIR (../shared/data/sst2), PYTHON (the first python3 that imports torch and h5py),
-#   KEEP (unset; a folder to keep the runs' outputs in instead of a temporary one).
+#   KEEP (unset; a folder to keep the runs' outputs in instead of a temporary one), BASELINE (unset).
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 die() { echo "compare.sh: $*" >&2; exit 2; }
 
-[ $# -ge 1 ] && [ $# -le 2 ] || die "usage: bench/compare.sh CONFIG [REPS]"
+if [ $# -lt 1 ] || [ $# -gt 2 ]; then die "usage: bench/compare.sh CONFIG [REPS]"; fi
 CONFIG=$(realpath -e "$1" 2>/dev/null) || die "config file '$1' not found"
 REPS=${2:-3}
 case "$REPS" in ''|*[!0-9]*|0) die "REPS must be a positive number, got '$REPS'" ;; esac
@@ -27,6 +29,9 @@ DP=${DP:-1}
 [ -z "${DATA:-}" ] || DATA=$(realpath -m "$DATA")
 [ -z "${KEEP:-}" ] || KEEP=$(realpath -m "$KEEP")
 [ -z "${SST2_DIR:-}" ] || SST2_DIR=$(realpath -m "$SST2_DIR")
+if [ -n "${BASELINE:-}" ]; then
+  BASELINE=$(realpath -e "$BASELINE" 2>/dev/null) || die "BASELINE binary '${BASELINE}' not found"
+fi
 cd "$ROOT"
 # Both sides run with the wait policy launch/train.sh sets (idle OpenMP threads sleep, leaving the
 # cores to OpenBLAS); spinning threads cost both implementations alike (see bench/RESULTS.md).
@@ -38,27 +43,18 @@ SST_TRAIN=build/bin/sst-train
 [ -x "$SST_TRAIN" ] || die "$SST_TRAIN not found; run launch/build.sh first"
 # Not a pipe into grep -q: under pipefail its early exit would fail the pipeline on SIGPIPE.
 case "$("$SST_TRAIN" --help)" in *--benchmark*) ;; *) die "$SST_TRAIN has no --benchmark mode (rebuild?)" ;; esac
-if [ -z "${PYTHON:-}" ]; then
-  # A pyenv or virtualenv python3 may shadow Debian's, which has python3-torch and python3-h5py.
-  for p in python3 /usr/bin/python3; do
-    if "$p" -c 'import torch, h5py' 2>/dev/null; then PYTHON=$p; break; fi
-  done
-fi
-[ -n "${PYTHON:-}" ] && "$PYTHON" -c 'import torch, h5py' 2>/dev/null ||
-  die "no python3 with torch and h5py (apt-get install python3-torch python3-h5py, or set PYTHON)"
-if [ ! -f "$DATA" ]; then
-  [ -f "$SST2_DIR/train.tsv" ] || die "no $DATA and no SST-2 at '$SST2_DIR' (set SST2_DIR or DATA)"
-  mkdir -p "$(dirname "$DATA")"
-  build/bin/sst-prep --data-dir "$SST2_DIR" --output "$DATA"
-fi
+# shellcheck source=bench/bench_env.sh
+. bench/bench_env.sh
+find_python torch h5py
+ensure_dataset "$DATA" "$SST2_DIR"
 
 if [ -n "${KEEP:-}" ]; then WORK=$KEEP; mkdir -p "$WORK"
 else WORK=$(mktemp -d); trap 'rm -rf "$WORK"' EXIT; fi
 
-# cpp RANKS THREADS RUN_DIR: one benchmark run of sst-train through the project's mpirun wrapper,
-# so that 1-rank and 2-rank runs are launched the same way.
+# cpp RANKS THREADS RUN_DIR: one benchmark run of sst-train (or of $SST_TRAIN) through the project's
+# mpirun wrapper, so that 1-rank and 2-rank runs are launched the same way.
 cpp() {
-  if ! RANKS=$1 bash launch/train.sh --config "$CONFIG" --data.path "$DATA" --output.dir "$3" --benchmark \
+  if ! RANKS=$1 SST_TRAIN=${SST_TRAIN_UNDER_TEST:-$ROOT/$SST_TRAIN} bash launch/train.sh --config "$CONFIG" --data.path "$DATA" --output.dir "$3" --benchmark \
       --benchmark.steps "$STEPS" --benchmark.warmup "$WARMUP" --train.threads "$2" >"$3.log" 2>&1; then
     tail -n 20 "$3.log" >&2; die "sst-train failed ($1 rank(s) x $2 thread(s)); log: $3.log"
   fi
@@ -96,15 +92,24 @@ if [ "$DP" != 0 ]; then
   done
 fi
 
+if [ -n "${BASELINE:-}" ]; then
+  echo "== $NAME: this build vs BASELINE=$BASELINE, 1 rank x $THREADS thread(s), $REPS rep(s)"
+  for r in $(seq 1 "$REPS"); do
+    if [ $((r % 2)) -eq 1 ]; then SST_TRAIN_UNDER_TEST=$BASELINE cpp 1 "$THREADS" "$WORK/base_$r"; cpp 1 "$THREADS" "$WORK/new_$r"
+    else cpp 1 "$THREADS" "$WORK/new_$r"; SST_TRAIN_UNDER_TEST=$BASELINE cpp 1 "$THREADS" "$WORK/base_$r"; fi
+    echo "rep $r: baseline $(rate "$WORK/base_$r/benchmark.json") ex/s, this build $(rate "$WORK/new_$r/benchmark.json") ex/s"
+  done
+fi
+
 mkdir -p bench/results
 # Read-only git queries (describe --dirty would rewrite the index): the commit, "+dirty" if edited.
 COMMIT=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
 [ "$COMMIT" = unknown ] || git diff --quiet HEAD 2>/dev/null || COMMIT="$COMMIT+dirty"
 OUT=bench/results/compare_$NAME.json
 "$PYTHON" - "$WORK" "$REPS" "$DP" "$OUT" "$NAME" "$THREADS" "$WARMUP" "$STEPS" \
-  "$COMMIT" <<'EOF'
+  "$COMMIT" "${BASELINE:-}" <<'EOF'
 import json, os, statistics, sys, time
-work, reps, dp, out, name, threads, warmup, steps, commit = sys.argv[1:]
+work, reps, dp, out, name, threads, warmup, steps, commit, baseline = sys.argv[1:]
 reps = int(reps)
 load = lambda p: json.load(open(os.path.join(work, p)))
 def stats(xs):
@@ -144,6 +149,18 @@ if dp != "0":
     res.update({"dp_2x1_examples_per_s": [round(x, 1) for x in d2], "dp_1x2_examples_per_s": [round(x, 1) for x in d1],
                 "dp_ratio_2x1_over_1x2": {k: round(v, 3) for k, v in dr.items()}})
     print(f"== {name}: 2 ranks x 1 thread / 1 rank x 2 threads: {fmt(dr, 'x')}")
+if baseline:
+    base = [load(f"base_{r}/benchmark.json") for r in range(1, reps + 1)]
+    new = [load(f"new_{r}/benchmark.json") for r in range(1, reps + 1)]
+    br = stats([n["examples_per_s"] / b["examples_per_s"] for n, b in zip(new, base)])
+    res.update({"baseline": baseline, "baseline_examples_per_s": [round(b["examples_per_s"], 1) for b in base],
+                "this_build_examples_per_s": [round(n["examples_per_s"], 1) for n in new],
+                "ratio_this_build_over_baseline": {k: round(v, 3) for k, v in br.items()},
+                "baseline_breakdown_ms": median_of(base, "breakdown_ms"),
+                "this_build_breakdown_ms": median_of(new, "breakdown_ms")})
+    print(f"== {name}: this build / baseline examples/s (1 rank x {threads}): {fmt(br, 'x')}")
+    print(f"   ms/step (median) baseline:   {line(res['baseline_breakdown_ms'])}")
+    print(f"   ms/step (median) this build: {line(res['this_build_breakdown_ms'])}")
 # Temporary file + rename: an interrupted run never leaves a half-written result.
 with open(out + ".tmp", "w") as f:
     f.write(json.dumps(res) + "\n")

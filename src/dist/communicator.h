@@ -1,13 +1,21 @@
 // The collective interface the trainer reduces gradients through. Two backends:
-//   MpiCommunicator  - host tensors, MPI_Allreduce (CUDA tensors are staged through host memory)
-//   NcclCommunicator - CUDA tensors, ncclAllReduce (compiled when CUDA + NCCL are found)
-// make_communicator() picks one from where the model lives.
+//   MpiCommunicator  - host tensors, MPI (CUDA tensors are staged through host memory)
+//   NcclCommunicator - CUDA tensors, NCCL on a stream of its own (compiled when CUDA + NCCL are found)
+// make_communicator() picks one from where the model lives and which GPU every rank ended up on.
+//
+// Ordering: every collective is *issued*. The MPI backend completes it before returning. The NCCL
+// backend (asynchronous() == true) queues it on its communication stream after the work already
+// queued on the caller's current CUDA stream, and returns at once; join() makes work queued later on
+// the caller's stream (and so any host read of a result) wait for every collective issued so far.
+// Tensors handed to an asynchronous collective must stay alive until join().
 #pragma once
 #include <torch/torch.h>
 
 #include <memory>
 #include <string>
+#include <vector>
 
+#include "dist/control.h"
 #include "dist/world.h"
 
 namespace sst::dist {
@@ -16,21 +24,39 @@ class Communicator {
  public:
   virtual ~Communicator() = default;
   virtual std::string name() const = 0;
-  // In-place sum over all ranks of a contiguous float32/float64 tensor.
+  // In-place sum over all ranks of a contiguous tensor (float32/float64, int32/int64).
   virtual void allreduce_sum(torch::Tensor& t) = 0;
   // In-place copy of rank `root`'s tensor to every rank.
   virtual void broadcast(torch::Tensor& t, int root) = 0;
-  // Whether a background thread may call allreduce_sum while the main thread makes no other
-  // collective call (what overlapping the all-reduce with backward needs).
+  // `t` holds one part per rank, in rank order, counts[r] elements each (a part may be empty).
+  // reduce_scatter_sum: afterwards this rank's part holds the sum over ranks of that part (the other
+  // parts are left unspecified). all_gather: afterwards every part holds its owner's values.
+  virtual void reduce_scatter_sum(torch::Tensor& t, const std::vector<int64_t>& counts) = 0;
+  virtual void all_gather(torch::Tensor& t, const std::vector<int64_t>& counts) = 0;
+  // Orders the caller's later work after every collective issued so far (a no-op where collectives
+  // complete before returning).
+  virtual void join() {}
+  // Whether issuing returns before the collective completes (then overlapping it with backward needs
+  // no helper thread).
+  virtual bool asynchronous() const { return false; }
+  // Whether a background thread may issue collectives while the main thread makes no other
+  // collective call (what overlapping a blocking backend with backward needs).
   virtual bool usable_off_main_thread() const { return false; }
 };
 
 std::unique_ptr<Communicator> make_mpi_communicator();
-// Throws UserError if this build has no NCCL, or if several ranks share one GPU (NCCL refuses that).
-std::unique_ptr<Communicator> make_nccl_communicator(const World& world, int device_index);
+// Throws UserError if this build has no NCCL. `device` is this rank's CUDA device index.
+std::unique_ptr<Communicator> make_nccl_communicator(const World& world, int device);
 bool nccl_compiled();
 
-// NCCL for CUDA tensors when available, MPI otherwise (also for CUDA with more ranks than GPUs).
-std::unique_ptr<Communicator> make_communicator(const World& world, const torch::Device& device);
+struct CommunicatorChoice {
+  std::unique_ptr<Communicator> comm;
+  std::string note;  // why a CUDA run uses the MPI backend (for the log), or ""
+};
+
+// NCCL when every rank has a CUDA device of its own, MPI otherwise (CPU tensors; or several ranks on
+// one GPU, which NCCL refuses: then MPI stages through host memory, and `note` says so). Collective:
+// every rank calls it, with its own device.
+CommunicatorChoice make_communicator(const ControlPlane& control, const torch::Device& device);
 
 }  // namespace sst::dist

@@ -21,6 +21,19 @@ std::string ControlPlane::broadcast(const std::string& s, int root) const {
   return out;
 }
 
+std::vector<std::string> ControlPlane::all_gather(const std::string& s) const {
+  std::vector<int> lengths(static_cast<size_t>(world_.size));
+  int n = static_cast<int>(s.size());
+  MPI_Allgather(&n, 1, MPI_INT, lengths.data(), 1, MPI_INT, MPI_COMM_WORLD);
+  std::vector<int> offsets(lengths.size(), 0);
+  for (size_t r = 1; r < lengths.size(); ++r) offsets[r] = offsets[r - 1] + lengths[r - 1];
+  std::string all(static_cast<size_t>(offsets.back() + lengths.back()), '\0');
+  MPI_Allgatherv(s.data(), n, MPI_CHAR, all.data(), lengths.data(), offsets.data(), MPI_CHAR, MPI_COMM_WORLD);
+  std::vector<std::string> out;
+  for (size_t r = 0; r < lengths.size(); ++r) out.push_back(all.substr(static_cast<size_t>(offsets[r]), lengths[r]));
+  return out;
+}
+
 void ControlPlane::barrier() const { MPI_Barrier(MPI_COMM_WORLD); }
 
 void ControlPlane::run_on_all_ranks(const std::function<void()>& fn) const {

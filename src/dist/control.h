@@ -20,6 +20,8 @@ class ControlPlane {
   void sum(std::vector<double>& values) const;
   // Rank `root`'s string, on every rank.
   std::string broadcast(const std::string& s, int root = 0) const;
+  // Every rank's string, in rank order, on every rank.
+  std::vector<std::string> all_gather(const std::string& s) const;
   void barrier() const;
   // Runs `fn` on every rank, then agrees: if it threw a UserError on any rank, every rank throws
   // CollectiveError (the lowest failing rank's one carries printable=true and its message). For steps

@@ -5,38 +5,40 @@
 namespace sst::dist {
 
 GradientSynchronizer::GradientSynchronizer(std::vector<torch::Tensor> params, Communicator& comm,
-                                           GradSyncOptions options)
-    : params_(std::move(params)), comm_(comm) {
-  int64_t total = 0;
-  for (const auto& p : params_) total += p.numel();
-  flat_ = torch::zeros({total}, params_.at(0).options().requires_grad(false));
-  const int64_t elem_bytes = static_cast<int64_t>(flat_.element_size());
-
-  // Reverse order: the first bucket holds the last parameters, whose gradients backward computes first.
-  views_.resize(params_.size());
-  bucket_of_.resize(params_.size());
-  int64_t offset = 0, bucket_begin = 0;
-  for (size_t k = 0; k < params_.size(); ++k) {
-    const size_t i = params_.size() - 1 - k;
-    auto& p = params_[i];
-    views_[i] = flat_.narrow(0, offset, p.numel()).view(p.sizes());
-    p.mutable_grad() = views_[i];
-    offset += p.numel();
-    if (buckets_.empty() || buckets_.back().view.defined()) buckets_.push_back({});
-    bucket_of_[i] = static_cast<int>(buckets_.size()) - 1;
-    ++buckets_.back().size;
-    if ((offset - bucket_begin) * elem_bytes >= options.bucket_bytes || k + 1 == params_.size()) {
-      buckets_.back().view = flat_.narrow(0, bucket_begin, offset - bucket_begin);
-      bucket_begin = offset;
-    }
+                                           const ControlPlane& control, GradSyncOptions options)
+    : params_(std::move(params)),
+      layout_(params_, options.bucket_bytes, control.world().size, options.sparse_param),
+      comm_(comm),
+      rank_(control.world().rank),
+      shard_(options.shard) {
+  const auto flat_options = params_.at(0).options().requires_grad(false);
+  flat_grads_ = torch::zeros({layout_.padded_size()}, flat_options);
+  flat_params_ = torch::zeros({layout_.padded_size()}, flat_options);
+  grad_views_ = slot_views(layout_, flat_grads_, params_);
+  param_views_ = slot_views(layout_, flat_params_, params_);
+  rebind_data(params_, param_views_);
+  rebind_grads(params_, grad_views_);
+  for (int b = 0; b < layout_.num_buckets(); ++b) {
+    const Span s = layout_.bucket(b);
+    buckets_.push_back({flat_grads_.narrow(0, s.begin, s.size()), layout_.shard_counts(s), 0});
+  }
+  if (options.sparse_param >= 0 && options.sparse != SparseMode::kNever) {
+    const auto& table = params_.at(static_cast<size_t>(options.sparse_param));
+    TORCH_CHECK(table.dim() == 2, "the sparse parameter must be a [rows, width] table");
+    sparse_ = std::make_unique<SparseRows>(comm_, control, table.size(0), table.size(1), options.sparse);
+    sparse_bucket_ = layout_.bucket_of(static_cast<size_t>(options.sparse_param));
+    sparse_width_ = table.size(1);
   }
 
-  if (options.overlap && comm_.usable_off_main_thread() && !flat_.is_cuda()) {
-    for (size_t i = 0; i < params_.size(); ++i)
-      hooks_.push_back(
-          compat::after_grad_accumulated(params_[i], [this, b = bucket_of_[i]] { on_grad_accumulated(b); }));
-    worker_ = std::thread([this] { worker_loop(); });
-  }
+  if (options.overlap && comm_.asynchronous())
+    overlap_ = Overlap::kStream;
+  else if (options.overlap && comm_.usable_off_main_thread() && !flat_grads_.is_cuda())
+    overlap_ = Overlap::kThread;  // (MPI staging CUDA tensors through the host would sync the device)
+  if (overlap_ == Overlap::kNone) return;
+  for (size_t i = 0; i < params_.size(); ++i)
+    hooks_.push_back(
+        compat::after_grad_accumulated(params_[i], [this, b = layout_.bucket_of(i)] { on_grad_accumulated(b); }));
+  if (overlap_ == Overlap::kThread) worker_ = std::thread([this] { worker_loop(); });
 }
 
 GradientSynchronizer::~GradientSynchronizer() {
@@ -49,54 +51,63 @@ GradientSynchronizer::~GradientSynchronizer() {
   worker_.join();
 }
 
-bool GradientSynchronizer::rebind_views_if_needed() {
-  // Autograd accumulates in place into an existing .grad; if anything replaced a gradient tensor
-  // (or left it undefined), copy it back into the buffer and restore the view.
-  bool rebound = false;
-  for (size_t i = 0; i < params_.size(); ++i) {
-    auto& g = params_[i].mutable_grad();
-    if (!g.defined()) {
-      views_[i].zero_();
-    } else if (g.data_ptr() != views_[i].data_ptr()) {
-      views_[i].copy_(g);
-    } else {
-      continue;
-    }
-    g = views_[i];
-    rebound = true;
-  }
-  return rebound;
-}
-
 void GradientSynchronizer::zero_grad() {
-  flat_.zero_();
-  rebind_views_if_needed();
+  flat_grads_.zero_();
+  rebind_grads(params_, grad_views_);
+  rebind_data(params_, param_views_);
   armed_ = false;
+  sparse_this_step_ = false;
+  touched_host_ = touched_device_ = torch::Tensor();
   next_launch_ = 0;
   done_ = 0;
 }
 
+void GradientSynchronizer::set_touched_rows(const torch::Tensor& rows_host, const torch::Tensor& rows_device) {
+  touched_host_ = rows_host;
+  touched_device_ = rows_device;
+}
+
 void GradientSynchronizer::arm() {
-  armed_ = worker_.joinable();
-  for (auto& b : buckets_) b.pending = b.size;
+  // Dense or sparse for this step, agreed by all ranks before any bucket is issued.
+  if (sparse_) {
+    TORCH_CHECK(touched_host_.defined(), "set_touched_rows() was not called before arm()");
+    sparse_this_step_ = sparse_->plan(touched_host_, touched_device_);
+  }
+  armed_ = overlap_ != Overlap::kNone;
+  for (int b = 0; b < num_buckets(); ++b) buckets_[b].pending = layout_.params_in_bucket(b);
 }
 
 void GradientSynchronizer::on_grad_accumulated(int bucket) {
-  // Runs on the thread executing backward, right after the accumulation into the view.
+  // Runs on the thread executing backward (autograd's device thread on CUDA), right after the
+  // accumulation into the view was computed (CPU) or queued (CUDA).
   if (!armed_) return;
   if (--buckets_[bucket].pending == 0) launch_ready_buckets();
 }
 
 void GradientSynchronizer::launch_ready_buckets() {
-  while (next_launch_ < num_buckets() && buckets_[next_launch_].pending <= 0) enqueue(next_launch_++);
+  while (next_launch_ < num_buckets() && buckets_[next_launch_].pending <= 0) issue(next_launch_++);
 }
 
-void GradientSynchronizer::enqueue(int bucket) {
+void GradientSynchronizer::issue(int bucket) {
+  if (overlap_ != Overlap::kThread) return reduce(bucket);
   {
     std::lock_guard<std::mutex> lock(mu_);
     queue_.push_back(bucket);
   }
   cv_.notify_all();
+}
+
+void GradientSynchronizer::reduce(int bucket) {
+  auto& b = buckets_[bucket];
+  if (bucket == sparse_bucket_ && sparse_this_step_) {
+    // The bucket is exactly the table's slot.
+    auto grad = b.view.view({-1, sparse_width_});
+    sparse_->exchange(grad);
+  } else if (shard_) {
+    comm_.reduce_scatter_sum(b.view, b.counts);
+  } else {
+    comm_.allreduce_sum(b.view);
+  }
 }
 
 void GradientSynchronizer::worker_loop() {
@@ -109,7 +120,7 @@ void GradientSynchronizer::worker_loop() {
       bucket = queue_.front();
     }
     try {
-      comm_.allreduce_sum(buckets_[bucket].view);
+      reduce(bucket);
     } catch (...) {
       std::lock_guard<std::mutex> lock(mu_);
       if (!error_) error_ = std::current_exception();
@@ -124,26 +135,48 @@ void GradientSynchronizer::worker_loop() {
 }
 
 void GradientSynchronizer::finish() {
-  if (!worker_.joinable()) {
+  if (overlap_ == Overlap::kNone) {
     // No overlap: reduce every bucket here, in order.
-    rebind_views_if_needed();
-    for (auto& b : buckets_) comm_.allreduce_sum(b.view);
+    rebind_grads(params_, grad_views_);
+    for (int b = 0; b < num_buckets(); ++b) reduce(b);
+    comm_.join();
     return;
   }
   // A parameter that got no gradient this step never fires its hook: its bucket is launched here.
   for (auto& b : buckets_) b.pending = 0;
   launch_ready_buckets();
   armed_ = false;
-  {
+  if (overlap_ == Overlap::kStream) {
+    comm_.join();
+  } else {
     std::unique_lock<std::mutex> lock(mu_);
     cv_.wait(lock, [this] { return done_ == num_buckets(); });
     if (error_) std::rethrow_exception(error_);
   }
   // A gradient that was replaced instead of accumulated in place missed its reduction: never
   // expected (autograd accumulates into an existing .grad), so fail loudly rather than diverge.
-  TORCH_CHECK(!rebind_views_if_needed(), "a gradient left the flat buffer during backward; cannot reduce it");
+  TORCH_CHECK(!rebind_grads(params_, grad_views_), "a gradient left the flat buffer during backward; cannot reduce it");
 }
 
-double GradientSynchronizer::grad_norm() const { return flat_.norm().item<double>(); }
+torch::Tensor GradientSynchronizer::shard_grad_norm() const {
+  const Span s = layout_.shard(rank_);
+  return flat_grads_.narrow(0, s.begin, s.size()).norm();
+}
+
+void GradientSynchronizer::scale_gradients(double factor) {
+  const Span s = update_span();
+  flat_grads_.narrow(0, s.begin, s.size()).mul_(factor);
+}
+
+void GradientSynchronizer::gather_parameters() {
+  if (!shard_) return;
+  all_gather_shards(flat_params_);
+}
+
+void GradientSynchronizer::all_gather_shards(torch::Tensor& t) {
+  TORCH_CHECK(t.numel() == layout_.padded_size(), "all_gather_shards: not a flat-layout tensor");
+  comm_.all_gather(t, layout_.shard_counts(Span{0, layout_.padded_size()}));
+  comm_.join();
+}
 
 }  // namespace sst::dist

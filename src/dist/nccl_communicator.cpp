@@ -1,7 +1,14 @@
-// NCCL backend: ncclAllReduce on CUDA tensors, one GPU per rank. The NCCL unique id travels over
-// MPI. Every collective is waited on with a watchdog: if it does not finish within the timeout
-// (a peer died), the communicator is aborted with ncclCommAbort and the rank exits with an error
-// instead of hanging. Compiled only when CUDA and NCCL are found (SST_HAVE_NCCL).
+// NCCL backend: collectives on CUDA tensors, one GPU per rank, on a communication stream of its own.
+// A collective is queued after the work already on the caller's current stream (an event recorded
+// there, which the communication stream waits for) and the call returns at once; join() makes the
+// caller's stream wait for the communication stream. So gradient buckets issued from the backward
+// hooks run while backward goes on, and the host never waits for them. The NCCL unique id travels
+// over MPI.
+//
+// A watchdog thread follows every queued collective: one that has not completed within
+// SST_NCCL_TIMEOUT_S (default 300 s; a peer died or hangs) or that NCCL reports as failed aborts the
+// communicator (ncclCommAbort) and ends this process with one error line, so the launcher tears the
+// job down instead of leaving it hanging. Compiled only when CUDA and NCCL are found (SST_HAVE_NCCL).
 #include "common/error.h"
 #include "dist/communicator.h"
 
@@ -11,8 +18,17 @@
 #include <nccl.h>
 
 #include <chrono>
+#include <condition_variable>
+#include <cstdio>
 #include <cstdlib>
+#include <deque>
+#include <mutex>
 #include <thread>
+#include <vector>
+
+#ifdef SST_TORCH_CUDA  // a CUDA LibTorch: its kernels run on c10's current stream
+#include <c10/cuda/CUDAStream.h>
+#endif
 
 namespace sst::dist {
 namespace {
@@ -44,75 +60,243 @@ ncclDataType_t nccl_type(const torch::Tensor& t) {
   }
 }
 
+// The stream LibTorch queues this thread's kernels on for `device` (the backward hooks run on
+// autograd's device thread, which sets it per node).
+cudaStream_t current_stream(int device) {
+#ifdef SST_TORCH_CUDA
+  return c10::cuda::getCurrentCUDAStream(static_cast<c10::DeviceIndex>(device)).stream();
+#else
+  // A CPU-only LibTorch never hands this backend a CUDA tensor (the backend is compiled there to be
+  // type-checked); the legacy default stream stands in.
+  (void)device;
+  return cudaStreamLegacy;
+#endif
+}
+
+// Follows queued collectives by an event recorded after each; calls `on_failure` (which does not
+// return) for one that is late or failed.
+class Watchdog {
+ public:
+  using Clock = std::chrono::steady_clock;
+  Watchdog(int rank, int device, double timeout_s, ncclComm_t comm)
+      : rank_(rank), device_(device), timeout_(std::chrono::duration<double>(timeout_s)), comm_(comm) {
+    thread_ = std::thread([this] { loop(); });
+  }
+  ~Watchdog() {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      stop_ = true;
+    }
+    cv_.notify_all();
+    thread_.join();
+    for (auto& p : pending_) cudaEventDestroy(p.event);
+    for (auto e : free_) cudaEventDestroy(e);
+  }
+
+  // After the collective `what` was queued on `stream`.
+  void track(const char* what, cudaStream_t stream) {
+    cudaEvent_t event;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (free_.empty()) {
+        check_cuda(cudaEventCreateWithFlags(&event, cudaEventDisableTiming), "cudaEventCreate");
+      } else {
+        event = free_.back();
+        free_.pop_back();
+      }
+    }
+    check_cuda(cudaEventRecord(event, stream), "cudaEventRecord");
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      pending_.push_back({event, Clock::now() + std::chrono::duration_cast<Clock::duration>(timeout_), what});
+    }
+    cv_.notify_all();
+  }
+
+ private:
+  struct Pending {
+    cudaEvent_t event;
+    Clock::time_point deadline;
+    const char* what;
+  };
+
+  void loop() {
+    cudaSetDevice(device_);  // events are queried on their device
+    std::unique_lock<std::mutex> lock(mu_);
+    while (true) {
+      cv_.wait(lock, [this] { return stop_ || !pending_.empty(); });
+      if (stop_) return;
+      Pending p = pending_.front();
+      lock.unlock();
+      const cudaError_t state = cudaEventQuery(p.event);
+      ncclResult_t async = ncclSuccess;
+      ncclCommGetAsyncError(comm_, &async);
+      if (state == cudaSuccess) {
+        lock.lock();
+        pending_.pop_front();
+        free_.push_back(p.event);
+        continue;
+      }
+      if (state != cudaErrorNotReady) fail(p.what, std::string("CUDA error ") + cudaGetErrorString(state));
+      if (async != ncclSuccess) fail(p.what, std::string("NCCL error ") + ncclGetErrorString(async));
+      if (Clock::now() > p.deadline)
+        fail(p.what, "not completed within " + std::to_string(timeout_.count()) + " s (a peer rank failed?)");
+      std::this_thread::sleep_for(std::chrono::microseconds(200));
+      lock.lock();
+    }
+  }
+
+  [[noreturn]] void fail(const char* what, const std::string& why) {
+    ncclCommAbort(comm_);
+    std::fprintf(stderr, "sst-train: error (rank %d): %s: %s; NCCL communicator aborted\n", rank_, what, why.c_str());
+    std::fflush(stderr);
+    std::_Exit(1);  // the launcher ends the other ranks
+  }
+
+  int rank_, device_;
+  std::chrono::duration<double> timeout_;
+  ncclComm_t comm_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<Pending> pending_;
+  std::vector<cudaEvent_t> free_;
+  bool stop_ = false;
+  std::thread thread_;
+};
+
 class NcclCommunicator final : public Communicator {
  public:
-  NcclCommunicator(const World& world, int device) : device_(device) {
+  NcclCommunicator(const World& world, int device) : device_(device), rank_(world.rank) {
     const char* t = std::getenv("SST_NCCL_TIMEOUT_S");
-    timeout_s_ = t ? std::atof(t) : 300.0;
+    const double timeout_s = t ? std::atof(t) : 300.0;
     check_cuda(cudaSetDevice(device_), "cudaSetDevice");
+    // Non-blocking: the legacy default stream would otherwise serialize with it.
+    check_cuda(cudaStreamCreateWithFlags(&stream_, cudaStreamNonBlocking), "cudaStreamCreate");
+    check_cuda(cudaEventCreateWithFlags(&ready_, cudaEventDisableTiming), "cudaEventCreate");
+    check_cuda(cudaEventCreateWithFlags(&done_, cudaEventDisableTiming), "cudaEventCreate");
     ncclUniqueId id;
     if (world.rank == 0) check_nccl(ncclGetUniqueId(&id), "ncclGetUniqueId");
     MPI_Bcast(&id, sizeof(id), MPI_BYTE, 0, MPI_COMM_WORLD);
     check_nccl(ncclCommInitRank(&comm_, world.size, id, world.rank), "ncclCommInitRank");
+    watchdog_ = std::make_unique<Watchdog>(world.rank, device_, timeout_s, comm_);
   }
   ~NcclCommunicator() override {
-    if (comm_) ncclCommDestroy(comm_);
+    cudaStreamSynchronize(stream_);
+    watchdog_.reset();
+    ncclCommDestroy(comm_);
+    cudaEventDestroy(ready_);
+    cudaEventDestroy(done_);
+    cudaStreamDestroy(stream_);
   }
 
   std::string name() const override { return "nccl"; }
+  bool asynchronous() const override { return true; }
 
   void allreduce_sum(torch::Tensor& t) override {
-    TORCH_CHECK(t.is_cuda() && t.is_contiguous(), "NCCL allreduce needs a contiguous CUDA tensor");
-    // Stream 0 (legacy default): ordered after the LibTorch kernels that produced `t`.
-    check_nccl(ncclAllReduce(t.data_ptr(), t.data_ptr(), t.numel(), nccl_type(t), ncclSum, comm_, nullptr),
-               "ncclAllReduce");
-    wait("ncclAllReduce");
+    check_tensor(t, "allreduce");
+    issue("ncclAllReduce",
+          [&] { return ncclAllReduce(t.data_ptr(), t.data_ptr(), t.numel(), nccl_type(t), ncclSum, comm_, stream_); });
   }
 
   void broadcast(torch::Tensor& t, int root) override {
-    TORCH_CHECK(t.is_cuda() && t.is_contiguous(), "NCCL broadcast needs a contiguous CUDA tensor");
-    check_nccl(ncclBroadcast(t.data_ptr(), t.data_ptr(), t.numel(), nccl_type(t), root, comm_, nullptr),
-               "ncclBroadcast");
-    wait("ncclBroadcast");
+    check_tensor(t, "broadcast");
+    issue("ncclBroadcast",
+          [&] { return ncclBroadcast(t.data_ptr(), t.data_ptr(), t.numel(), nccl_type(t), root, comm_, stream_); });
+  }
+
+  // Equal parts: NCCL's in-place reduce-scatter / all-gather (this rank's part at rank x count).
+  // Unequal ones (a bucket's overlap with each shard): one grouped ncclReduce / ncclBroadcast per
+  // non-empty part, rooted at its owner.
+  void reduce_scatter_sum(torch::Tensor& t, const std::vector<int64_t>& counts) override {
+    check_tensor(t, "reduce-scatter");
+    issue("ncclReduceScatter", [&] {
+      return by_parts(
+          t, counts,
+          [&](char* base, int64_t count) {
+            return ncclReduceScatter(base, base + rank_ * count * t.element_size(), count, nccl_type(t), ncclSum, comm_,
+                                     stream_);
+          },
+          [&](char* part, int64_t count, int owner) {
+            return ncclReduce(part, part, count, nccl_type(t), ncclSum, owner, comm_, stream_);
+          });
+    });
+  }
+
+  void all_gather(torch::Tensor& t, const std::vector<int64_t>& counts) override {
+    check_tensor(t, "all-gather");
+    issue("ncclAllGather", [&] {
+      return by_parts(
+          t, counts,
+          [&](char* base, int64_t count) {
+            return ncclAllGather(base + rank_ * count * t.element_size(), base, count, nccl_type(t), comm_, stream_);
+          },
+          [&](char* part, int64_t count, int owner) {
+            return ncclBroadcast(part, part, count, nccl_type(t), owner, comm_, stream_);
+          });
+    });
+  }
+
+  void join() override {
+    std::lock_guard<std::mutex> lock(mu_);
+    check_cuda(cudaEventRecord(done_, stream_), "cudaEventRecord");
+    check_cuda(cudaStreamWaitEvent(current_stream(device_), done_, 0), "cudaStreamWaitEvent");
   }
 
  private:
-  // Watchdog: poll the stream; on an asynchronous NCCL error or after the timeout, abort.
-  void wait(const char* what) {
-    auto start = std::chrono::steady_clock::now();
-    while (true) {
-      cudaError_t s = cudaStreamQuery(nullptr);
-      if (s == cudaSuccess) return;
-      if (s != cudaErrorNotReady) check_cuda(s, what);
-      ncclResult_t async_err = ncclSuccess;
-      ncclCommGetAsyncError(comm_, &async_err);
-      double waited = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-      if (async_err != ncclSuccess || waited > timeout_s_) {
-        ncclCommAbort(comm_);
-        comm_ = nullptr;
-        throw UserError(std::string(what) + " did not complete within " + std::to_string(timeout_s_) +
-                        " s (a peer rank failed?); NCCL communicator aborted");
-      }
-      std::this_thread::sleep_for(std::chrono::microseconds(50));
+  // `equal(base, count)` when every part has the same count, else `per_part(part, count, owner)` for
+  // each non-empty part inside one NCCL group.
+  template <typename Equal, typename PerPart>
+  static ncclResult_t by_parts(const torch::Tensor& t, const std::vector<int64_t>& counts, Equal&& equal,
+                               PerPart&& per_part) {
+    int64_t total = 0;
+    bool same = true;
+    for (int64_t c : counts) {
+      total += c;
+      same = same && c == counts.front();
     }
+    TORCH_CHECK(total == t.numel(), "collective: the parts' counts do not add up to the tensor's size");
+    char* base = static_cast<char*>(t.data_ptr());
+    if (same) return equal(base, counts.front());
+    ncclResult_t r = ncclGroupStart();
+    int64_t offset = 0;
+    for (size_t owner = 0; owner < counts.size() && r == ncclSuccess; ++owner) {
+      if (counts[owner] > 0) r = per_part(base + offset * t.element_size(), counts[owner], static_cast<int>(owner));
+      offset += counts[owner];
+    }
+    const ncclResult_t end = ncclGroupEnd();
+    return r != ncclSuccess ? r : end;
   }
 
-  int device_;
-  double timeout_s_;
+  static void check_tensor(const torch::Tensor& t, const char* what) {
+    TORCH_CHECK(t.is_cuda() && t.is_contiguous(), "NCCL ", what, " needs a contiguous CUDA tensor");
+  }
+
+  // Queues `nccl_call` on the communication stream after the caller's queued work. Calls come from
+  // the main thread and from autograd's device thread (backward hooks), never at the same time; the
+  // mutex keeps the shared event consistent regardless.
+  template <typename Call>
+  void issue(const char* what, Call&& nccl_call) {
+    std::lock_guard<std::mutex> lock(mu_);
+    check_cuda(cudaEventRecord(ready_, current_stream(device_)), "cudaEventRecord");
+    check_cuda(cudaStreamWaitEvent(stream_, ready_, 0), "cudaStreamWaitEvent");
+    check_nccl(nccl_call(), what);
+    watchdog_->track(what, stream_);
+  }
+
+  int device_, rank_;
+  cudaStream_t stream_ = nullptr;
+  cudaEvent_t ready_ = nullptr, done_ = nullptr;  // re-recorded per use: a wait takes the latest record
   ncclComm_t comm_ = nullptr;
+  std::mutex mu_;
+  std::unique_ptr<Watchdog> watchdog_;
 };
 
 }  // namespace
 
 bool nccl_compiled() { return true; }
 
-std::unique_ptr<Communicator> make_nccl_communicator(const World& world, int device_index) {
-  int gpus = 0;
-  check_cuda(cudaGetDeviceCount(&gpus), "cudaGetDeviceCount");
-  if (world.local_size > gpus)
-    throw UserError("NCCL needs one GPU per rank: " + std::to_string(world.local_size) + " ranks on this node, " +
-                    std::to_string(gpus) + " GPU(s); use fewer ranks or the MPI backend");
-  return std::make_unique<NcclCommunicator>(world, device_index >= 0 ? device_index : world.local_rank);
+std::unique_ptr<Communicator> make_nccl_communicator(const World& world, int device) {
+  return std::make_unique<NcclCommunicator>(world, device);
 }
 
 }  // namespace sst::dist

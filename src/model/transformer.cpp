@@ -1,6 +1,7 @@
 #include "model/transformer.h"
 
 #include <cmath>
+#include <limits>
 
 #include "common/torch_compat.h"
 
@@ -18,30 +19,32 @@ EncoderLayerImpl::EncoderLayerImpl(int64_t d_model, int64_t heads, int64_t ff_di
   ff2_ = register_module("ff2", torch::nn::Linear(ff_dim, d_model));
 }
 
-torch::Tensor EncoderLayerImpl::self_attention(const torch::Tensor& x, const torch::Tensor& key_mask,
+torch::Tensor EncoderLayerImpl::self_attention(const torch::Tensor& x, const torch::Tensor& key_pad,
                                                torch::Tensor* attention) {
   const int64_t B = x.size(0), T = x.size(1), D = x.size(2), Dh = D / heads_;
-  // [B,T,3D] -> 3 x [B,H,T,Dh]
+  // [B,T,3D] -> 3 x [B,H,T,Dh]. The biases are cast to the projection's dtype (bf16 under autocast) so
+  // q, k and v share one dtype; their gradients still reach the fp32 parameters through the cast.
   auto qkv = qkv_->forward(x).view({B, T, 3, heads_, Dh}).permute({2, 0, 3, 1, 4});
-  auto q = qkv[0] + q_bias_.view({1, heads_, 1, Dh});
+  auto q = qkv[0] + q_bias_.to(qkv.scalar_type()).view({1, heads_, 1, Dh});
   auto k = qkv[1];
-  auto v = qkv[2] + v_bias_.view({1, heads_, 1, Dh});
+  auto v = qkv[2] + v_bias_.to(qkv.scalar_type()).view({1, heads_, 1, Dh});
   torch::Tensor ctx;
   const double p = is_training() ? dropout_ : 0.0;
-  if (attention) {
-    auto scores = torch::matmul(q, k.transpose(-2, -1)) / std::sqrt(static_cast<double>(Dh));
-    auto w = torch::softmax(scores + key_mask, -1);
-    *attention = w.detach();
-    ctx = torch::matmul(torch::dropout(w, p, is_training()), v);
+  if (attention || !compat::kHasFusedAttention) {
+    // Scores and softmax in fp32 whatever the matmul precision; -inf at padded keys.
+    auto scores = torch::matmul(q, k.transpose(-2, -1)).to(torch::kFloat) / std::sqrt(static_cast<double>(Dh));
+    auto w = torch::softmax(scores.masked_fill(key_pad, -std::numeric_limits<float>::infinity()), -1);
+    if (attention) *attention = w.detach();
+    ctx = torch::matmul(torch::dropout(w, p, is_training()).to(v.scalar_type()), v);
   } else {
-    ctx = compat::scaled_dot_product_attention(q, k, v, key_mask, p);
+    ctx = compat::fused_attention(q, k, v, key_pad.logical_not(), p);
   }
   return proj_->forward(ctx.transpose(1, 2).reshape({B, T, D}));
 }
 
-torch::Tensor EncoderLayerImpl::forward(const torch::Tensor& x, const torch::Tensor& key_mask,
+torch::Tensor EncoderLayerImpl::forward(const torch::Tensor& x, const torch::Tensor& key_pad,
                                         torch::Tensor* attention) {
-  auto h = x + torch::dropout(self_attention(ln1_->forward(x), key_mask, attention), dropout_, is_training());
+  auto h = x + torch::dropout(self_attention(ln1_->forward(x), key_pad, attention), dropout_, is_training());
   auto f = ff2_->forward(torch::dropout(torch::gelu(ff1_->forward(ln2_->forward(h))), dropout_, is_training()));
   return h + torch::dropout(f, dropout_, is_training());
 }
@@ -86,13 +89,11 @@ torch::Tensor TransformerClassifierImpl::forward(const torch::Tensor& ids, const
   auto x = tok_emb_->forward(ids);
   if (pos_emb_) x = x + pos_emb_->forward(torch::arange(T, ids.options())).unsqueeze(0);
   x = torch::dropout(x, cfg_.dropout, is_training());
-  // Additive key mask [B,1,1,T]: -inf at padded keys, so no real token ever attends to padding.
-  auto key_mask = torch::zeros(pad_mask.sizes(), x.options())
-                      .masked_fill(pad_mask, -std::numeric_limits<float>::infinity())
-                      .view({ids.size(0), 1, 1, T});
+  // Padded keys [B,1,1,T], broadcast over heads and queries: no real token ever attends to padding.
+  const auto key_pad = pad_mask.view({ids.size(0), 1, 1, T});
   for (auto& layer : *layers_) {
     torch::Tensor w;
-    x = layer->as<EncoderLayer>()->forward(x, key_mask, attention ? &w : nullptr);
+    x = layer->as<EncoderLayer>()->forward(x, key_pad, attention ? &w : nullptr);
     if (attention) attention->push_back(w);
   }
   x = final_ln_->forward(x);

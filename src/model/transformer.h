@@ -16,13 +16,13 @@ namespace sst {
 class EncoderLayerImpl : public torch::nn::Module {
  public:
   EncoderLayerImpl(int64_t d_model, int64_t heads, int64_t ff_dim, double dropout);
-  // x [B,T,D]; key_mask [B,1,1,T] additive (0 or -inf). If `attention` is given, the layer takes the
-  // explicit softmax path and stores its weights [B,H,T,T] there (analysis); otherwise it may use
-  // fused attention kernels.
-  torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& key_mask, torch::Tensor* attention = nullptr);
+  // x [B,T,D]; key_pad [B,1,1,T] bool, true at padded keys. If `attention` is given, the layer takes the
+  // explicit softmax path and stores its weights [B,H,T,T] there (analysis); otherwise it uses the
+  // fused scaled_dot_product_attention where LibTorch has it (2.x; common/torch_compat.h).
+  torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& key_pad, torch::Tensor* attention = nullptr);
 
  private:
-  torch::Tensor self_attention(const torch::Tensor& x, const torch::Tensor& key_mask, torch::Tensor* attention);
+  torch::Tensor self_attention(const torch::Tensor& x, const torch::Tensor& key_pad, torch::Tensor* attention);
 
   int64_t heads_;
   double dropout_;
@@ -43,6 +43,7 @@ class TransformerClassifierImpl : public torch::nn::Module {
                         std::vector<torch::Tensor>* attention = nullptr);
 
   const ModelConfig& config() const { return cfg_; }
+  const torch::Tensor& token_embedding() const { return tok_emb_->weight; }  // [vocab, d_model]
   int64_t num_params() const;
   int64_t num_embedding_params() const;  // token + position tables
   int64_t num_non_embedding_params() const { return num_params() - num_embedding_params(); }

@@ -40,6 +40,9 @@ void for_each_field(Summary& s, F&& f) {
   f("threads_per_rank", s.threads_per_rank);
   f("device", s.device);
   f("backend", s.backend);
+  f("optimizer", s.optimizer);
+  f("optimizer_state_bytes_per_rank", s.optimizer_state_bytes_per_rank);
+  f("sparse_embedding_steps", s.sparse_embedding_steps);
   f("seed", s.seed);
   f("global_batch", s.global_batch);
   f("model", s.model);

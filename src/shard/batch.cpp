@@ -64,4 +64,10 @@ Batch SplitReader::batch(const std::vector<int64_t>& ids, int64_t max_len) const
   return make_batch(tokens, labels, file_.tokenizer(), max_len);
 }
 
+torch::Tensor unique_tokens(const std::vector<Batch>& batches) {
+  std::vector<torch::Tensor> ids;
+  for (const auto& b : batches) ids.push_back(b.ids.reshape({-1}));
+  return std::get<0>(torch::_unique(torch::cat(ids), /*sorted=*/true));
+}
+
 }  // namespace sst::shard

@@ -18,6 +18,17 @@ struct Batch {
   int64_t size() const { return ids.size(0); }
 };
 
+// One step's input on this rank: its micro-batches, and (where the trainer asks for them) the token ids
+// they look up, unique and sorted: the embedding rows the step's gradient can be non-zero in.
+struct StepInput {
+  std::vector<Batch> micro;
+  torch::Tensor token_rows;         // int64 [K] on the host, or undefined
+  torch::Tensor token_rows_device;  // the same on the training device
+};
+
+// The unique token ids of `batches` (padding and [CLS] included: they are looked up too).
+torch::Tensor unique_tokens(const std::vector<Batch>& batches);
+
 // Pads already-read token lists. Used by training, evaluation and analysis alike.
 Batch make_batch(const std::vector<std::vector<int32_t>>& tokens, const std::vector<int64_t>& labels,
                  const dataset::TokenizerInfo& tok, int64_t max_len);

@@ -10,8 +10,8 @@ BatchPrefetcher::~BatchPrefetcher() {
   if (pending_.valid()) pending_.wait();
 }
 
-std::vector<Batch> BatchPrefetcher::get(int64_t step) {
-  std::vector<Batch> batches;
+StepInput BatchPrefetcher::get(int64_t step) {
+  StepInput batches;
   if (pending_.valid() && pending_step_ == step) {
     batches = pending_.get();
   } else {

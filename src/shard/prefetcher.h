@@ -13,23 +13,23 @@ namespace sst::shard {
 
 class BatchPrefetcher {
  public:
-  // `produce(step)` returns the step's micro-batches for this rank. It runs on the background
+  // `produce(step)` returns the step's input for this rank. It runs on the background
   // thread, so it must not share unsynchronized state with the main thread.
-  using Producer = std::function<std::vector<Batch>(int64_t step)>;
+  using Producer = std::function<StepInput(int64_t step)>;
   BatchPrefetcher(Producer produce, bool background);
   ~BatchPrefetcher();
   BatchPrefetcher(const BatchPrefetcher&) = delete;
   BatchPrefetcher& operator=(const BatchPrefetcher&) = delete;
 
-  // Step `step`'s batches; starts producing step + 1. Rethrows a producer's exception.
-  std::vector<Batch> get(int64_t step);
+  // Step `step`'s input; starts producing step + 1. Rethrows a producer's exception.
+  StepInput get(int64_t step);
   bool background() const { return background_; }
 
  private:
   Producer produce_;
   bool background_;
   int64_t pending_step_ = -1;
-  std::future<std::vector<Batch>> pending_;
+  std::future<StepInput> pending_;
 };
 
 }  // namespace sst::shard

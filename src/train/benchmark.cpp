@@ -63,6 +63,7 @@ int run_benchmark(Config cfg, const dist::World& world) {
         world.size, torch::get_num_threads(), r.device.str().c_str(), r.comm->name().c_str(),
         static_cast<long long>(r.model->num_params()), static_cast<long long>(b.warmup),
         static_cast<long long>(b.steps), static_cast<long long>(r.cfg.train.global_batch));
+    if (!r.comm_note.empty()) std::printf("%s\n", r.comm_note.c_str());
     std::fflush(stdout);
   }
 
@@ -115,6 +116,14 @@ int run_benchmark(Config cfg, const dist::World& world) {
         {"prefetch", r.batches->background()},
         {"overlap_allreduce", r.grads->overlapping()},
         {"allreduce_buckets", r.grads->num_buckets()},
+        {"optimizer", r.optimizer->name()},
+        {"optimizer_state_bytes_per_rank", r.optimizer->state_bytes()},
+        {"sparse_embedding_steps", r.grads->sparse_steps()},
+        {"precision", enum_name(t.precision)},
+        // Model FLOPs actually done per second (6 N_non-embedding + attention, per non-pad token).
+        {"model_gflops_per_s",
+         r.model->train_flops_per_token(static_cast<double>(tokens) / static_cast<double>(examples)) *
+             static_cast<double>(tokens) / wall / 1e9},
         {"examples_per_s", static_cast<double>(examples) / wall},
         {"tokens_per_s", static_cast<double>(tokens) / wall},
         {"pad_fraction", 1.0 - static_cast<double>(tokens) / static_cast<double>(std::max<int64_t>(1, padded))},

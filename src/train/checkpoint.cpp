@@ -240,7 +240,7 @@ void read_weights(torch::serialize::InputArchive& ar, const std::string& path, T
 
 }  // namespace
 
-void save_checkpoint(const std::string& path, TransformerClassifier& model, torch::optim::Optimizer* optimizer,
+void save_checkpoint(const std::string& path, TransformerClassifier& model, Optimizer* optimizer,
                      const CheckpointMeta& meta, TransformerClassifier average) {
   for (const auto& p : model->named_parameters())
     if (!torch::isfinite(p.value()).all().item<bool>())
@@ -283,9 +283,8 @@ CheckpointMeta load_evaluated_weights(const std::string& path, TransformerClassi
   return meta;
 }
 
-CheckpointMeta load_checkpoint(const std::string& path, TransformerClassifier& model,
-                               torch::optim::Optimizer* optimizer, const torch::Device& device,
-                               TransformerClassifier average) {
+CheckpointMeta load_checkpoint(const std::string& path, TransformerClassifier& model, Optimizer* optimizer,
+                               const torch::Device& device, TransformerClassifier average) {
   CheckpointMeta meta;
   auto ar = open_for_model(path, model, device, &meta);
   read_weights(ar, path, model);

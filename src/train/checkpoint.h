@@ -1,8 +1,9 @@
 // Checkpoints: everything that shapes the rest of a run, in one file per step.
-//   model parameters (and their moving average, with train.ema_decay), AdamW moments and step
-//   counts, the train state (step -> LR position and sampler position, since both are functions of
-//   the step), best-so-far tracking, counters, the config and the tokenizer (so sst-analyze needs
-//   nothing else).
+//   model parameters (and their moving average, with train.ema_decay), the full AdamW moments and
+//   step counts (in torch::optim::AdamW's format whichever optimizer ran, gathered from all ranks when
+//   sharded, so a checkpoint resumes on any world size, sharded or not), the train state (step -> LR position and
+//   sampler position, since both are functions of the step), best-so-far tracking, counters, the config and the
+//   tokenizer (so sst-analyze needs nothing else).
 // Dropout randomness is reseeded every step from (seed, rank, step), so the step also restores the
 // RNG streams; the seed is stored and checked.
 //
@@ -20,6 +21,7 @@
 #include "dataset/tokenizer_info.h"
 #include "model/config.h"
 #include "model/transformer.h"
+#include "train/optimizer.h"
 
 namespace sst {
 
@@ -48,7 +50,7 @@ struct CheckpointMeta {
 // Writes one checkpoint atomically, with the weight average if one is given. Refuses (UserError)
 // if any parameter is NaN/Inf; a failed write (a full disk) is a UserError naming the file and the
 // free space, and leaves no temporary behind.
-void save_checkpoint(const std::string& path, TransformerClassifier& model, torch::optim::Optimizer* optimizer,
+void save_checkpoint(const std::string& path, TransformerClassifier& model, Optimizer* optimizer,
                      const CheckpointMeta& meta, TransformerClassifier average = nullptr);
 enum class CheckpointIntegrity {
   kVerified,  // its content matches its own SHA-256
@@ -60,9 +62,8 @@ CheckpointIntegrity verify_checkpoint(const std::string& path);
 CheckpointMeta read_checkpoint_meta(const std::string& path);
 // Loads parameters (and optimizer state and the weight average, if given) into objects built for
 // meta.model; tensors are mapped to the model's device.
-CheckpointMeta load_checkpoint(const std::string& path, TransformerClassifier& model,
-                               torch::optim::Optimizer* optimizer, const torch::Device& device,
-                               TransformerClassifier average = nullptr);
+CheckpointMeta load_checkpoint(const std::string& path, TransformerClassifier& model, Optimizer* optimizer,
+                               const torch::Device& device, TransformerClassifier average = nullptr);
 // The weights the run evaluated: the weight average if the checkpoint has one, else the trained
 // weights (for sst-analyze).
 CheckpointMeta load_evaluated_weights(const std::string& path, TransformerClassifier& model,

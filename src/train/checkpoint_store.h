@@ -18,9 +18,9 @@ class CheckpointStore {
   const std::string& dir() const { return dir_; }
   // Saves step_<step>.pt, removes all but the newest `keep` step checkpoints up to this step, and
   // rewrites the manifest.
-  std::string save_step(TransformerClassifier& model, torch::optim::Optimizer& opt, const CheckpointMeta& meta,
+  std::string save_step(TransformerClassifier& model, Optimizer& opt, const CheckpointMeta& meta,
                         TransformerClassifier average = nullptr);
-  std::string save_best(TransformerClassifier& model, torch::optim::Optimizer& opt, const CheckpointMeta& meta,
+  std::string save_best(TransformerClassifier& model, Optimizer& opt, const CheckpointMeta& meta,
                         TransformerClassifier average = nullptr);
   // The newest step checkpoint that verifies, else best.pt if it verifies. Each file passed over
   // (damaged, or too old to carry a digest and not vouched for by the manifest) and a manifest that
@@ -31,7 +31,7 @@ class CheckpointStore {
 
  private:
   std::string save_named(const std::string& file, int64_t step, TransformerClassifier& model,
-                         torch::optim::Optimizer& opt, const CheckpointMeta& meta, TransformerClassifier average,
+                         Optimizer& opt, const CheckpointMeta& meta, TransformerClassifier average,
                          bool rotate);
   std::string dir_, manifest_, best_name_;
   int64_t keep_;

@@ -76,11 +76,23 @@ void add_config_options(OptionTable& o, Config& c) {
   o.add("train.allreduce_bucket_mb", t.allreduce_bucket_mb,
         "gradients are all-reduced in buckets of about this many MB", above(0));
   o.add("train.overlap_allreduce", t.overlap_allreduce,
-        "all-reduce each gradient bucket as soon as backward has produced it (MPI backend, CPU); auto = when a "
-        "core is free for it or on GPU");
+        "all-reduce each gradient bucket as soon as backward has produced it (MPI: on a helper thread, CPU "
+        "tensors; NCCL: on its own CUDA stream); auto = when a core is free for it or on GPU");
   o.add("train.prefetch", t.prefetch,
         "read and pad the next batch on a background thread; auto = when a core is free for it or on GPU");
+  o.add("train.fused_adamw", t.fused_adamw,
+        "AdamW as a few vector operations over the flat parameter/gradient buffers (false: torch::optim::AdamW, a "
+        "loop over parameters; same math and checkpoints)");
+  o.add("train.shard_optimizer", t.shard_optimizer,
+        "ZeRO-1: gradients reduce-scattered, each rank keeps AdamW state for and updates only its 1/world shard of "
+        "the parameters, which are then all-gathered (needs train.fused_adamw; checkpoints hold the full state)");
+  o.add("train.sparse_embedding", t.sparse_embedding,
+        "send only the token-embedding gradient rows a step touched (all-gathered ids + rows) instead of "
+        "all-reducing the whole table; auto = per step, when smaller than the table (never on one rank)");
   o.add("train.device", t.device, "where the model lives (auto: CUDA when available)");
+  o.add("train.precision", t.precision,
+        "bf16: the forward pass under autocast (matmuls in bf16; weights, gradients, optimizer state, softmax and "
+        "loss stay fp32; checkpoints are the same in either precision)");
   o.add("train.nan_policy", t.nan_policy, "a non-finite loss or gradient: stop (an error) or skip (drop the step)");
   o.add("train.memory_limit_gb", t.memory_limit_gb,
         "refuse a run whose estimated memory (model, optimizer state, activations of a full-length micro-batch) "
@@ -171,6 +183,8 @@ void validate_config(const Config& c) {
   if (t.max_steps == 0 && !(t.epochs > 0)) fail("train.epochs", "must be > 0 when train.max_steps = 0");
   if (c.data.path.empty()) fail("data.path", "must name the HDF5 file written by sst-prep");
   if (c.out_dir.empty()) fail("output.dir", "must name the run directory");
+  if (t.shard_optimizer && !t.fused_adamw)
+    fail("train.shard_optimizer", "= true needs train.fused_adamw = true (the sharded update is the fused one)");
 }
 
 std::vector<std::string> changed_on_resume(const Config& cfg, const std::string& checkpoint_ini) {

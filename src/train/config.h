@@ -17,7 +17,8 @@ namespace sst {
 
 enum class Device { kAuto, kCpu, kCuda };
 enum class NanPolicy { kStop, kSkip };   // a non-finite loss or gradient ends the run, or drops the step
-enum class Toggle { kAuto, kOn, kOff };  // a helper thread: on when it has a core of its own (auto)
+enum class Toggle { kAuto, kOn, kOff };  // auto: the trainer decides (a helper thread: when it has a core)
+enum class Precision { kFp32, kBf16 };   // bf16: autocast forward, fp32 weights, optimizer state, loss
 
 template <>
 struct EnumNames<Device> {
@@ -28,6 +29,11 @@ template <>
 struct EnumNames<NanPolicy> {
   static constexpr std::array<std::pair<NanPolicy, const char*>, 2> kNames{
       {{NanPolicy::kStop, "stop"}, {NanPolicy::kSkip, "skip"}}};
+};
+template <>
+struct EnumNames<Precision> {
+  static constexpr std::array<std::pair<Precision, const char*>, 2> kNames{
+      {{Precision::kFp32, "fp32"}, {Precision::kBf16, "bf16"}}};
 };
 template <>
 struct EnumNames<Toggle> {
@@ -57,9 +63,13 @@ struct TrainConfig {
   int64_t threads = 0;                       // intra-op threads per rank; 0: cores / ranks on this node
   int64_t bucket_window = 32;                // length bucketing: sort windows of this many batches by length; 0 = off
   double allreduce_bucket_mb = 4;            // gradient all-reduce bucket size
-  Toggle overlap_allreduce = Toggle::kAuto;  // reduce gradient buckets during backward (CPU / MPI)
+  Toggle overlap_allreduce = Toggle::kAuto;  // reduce gradient buckets during backward (MPI thread / NCCL stream)
   Toggle prefetch = Toggle::kAuto;           // prepare the next batch on a background thread
+  bool fused_adamw = true;                   // AdamW over the flat buffers (false: torch::optim::AdamW per parameter)
+  bool shard_optimizer = false;              // ZeRO-1: reduce-scatter, each rank updates its shard, all-gather
+  Toggle sparse_embedding = Toggle::kAuto;   // token-embedding gradients as touched rows (auto: by size)
   Device device = Device::kAuto;
+  Precision precision = Precision::kFp32;
   NanPolicy nan_policy = NanPolicy::kStop;
   double memory_limit_gb = 0;  // refuse a run estimated to need more memory per node; 0 = what is available
 };

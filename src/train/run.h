@@ -1,6 +1,6 @@
 // What every rank holds during training (Run) and how it is built (setup), shared by the training
 // loop (trainer.cpp) and the benchmark (benchmark.cpp). setup.cpp builds it in the order of the data
-// flow: the rank's input, the model and optimizer, the communication, the input pipeline.
+// flow: the rank's input, the model, the communication, the optimizer, the input pipeline.
 #pragma once
 #include <torch/torch.h>
 
@@ -20,6 +20,7 @@
 #include "shard/sampler.h"
 #include "train/checkpoint.h"
 #include "train/config.h"
+#include "train/optimizer.h"
 #include "train/schedule.h"
 
 namespace sst {
@@ -43,10 +44,12 @@ struct Run {
   // The model and its optimizer.
   TransformerClassifier model{nullptr};
   TransformerClassifier average{nullptr};  // train.ema_decay > 0: the weights that are evaluated
-  std::unique_ptr<torch::optim::AdamW> optimizer;
+  std::unique_ptr<Optimizer> optimizer;
   // Communication and the input pipeline.
   std::unique_ptr<dist::Communicator> comm;
+  std::string comm_note;  // why a CUDA run fell back to MPI, for the log; usually ""
   std::unique_ptr<dist::GradientSynchronizer> grads;
+  bool token_rows_needed = false;  // the input carries each step's touched embedding rows (sparse gradients)
   std::unique_ptr<shard::BatchPrefetcher> batches;
 
   TrainState state;

@@ -7,8 +7,10 @@
 #include "common/error.h"
 #include "common/files.h"
 #include "common/torch_compat.h"
+#include "dist/gpu_placement.h"
 #include "train/fault_injection.h"
 #include "train/memory_estimate.h"
+#include "train/fused_adamw.h"
 #include "train/run.h"
 #include "train/weight_average.h"
 
@@ -53,14 +55,16 @@ void setup_input(Run& r) {
   r.schedule = LrSchedule{t.lr, t.min_lr_ratio, t.warmup_steps, r.total_steps};
 }
 
+// One rank per GPU: the node's visible GPUs shared out by local rank (dist/gpu_placement.h).
 torch::Device pick_device(Device want, const dist::World& world) {
   if (want == Device::kCpu || (want == Device::kAuto && !compat::cuda_available())) return torch::kCPU;
   if (!compat::cuda_available()) throw UserError("train.device = cuda, but no CUDA device is available to this build");
-  return torch::Device(torch::kCUDA, world.local_rank % static_cast<int>(torch::cuda::device_count()));
+  const int visible = static_cast<int>(torch::cuda::device_count());
+  return torch::Device(torch::kCUDA,
+                       static_cast<c10::DeviceIndex>(dist::gpu_for_local_rank(world.local_rank, visible)));
 }
 
-// Threads, device, the model (same initial weights on every rank), AdamW with its two groups, and the
-// weight average.
+// Threads, device, the model (same initial weights on every rank) and the weight average.
 void setup_model(Run& r) {
   const auto& t = r.cfg.train;
   const int cores = static_cast<int>(std::thread::hardware_concurrency());
@@ -72,13 +76,6 @@ void setup_model(Run& r) {
   torch::manual_seed(t.seed);
   r.model = TransformerClassifier(r.cfg.model);
   r.model->to(r.device);
-  auto groups = split_for_weight_decay(r.model);
-  std::vector<torch::optim::OptimizerParamGroup> pg;
-  pg.emplace_back(groups.decay, std::make_unique<torch::optim::AdamWOptions>(
-                                    torch::optim::AdamWOptions(t.lr).weight_decay(t.weight_decay)));
-  pg.emplace_back(groups.no_decay,
-                  std::make_unique<torch::optim::AdamWOptions>(torch::optim::AdamWOptions(t.lr).weight_decay(0.0)));
-  r.optimizer = std::make_unique<torch::optim::AdamW>(pg, torch::optim::AdamWOptions(t.lr));
   if (t.ema_decay > 0) r.average = make_average(r.model);
 }
 
@@ -90,38 +87,77 @@ bool helper_thread_wanted(Toggle want, const Run& r) {
   return want == Toggle::kOn || (want == Toggle::kAuto && spare_core);
 }
 
-// The gradient communicator and synchronizer. Rank 0's initial weights are broadcast, so every rank
-// starts from the same model even where seeded initialization could differ (another LibTorch build).
+// How the token embedding's gradient travels (dist/sparse_rows.h): one rank alone sends nothing.
+dist::SparseMode sparse_mode(Toggle want, int world) {
+  if (want == Toggle::kOn) return dist::SparseMode::kAlways;
+  return want == Toggle::kAuto && world > 1 ? dist::SparseMode::kAuto : dist::SparseMode::kNever;
+}
+
+// The gradient communicator and synchronizer (which makes the parameters views into its flat buffer).
+// Rank 0's initial weights are broadcast, so every rank starts from the same model even where seeded
+// initialization could differ (another LibTorch build).
 void setup_communication(Run& r) {
   const auto& t = r.cfg.train;
-  r.comm = dist::make_communicator(r.world, r.device);
-  {
-    torch::NoGradGuard no_grad;
-    for (auto& p : r.model->parameters()) r.comm->broadcast(p, 0);
-    if (r.average) update_average(r.average, r.model, 0.0);
-  }
+  auto choice = dist::make_communicator(r.control, r.device);
+  r.comm = std::move(choice.comm);
+  r.comm_note = choice.note;
+  const auto params = r.model->parameters();
   dist::GradSyncOptions sync;
   sync.bucket_bytes = static_cast<int64_t>(t.allreduce_bucket_mb * (1 << 20));
   sync.overlap = helper_thread_wanted(t.overlap_allreduce, r) && r.world.size > 1;  // alone: nothing to overlap
-  r.grads = std::make_unique<dist::GradientSynchronizer>(r.model->parameters(), *r.comm, sync);
+  sync.shard = t.shard_optimizer;
+  sync.sparse = sparse_mode(t.sparse_embedding, r.world.size);
+  for (size_t i = 0; i < params.size(); ++i)
+    if (params[i].is_same(r.model->token_embedding())) sync.sparse_param = static_cast<int>(i);
+  r.token_rows_needed = sync.sparse != dist::SparseMode::kNever;
+  r.grads = std::make_unique<dist::GradientSynchronizer>(params, *r.comm, r.control, sync);
+  torch::NoGradGuard no_grad;
+  auto flat = r.grads->flat_params();
+  r.comm->broadcast(flat, 0);
+  r.comm->join();
+  if (r.average) update_average(r.average, r.model, 0.0);
+}
+
+// AdamW with its two groups: fused over the flat buffers (this rank's shard of them, with sharding),
+// or torch::optim::AdamW.
+void setup_optimizer(Run& r) {
+  const auto& t = r.cfg.train;
+  AdamWSettings settings;
+  settings.lr = t.lr;
+  settings.weight_decay = t.weight_decay;
+  auto groups = split_for_weight_decay(r.model);
+  if (!t.fused_adamw) {
+    r.optimizer = make_torch_adamw(groups, settings);
+    return;
+  }
+  auto& g = *r.grads;
+  FlatParameters flat{g.flat_params(), g.flat_grads(), g.params(), {}, g.update_span(), nullptr};
+  for (size_t i = 0; i < g.layout().num_params(); ++i) flat.slots.push_back(g.layout().slot(i));
+  if (g.sharded()) flat.gather_shards = [&g](torch::Tensor& state) { g.all_gather_shards(state); };
+  r.optimizer = std::make_unique<FusedAdamW>(std::move(flat), std::move(groups), settings);
 }
 
 // This rank's B/W examples of global batch `step`, as accum_steps padded micro-batches on the
 // training device. Runs on the prefetch thread.
-std::vector<shard::Batch> read_step_batches(const Run& r, int64_t step) {
+shard::StepInput read_step_batches(const Run& r, int64_t step) {
   const auto& t = r.cfg.train;
   auto local = r.sampler->local_slice(step, r.world.rank, r.world.size);
   const int64_t micro = static_cast<int64_t>(local.size()) / t.accum_steps;
-  std::vector<shard::Batch> out;
+  shard::StepInput out;
   for (int64_t m = 0; m < t.accum_steps; ++m) {
     std::vector<int64_t> ids(local.begin() + m * micro, local.begin() + (m + 1) * micro);
-    auto b = r.train->batch(ids, r.cfg.model.max_len);
-    if (!r.device.is_cpu()) {
+    out.micro.push_back(r.train->batch(ids, r.cfg.model.max_len));
+  }
+  if (r.token_rows_needed) {
+    out.token_rows = shard::unique_tokens(out.micro);
+    out.token_rows_device = out.token_rows.to(r.device);
+  }
+  if (!r.device.is_cpu()) {
+    for (auto& b : out.micro) {
       b.ids = b.ids.to(r.device);
       b.pad_mask = b.pad_mask.to(r.device);
       b.labels = b.labels.to(r.device);
     }
-    out.push_back(std::move(b));
   }
   return out;
 }
@@ -143,6 +179,7 @@ void setup(Run& r) {
     setup_model(r);
   });
   setup_communication(r);
+  setup_optimizer(r);
   setup_pipeline(r);
   install_fault_injection(r);
 }

@@ -1,6 +1,7 @@
 // The whole training step reads top to bottom in train_step(): this rank's micro-batches from the
-// prefetcher, forward/backward (the last backward overlaps the bucketed gradient all-reduce), one
-// small control all-reduce, clipping by the global norm, AdamW (and the weight average, if on).
+// prefetcher, forward/backward (the last backward overlaps the bucketed gradient reduction), one
+// small control all-reduce, clipping by the global norm, AdamW (on this rank's shard, with sharding,
+// then the all-gather of the updated parameters), and the weight average, if on.
 #include "train/step.h"
 
 #include <chrono>
@@ -43,22 +44,29 @@ StepResult train_step(Run& r, int64_t step) {
   const auto& t = r.cfg.train;
   LapTimer timer(r);
   StepResult res;
-  auto micro_batches = r.batches->get(step);
+  const auto input = r.batches->get(step);
+  const auto& micro_batches = input.micro;
   res.times.data = timer.lap();
 
-  const double lr = r.schedule.at(step);
-  for (auto& group : r.optimizer->param_groups()) static_cast<torch::optim::AdamWOptions&>(group.options()).lr(lr);
   torch::manual_seed(step_seed(t.seed, r.world.rank, step));
   r.grads->zero_grad();
-  double loss_sum = 0;
+  if (input.token_rows.defined()) r.grads->set_touched_rows(input.token_rows, input.token_rows_device);
+  // Nothing in this loop reads a device value on the host (on a GPU, the host runs ahead queueing
+  // kernels): the loss is summed on the device, the counters are host numbers from the batches.
+  auto loss_sum = torch::zeros({}, torch::TensorOptions().dtype(torch::kDouble).device(r.device));
   for (size_t m = 0; m < micro_batches.size(); ++m) {
     const auto& b = micro_batches[m];
-    auto logits = r.model->forward(b.ids, b.pad_mask);
+    torch::Tensor logits;
+    {
+      compat::AutocastGuard autocast(r.device, t.precision == Precision::kBf16);
+      logits = r.model->forward(b.ids, b.pad_mask);
+    }
+    // The loss in fp32 whatever the forward's precision.
     auto loss = torch::nn::functional::cross_entropy(
         logits.to(torch::kFloat), b.labels,
         torch::nn::functional::CrossEntropyFuncOptions().reduction(torch::kSum).label_smoothing(t.label_smoothing));
     if (r.loss_hook) loss = r.loss_hook(loss, step);
-    loss_sum += loss.item<double>();
+    loss_sum += loss.detach().to(torch::kDouble);
     res.times.forward += timer.lap();
     // The last micro-batch's backward reduces gradient buckets as they become ready.
     if (m + 1 == micro_batches.size()) r.grads->arm();
@@ -73,33 +81,40 @@ StepResult train_step(Run& r, int64_t step) {
   r.grads->finish();
   res.times.allreduce = timer.lap();
 
-  // Control values travel in one small all-reduce: loss, counters, and the flags every rank must
-  // agree on (a stop signal on any rank; a non-finite loss on any rank).
-  std::vector<double> control = {loss_sum,
+  // The one device-to-host transfer of the step: this rank's loss and the squared norm of its shard of
+  // the reduced gradient. Then the control values travel in one small all-reduce: loss, the squared
+  // norms (summed: the global norm, the same on every rank with or without sharding), counters, and
+  // the flags every rank must agree on (a stop signal on any rank; a non-finite loss on any rank). The
+  // stop flag rides along every step because the loss has to anyway.
+  const auto device_values = torch::stack({loss_sum, r.grads->shard_grad_norm().to(torch::kDouble).square()}).cpu();
+  const double local_loss = device_values[0].item<double>();
+  std::vector<double> control = {local_loss,
+                                 device_values[1].item<double>(),
                                  double(res.tokens),
                                  double(res.examples),
                                  double(res.truncated),
                                  double(res.padded_tokens),
                                  stop_requested() ? 1.0 : 0.0,
-                                 std::isfinite(loss_sum) ? 0.0 : 1.0};
+                                 std::isfinite(local_loss) ? 0.0 : 1.0};
   r.control.sum(control);
   res.loss = control[0] / static_cast<double>(t.global_batch);
-  res.tokens = static_cast<int64_t>(control[1]);
-  res.examples = static_cast<int64_t>(control[2]);
-  res.truncated = static_cast<int64_t>(control[3]);
-  res.padded_tokens = static_cast<int64_t>(control[4]);
-  res.stop = control[5] > 0;
+  res.grad_norm = std::sqrt(control[1]);
+  res.tokens = static_cast<int64_t>(control[2]);
+  res.examples = static_cast<int64_t>(control[3]);
+  res.truncated = static_cast<int64_t>(control[4]);
+  res.padded_tokens = static_cast<int64_t>(control[5]);
+  res.stop = control[6] > 0;
   res.times.wait = timer.lap();
 
-  // The reduced gradient is identical on every rank, so its norm (and finiteness) is too.
-  res.grad_norm = r.grads->grad_norm();
-  res.nonfinite = control[6] > 0 || !std::isfinite(res.grad_norm);
+  // The norm (and its finiteness) is the same on every rank. Clipping multiplies by a host number
+  // already here: no further round trip. With sharding, each rank clips and updates its shard, and the
+  // updated shards are then all-gathered.
+  res.nonfinite = control[7] > 0 || !std::isfinite(res.grad_norm);
   if (!res.nonfinite) {  // otherwise the caller applies train.nan_policy; no update
-    if (t.grad_clip > 0 && res.grad_norm > t.grad_clip) {
-      torch::NoGradGuard no_grad;
-      r.grads->flat().mul_(t.grad_clip / (res.grad_norm + 1e-6));
-    }
-    r.optimizer->step();
+    torch::NoGradGuard no_grad;
+    if (t.grad_clip > 0 && res.grad_norm > t.grad_clip) r.grads->scale_gradients(t.grad_clip / (res.grad_norm + 1e-6));
+    r.optimizer->step(r.schedule.at(step));
+    r.grads->gather_parameters();
     if (r.average) update_average(r.average, r.model, step < t.warmup_steps ? 0.0 : t.ema_decay);
   }
   res.times.optimizer = timer.lap();

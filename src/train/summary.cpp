@@ -38,6 +38,9 @@ rundir::RunSummary make_summary(const Run& r, const RunOutcome& o) {
   s.threads_per_rank = torch::get_num_threads();
   s.device = r.device.str();
   s.backend = r.comm->name();
+  s.optimizer = r.optimizer->name();
+  s.optimizer_state_bytes_per_rank = r.optimizer->state_bytes();
+  s.sparse_embedding_steps = r.grads->sparse_steps();
   s.seed = t.seed;
   s.global_batch = t.global_batch;
   s.model = model_json(r.cfg.model);

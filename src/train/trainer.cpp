@@ -111,9 +111,10 @@ std::string start_line(const Run& r) {
   return "sst-train: " + std::to_string(r.world.size) + " rank(s), " + std::to_string(torch::get_num_threads()) +
          " thread(s)/rank, device " + r.device.str() + ", backend " + r.comm->name() + " (" +
          std::to_string(r.grads->num_buckets()) + " gradient bucket(s)" +
-         (r.grads->overlapping() ? ", overlapped with backward), " : "), ") + std::to_string(r.model->num_params()) +
-         " params, " + std::to_string(r.total_steps) + " steps of " + std::to_string(r.cfg.train.global_batch) +
-         " examples";
+         (r.grads->overlapping() ? ", overlapped with backward), " : "), ") + "optimizer " + r.optimizer->name() +
+         " (" + std::to_string(r.optimizer->state_bytes() >> 10) + " KiB of state per rank), " +
+         std::to_string(r.model->num_params()) + " params, " + std::to_string(r.total_steps) + " steps of " +
+         std::to_string(r.cfg.train.global_batch) + " examples";
 }
 
 json train_record(const Run& r, const StepResult& res, int64_t step, double step_s) {
@@ -170,6 +171,7 @@ int run_training(Config cfg, const dist::World& world) {
     progress = std::make_unique<Progress>(r.dir.train_log(), r.total_steps, r.state.step);
     for (const auto& n : notes) progress->message(n);
     progress->message(start_line(r));
+    if (!r.comm_note.empty()) progress->message(r.comm_note);
   });
   const RunPolicy policy(t, r.total_steps);
   RunOutcome outcome{rundir::RunStatus::kCompleted, NAN, NAN, NAN};
@@ -181,9 +183,11 @@ int run_training(Config cfg, const dist::World& world) {
                         "; nothing to train");
   }
   const double wall_before = r.state.wall_s;
-  // A metrics line that could not be written fails the run here, where the ranks agree.
+  // Every rank comes here together: a sharded optimizer gathers its full state for rank 0 to write;
+  // a metrics line that could not be written fails the run here, where the ranks agree.
   auto save_step_checkpoint = [&] {
     r.state.wall_s = wall_before + seconds_since(start);
+    r.optimizer->gather_state();
     r.control.run_on_root([&] {
       metrics->check();
       store->save_step(r.model, *r.optimizer, meta_of(r), r.average);
@@ -218,8 +222,10 @@ int run_training(Config cfg, const dist::World& world) {
       const DevResult dev = evaluate_dev(r);
       outcome.final_dev_loss = dev.loss;
       outcome.final_dev_acc = dev.acc;
-      if (policy.record_eval(r.state, dev.loss, dev.acc))
+      if (policy.record_eval(r.state, dev.loss, dev.acc)) {  // the same on every rank
+        r.optimizer->gather_state();
         r.control.run_on_root([&] { store->save_best(r.model, *r.optimizer, meta_of(r), r.average); });
+      }
       if (metrics) {
         metrics->write({{"kind", "eval"},
                         {"step", r.state.step},

@@ -1,56 +1,15 @@
 // The two properties that make a data-parallel trainer trustworthy:
 //   N ranks compute what 1 rank computes (world-size invariance), and
 //   a run stopped and resumed is bit-identical to one that never stopped.
+// Both with the defaults: overlapped bucket all-reduce, the fused AdamW, and (on several ranks)
+// embedding gradients sent as the rows a step touched. Sharding: test_sharded_optimizer.cpp.
 #include <gtest/gtest.h>
 
 #include <cmath>
 
-#include "test_support.h"
-#include "train/checkpoint.h"
+#include "training_runs.h"
 
 using namespace sst::test;
-
-namespace {
-
-// A small model and 50-100 short steps: fast on 2 cores, still a real transformer. All-reduce
-// buckets of 20 KB make several buckets reduced while backward runs, and batches are
-// length-bucketed (the default), so both properties below cover the fast paths.
-std::string small_run_args(const std::string& data, const std::string& out) {
-  return " --data " + data + " --out-dir " + out +
-         " --model.d_model=32 --model.layers=2 --model.heads=4 --model.ff_dim=64 --model.max_len=48"
-         " --train.global_batch=32 --train.lr=1e-3 --train.warmup_steps=10 --train.log_every=1"
-         " --train.eval_every=25 --train.checkpoint_every=1000 --train.threads=1 --train.seed=11"
-         " --train.allreduce_bucket_mb=0.02 --train.overlap_allreduce=true";
-}
-
-// The trained weights of a step checkpoint, or with `average` the weight average it holds.
-std::map<std::string, torch::Tensor> final_params(const std::string& run, int64_t step, bool average = false) {
-  char name[64];
-  std::snprintf(name, sizeof(name), "/checkpoints/step_%08lld.pt", static_cast<long long>(step));
-  auto meta = sst::read_checkpoint_meta(run + name);
-  sst::TransformerClassifier model(meta.model);
-  if (average)
-    sst::load_evaluated_weights(run + name, model, torch::kCPU);
-  else
-    sst::load_checkpoint(run + name, model, nullptr, torch::kCPU);
-  std::map<std::string, torch::Tensor> out;
-  for (auto& p : model->named_parameters()) out[p.key()] = p.value().clone();
-  return out;
-}
-
-std::vector<nlohmann::json> train_records(const std::string& run) {
-  std::vector<nlohmann::json> v;
-  for (auto& m : read_jsonl(run + "/metrics.jsonl"))
-    if (m["kind"] == "train") v.push_back(m);
-  return v;
-}
-
-// ||a - b|| / ||a|| for one parameter tensor.
-double rel_diff(const torch::Tensor& a, const torch::Tensor& b) {
-  return (a - b).norm().item<double>() / std::max(a.norm().item<double>(), 1e-12);
-}
-
-}  // namespace
 
 TEST(WorldSizeInvariance, OneTwoAndFourRanksTrainTheSameModel) {
   SST_REQUIRE_SST2();
@@ -71,6 +30,9 @@ TEST(WorldSizeInvariance, OneTwoAndFourRanksTrainTheSameModel) {
     const std::string log = read_text(runs[world] + "/train.log");
     EXPECT_NE(log.find("gradient bucket(s), overlapped with backward"), std::string::npos) << log;
     EXPECT_EQ(log.find("(1 gradient bucket(s)"), std::string::npos) << "expected several buckets:\n" << log;
+    // Embedding gradients went as touched rows (train.sparse_embedding = auto) on more than one rank.
+    EXPECT_GT(read_json(runs[world] + "/summary.json")["sparse_embedding_steps"].get<int64_t>(), 0)
+        << "world " << world;
     auto rec = train_records(runs[world]);
     ASSERT_EQ(rec.size(), ref.size());
     for (size_t i = 0; i < ref.size(); ++i) {

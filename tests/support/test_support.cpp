@@ -120,6 +120,52 @@ void Tmpfs::leave_free_kb(int kb) const {
   for (long i = 0; i < fill && f; ++i) f.write(block.data(), block.size());
 }
 
+std::string synthetic_dataset() {
+  const std::string out = std::string(SST_BIN_DIR) + "/../test_data/synthetic_word.h5";
+  if (fs::exists(out)) return fs::canonical(out).string();
+  TempDir tsv("synthetic");
+  const std::vector<std::string> positive = {"good", "great", "fine",     "lovely", "superb",
+                                             "warm", "witty", "charming", "moving", "brilliant"};
+  const std::vector<std::string> negative = {"bad",  "dull",    "awful", "boring", "weak",
+                                             "flat", "tedious", "messy", "bland",  "poor"};
+  const std::vector<std::string> neutral = {"the", "film", "a",  "story", "plot",  "actors", "and",
+                                            "is",  "was",  "it", "this",  "movie", "scenes"};
+  std::mt19937 rng(1);  // its raw output is the same on every platform
+  auto sentence = [&](int* label) {
+    std::string text;
+    int score = 0;
+    const int words = 3 + static_cast<int>(rng() % 12);
+    for (int w = 0; w < words; ++w) {
+      const uint32_t u = rng() % 10;
+      const auto& pool = u < 2 ? positive : u < 4 ? negative : neutral;
+      score += u < 2 ? 1 : u < 4 ? -1 : 0;
+      text += (w ? " " : "") + pool[rng() % pool.size()];
+    }
+    *label = score > 0 ? 1 : 0;
+    return text;
+  };
+  for (auto [split, n] : {std::pair{"train", 4000}, {"dev", 200}}) {
+    std::string body = "sentence\tlabel\n";
+    for (int i = 0; i < n; ++i) {
+      int label = 0;
+      const std::string text = sentence(&label);
+      body += text + "\t" + std::to_string(label) + "\n";
+    }
+    write_text(tsv / (std::string(split) + ".tsv"), body);
+  }
+  std::string test = "index\tsentence\n";
+  for (int i = 0; i < 20; ++i) {
+    int label = 0;
+    test += std::to_string(i) + "\t" + sentence(&label) + "\n";
+  }
+  write_text(tsv / "test.tsv", test);
+  fs::create_directories(fs::path(out).parent_path());
+  auto r = run_command(sh_quote(bin("sst-prep")) + " --data-dir " + sh_quote(tsv.path()) + " --output " +
+                       sh_quote(out) + " --vocab-size 100 --model-type word");
+  if (r.exit_code != 0) throw std::runtime_error("sst-prep failed: " + r.output);
+  return fs::canonical(out).string();
+}
+
 std::vector<nlohmann::json> read_jsonl(const std::string& path) {
   std::ifstream in(path);
   if (!in) throw std::runtime_error("cannot read " + path);

@@ -48,6 +48,10 @@ std::string sh_quote(const std::string& s);
 std::string sst2_dir();
 // The real SST-2 tokenized once per build tree (vocab 8000, seed 1); "" without SST2_DIR.
 std::string prepared_sst2();
+// A small synthetic sentiment set in SST-2's format (4,000 train / 200 dev sentences over a 33-word
+// vocabulary, labelled by their count of positive vs negative words), tokenized once per build tree
+// with word tokens: for tests that need a dataset file where SST-2 may be absent (the GPU tests).
+std::string synthetic_dataset();
 
 // A tmpfs of `kb` KB mounted on a fresh directory, unmounted (and the directory removed) on
 // destruction, also when the test fails. Needs root: otherwise available() is false and why() says why.

@@ -1,0 +1,57 @@
+#include "dist/gpu_placement.h"
+
+#include <cstdio>
+#include <map>
+#include <stdexcept>
+
+#ifdef SST_HAVE_NCCL  // the CUDA runtime comes with the NCCL backend
+#include <cuda_runtime.h>
+#endif
+
+namespace sst::dist {
+
+int gpu_for_local_rank(int local_rank, int visible_gpus) {
+  if (visible_gpus <= 0) throw std::invalid_argument("gpu_for_local_rank: no visible GPU");
+  return local_rank % visible_gpus;
+}
+
+std::string gpu_identity(int device, const std::string& host) {
+#ifdef SST_HAVE_NCCL
+  cudaDeviceProp prop{};
+  if (cudaGetDeviceProperties(&prop, device) == cudaSuccess) {
+    bool any = false;
+    for (char c : prop.uuid.bytes) any = any || c != 0;
+    if (any) {
+      std::string id = "GPU-";
+      char hex[3];
+      for (unsigned char c : prop.uuid.bytes) {
+        std::snprintf(hex, sizeof(hex), "%02x", c);
+        id += hex;
+      }
+      return id;
+    }
+  }
+  char bus[32] = {0};
+  if (cudaDeviceGetPCIBusId(bus, sizeof(bus), device) == cudaSuccess) return host + "/pci:" + bus;
+  return host + "/cuda:" + std::to_string(device);
+#else
+  (void)device;
+  (void)host;
+  return "";
+#endif
+}
+
+std::string describe_shared_gpus(const std::vector<std::string>& identities) {
+  std::map<std::string, std::vector<int>> ranks_of;
+  for (size_t r = 0; r < identities.size(); ++r)
+    if (!identities[r].empty()) ranks_of[identities[r]].push_back(static_cast<int>(r));
+  for (const auto& [id, ranks] : ranks_of) {
+    if (ranks.size() < 2) continue;
+    std::string list;
+    for (size_t i = 0; i < ranks.size(); ++i) list += (i ? ", " : "") + std::to_string(ranks[i]);
+    return "ranks " + list + " share GPU " + id;
+  }
+  return "";
+}
+
+}  // namespace sst::dist
