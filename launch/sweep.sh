@@ -8,7 +8,8 @@
 #     --force          accept a sweep dir made from a different version of the sweep file
 #     --no-check       skip checking every point's options with `sst-train --print-config` first
 # Resumable: a point whose summary.json says completed / early_stopped is skipped; an interrupted one is
-# continued from its newest checkpoint (every point runs with --resume auto). Ctrl-C (or SIGTERM) asks the
+# continued from its newest checkpoint (every point runs with --resume auto). A cooldown branch
+# ([budget] cooldown_branches) waits until the run it branches from has finished. Ctrl-C (or SIGTERM) asks the
 # running points to checkpoint (SIGUSR1, exit 75) and stops; run the same command again to continue.
 # Binaries: SST_BIN_DIR (default build/bin), or SST_SWEEP / SST_TRAIN. Exit status: 0 every point finished,
 # 1 some point failed, 2 usage error, 130 interrupted.
@@ -106,16 +107,42 @@ on_signal() {
 }
 trap on_signal INT TERM
 
+launch_when_free() {  # launch_when_free INDEX: waits for a free slot, then runs the point in the background
+  while [ "$(jobs -rp | wc -l)" -ge "$PARALLEL" ]; do wait -n || true; done
+  [ "$STOPPING" = 0 ] || return 0
+  run_point "$1" &
+}
+
 echo "sweep.sh: progress: $(status_line)"
+WAITING=()  # cooldown branches whose parent had not finished when their turn came
 for ((i = 0; i < COUNT; i++)); do
   [ "$STOPPING" = 0 ] || break
   case "$(action "$i")" in
     skip) echo "sweep.sh: [$(point "$i" run)] $("$SST_SWEEP" status "$SWEEP_DIR" --index "$i"), skipped"; continue ;;
     busy) echo "sweep.sh: [$(point "$i" run)] running elsewhere, skipped"; continue ;;
+    wait) WAITING+=("$i"); continue ;;
   esac
-  while [ "$(jobs -rp | wc -l)" -ge "$PARALLEL" ]; do wait -n || true; done
-  [ "$STOPPING" = 0 ] || break
-  run_point "$i" &
+  launch_when_free "$i"
+done
+# The branches, as their parents finish: a pass that starts none waits for a running point to end; with
+# none running, the rest have a parent that did not finish here (failed or stopped).
+while [ "$STOPPING" = 0 ] && [ ${#WAITING[@]} -gt 0 ]; do
+  still=()
+  for i in "${WAITING[@]}"; do
+    [ "$STOPPING" = 0 ] || break
+    case "$(action "$i")" in
+      run) launch_when_free "$i" ;;
+      wait) still+=("$i") ;;
+    esac
+  done
+  [ ${#still[@]} -lt ${#WAITING[@]} ] || {
+    if [ -n "$(jobs -rp)" ]; then wait -n || true; continue; fi
+    for i in "${still[@]}"; do
+      echo "sweep.sh: [$(point "$i" run)] not run: it branches from $(point "$i" parent), which has not finished" >&2
+    done
+    break
+  }
+  WAITING=("${still[@]}")
 done
 while [ -n "$(jobs -rp)" ]; do wait || true; done
 

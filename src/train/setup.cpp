@@ -6,6 +6,7 @@
 #include "common/error.h"
 #include "common/files.h"
 #include "common/torch_compat.h"
+#include "train/budget.h"
 #include "train/fault_injection.h"
 #include "train/run.h"
 #include "train/weight_average.h"
@@ -13,7 +14,7 @@
 namespace sst {
 namespace {
 
-// The rank's input: the dataset file, the train subset, the global batch sequence and the run length.
+// The rank's input: the dataset file, the train subset and the global batch sequence.
 void setup_input(Run& r) {
   auto& cfg = r.cfg;
   const auto& t = cfg.train;
@@ -34,11 +35,22 @@ void setup_input(Run& r) {
     lengths[id] = static_cast<int32_t>(std::min<int64_t>(r.train->num_tokens(id), cfg.model.max_len - 1) + 1);
   auto pool = shard::nested_subset(r.train->size(), cfg.data.fraction, cfg.data.subset_seed);
   for (int64_t id : pool) r.train_tokens += lengths[id];
+  r.tokens_per_step = static_cast<double>(t.global_batch) * static_cast<double>(r.train_tokens) /
+                      static_cast<double>(std::max<size_t>(1, pool.size()));
   r.sampler =
       std::make_unique<shard::GlobalBatchSampler>(pool, t.global_batch, t.seed, t.bucket_window, std::move(lengths));
-  r.total_steps =
-      t.max_steps > 0 ? t.max_steps : std::max<int64_t>(1, std::llround(t.epochs * r.sampler->batches_per_epoch()));
-  r.schedule = LrSchedule{t.lr, t.min_lr_ratio, t.warmup_steps, r.total_steps};
+}
+
+// The run length (steps, or a token / FLOP budget, which needs the model's size), the LR schedule that
+// spans it, and the steps to keep for cooldown branches (train/budget.h).
+void setup_run_length(Run& r) {
+  const auto& t = r.cfg.train;
+  const int64_t n = r.model->num_non_embedding_params();
+  const RunLength length = run_length(t, r.sampler->batches_per_epoch(), r.tokens_per_step, n);
+  r.total_steps = length.steps;
+  r.budget_tokens = length.budget_tokens;
+  r.schedule = make_schedule(t, r.total_steps);
+  r.snapshot_steps = snapshot_steps(t, r.tokens_per_step, n);
 }
 
 torch::Device pick_device(Device want, const dist::World& world) {
@@ -126,6 +138,7 @@ void setup(Run& r) {
   r.control.run_on_all_ranks([&] {
     setup_input(r);
     setup_model(r);
+    setup_run_length(r);
   });
   setup_communication(r);
   setup_pipeline(r);

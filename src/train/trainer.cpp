@@ -10,6 +10,7 @@
 
 #include "common/error.h"
 #include "common/files.h"
+#include "train/budget.h"
 #include "train/checkpoint.h"
 #include "train/evaluate.h"
 #include "train/metrics.h"
@@ -69,15 +70,24 @@ void resume(Run& r, Progress* progress) {
     } else {
       path = r.cfg.resume;
     }
+    // A cooldown branch with nothing of its own yet starts from its parent's snapshot (train/budget.h).
+    if (path.empty() && !r.cfg.train.branch_from.empty()) path = branch_snapshot(r.cfg.train, r.schedule);
   }
   path = r.control.broadcast(path);
   if (path.empty()) return;
+  const bool branch = !r.cfg.train.branch_from.empty() && path == branch_snapshot_path(r.cfg.train, r.schedule);
   CheckpointMeta meta = load_checkpoint(path, r.model, r.optimizer.get(), r.device, r.average);
   if (meta.seed != r.cfg.train.seed)
     throw UserError("checkpoint " + path + " was trained with train.seed = " + std::to_string(meta.seed) +
                     ", this run has " + std::to_string(r.cfg.train.seed));
   r.state = meta.state;
-  if (progress) progress->message("resumed from " + path + " at step " + std::to_string(r.state.step));
+  if (branch) {
+    r.state.branch_step = r.state.step;
+    r.state.branch_tokens = r.state.tokens_processed;
+  }
+  if (progress)
+    progress->message(std::string(branch ? "cooldown branch from " : "resumed from ") + path + " at step " +
+                      std::to_string(r.state.step));
 }
 
 std::string start_line(const Run& r) {
@@ -144,7 +154,7 @@ int run_training(Config cfg, const dist::World& world) {
     progress = std::make_unique<Progress>(r.dir.train_log(), r.total_steps, r.state.step);
     progress->message(start_line(r));
   }
-  const RunPolicy policy(t, r.total_steps);
+  const RunPolicy policy(t, r.total_steps, r.snapshot_steps);
   RunOutcome outcome{rundir::RunStatus::kCompleted, NAN, NAN, NAN};
   std::optional<Stop> stop;
   if (policy.already_stopped(r.state)) {
@@ -157,6 +167,12 @@ int run_training(Config cfg, const dist::World& world) {
   auto save_step_checkpoint = [&] {
     r.state.wall_s = wall_before + seconds_since(start);
     if (store) store->save_step(r.model, *r.optimizer, meta_of(r), r.average);
+  };
+  auto save_snapshot = [&] {  // kept for cooldown branches; not part of the rotation
+    r.state.wall_s = wall_before + seconds_since(start);
+    if (!store) return;
+    ensure_writable_dir(r.dir.snapshots());
+    save_checkpoint(r.dir.snapshot(r.state.step), r.model, r.optimizer.get(), meta_of(r), r.average);
   };
 
   r.model->train();
@@ -205,6 +221,7 @@ int run_training(Config cfg, const dist::World& world) {
     stop = policy.stop_after(r.state, res.stop);
     if (stop && stop->reason != StopReason::kBudgetDone && progress) progress->message(stop->message(t, r.state.step));
     if (!stop && policy.checkpoint_due(r.state.step)) save_step_checkpoint();
+    if (policy.snapshot_due(r.state.step)) save_snapshot();
   }
 
   outcome.status = stop ? stop->status() : rundir::RunStatus::kCompleted;

@@ -170,7 +170,7 @@ TEST(SweepFile, BadFilesGiveOneClearError) {
       {"names = xs, s", "names = xs, xs, s", "'xs' is listed twice"},
       {"base_config = base.ini", "base_config = nope.ini", "nope.ini not found"},
       {"base_config = base.ini", "", "sweep.base_config is required"},
-      {"max_steps = 40", "", "needs max_steps > 0 or epochs"},
+      {"max_steps = 40", "", "needs max_steps > 0, epochs"},
       {"max_steps = 40", "max_steps = many", "budget.max_steps = 'many'"},
       {"eval_every = 10", "eval_every = 0", "budget.eval_every = '0' must be an integer >= 1"},
       {"ranks = 2", "ranks = 0", "sweep.ranks = '0'"},
@@ -310,12 +310,14 @@ TEST(SweepAggregate, ColumnsRowsAndStates) {
   std::getline(in, line);
   EXPECT_EQ(line,
             "run,model,params,non_embedding_params,data_fraction,train_tokens,tokens_processed,flops,best_dev_loss,"
-            "best_dev_acc,epochs,wall_s,world_size,status,seed,steps");
+            "best_dev_acc,epochs,wall_s,world_size,status,seed,steps,tokens_at_best,flops_at_best,lr_at_best,schedule,"
+            "budget,budget_tokens,budget_flops,parent,branch_step,flops_spent");
   std::vector<std::vector<std::string>> rows;
   while (std::getline(in, line)) rows.push_back(split_line(line));
   ASSERT_EQ(rows.size(), 12u);
   EXPECT_THAT(rows[0], ElementsAre("xs_f0.25_s1", "xs", "100000", "20000", "0.25", "123456", "200000", "24000000000",
-                                   "0.5", "0.75", "1.5", "10", "2", "completed", "1", "40"));
+                                   "0.5", "0.75", "1.5", "10", "2", "completed", "1", "40", "0", "0", "", "", "", "0",
+                                   "0", "", "-1", "0"));
   EXPECT_EQ(rows[1][13], "early_stopped");
   EXPECT_EQ(rows[2][13], "running");
   EXPECT_EQ(rows[3][13], "failed");
@@ -325,7 +327,7 @@ TEST(SweepAggregate, ColumnsRowsAndStates) {
   EXPECT_EQ(rows[5][4], "1");  // fraction and seed from the manifest when there is no summary
   EXPECT_EQ(rows[5][14], "2");
   EXPECT_EQ(rows[5][2], "");  // no numbers for unfinished points
-  for (const auto& r : rows) EXPECT_EQ(r.size(), 16u);
+  for (const auto& r : rows) EXPECT_EQ(r.size(), 26u);
 
   sst::sweep::aggregate(sd, dir / "fin.csv", true);
   std::ifstream fin(dir / "fin.csv");
