@@ -9,6 +9,7 @@
 #include <cerrno>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <functional>
@@ -167,17 +168,18 @@ std::string budget_kind_name(BudgetKind k) {
 
 std::string compact_number(double v) {
   char buf[64];
-  std::snprintf(buf, sizeof buf, "%.6g", v);
-  std::string s = buf, out;
-  // "1e+13" -> "1e13", "5e+06" -> "5e6"
+  if (!(std::fabs(v) >= 1e4)) {  // small budgets as plain numbers: "1500", "0.0025"
+    std::snprintf(buf, sizeof buf, "%.6g", v);
+    return buf;
+  }
+  // "5e5", "3.2e14": the mantissa without trailing zeros, the exponent without '+' or leading zeros.
+  std::snprintf(buf, sizeof buf, "%.5e", v);
+  std::string s = buf;
   const auto e = s.find('e');
-  if (e == std::string::npos) return s;
-  out = s.substr(0, e + 1);
-  size_t i = e + 1;
-  if (s[i] == '+') ++i;
-  if (s[i] == '-') out += s[i++];
-  while (i + 1 < s.size() && s[i] == '0') ++i;
-  return out + s.substr(i);
+  std::string mantissa = s.substr(0, e);
+  while (mantissa.back() == '0') mantissa.pop_back();
+  if (mantissa.back() == '.') mantissa.pop_back();
+  return mantissa + "e" + std::to_string(std::atoi(s.c_str() + e + 1));
 }
 
 std::string format_number(double v) {

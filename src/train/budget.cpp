@@ -24,11 +24,15 @@ std::vector<double> parse_budget_list(const std::string& list, const std::string
   return out;
 }
 
-int64_t steps_for_tokens(double tokens, double tokens_per_step) {
-  if (!(tokens_per_step > 0)) throw UserError("budget: the train subset has no tokens");
-  // The small tolerance keeps an exact multiple (e.g. a budget written as steps x tokens per step) from
-  // gaining a step to rounding.
-  return std::max<int64_t>(1, static_cast<int64_t>(std::ceil(tokens / tokens_per_step - 1e-9)));
+int64_t steps_for_tokens(double tokens, const StepTokens& step_tokens) {
+  int64_t steps = 0;
+  double sum = 0;
+  while (sum < tokens || steps == 0) {
+    const int64_t t = step_tokens(steps++);
+    if (t <= 0) throw UserError("budget: a step of the train subset has no tokens");
+    sum += static_cast<double>(t);
+  }
+  return steps;
 }
 
 double budget_in_tokens(const TrainConfig& t, double value, int64_t n_params) {
@@ -39,14 +43,14 @@ double budget_in_tokens(const TrainConfig& t, double value, int64_t n_params) {
   return value;
 }
 
-RunLength run_length(const TrainConfig& t, int64_t batches_per_epoch, double tokens_per_step, int64_t n_params) {
+RunLength run_length(const TrainConfig& t, int64_t batches_per_epoch, const StepTokens& step_tokens, int64_t n_params) {
   RunLength r;
   if (t.max_steps > 0) {
     r.steps = t.max_steps;
   } else if (t.max_tokens > 0 || t.max_flops > 0) {
     r.budget_tokens = budget_in_tokens(t, t.max_flops > 0 ? t.max_flops : static_cast<double>(t.max_tokens), n_params);
     r.budget_flops = 6.0 * static_cast<double>(n_params) * r.budget_tokens;
-    r.steps = steps_for_tokens(r.budget_tokens, tokens_per_step);
+    r.steps = steps_for_tokens(r.budget_tokens, step_tokens);
   } else {
     r.steps = std::max<int64_t>(1, std::llround(t.epochs * static_cast<double>(batches_per_epoch)));
   }
@@ -61,11 +65,11 @@ LrSchedule make_schedule(const TrainConfig& t, int64_t total_steps) {
   return s;
 }
 
-std::vector<int64_t> snapshot_steps(const TrainConfig& t, double tokens_per_step, int64_t n_params) {
+std::vector<int64_t> snapshot_steps(const TrainConfig& t, const StepTokens& step_tokens, int64_t n_params) {
   std::vector<int64_t> steps;
   if (t.snapshot_budgets.empty()) return steps;
   for (double b : parse_budget_list(t.snapshot_budgets, "train.snapshot_budgets")) {
-    const int64_t total = steps_for_tokens(budget_in_tokens(t, b, n_params), tokens_per_step);
+    const int64_t total = steps_for_tokens(budget_in_tokens(t, b, n_params), step_tokens);
     steps.push_back(make_schedule(t, total).decay_start());
   }
   std::sort(steps.begin(), steps.end());

@@ -38,7 +38,7 @@ struct Run {
   std::unique_ptr<shard::GlobalBatchSampler> sampler;  // used by the prefetcher's thread only, once training runs
   int64_t total_steps = 0;
   int64_t train_tokens = 0;             // unique tokens in the train subset, as the model sees them (D)
-  double tokens_per_step = 0;           // expected non-pad tokens of one global batch (train/budget.h)
+  std::vector<int32_t> train_lengths;   // every train example's length as the model sees it (budgets)
   double budget_tokens = 0;             // the token budget the run length follows; 0: none
   std::vector<int64_t> snapshot_steps;  // where train.snapshot_budgets' cooldown branches start
   LrSchedule schedule{};

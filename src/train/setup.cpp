@@ -35,8 +35,7 @@ void setup_input(Run& r) {
     lengths[id] = static_cast<int32_t>(std::min<int64_t>(r.train->num_tokens(id), cfg.model.max_len - 1) + 1);
   auto pool = shard::nested_subset(r.train->size(), cfg.data.fraction, cfg.data.subset_seed);
   for (int64_t id : pool) r.train_tokens += lengths[id];
-  r.tokens_per_step = static_cast<double>(t.global_batch) * static_cast<double>(r.train_tokens) /
-                      static_cast<double>(std::max<size_t>(1, pool.size()));
+  r.train_lengths = lengths;
   r.sampler =
       std::make_unique<shard::GlobalBatchSampler>(pool, t.global_batch, t.seed, t.bucket_window, std::move(lengths));
 }
@@ -46,11 +45,16 @@ void setup_input(Run& r) {
 void setup_run_length(Run& r) {
   const auto& t = r.cfg.train;
   const int64_t n = r.model->num_non_embedding_params();
-  const RunLength length = run_length(t, r.sampler->batches_per_epoch(), r.tokens_per_step, n);
+  const StepTokens step_tokens = [&r](int64_t step) {
+    int64_t sum = 0;
+    for (int64_t id : r.sampler->global_batch(step)) sum += r.train_lengths[static_cast<size_t>(id)];
+    return sum;
+  };
+  const RunLength length = run_length(t, r.sampler->batches_per_epoch(), step_tokens, n);
   r.total_steps = length.steps;
   r.budget_tokens = length.budget_tokens;
   r.schedule = make_schedule(t, r.total_steps);
-  r.snapshot_steps = snapshot_steps(t, r.tokens_per_step, n);
+  r.snapshot_steps = snapshot_steps(t, step_tokens, n);
 }
 
 torch::Device pick_device(Device want, const dist::World& world) {
