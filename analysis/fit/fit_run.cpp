@@ -203,6 +203,7 @@ Identifiability allocation_verdict(size_t optima, const char* what, double a, co
   else if (optima < 3)
     id.weaken("only 2 " + std::string(what));
   check_exponent(id, "a", a, ci);
+  check_exponent(id, "b", 1 - a, one_minus(ci));  // D_opt = C / (6 N_opt): b = 1 - a
   return id;
 }
 

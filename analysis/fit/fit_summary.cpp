@@ -43,7 +43,7 @@ std::string pad(std::string s, size_t width) {
   // Pads by characters as displayed (UTF-8 continuation bytes take no column).
   size_t shown = 0;
   for (unsigned char c : s) shown += (c & 0xC0) != 0x80;
-  if (shown < width) s += std::string(width - shown, ' ');
+  s += std::string(shown < width ? width - shown : 1, ' ');  // at least one space between columns
   return s;
 }
 
@@ -101,8 +101,8 @@ void print_fit_summary(const json& j, std::ostream& out) {
       out << "skipped: " << a["skipped"].get<std::string>() << "\n";
       continue;
     }
-    out << pad("a " + format_value(a["a"], 3) + " " + format_interval(a["a_interval"]), 24)
-        << pad("b " + format_value(a["b"], 3) + " " + format_interval(a["b_interval"]), 24)
+    out << pad("a " + format_value(a["a"], 3) + " " + format_interval(a["a_interval"]), 27)
+        << pad("b " + format_value(a["b"], 3) + " " + format_interval(a["b_interval"]), 27)
         << a["verdict"].get<std::string>() << "\n";
   }
   if (j.contains("kaplan")) {

@@ -65,9 +65,10 @@ std::vector<Point> expand(const SweepSpec& spec, const std::string& sweep_dir) {
     std::string smaller;  // the main run's snapshot budgets
     for (double b : budgets)
       if (b != largest) smaller += (smaller.empty() ? "" : ",") + format_number(b);
-    for (double f : spec.fractions)
+    for (size_t fi = 0; fi < spec.fractions.size(); ++fi)
       for (double budget : budgets)
         for (int64_t seed : spec.seeds) {
+          const double f = spec.fractions[fi];
           Point p;
           p.index = points.size();
           p.model = m.name;
@@ -83,6 +84,8 @@ std::vector<Point> expand(const SweepSpec& spec, const std::string& sweep_dir) {
                         {"--out-dir", abs_dir + "/" + p.run_dir, "--resume", "auto", "--output.run_name=" + p.run,
                          "--data.fraction=" + format_number(f), "--train.seed=" + std::to_string(seed)});
           KeyValues point_keys = keys;
+          if (!spec.budget.epochs_per_fraction.empty())
+            set(point_keys, "train.epochs", format_number(spec.budget.epochs_per_fraction[fi]));
           if (budget > 0) set(point_keys, budget_key(kind), format_number(budget));
           if (branches && budget == largest) set(point_keys, "train.snapshot_budgets", smaller);
           if (branches && budget != largest) {

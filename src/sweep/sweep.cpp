@@ -372,10 +372,19 @@ SweepSpec parse_sweep_file(const std::string& path, const std::string& data_over
   spec.budget.patience = int_key("patience", 0);
   spec.budget.checkpoint_every = int_key("checkpoint_every", 1);
   if (budget_keys.count("epochs")) {
-    double v = 0;
-    if (!parse_double(budget_keys["epochs"], v) || !(v > 0))
-      fail("budget.epochs = '" + budget_keys["epochs"] + "' must be a number > 0");
-    spec.budget.epochs = v;
+    const auto items = text::split_list(budget_keys["epochs"]);
+    std::vector<double> values;
+    for (const auto& item : items) {
+      double v = 0;
+      if (!parse_double(item, v) || !(v > 0)) fail("budget.epochs: '" + item + "' must be a number > 0");
+      values.push_back(v);
+    }
+    if (values.empty()) fail("budget.epochs is empty");
+    if (values.size() > 1 && values.size() != spec.fractions.size())
+      fail("budget.epochs lists " + std::to_string(values.size()) + " values for " +
+           std::to_string(spec.fractions.size()) + " fractions (give one, or one per fraction)");
+    spec.budget.epochs = values.front();
+    if (values.size() > 1) spec.budget.epochs_per_fraction = values;
   }
   parse_budget_grid(spec, budget_keys, fail);
   if (!spec.budget.max_steps.value_or(0) && !spec.budget.epochs && spec.budget.kind == BudgetKind::kNone)

@@ -28,8 +28,11 @@ enum class BudgetKind { kNone, kFlops, kTokens };
 std::string budget_kind_name(BudgetKind k);  // "", "flops", "tokens"
 
 struct Budget {
-  std::optional<int64_t> max_steps;   // train.max_steps (> 0 wins over epochs, as in sst-train)
-  std::optional<double> epochs;       // train.epochs (used when max_steps is 0 or absent)
+  std::optional<int64_t> max_steps;  // train.max_steps (> 0 wins over epochs, as in sst-train)
+  std::optional<double> epochs;      // train.epochs (used when max_steps is 0 or absent)
+  // `epochs = E1, E2, ...` with one value per fraction: the run length of each fraction (smaller subsets
+  // need more epochs to reach their best dev loss; the LR schedule spans each run). Empty: `epochs` for all.
+  std::vector<double> epochs_per_fraction;
   std::optional<int64_t> eval_every;  // train.eval_every
   std::optional<int64_t> patience;    // train.patience (early stopping on dev loss, in evaluations)
   std::optional<int64_t> checkpoint_every;

@@ -597,3 +597,18 @@ TEST(SweepNumbers, CompactBudgets) {
   EXPECT_EQ(sst::sweep::compact_number(1500), "1500");
   EXPECT_EQ(sst::sweep::compact_number(2.5e-3), "0.0025");
 }
+
+// One run length per fraction: smaller subsets train more epochs, each run's schedule spanning its own length.
+TEST(SweepBudgets, EpochsPerFraction) {
+  TempDir dir("sweep");
+  const std::string text = replaced(kGood, "max_steps = 40", "epochs = 8, 4, 2");
+  auto spec = sst::sweep::parse_sweep_file(write_sweep(dir, text));
+  EXPECT_EQ(spec.budget.epochs_per_fraction, (std::vector<double>{8, 4, 2}));
+  const auto points = sst::sweep::expand(spec, dir / "sd");
+  EXPECT_TRUE(has_arg(points[0].args, "--data.fraction=0.25"));
+  EXPECT_TRUE(has_arg(points[0].args, "--train.epochs=8"));
+  EXPECT_TRUE(has_arg(points[2].args, "--train.epochs=4"));
+  EXPECT_TRUE(has_arg(points[5].args, "--train.epochs=2"));
+  EXPECT_THAT(error_of(replaced(kGood, "max_steps = 40", "epochs = 8, 4")), HasSubstr("2 values for 3 fractions"));
+  EXPECT_THAT(error_of(replaced(kGood, "max_steps = 40", "epochs = 8, x, 2")), HasSubstr("budget.epochs: 'x'"));
+}
