@@ -86,6 +86,8 @@ std::vector<Point> expand(const SweepSpec& spec, const std::string& sweep_dir) {
           KeyValues point_keys = keys;
           if (!spec.budget.epochs_per_fraction.empty())
             set(point_keys, "train.epochs", format_number(spec.budget.epochs_per_fraction[fi]));
+          if (!spec.budget.eval_every_per_fraction.empty())
+            set(point_keys, "train.eval_every", std::to_string(spec.budget.eval_every_per_fraction[fi]));
           if (budget > 0) set(point_keys, budget_key(kind), format_number(budget));
           if (branches && budget == largest) set(point_keys, "train.snapshot_budgets", smaller);
           if (branches && budget != largest) {

@@ -368,7 +368,19 @@ SweepSpec parse_sweep_file(const std::string& path, const std::string& data_over
     return v;
   };
   spec.budget.max_steps = int_key("max_steps", 0);
-  spec.budget.eval_every = int_key("eval_every", 1);
+  if (budget_keys.count("eval_every") && text::split_list(budget_keys["eval_every"]).size() > 1) {
+    for (const auto& item : text::split_list(budget_keys["eval_every"])) {
+      int64_t v = 0;
+      if (!parse_int(item, v) || v < 1) fail("budget.eval_every: '" + item + "' must be an integer >= 1");
+      spec.budget.eval_every_per_fraction.push_back(v);
+    }
+    if (spec.budget.eval_every_per_fraction.size() != spec.fractions.size())
+      fail("budget.eval_every lists " + std::to_string(spec.budget.eval_every_per_fraction.size()) + " values for " +
+           std::to_string(spec.fractions.size()) + " fractions (give one, or one per fraction)");
+    spec.budget.eval_every = spec.budget.eval_every_per_fraction.front();
+  } else {
+    spec.budget.eval_every = int_key("eval_every", 1);
+  }
   spec.budget.patience = int_key("patience", 0);
   spec.budget.checkpoint_every = int_key("checkpoint_every", 1);
   if (budget_keys.count("epochs")) {

@@ -33,6 +33,7 @@ struct Budget {
   // `epochs = E1, E2, ...` with one value per fraction: the run length of each fraction (smaller subsets
   // need more epochs to reach their best dev loss; the LR schedule spans each run). Empty: `epochs` for all.
   std::vector<double> epochs_per_fraction;
+  std::vector<int64_t> eval_every_per_fraction;  // likewise `eval_every = S1, S2, ...` (short runs evaluate often)
   std::optional<int64_t> eval_every;  // train.eval_every
   std::optional<int64_t> patience;    // train.patience (early stopping on dev loss, in evaluations)
   std::optional<int64_t> checkpoint_every;
