@@ -7,31 +7,37 @@
 #     --data FILE.h5   the tokenized data for every run (overrides [sweep] data)
 #     --force          accept a sweep dir made from a different version of the sweep file
 #     --no-check       skip checking every point's options with `sst-train --print-config` first
+#     --points LIST    run only these point indices (comma-separated, e.g. a pilot); the others are left as
+#                      they are, and a later launch without --points runs them
 # Resumable: a point whose summary.json says completed / early_stopped is skipped; an interrupted one is
-# continued from its newest checkpoint (every point runs with --resume auto). Ctrl-C (or SIGTERM) asks the
+# continued from its newest checkpoint (every point runs with --resume auto). A cooldown branch
+# ([budget] cooldown_branches) waits until the run it branches from has finished. Ctrl-C (or SIGTERM) asks the
 # running points to checkpoint (SIGUSR1, exit 75) and stops; run the same command again to continue.
 # Binaries: SST_BIN_DIR (default build/bin), or SST_SWEEP / SST_TRAIN. Exit status: 0 every point finished,
 # 1 some point failed, 2 usage error, 130 interrupted.
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
-usage() { sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; }
 
 PROG=sweep.sh
 # shellcheck source=launch/sweep_common.sh
 source "$ROOT/launch/sweep_common.sh"
-PARALLEL=1 CHECK=1
+PARALLEL=1 CHECK=1 POINTS=""
 while [ $# -gt 0 ]; do
   case "$1" in
     -h|--help) usage; exit 0 ;;
     --parallel) PARALLEL=${2:?--parallel needs a number}; shift 2 ;;
     --parallel=*) PARALLEL=${1#*=}; shift ;;
     --no-check) CHECK=0; shift ;;
+    --points) POINTS=${2:?--points needs a list of indices}; shift 2 ;;
+    --points=*) POINTS=${1#*=}; shift ;;
     *) sweep_parse_arg "$@"
        [ "$SHIFT" -gt 0 ] || { echo "sweep.sh: unknown option '$1' (see --help)" >&2; exit 2; }
        shift "$SHIFT" ;;
   esac
 done
 case "$PARALLEL" in ''|*[!0-9]*|0) echo "sweep.sh: --parallel needs a positive number, got '$PARALLEL'" >&2; exit 2 ;; esac
+case "$POINTS" in *[!0-9,]*) echo "sweep.sh: --points needs comma-separated indices, got '$POINTS'" >&2; exit 2 ;; esac
 sweep_prepare
 export SST_TRAIN=${SST_TRAIN:-$SST_BIN_DIR/sst-train}
 [ -x "$SST_TRAIN" ] || { echo "sweep.sh: $SST_TRAIN not found; build first (launch/build.sh)" >&2; exit 2; }
@@ -45,11 +51,16 @@ point_args() {  # fills the array ARGS with point INDEX's sst-train arguments
 action() { "$SST_SWEEP" status "$SWEEP_DIR" --index "$1" --action; }  # skip | busy | run
 status_line() { "$SST_SWEEP" status "$SWEEP_DIR" --parallel "$PARALLEL"; }
 
+selected() {  # selected INDEX: true when --points is not given or lists INDEX
+  [ -z "$POINTS" ] || [[ ",$POINTS," == *",$1,"* ]]
+}
+
 cores=$(nproc)
 echo "sweep.sh: $COUNT points from $SWEEP_FILE -> $SWEEP_DIR ($PARALLEL at a time, $cores cores)"
 
 if [ "$CHECK" = 1 ]; then  # every unfinished point's options, before hours of training
   for ((i = 0; i < COUNT; i++)); do
+    selected "$i" || continue
     [ "$(action "$i")" != skip ] || continue
     point_args "$i"
     if ! out=$("$SST_TRAIN" "${ARGS[@]}" --print-config 2>&1 >/dev/null); then
@@ -111,16 +122,43 @@ on_signal() {
 }
 trap on_signal INT TERM
 
+launch_when_free() {  # launch_when_free INDEX: waits for a free slot, then runs the point in the background
+  while [ "$(jobs -rp | wc -l)" -ge "$PARALLEL" ]; do wait -n || true; done
+  [ "$STOPPING" = 0 ] || return 0
+  run_point "$1" &
+}
+
 echo "sweep.sh: progress: $(status_line)"
+WAITING=()  # cooldown branches whose parent had not finished when their turn came
 for ((i = 0; i < COUNT; i++)); do
   [ "$STOPPING" = 0 ] || break
+  selected "$i" || continue
   case "$(action "$i")" in
     skip) echo "sweep.sh: [$(point "$i" run)] $("$SST_SWEEP" status "$SWEEP_DIR" --index "$i"), skipped"; continue ;;
     busy) echo "sweep.sh: [$(point "$i" run)] running elsewhere, skipped"; continue ;;
+    wait) WAITING+=("$i"); continue ;;
   esac
-  while [ "$(jobs -rp | wc -l)" -ge "$PARALLEL" ]; do wait -n || true; done
-  [ "$STOPPING" = 0 ] || break
-  run_point "$i" &
+  launch_when_free "$i"
+done
+# The branches, as their parents finish: a pass that starts none waits for a running point to end; with
+# none running, the rest have a parent that did not finish here (failed or stopped).
+while [ "$STOPPING" = 0 ] && [ ${#WAITING[@]} -gt 0 ]; do
+  still=()
+  for i in "${WAITING[@]}"; do
+    [ "$STOPPING" = 0 ] || break
+    case "$(action "$i")" in
+      run) launch_when_free "$i" ;;
+      wait) still+=("$i") ;;
+    esac
+  done
+  [ ${#still[@]} -lt ${#WAITING[@]} ] || {
+    if [ -n "$(jobs -rp)" ]; then wait -n || true; continue; fi
+    for i in "${still[@]}"; do
+      echo "sweep.sh: [$(point "$i" run)] not run: it branches from $(point "$i" parent), which has not finished" >&2
+    done
+    break
+  }
+  WAITING=("${still[@]}")
 done
 while [ -n "$(jobs -rp)" ]; do wait || true; done
 
@@ -130,6 +168,13 @@ if [ "$STOPPING" = 1 ]; then
   exit 130
 fi
 left=$("$SST_SWEEP" status "$SWEEP_DIR" --unfinished)
+if [ -n "$POINTS" ]; then
+  for i in ${POINTS//,/ }; do
+    [ "$(action "$i")" = skip ] || { echo "sweep.sh: point $i ($(point "$i" run)) did not finish" >&2; exit 1; }
+  done
+  echo "sweep.sh: the selected points finished; the whole sweep: $(status_line)"
+  exit 0
+fi
 if [ -n "$left" ]; then
   echo "sweep.sh: some points did not finish (index, run, status):" >&2
   for i in ${left//,/ }; do echo "  $i	$(point "$i" run)	$("$SST_SWEEP" status "$SWEEP_DIR" --index "$i")" >&2; done

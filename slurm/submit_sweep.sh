@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Submits a sweep (configs/sweeps/*.ini) to Slurm: a job array with one grid point per task
 # (slurm/sweep.sbatch), then the aggregation (slurm/aggregate.sbatch) as a job that depends on the whole
-# array (afterany), which writes SWEEP_DIR/sweep.csv.
+# array (afterany), which writes SWEEP_DIR/sweep.csv. Cooldown branches ([budget] cooldown_branches) go in
+# a second array that starts after the first (afterany), since each needs its parent run's snapshots.
 #   slurm/submit_sweep.sh SWEEP.ini [--sweep-dir DIR] [--data FILE.h5] [--throttle N] [--all] [--force]
 #                         [-- EXTRA SBATCH OPTIONS...]
 #     --sweep-dir DIR  default runs/sweeps/NAME; logs in DIR/slurm/
@@ -50,9 +51,11 @@ RANKS=$("$SWEEP" expand "$SWEEP_FILE" --sweep-dir "$SWEEP_DIR" --index 0 --field
 mkdir -p "$SWEEP_DIR/slurm"
 
 if [ "$ALL" = 1 ]; then
-  indices="0-$((COUNT - 1))"
+  indices=$("$SWEEP" expand "$SWEEP_FILE" --sweep-dir "$SWEEP_DIR" --field parent | awk '$0 == "" { printf "%s%d", (n++ ? "," : ""), NR - 1 }')
+  branches=$("$SWEEP" expand "$SWEEP_FILE" --sweep-dir "$SWEEP_DIR" --field parent | awk '$0 != "" { printf "%s%d", (n++ ? "," : ""), NR - 1 }')
 else
-  indices=$("$SWEEP" status "$SWEEP_DIR" --unfinished)
+  indices=$("$SWEEP" status "$SWEEP_DIR" --unfinished --stage main)
+  branches=$("$SWEEP" status "$SWEEP_DIR" --unfinished --stage branches)
 fi
 shape=()
 if [ -n "${SST_NODES:-}" ]; then
@@ -74,12 +77,24 @@ if [ -n "$indices" ]; then
 else
   echo "submit_sweep.sh: every point of $SWEEP_DIR is finished or running; submitting the aggregation only"
 fi
-dep=(); [ -z "$array_id" ] || dep=(--dependency="afterany:$array_id")
+branch_id=""
+if [ -n "$branches" ]; then
+  after=(); [ -z "$array_id" ] || after=(--dependency="afterany:$array_id")
+  branch_id=$(sbatch --parsable "${after[@]}" --array="${branches}%${THROTTLE}" "${shape[@]}" \
+    --job-name="sst-sweep-$(basename "$SWEEP_DIR")-branches" --output="$SWEEP_DIR/slurm/%A_%a.out" \
+    --chdir="$SST_ROOT" "${EXTRA[@]}" "$SST_ROOT/slurm/sweep.sbatch")
+  branch_id=${branch_id%%;*}
+  echo "submit_sweep.sh: array job $branch_id: cooldown branches ${branches} (after ${array_id:-nothing})"
+fi
+deps=""
+for id in $array_id $branch_id; do deps+="${deps:+:}$id"; done
+dep=(); [ -z "$deps" ] || dep=(--dependency="afterany:$deps")
 agg_id=$(sbatch --parsable "${dep[@]}" --job-name="sst-sweep-aggregate-$(basename "$SWEEP_DIR")" \
   --output="$SWEEP_DIR/slurm/aggregate_%j.out" --chdir="$SST_ROOT" "${EXTRA[@]}" "$SST_ROOT/slurm/aggregate.sbatch")
 agg_id=${agg_id%%;*}
 echo "submit_sweep.sh: aggregation job $agg_id (after the array) -> $SWEEP_DIR/sweep.csv"
-echo "$(date -Is) array=${array_id:-none} indices=${indices:-none} aggregate=$agg_id" >> "$SWEEP_DIR/slurm/jobs.txt"
+echo "$(date -Is) array=${array_id:-none} indices=${indices:-none} branches=${branch_id:-none}:${branches:-none} aggregate=$agg_id" >> "$SWEEP_DIR/slurm/jobs.txt"
 echo "submit_sweep.sh: progress: $SST_BIN_DIR/sst-sweep status $SWEEP_DIR    (squeue --me; logs in $SWEEP_DIR/slurm/)"
 echo "ARRAY_JOB_ID=${array_id}"
+echo "BRANCH_ARRAY_JOB_ID=${branch_id}"
 echo "AGGREGATE_JOB_ID=${agg_id}"

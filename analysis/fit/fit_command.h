@@ -1,6 +1,13 @@
-// `sst-analyze fit`: reads runs from a CSV (sweep.csv or any file with N, D and loss columns), fits the
-// Chinchilla scaling law (scaling_fit.h), writes OUTPUT/fit.json atomically and the figures (fit_figures.h),
-// and prints a short summary.
+// `sst-analyze fit`: reads runs from a CSV (sweep.csv or any file with N, D and loss columns: fit_input.h)
+// and fits, from the same runs, every approach of Hoffmann et al. (2022):
+//   1. the lower envelope of the training curves (approaches.h; needs the runs' metrics.jsonl),
+//   2. IsoFLOP parabolas (approaches.h; needs a [budget] flops sweep),
+//   3. the parametric L(N, D) = E + A/N^alpha + B/D^beta, by variable projection (varpro.h) or by the
+//      multi-start L-BFGS of the paper (scaling_fit.h), plus Kaplan et al.'s form (kaplan.h);
+// with bootstrap intervals, one table of the allocation exponents a, b of every approach, an identifiability
+// verdict (identifiability.h), held-out predictions (--holdout, holdout.h), the law with the other
+// parameter count (total vs non-embedding), OUTPUT/fit.json (atomically), the figures (fit_figures.h) and a
+// printed summary. No NaN is ever printed as a result: what is not determined reads "n/a".
 #pragma once
 #include <cstdint>
 #include <iosfwd>
@@ -9,30 +16,47 @@
 
 #include <nlohmann/json.hpp>
 
+#include "analysis/fit/fit_input.h"
 #include "analysis/fit/scaling_fit.h"
+#include "analysis/fit/varpro.h"
 
 namespace sst::analysis::fit {
 
+enum class FitMethod { kVarPro, kLbfgs, kBoth };  // kBoth: variable projection, checked against L-BFGS
+
 struct FitCommandOptions {
   std::string input;
-  std::string params_column = "params";
-  std::string tokens_column = "tokens";
-  std::string loss_column = "loss";
+  InputColumns columns;  // empty: chosen from the CSV (fit_input.h)
   std::string output = "fit_out";
-  FitOptions fit;  // delta, grid, solver threads
+  FitMethod method = FitMethod::kVarPro;
+  FitOptions fit;        // delta, the L-BFGS grid and solver (threads for everything)
+  VarProOptions varpro;  // its delta is fit.delta
   size_t exclude_top_k = 0;
-  BootstrapOptions bootstrap;   // samples, seed, full or reduced grid
-  std::vector<double> budgets;  // FLOPs for which N_opt, D_opt and the loss are predicted
-  int isoflop_count = 5;        // IsoFLOP budgets spanning the data's 6ND range
+  BootstrapOptions bootstrap{100};
+  double level = 0.9;                   // of the bootstrap intervals
+  std::vector<double> budgets;          // FLOPs for which N_opt, D_opt and the loss are predicted
+  int isoflop_count = 5;                // IsoFLOP profiles of the fitted law, spanning the data's 6ND range
+  std::string holdout;                  // --holdout EXPR
+  std::string curves_dir;               // where runs/RUN/metrics.jsonl are; empty: the CSV's folder
+  std::string compare_params = "auto";  // the other N column to fit with; auto: params <-> non_embedding_params
+  bool kaplan = true;
   bool plots = true;
+  bool require_identified = false;  // exit 3 when the parametric law is not identified
 };
 
 // Runs the whole command; returns what was written to OUTPUT/fit.json. Throws sst::UserError on bad input
 // (the message names the file and line for CSV problems).
 nlohmann::json run_fit(const FitCommandOptions& options, std::ostream& out);
 
+// The human summary of a fit.json (what `fit` prints; the report reuses its pieces).
+void print_fit_summary(const nlohmann::json& fit, std::ostream& out);
+// "1.23", "4.56e+07", or "n/a" for a value that is missing or not finite: 3-4 significant digits.
+std::string format_value(const nlohmann::json& v, int digits = 4);
+std::string format_value(double v, int digits = 4);
+std::string format_interval(const nlohmann::json& interval, int digits = 3);
+
 // Command-line entry: `sst-analyze fit [options]` (argv[0] is the subcommand name). Exit status: 0 success,
-// 1 bad input or environment, 2 usage error.
+// 1 bad input or environment, 2 usage error, 3 with --require-identified when the law is not identified.
 int fit_main(int argc, char** argv);
 
 // One-line description for `sst-analyze --help`.

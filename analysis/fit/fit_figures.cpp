@@ -1,5 +1,7 @@
-// Figures of `sst-analyze fit` (see fit_figures.h). Each figure is a data file of gnuplot blocks plus a
-// script body; plot/plot.h adds the terminals and runs gnuplot.
+// Figures of `sst-analyze fit` (see fit_figures.h): the shared style, the parametric law's figures (loss
+// against N and D with bands, residuals, its IsoFLOP profiles) and the dispatch. Each figure is a data file
+// of gnuplot blocks plus a script body; plot/plot.h adds the terminals and runs gnuplot. The approaches'
+// figures are in approach_figures.cpp.
 #include "analysis/fit/fit_figures.h"
 
 #include <algorithm>
@@ -11,9 +13,8 @@
 #include "analysis/plot/plot.h"
 
 namespace sst::analysis::fit {
-namespace {
+namespace figure {
 
-// Escapes enhanced-text specials so column names like best_dev_loss are not read as subscripts.
 std::string esc(const std::string& s) {
   std::string out;
   for (char c : s) {
@@ -23,7 +24,6 @@ std::string esc(const std::string& s) {
   return out;
 }
 
-// "2.5×10^{8}" in gnuplot enhanced text.
 std::string sci(double v) {
   if (!(v > 0) || !std::isfinite(v)) return "n/a";
   int e = static_cast<int>(std::floor(std::log10(v)));
@@ -38,18 +38,23 @@ std::string sci(double v) {
 }
 
 std::string num(double v) {
+  if (!std::isfinite(v)) return "n/a";
   char buf[32];
   std::snprintf(buf, sizeof buf, "%.3g", v);
   return buf;
 }
 
-bool spans_decade(double lo, double hi) { return lo > 0 && hi / lo >= 10; }
-
 std::string log_axis(const char* axis) {
   return std::string("set logscale ") + axis + " 10\nset format " + axis + " '10^{%L}'\n";
 }
 
-// At most `max` levels, evenly spread and always including the smallest and the largest.
+std::string log_range_axis(const char* axis, double lo, double hi) { return plot::log_axis(axis, lo, hi); }
+
+std::string style() {
+  return "set grid xtics ytics mxtics mytics lc rgb '#dddddd'\nset key outside right top box font ',10' spacing 1.1\n"
+         "set border lw 1.2\n";
+}
+
 std::vector<size_t> pick(size_t n, size_t max) {
   std::vector<size_t> out;
   if (n <= max) {
@@ -60,25 +65,48 @@ std::vector<size_t> pick(size_t n, size_t max) {
   return out;
 }
 
-std::string common_style() {
-  return "set grid xtics ytics mxtics mytics lc rgb '#dddddd'\nset key outside right top box\n"
-         "set border lw 1.2\n";
+std::pair<double, double> band(const std::vector<ScalingLaw>& boot, double level, double n, double d) {
+  std::vector<double> v;
+  for (const auto& l : boot)
+    if (std::isfinite(l.E)) v.push_back(l.loss(n, d));
+  const Interval i = percentile_interval(v, (1 - level) / 2, 1 - (1 - level) / 2);
+  return {i.lo, i.hi};
 }
 
-// Loss vs one variable, one series per level of the other, with the fitted law along each level.
-std::string per_level_plot(const std::string& dir, const std::string& stem, const FitFigureInput& in, bool along_n) {
+std::string plot_command(const std::vector<std::string>& series) {
+  std::string s = "plot ";
+  for (size_t i = 0; i < series.size(); ++i) s += (i ? ", \\\n     " : "") + series[i];
+  return s + "\n";
+}
+
+std::vector<double> log_space(double lo, double hi, int count) {
+  std::vector<double> out;
+  for (int s = 0; s < count; ++s)
+    out.push_back(std::exp(std::log(lo) + (std::log(hi) - std::log(lo)) * s / (count - 1)));
+  return out;
+}
+
+}  // namespace figure
+
+using namespace figure;
+
+// Loss vs one variable, one series per level of the other, with the fitted law along each level and its
+// bootstrap band; held-out runs in black.
+std::string write_law_figure(const std::string& dir, const std::string& stem, const FitFigureInput& in, bool along_n) {
   const Data& d = in.data;
   const std::vector<double>& x = along_n ? d.n : d.d;
   const std::vector<double>& other = along_n ? d.d : d.n;
   const auto levels = group_levels(other);
   const auto shown = pick(levels.size(), 8);
-  const double xlo = *std::min_element(x.begin(), x.end()), xhi = *std::max_element(x.begin(), x.end());
-  const double ylo = *std::min_element(d.loss.begin(), d.loss.end());
-  const double yhi = *std::max_element(d.loss.begin(), d.loss.end());
+  double xlo = *std::min_element(x.begin(), x.end()), xhi = *std::max_element(x.begin(), x.end());
+  for (double v : along_n ? in.held.n : in.held.d) xlo = std::min(xlo, v), xhi = std::max(xhi, v);
+  double ylo = *std::min_element(d.loss.begin(), d.loss.end()), yhi = *std::max_element(d.loss.begin(), d.loss.end());
+  for (double v : in.held.loss) ylo = std::min(ylo, v), yhi = std::max(yhi, v);
 
   plot::DataFile data;
-  std::ostringstream plotcmd;
+  std::vector<std::string> bands, lines;  // bands first, so the points and lines are drawn over them
   const std::string other_unit = along_n ? " tokens" : " params";
+  const int level_pct = static_cast<int>(std::lround(100 * in.level));
   for (size_t k = 0; k < shown.size(); ++k) {
     const auto& level = levels[shown[k]];
     double log_sum = 0;
@@ -90,34 +118,69 @@ std::string per_level_plot(const std::string& dir, const std::string& stem, cons
     std::sort(pts.begin(), pts.end());
     const double at = std::exp(log_sum / static_cast<double>(level.size()));  // the level's geometric mean
     std::vector<std::vector<double>> curve;
-    for (int s = 0; s <= 100; ++s) {
-      const double v = std::exp(std::log(xlo / 1.5) + (std::log(xhi * 1.5) - std::log(xlo / 1.5)) * s / 100.0);
-      curve.push_back({v, along_n ? in.law.loss(v, at) : in.law.loss(at, v)});
+    for (double v : log_space(xlo / 1.5, xhi * 1.5, 80)) {
+      const double nn = along_n ? v : at, dd = along_n ? at : v;
+      const auto [lo, hi] = band(in.boot, in.level, nn, dd);
+      curve.push_back({v, in.law.loss(nn, dd), lo, hi});
     }
-    const std::string label = std::string(along_n ? "D" : "N") + " = " + num(at) + other_unit;
-    int bp = data.add_block("runs at " + label, {along_n ? "N" : "D", "loss"}, pts);
-    int bc = data.add_block("fitted L along " + label, {along_n ? "N" : "D", "L_fit"}, curve);
-    plotcmd << (k ? ", \\\n     " : "plot ") << "datafile index " << bp << " using 1:2 with points pt 7 ps 1.1 lc "
-            << k + 1 << " title " << plot::quote(std::string(along_n ? "D" : "N") + " = " + sci(at) + other_unit)
-            << ", datafile index " << bc << " using 1:2 with lines lw 2 lc " << k + 1 << " notitle";
+    const std::string label = std::string(along_n ? "D" : "N") + " = " + sci(at) + other_unit;
+    const int bp = data.add_block("runs at " + label, {along_n ? "N" : "D", "loss"}, pts);
+    const int bc = data.add_block("fitted L along " + label + " and its bootstrap band",
+                                  {along_n ? "N" : "D", "L_fit", "band_lo", "band_hi"}, curve);
+    const std::string color = std::to_string(k + 1);
+    if (!in.boot.empty())
+      bands.push_back("datafile index " + std::to_string(bc) + " using 1:3:4 with filledcurves lc " + color +
+                      " fs transparent solid 0.15 noborder notitle");
+    lines.push_back("datafile index " + std::to_string(bp) + " using 1:2 with points pt 7 ps 1.1 lc " + color +
+                    " title " + plot::quote(label));
+    lines.push_back("datafile index " + std::to_string(bc) + " using 1:2 with lines lw 2 lc " + color + " notitle");
+  }
+  std::vector<std::vector<double>> held;
+  for (size_t i = 0; i < in.held.size(); ++i) held.push_back({along_n ? in.held.n[i] : in.held.d[i], in.held.loss[i]});
+  const int bh = data.add_block("held-out runs (--holdout)", {along_n ? "N" : "D", "loss"}, held);
+  // The prediction along each level of the held-out runs that no fitted level already draws.
+  const std::vector<double>& held_other = along_n ? in.held.d : in.held.n;
+  for (const auto& level : group_levels(held_other)) {
+    const double at = held_other[level.front()];
+    bool drawn = false;
+    for (size_t k : shown) drawn = drawn || std::abs(other[levels[k].front()] / at - 1) < 0.02;
+    if (drawn) continue;
+    std::vector<std::vector<double>> curve;
+    for (double v : log_space(xlo / 1.5, xhi * 1.5, 80)) {
+      const double nn = along_n ? v : at, dd = along_n ? at : v;
+      const auto [lo, hi] = band(in.boot, in.level, nn, dd);
+      curve.push_back({v, in.law.loss(nn, dd), lo, hi});
+    }
+    const int bc = data.add_block("predicted L along the held-out level " + sci(at),
+                                  {along_n ? "N" : "D", "L_fit", "band_lo", "band_hi"}, curve);
+    if (!in.boot.empty())
+      bands.push_back("datafile index " + std::to_string(bc) +
+                      " using 1:3:4 with filledcurves lc rgb 'black' fs transparent solid 0.1 noborder notitle");
+    lines.push_back("datafile index " + std::to_string(bc) + " using 1:2 with lines lw 2 dt 2 lc rgb 'black' title " +
+                    plot::quote("predicted, " + std::string(along_n ? "D" : "N") + " = " + sci(at) + other_unit));
   }
   std::ostringstream body;
   const std::string xname = along_n ? "N = " + esc(in.n_name) + " (parameters)" : "D = " + esc(in.d_name) + " (tokens)";
-  std::string title = along_n ? "Loss vs model size per dataset size" : "Loss vs dataset size per model size";
-  title += " (points: runs; lines: fitted L(N, D))";
+  std::string title = along_n ? "Loss vs model size per data size" : "Loss vs data size per model size";
+  title += " (lines: fitted L(N, D)";
+  if (!in.boot.empty()) title += ", bands: " + std::to_string(level_pct) + "% bootstrap";
+  title += ")";
   if (shown.size() < levels.size())
-    title += ", " + std::to_string(shown.size()) + " of " + std::to_string(levels.size()) + " levels shown";
-  body << common_style() << "set title " << plot::quote(title) << "\n"
+    title += "\\n" + std::to_string(shown.size()) + " of " + std::to_string(levels.size()) + " levels shown";
+  body << style() << "set title " << plot::quote(title) << "\n"
        << "set xlabel " << plot::quote(xname) << "\nset ylabel "
        << plot::quote("loss = " + esc(in.loss_name) + " (nats)") << "\n"
-       << log_axis("x");
-  if (spans_decade(ylo, yhi)) body << log_axis("y");
-  body << plotcmd.str() << "\n";
+       << log_axis("x") << log_range_axis("y", ylo, yhi);
+  if (!held.empty())
+    lines.push_back("datafile index " + std::to_string(bh) +
+                    " using 1:2 with points pt 6 ps 2 lw 2 lc rgb 'black' title 'held out'");
+  bands.insert(bands.end(), lines.begin(), lines.end());
+  body << plot_command(bands);
   plot::render((std::filesystem::path(dir) / stem).string(), data.text(), body.str());
   return stem;
 }
 
-std::string residual_plot(const std::string& dir, const FitFigureInput& in) {
+std::string write_residual_figure(const std::string& dir, const FitFigureInput& in) {
   auto rows = [&](const Data& d) {
     std::vector<std::vector<double>> r;
     for (size_t i = 0; i < d.size(); ++i) {
@@ -128,32 +191,38 @@ std::string residual_plot(const std::string& dir, const FitFigureInput& in) {
   };
   plot::DataFile data;
   const auto fitted = rows(in.data);
-  int b0 = data.add_block("fitted runs: predicted loss, log L - log L_fit", {"L_fit", "residual"}, fitted);
-  int b1 = data.add_block("excluded runs", {"L_fit", "residual"}, rows(in.excluded));
-  double lo = fitted[0][0], hi = lo;
-  for (const auto& r : fitted) lo = std::min(lo, r[0]), hi = std::max(hi, r[0]);
+  const int b0 = data.add_block("fitted runs: predicted loss, log L - log L_fit", {"L_fit", "residual"}, fitted);
+  const int b1 = data.add_block("excluded runs", {"L_fit", "residual"}, rows(in.excluded));
+  const int b2 = data.add_block("held-out runs", {"L_fit", "residual"}, rows(in.held));
+  double xlo = INFINITY, xhi = 0;
+  for (const auto& r : fitted) xlo = std::min(xlo, r[0]), xhi = std::max(xhi, r[0]);
   std::ostringstream body;
-  body << common_style() << "set title 'Residuals of the fit in log space (Huber objective on log L)'\n"
+  body << style() << "set title 'Residuals of the parametric fit in log space (the Huber objective is on log L)'\n"
        << "set xlabel 'predicted loss L_{fit}(N, D) (nats)'\n"
-       << "set ylabel 'log L - log L_{fit} (natural log, dimensionless)'\n";
-  if (spans_decade(lo, hi)) body << log_axis("x");
-  body << "set xzeroaxis lt -1 lw 1\n"
-       << "plot datafile index " << b0 << " using 1:2 with points pt 7 ps 1 lc 1 title 'fitted runs', \\\n"
-       << "     datafile index " << b1 << " using 1:2 with points pt 6 ps 1.5 lc 7 title 'excluded (top-k loss)'\n";
+       << "set ylabel 'log L - log L_{fit}'\n"
+       << log_range_axis("x", xlo, xhi) << "set xzeroaxis lt -1 lw 1\n"
+       << "plot datafile index " << b0 << " using 1:2 with points pt 7 ps 1 lc 1 title 'fitted runs'";
+  if (in.excluded.size())
+    body << ", \\\n     datafile index " << b1
+         << " using 1:2 with points pt 6 ps 1.5 lc 7 title 'excluded (top-k loss)'";
+  if (in.held.size())
+    body << ", \\\n     datafile index " << b2
+         << " using 1:2 with points pt 6 ps 2 lw 2 lc rgb 'black' title 'held out'";
+  body << "\n";
   plot::render((std::filesystem::path(dir) / "residuals").string(), data.text(), body.str());
   return "residuals";
 }
 
-std::string isoflop_plot(const std::string& dir, const FitFigureInput& in) {
+std::string write_law_isoflop_figure(const std::string& dir, const FitFigureInput& in) {
   plot::DataFile data;
   std::ostringstream cmd;
   std::vector<std::vector<double>> minima;
   double ymin = 1e300, ymax = 0, ycap = 0;
-  for (size_t k = 0; k < in.isoflops.size(); ++k) {
-    const auto& p = in.isoflops[k];
+  for (size_t k = 0; k < in.profiles.size(); ++k) {
+    const auto& p = in.profiles[k];
     std::vector<std::vector<double>> rows;
     for (size_t i = 0; i < p.n.size(); ++i) rows.push_back({p.n[i], p.loss[i], p.d[i]});
-    int b = data.add_block("IsoFLOP C = " + num(p.flops), {"N", "L_fit", "D"}, rows);
+    const int b = data.add_block("IsoFLOP C = " + num(p.flops), {"N", "L_fit", "D"}, rows);
     cmd << (k ? ", \\\n     " : "plot ") << "datafile index " << b << " using 1:2 with lines lw 2 lc " << k + 1
         << " title " << plot::quote("C = " + sci(p.flops) + " FLOPs");
     minima.push_back({p.n_min, p.loss_min, p.d_min, p.flops});
@@ -161,74 +230,28 @@ std::string isoflop_plot(const std::string& dir, const FitFigureInput& in) {
     ymax = std::max(ymax, p.loss_min);
     ycap = std::max(ycap, *std::max_element(p.loss.begin(), p.loss.end()));
   }
-  int bm = data.add_block("minima of the profiles", {"N_min", "L_min", "D_min", "C"}, minima);
+  const int bm = data.add_block("minima of the profiles", {"N_min", "L_min", "D_min", "C"}, minima);
   cmd << ", \\\n     datafile index " << bm
       << " using 1:2 with points pt 9 ps 2 lc rgb 'black' title 'minimum (N_{opt})'";
-  // The profiles blow up two decades from the optimum; showing up to 1.5x the worst minimum keeps the
-  // region around the minima readable.
+  // The profiles blow up two decades from the optimum; up to 1.5x the spread of the minima keeps them readable.
   const double top = std::min(ycap, ymin + 1.5 * (ymax - ymin) + 0.5 * std::max(ymax - in.law.E, 0.02 * ymax));
   std::ostringstream body;
-  body << common_style() << "set title 'IsoFLOP profiles of the fitted law: L(N, C/(6N)) for fixed compute C'\n"
+  body << style() << "set title 'IsoFLOP profiles the parametric law implies: L(N, C/(6N)) at fixed compute C'\n"
        << "set xlabel 'N (parameters); D = C/(6N) tokens'\nset ylabel 'fitted loss (nats)'\n"
-       << log_axis("x") << "set yrange [" << 0.98 * ymin << ":" << top << "]\n"
-       << cmd.str() << "\n";
-  plot::render((std::filesystem::path(dir) / "isoflop").string(), data.text(), body.str());
-  return "isoflop";
+       << log_axis("x") << log_range_axis("y", 0.98 * ymin, top) << cmd.str() << "\n";
+  plot::render((std::filesystem::path(dir) / "isoflop_law").string(), data.text(), body.str());
+  return "isoflop_law";
 }
-
-std::string allocation_plot(const std::string& dir, const FitFigureInput& in) {
-  const Allocation a = allocation(in.law);
-  const Data& d = in.data;
-  std::vector<std::vector<double>> runs;
-  double clo = 1e300, chi = 0;
-  for (size_t i = 0; i < d.size(); ++i) {
-    const double c = 6 * d.n[i] * d.d[i];
-    runs.push_back({c, d.n[i], d.d[i]});
-    clo = std::min(clo, c);
-    chi = std::max(chi, c);
-  }
-  for (const auto& b : in.budgets) clo = std::min(clo, b.flops), chi = std::max(chi, b.flops);
-  clo /= 3;
-  chi *= 3;
-  std::vector<std::vector<double>> line, iso, budgets;
-  for (int s = 0; s <= 100; ++s) {
-    const double c = std::exp(std::log(clo) + (std::log(chi) - std::log(clo)) * s / 100.0);
-    line.push_back({c, a.n_opt(c), a.d_opt(c)});
-  }
-  for (const auto& p : in.isoflops) iso.push_back({p.flops, p.n_min, p.d_min});
-  for (const auto& b : in.budgets) budgets.push_back({b.flops, b.n_opt, b.d_opt});
-  plot::DataFile data;
-  int bl = data.add_block("closed form: C, N_opt, D_opt", {"C", "N_opt", "D_opt"}, line);
-  int bi = data.add_block("IsoFLOP minima", {"C", "N_min", "D_min"}, iso);
-  int bb = data.add_block("--budget predictions", {"C", "N_opt", "D_opt"}, budgets);
-  int br = data.add_block("runs: 6ND, N, D", {"C", "N", "D"}, runs);
-  std::ostringstream body;
-  body << common_style() << "set title "
-       << plot::quote("Compute-optimal allocation for C = 6ND: N_{opt} ∝ C^{" + num(a.n_exponent) + "}, D_{opt} ∝ C^{" +
-                      num(a.d_exponent) + "}")
-       << "\nset xlabel 'compute C (FLOPs)'\nset ylabel 'N (parameters) or D (tokens)'\n"
-       << log_axis("x") << log_axis("y") << "plot datafile index " << bl
-       << " using 1:2 with lines lw 2 lc 1 title 'N_{opt}(C) (parameters)', \\\n"
-       << "     datafile index " << bl << " using 1:3 with lines lw 2 lc 2 title 'D_{opt}(C) (tokens)', \\\n"
-       << "     datafile index " << bi << " using 1:2 with points pt 9 ps 1.8 lc 1 title 'IsoFLOP minimum N', \\\n"
-       << "     datafile index " << bi << " using 1:3 with points pt 9 ps 1.8 lc 2 title 'IsoFLOP minimum D', \\\n"
-       << "     datafile index " << bb << " using 1:2 with points pt 5 ps 1.5 lc 7 title '--budget N_{opt}', \\\n"
-       << "     datafile index " << bb << " using 1:3 with points pt 4 ps 1.5 lc 7 title '--budget D_{opt}', \\\n"
-       << "     datafile index " << br << " using 1:2 with points pt 7 ps 0.5 lc rgb '#99999999' title 'runs: N', \\\n"
-       << "     datafile index " << br << " using 1:3 with points pt 6 ps 0.5 lc rgb '#99999999' title 'runs: D'\n";
-  plot::render((std::filesystem::path(dir) / "compute_optimal").string(), data.text(), body.str());
-  return "compute_optimal";
-}
-
-}  // namespace
 
 std::vector<std::string> write_fit_figures(const std::string& dir, const FitFigureInput& in) {
   std::vector<std::string> stems;
-  stems.push_back(per_level_plot(dir, "loss_vs_params", in, true));
-  stems.push_back(per_level_plot(dir, "loss_vs_tokens", in, false));
-  stems.push_back(residual_plot(dir, in));
-  if (!in.isoflops.empty()) stems.push_back(isoflop_plot(dir, in));
-  if (std::isfinite(allocation(in.law).G)) stems.push_back(allocation_plot(dir, in));
+  stems.push_back(write_law_figure(dir, "loss_vs_params", in, true));
+  stems.push_back(write_law_figure(dir, "loss_vs_tokens", in, false));
+  stems.push_back(write_residual_figure(dir, in));
+  if (!in.iso.budgets.empty()) stems.push_back(write_isoflop_figure(dir, in));
+  if (!in.profiles.empty()) stems.push_back(write_law_isoflop_figure(dir, in));
+  if (!in.envelope.points.empty()) stems.push_back(write_envelope_figure(dir, in));
+  stems.push_back(write_frontier_figure(dir, in));
   return stems;
 }
 

@@ -1,24 +1,68 @@
-// The five figures of `sst-analyze fit` (drawn through plot/plot.h): loss vs N per D, loss vs D per N, residuals,
-// IsoFLOP profiles, and N_opt / D_opt vs compute.
+// The figures of `sst-analyze fit` (drawn through plot/plot.h), every law on log-log axes with its bootstrap
+// band, keys outside the data:
+//   loss_vs_params, loss_vs_tokens  the runs per level of the other variable, the fitted law along each level
+//                                   with its band, held-out runs marked
+//   residuals                       log L - log L_fit against the prediction (fitted, excluded, held out)
+//   isoflop                         approach 2: the runs of each budget, its parabola in log N, the minima
+//   isoflop_law                     the IsoFLOP profiles the parametric law implies, with their minima
+//   envelope                        approach 1: every run's dev loss against compute, the lower envelope
+//   compute_optimal                 N_opt(C) and D_opt(C) of every approach (the parametric one with its band),
+//                                   the runs at their compute, and the runs on the frontier
 #pragma once
+#include <optional>
 #include <string>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
+#include "analysis/fit/approaches.h"
+#include "analysis/fit/kaplan.h"
 #include "analysis/fit/scaling_fit.h"
 
 namespace sst::analysis::fit {
 
 struct FitFigureInput {
   Data data;      // the points that were fitted
-  Data excluded;  // points left out by --exclude-top-k (drawn in the residual plot only)
+  Data excluded;  // left out by --exclude-top-k
+  Data held;      // --holdout runs
   ScalingLaw law;
-  std::vector<IsoflopProfile> isoflops;
-  std::vector<BudgetPrediction> budgets;  // --budget predictions (marked on the allocation plot)
+  std::vector<ScalingLaw> boot;  // bootstrap laws (the bands); may be empty
+  double level = 0.9;
+  std::optional<KaplanLaw> kaplan;
+  std::vector<IsoflopProfile> profiles;   // of the parametric law
+  std::vector<BudgetPrediction> budgets;  // --budget predictions
+  std::vector<Curve> curves;              // approach 1 (empty: no envelope figure)
+  EnvelopeResult envelope;
+  Data iso_points;                        // the runs approach 2 indexes (iso.budgets[k].runs)
+  IsoflopResult iso;                      // approach 2 (no budgets: no isoflop figure)
   std::string n_name, d_name, loss_name;  // column names, for axis labels
 };
 
-// Writes DIR/{loss_vs_params,loss_vs_tokens,residuals,isoflop,compute_optimal}.{dat,gp,png,svg};
-// returns the stems written (relative to DIR). Throws sst::UserError if gnuplot is missing or fails.
+// Writes DIR/STEM.{dat,gp,png,svg} for each figure that has data; returns the stems written (relative to
+// DIR). Throws sst::UserError if gnuplot is missing or fails.
 std::vector<std::string> write_fit_figures(const std::string& dir, const FitFigureInput& in);
+
+// ---- shared by the figure files ----
+namespace figure {
+std::string esc(const std::string& s);  // gnuplot enhanced-text specials escaped (best_dev_loss)
+std::string sci(double v);              // "2.5×10^{8}"
+std::string num(double v);              // %.3g
+std::string log_axis(const char* axis);
+// A log axis over [lo, hi] (a little margin added) with readable tics even within one decade.
+std::string log_range_axis(const char* axis, double lo, double hi);
+std::string style();                             // grid, key outside right, border
+std::vector<size_t> pick(size_t n, size_t max);  // at most `max` of n, spread, first and last included
+// The law's bootstrap band at each (n, d): the (1 - level)/2 and 1 - (1 - level)/2 percentiles.
+std::pair<double, double> band(const std::vector<ScalingLaw>& boot, double level, double n, double d);
+std::vector<double> log_space(double lo, double hi, int count);
+std::string plot_command(const std::vector<std::string>& series);  // "plot a, \ b\n"
+}  // namespace figure
+
+std::string write_law_figure(const std::string& dir, const std::string& stem, const FitFigureInput& in, bool along_n);
+std::string write_residual_figure(const std::string& dir, const FitFigureInput& in);
+std::string write_law_isoflop_figure(const std::string& dir, const FitFigureInput& in);
+std::string write_isoflop_figure(const std::string& dir, const FitFigureInput& in);
+std::string write_envelope_figure(const std::string& dir, const FitFigureInput& in);
+std::string write_frontier_figure(const std::string& dir, const FitFigureInput& in);
 
 }  // namespace sst::analysis::fit

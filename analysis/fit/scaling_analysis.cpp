@@ -160,6 +160,24 @@ std::vector<std::vector<size_t>> group_levels(const std::vector<double>& values,
   return levels;
 }
 
+std::vector<std::vector<size_t>> resample_indices(size_t n, size_t samples, uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  std::vector<std::vector<size_t>> picks(samples, std::vector<size_t>(n));
+  for (auto& p : picks)
+    for (auto& i : p) i = static_cast<size_t>(bounded(rng, n));
+  return picks;
+}
+
+Data subset(const Data& data, const std::vector<size_t>& indices) {
+  Data out;
+  for (size_t i : indices) {
+    out.n.push_back(data.n[i]);
+    out.d.push_back(data.d[i]);
+    out.loss.push_back(data.loss[i]);
+  }
+  return out;
+}
+
 BootstrapResult bootstrap(const Data& data, const FitResult& best, const FitOptions& options,
                           const BootstrapOptions& bs) {
   BootstrapResult r;
@@ -169,22 +187,14 @@ BootstrapResult bootstrap(const Data& data, const FitResult& best, const FitOpti
   r.starts_per_fit = starts.size();
 
   // All resamples are drawn up front, in order, so the result for a seed does not depend on threading.
-  std::mt19937_64 rng(bs.seed);
-  std::vector<std::vector<size_t>> picks(bs.samples, std::vector<size_t>(data.size()));
-  for (auto& p : picks)
-    for (auto& i : p) i = static_cast<size_t>(bounded(rng, data.size()));
+  const auto picks = resample_indices(data.size(), bs.samples, bs.seed);
 
   r.laws.assign(bs.samples, ScalingLaw{kNaN, kNaN, kNaN, kNaN, kNaN});
   r.objectives.assign(bs.samples, kNaN);
   SolverOptions inner = options.solver;
   inner.threads = 1;  // parallelism is across resamples
   parallel_for(bs.samples, options.solver.threads, [&](size_t s) {
-    Data sample;
-    for (size_t i : picks[s]) {
-      sample.n.push_back(data.n[i]);
-      sample.d.push_back(data.d[i]);
-      sample.loss.push_back(data.loss[i]);
-    }
+    const Data sample = subset(data, picks[s]);
     try {
       FitResult f = fit_from(sample, starts, options.delta, inner);
       r.laws[s] = f.law;

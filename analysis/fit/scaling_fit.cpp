@@ -165,6 +165,24 @@ void quiet_ceres_logging() {
   std::call_once(once, [] { FLAGS_minloglevel = google::GLOG_ERROR; });
 }
 
+class FunctionAdapter : public ceres::FirstOrderFunction {
+ public:
+  FunctionAdapter(const Objective& f, int n) : f_(f), n_(n) {}
+  bool Evaluate(const double* x, double* cost, double* gradient) const override {
+    *cost = f_(x, gradient);
+    if (!std::isfinite(*cost)) return false;
+    if (gradient)
+      for (int i = 0; i < n_; ++i)
+        if (!std::isfinite(gradient[i])) return false;
+    return true;
+  }
+  int NumParameters() const override { return n_; }
+
+ private:
+  const Objective& f_;
+  int n_;
+};
+
 void check_delta(double delta) {
   if (!(delta > 0) || !std::isfinite(delta)) throw UserError("--delta must be a positive number");
 }
@@ -196,6 +214,25 @@ void parallel_for(size_t n, int threads, const std::function<void(size_t)>& body
   }
   for (auto& t : pool) t.join();
   if (error) std::rethrow_exception(error);
+}
+
+Minimum minimize_lbfgs(const Objective& f, int dimension, std::vector<double> start, const SolverOptions& so) {
+  quiet_ceres_logging();
+  Minimum out{std::move(start), 0, false};
+  ceres::GradientProblem problem(new FunctionAdapter(f, dimension));
+  ceres::GradientProblemSolver::Options o;
+  o.line_search_direction_type = ceres::LBFGS;
+  o.max_num_iterations = so.max_iterations;
+  o.function_tolerance = so.function_tolerance;
+  o.gradient_tolerance = so.gradient_tolerance;
+  o.parameter_tolerance = so.parameter_tolerance;
+  o.logging_type = ceres::SILENT;
+  ceres::GradientProblemSolver::Summary summary;
+  ceres::Solve(o, problem, out.x.data(), &summary);
+  out.objective = f(out.x.data(), nullptr);
+  if (!std::isfinite(out.objective)) out.objective = std::numeric_limits<double>::infinity();
+  out.converged = summary.termination_type == ceres::CONVERGENCE;
+  return out;
 }
 
 double ScalingLaw::log_loss(double n, double d) const {

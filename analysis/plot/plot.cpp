@@ -99,7 +99,36 @@ std::string one_line(std::string s) {
   return s;
 }
 
+std::string num(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.3g", v);
+  return buf;
+}
+
 }  // namespace
+
+std::string log_axis(const char* axis, double lo, double hi) {
+  if (!(lo > 0) || !(hi >= lo)) return std::string("set logscale ") + axis + " 10\n";
+  lo /= 1.04, hi *= 1.04;
+  if (hi / lo >= 10)
+    return std::string("set logscale ") + axis + " 10\nset format " + axis + " '10^{%L}'\nset " + axis + "range [" +
+           num(lo) + ":" + num(hi) + "]\n";
+  // Within a decade, labelled tics at round values (1-1.5-2-3-4-5-7 steps, thinned to at most ~8).
+  static const double kMantissas[] = {1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 7, 8};
+  std::vector<double> tics;
+  for (int e = static_cast<int>(std::floor(std::log10(lo))); e <= static_cast<int>(std::ceil(std::log10(hi))); ++e)
+    for (double m : kMantissas) {
+      const double v = m * std::pow(10.0, e);
+      if (v >= lo && v <= hi) tics.push_back(v);
+    }
+  std::string list;
+  const size_t step = tics.size() > 8 ? (tics.size() + 7) / 8 : 1;
+  for (size_t i = 0; i < tics.size(); i += step) list += (list.empty() ? "" : ", ") + num(tics[i]);
+  std::string out = std::string("set logscale ") + axis + " 10\nset format " + axis + " '%g'\nset " + axis + "range [" +
+                    num(lo) + ":" + num(hi) + "]\n";
+  if (!list.empty()) out += std::string("set ") + axis + "tics (" + list + ")\nset m" + axis + "tics 5\n";
+  return out;
+}
 
 int DataFile::add_block(const std::string& title, const std::vector<std::string>& columns,
                         const std::vector<std::vector<double>>& rows) {

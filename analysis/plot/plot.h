@@ -27,6 +27,11 @@ class DataFile {
   int blocks_ = 0;
 };
 
+// gnuplot commands for a log axis over [lo, hi] (a small margin added): decades labelled 10^k when it spans
+// one or more, otherwise labelled tics at round values (1, 1.5, 2, 3, 4, 5, 7 ...) so that a narrow range is
+// still readable. `axis` is "x" or "y"; the format assumes enhanced text (use noenhanced-safe '%g' inside).
+std::string log_axis(const char* axis, double lo, double hi);
+
 // Quotes `s` as a gnuplot single-quoted string literal (doubling embedded single quotes).
 std::string quote(const std::string& s);
 

@@ -47,13 +47,15 @@ void run_report(const ReportOptions& o, std::ostream& out) {
 
 int report_main(int argc, char** argv) {
   ReportOptions o;
+  long long bootstrap = 100;  // signed: program_options would wrap "-1" into a huge unsigned value
   po::options_description desc(
       "Usage: sst-analyze report RUN_DIR|SWEEP_DIR --output DIR [--data FILE.h5]\n\n"
       "Assembles OUTPUT/report.md and a self-contained OUTPUT/report.html (figures embedded as base64 PNG).\n"
       "For a run: summary, curves, evaluation of checkpoints/best.pt on the dev split (of --data, or of the\n"
       "run's data.path if that file exists), reliability diagram and an attention example. For a sweep\n"
-      "(a directory with sweep.csv): the sweep table, the scaling-law fit (as `fit` does) and the curves of\n"
-      "every run. The pieces are kept in OUTPUT/{curves,evaluation,attention,fit}/.\n\nOptions");
+      "(a directory with sweep.csv): the sweep table, the scaling laws of its finished runs (as `fit` does:\n"
+      "every approach, the identifiability verdict, --holdout predictions) and the curves of every run. The pieces are "
+      "kept in OUTPUT/{curves,evaluation,attention,fit}/.\n\nOptions");
   // clang-format off
   desc.add_options()
       ("help,h", "print this help and exit")
@@ -61,10 +63,16 @@ int report_main(int argc, char** argv) {
       ("data", po::value(&o.data)->value_name("FILE.h5"), "dataset for the evaluation (run reports)")
       ("sentence", po::value(&o.sentence)->default_value(o.sentence)->value_name("TEXT"),
        "sentence for the attention example")
-      ("threads", po::value(&o.threads)->default_value(0)->value_name("T"), "LibTorch threads (0: default)");
+      ("threads", po::value(&o.threads)->default_value(0)->value_name("T"), "LibTorch threads (0: default)")
+      ("holdout", po::value(&o.holdout)->value_name("EXPR"),
+       "sweeps: runs left out of the fit and predicted (as `fit --holdout`)")
+      ("bootstrap", po::value(&bootstrap)->default_value(100)->value_name("N"),
+       "sweeps: bootstrap resamples for the fit's intervals");
   // clang-format on
   std::vector<std::string> inputs;
   const auto check = [&](const po::variables_map&) {
+    if (bootstrap < 0) throw po::error("--bootstrap must be >= 0");
+    o.bootstrap = static_cast<size_t>(bootstrap);
     if (inputs.empty()) throw po::error("give a RUN_DIR or SWEEP_DIR");
     o.input = inputs[0];
     if (o.threads < 0) throw po::error("--threads must be >= 0");

@@ -16,6 +16,8 @@ struct ReportOptions {
   std::string data;  // FILE.h5 for the evaluation; default: the run's data.path if it exists
   std::string sentence = "the acting is n't bad , but the story never comes together .";
   int threads = 0;
+  std::string holdout;     // sweep reports: `fit --holdout EXPR`
+  size_t bootstrap = 100;  // sweep reports: bootstrap resamples of the fit
 };
 
 // Sections (report_sections.cpp). Each appends to `doc`; problems with optional parts become notes.

@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
+#include <utility>
 
 #include "analysis/attention/attention_command.h"
 #include "analysis/eval/evaluate_command.h"
@@ -154,65 +155,142 @@ void add_run_sections(ReportDoc& doc, const ReportOptions& o, std::ostream& out)
     doc.image("attention/" + figs[figs.size() - 2].get<std::string>() + ".png", "last layer, per head");
 }
 
+#ifdef SST_HAVE_FIT
+namespace {
+
+// The sweep table: the columns a reader scans, numbers at 4 significant digits (sweep.csv keeps all 17).
+void add_sweep_table(ReportDoc& doc, const fit::CsvTable& t) {
+  std::vector<std::pair<std::string, std::string>> cols;  // CSV column, header
+  const bool budget = t.has_column("budget") && [&] {
+    for (const auto& r : t.rows)
+      if (!r[t.column("budget")].empty()) return true;
+    return false;
+  }();
+  for (const auto& [c, h] : std::vector<std::pair<std::string, std::string>>{
+           {"run", "run"},
+           {"model", "model"},
+           {"non_embedding_params", "N (non-emb.)"},
+           {"params", "N (total)"},
+           {budget ? "budget" : "data_fraction", budget ? "budget" : "fraction"},
+           {budget ? "tokens_at_best" : "train_tokens", budget ? "D at best" : "D (unique)"},
+           {"best_dev_loss", "best dev loss"},
+           {"best_dev_acc", "best dev acc"},
+           {"steps", "steps"},
+           {"wall_s", "wall s"},
+           {"status", "status"}})
+    if (t.has_column(c)) cols.emplace_back(c, h);
+  std::vector<std::string> header;
+  for (const auto& c : cols) header.push_back(c.second);
+  std::vector<std::vector<std::string>> rows;
+  for (const auto& r : t.rows) {
+    rows.emplace_back();
+    for (const auto& [c, h] : cols) {
+      const std::string& v = r[t.column(c)];
+      double x;
+      const bool text = c == "run" || c == "model" || c == "status";
+      rows.back().push_back(!text && fit::parse_number(v, x) ? fit::format_value(x, 4) : v);
+    }
+  }
+  doc.table(header, rows);
+}
+
+void add_fit(ReportDoc& doc, const json& f) {
+  doc.paragraph("N = " + f["columns"]["params"].get<std::string>() +
+                ", D = " + f["columns"]["tokens"].get<std::string>() + " (" + f["tokens_meaning"].get<std::string>() +
+                "), L = " + f["columns"]["loss"].get<std::string>() + ". " +
+                std::to_string(f["n_points"].get<size_t>()) +
+                " finished runs (completed or early_stopped) fitted; details in fit/fit.json.");
+  const json& id = f["identifiability"];
+  std::string verdict = "Identifiability of the parametric law: " + id["verdict"].get<std::string>();
+  for (size_t i = 0; i < id["reasons"].size(); ++i) verdict += (i ? "; " : ": ") + id["reasons"][i].get<std::string>();
+  doc.paragraph(verdict + ".");
+  const json& iv = f["intervals"];
+  const std::string level = std::to_string(static_cast<int>(std::lround(100 * f["bootstrap"]["level"].get<double>())));
+  std::vector<std::vector<std::string>> law;
+  for (const char* k : {"E", "A", "B", "alpha", "beta"})
+    law.push_back({k, fit::format_value(f[k]), iv.contains(k) ? fit::format_interval(iv[k]) : "n/a"});
+  doc.table({"parameter of E + A/N^alpha + B/D^beta", "value", level + "% interval"}, law);
+  std::vector<std::vector<std::string>> rows;
+  for (const auto& a : f["approaches"]) {
+    if (a.contains("skipped")) {
+      rows.push_back({a["approach"].get<std::string>(), "skipped", "", "", a["skipped"].get<std::string>()});
+      continue;
+    }
+    std::string verdict_text = a["verdict"].get<std::string>();
+    for (const auto& r : a["reasons"]) verdict_text += "; " + r.get<std::string>();
+    rows.push_back({a["approach"].get<std::string>(),
+                    fit::format_value(a["a"], 3) + " " + fit::format_interval(a["a_interval"]),
+                    fit::format_value(a["b"], 3) + " " + fit::format_interval(a["b_interval"]),
+                    std::to_string(a["points"].get<size_t>()), verdict_text});
+  }
+  doc.heading(3, "Allocation exponents: N_opt ∝ C^a, D_opt ∝ C^b");
+  doc.table({"approach", "a [" + level + "%]", "b [" + level + "%]", "points", "verdict"}, rows);
+  if (f.contains("holdout")) {
+    const json& h = f["holdout"];
+    doc.heading(3, "Held-out runs (" + h["expression"].get<std::string>() + ")");
+    std::vector<std::vector<std::string>> hr;
+    for (const auto& r : h["runs"])
+      hr.push_back({r.value("run", std::to_string(r["line"].get<size_t>())), fit::format_value(r["observed"]),
+                    fit::format_value(r["predicted"]), fit::format_interval(r["interval"]),
+                    fit::format_value(100 * r["relative_error"].get<double>(), 2) + "%",
+                    r.contains("inside") ? (r["inside"].get<bool>() ? "yes" : "no") : "n/a"});
+    doc.table({"run", "observed", "predicted", level + "% prediction interval", "error", "inside"}, hr);
+    doc.paragraph("Mean absolute relative error " +
+                  fit::format_value(100 * h["mean_abs_relative_error"].get<double>(), 2) + "%, max " +
+                  fit::format_value(100 * h["max_abs_relative_error"].get<double>(), 2) + "%.");
+  }
+  if (f.contains("which_n")) {
+    const json& w = f["which_n"];
+    std::string text = "Which N (by " + w["by"].get<std::string>() + "): " + w["better"].get<std::string>() + ".";
+    for (const auto& x : w["fits"]) {
+      text += " " + x["column"].get<std::string>() + ": alpha " + fit::format_value(x["alpha"], 3) + ", a " +
+              fit::format_value(x["n_exponent"], 3);
+      if (x.contains("holdout_mean_abs_relative_error"))
+        text +=
+            ", held-out error " + fit::format_value(100 * x["holdout_mean_abs_relative_error"].get<double>(), 2) + "%";
+      text += ".";
+    }
+    doc.paragraph(text);
+  }
+  for (const auto& stem : f["plots"]) doc.image("fit/" + stem.get<std::string>() + ".png", stem.get<std::string>());
+}
+
+}  // namespace
+#endif
+
 void add_sweep_sections(ReportDoc& doc, const ReportOptions& o, std::ostream& out) {
   const std::string csv_path = (fs::path(o.input) / sweep::kCsvName).string();
   doc.heading(2, "Sweep table");
 #ifdef SST_HAVE_FIT
   const fit::CsvTable t = fit::read_csv(csv_path);
-  std::vector<std::string> cols;
-  for (const char* c : {"run", "model", "params", "non_embedding_params", "data_fraction", "tokens_processed", "flops",
-                        "best_dev_loss", "best_dev_acc", "epochs", "wall_s", "status"})
-    if (t.has_column(c)) cols.push_back(c);
-  std::vector<std::vector<std::string>> rows;
-  for (const auto& r : t.rows) {
-    rows.emplace_back();
-    for (const auto& c : cols) rows.back().push_back(r[t.column(c)]);
-  }
-  doc.table(cols, rows);
+  add_sweep_table(doc, t);
 
-  doc.heading(2, "Scaling-law fit");
-  // Completed runs with usable numbers only: a failed or running run's loss says nothing about L(N, D).
-  const std::vector<std::string> need{"non_embedding_params", "tokens_processed", "best_dev_loss"};
-  std::string points = "params,tokens,loss\n";
-  size_t n = 0;
-  bool have_cols = true;
-  for (const auto& c : need) have_cols = have_cols && t.has_column(c);
-  for (size_t i = 0; have_cols && i < t.rows.size(); ++i) {
-    if (t.has_column("status") && t.rows[i][t.column("status")] != "completed") continue;
-    double v[3];
-    bool ok = true;
-    for (int k = 0; k < 3; ++k)
-      ok = ok && fit::parse_number(t.rows[i][t.column(need[k])], v[k]) && std::isfinite(v[k]) && v[k] > 0;
-    if (!ok) continue;
-    points += fmt(v[0], "%.17g") + "," + fmt(v[1], "%.17g") + "," + fmt(v[2], "%.17g") + "\n";
-    ++n;
-  }
-  if (n < 6) {
-    doc.paragraph("Skipped: " + std::to_string(n) +
-                  " completed runs with non_embedding_params, tokens_processed and "
-                  "best_dev_loss (the fit has 5 parameters; at least 6 points are needed).");
+  doc.heading(2, "Scaling laws");
+  // The runs `fit` would use: finished ones (early stopping is how a sweep trains to the best dev loss).
+  size_t finished = 0;
+  for (const auto& r : t.rows)
+    if (!t.has_column("status") || r[t.column("status")] == "completed" || r[t.column("status")] == "early_stopped")
+      ++finished;
+  if (finished < 6) {
+    doc.paragraph("Skipped: " + std::to_string(finished) +
+                  " finished runs (completed or early_stopped); the parametric law has 5 parameters, so at least 6 "
+                  "are needed.");
   } else {
     fit::FitCommandOptions fo;
+    fo.input = csv_path;
     fo.output = (fs::path(o.output) / "fit").string();
-    ensure_writable_dir(fo.output);
-    fo.input = (fs::path(fo.output) / "points.csv").string();
-    write_text_atomically(fo.input, points);
+    fo.holdout = o.holdout;
+    fo.bootstrap.samples = o.bootstrap;
+    fo.fit.solver.threads = o.threads;
     try {
-      const json f = fit::run_fit(fo, out);
-      doc.paragraph("L(N, D) = E + A/N^alpha + B/D^beta fitted to " + std::to_string(n) +
-                    " completed runs (N = non_embedding_params, D = tokens_processed, L = best_dev_loss); "
-                    "details in fit/fit.json.");
-      doc.table({"E", "A", "B", "alpha", "beta", "N_opt exponent", "D_opt exponent"},
-                {{show(f["E"]), show(f["A"]), show(f["B"]), show(f["alpha"]), show(f["beta"]),
-                  show(f["allocation"]["n_exponent"]), show(f["allocation"]["d_exponent"])}});
-      for (const auto& stem : f["plots"]) doc.image("fit/" + stem.get<std::string>() + ".png", stem.get<std::string>());
+      add_fit(doc, fit::run_fit(fo, out));
     } catch (const UserError& e) {
       doc.paragraph(std::string("The fit failed: ") + e.what());
     }
   }
 #else
   doc.preformatted(text::read_file(csv_path, "sweep table"));
-  doc.heading(2, "Scaling-law fit");
+  doc.heading(2, "Scaling laws");
   doc.paragraph("Skipped: this sst-analyze was built without Ceres (no `fit`).");
 #endif
   add_curves(doc, runs::load_runs({o.input}), o, out);

@@ -1,5 +1,9 @@
+// The `curves` figures: training loss, dev loss and dev accuracy against steps and against tokens, log axes
+// where the curves span decades, one shared key outside the data (see curves_figures.h).
 #include "analysis/runs/curves_figures.h"
 
+#include <algorithm>
+#include <cmath>
 #include <filesystem>
 #include <sstream>
 
@@ -28,14 +32,43 @@ std::vector<std::string> write_curves_figures(const std::string& dir, const std:
   const Panel panels[] = {{"training loss", "loss (nats)", true, 3},
                           {"dev loss", "loss (nats)", false, 3},
                           {"dev accuracy", "accuracy", false, 4}};
+  // One key for the three panels, in the right margin (fixed panel margins leave room for it), and only
+  // while it stays readable; beyond that the colours stand alone and curves.json names the runs.
+  constexpr size_t kMaxKeyed = 16;
+  const bool keyed = runs.size() <= kMaxKeyed;
   std::vector<std::string> stems;
   for (const bool by_tokens : {false, true}) {
     const std::string xcol = by_tokens ? "2" : "1";
     std::ostringstream s;
-    s << "set termoption noenhanced\nset multiplot layout 1,3\nset grid\nset key top right font ',9'\n"
-      << "set xlabel " << plot::quote(by_tokens ? "tokens processed" : "step") << "\n";
-    if (by_tokens) s << "set format x '%.1s%c'\n";
+    s << "set termoption noenhanced\nset multiplot layout 1,3 margins 0.05," << (keyed ? "0.83" : "0.98")
+      << ",0.13,0.9 spacing 0.06\nset grid xtics ytics mxtics mytics lc rgb '#e4e4e4'\n"
+      << "set xlabel " << plot::quote(by_tokens ? "tokens processed (log scale)" : "step (log scale)") << "\n";
+    if (!keyed)
+      s << "set label 2 " << plot::quote(std::to_string(runs.size()) + " runs (names in curves.json)")
+        << " at screen 0.5,0.03 center\n";
     for (const auto& p : panels) {
+      const bool last = &p == &panels[2];
+      s << (keyed && last ? "set key at screen 0.99,0.9 right top font ',9' box\n" : "unset key\n");
+      // The panel's data range: log x always, log y for the losses (they fall over decades of steps), linear
+      // accuracy; ranges fixed to the data so that a narrow one still gets labelled tics (plot::log_axis).
+      double xlo = INFINITY, xhi = 0, ylo = INFINITY, yhi = 0;
+      for (const auto& r : runs) {
+        auto take = [&](double x, double y) {
+          if (x > 0 && std::isfinite(y) && y > 0)
+            xlo = std::min(xlo, x), xhi = std::max(xhi, x), ylo = std::min(ylo, y), yhi = std::max(yhi, y);
+        };
+        if (p.train)
+          for (const auto& t : r.train) take(by_tokens ? t.tokens : static_cast<double>(t.step), t.loss);
+        else
+          for (const auto& e : r.evals)
+            take(by_tokens ? e.tokens : static_cast<double>(e.step), p.column == 3 ? e.dev_loss : e.dev_acc);
+      }
+      s << "unset logscale\nset autoscale\nset xtics autofreq\nset ytics autofreq\n"
+        << plot::log_axis("x", xlo, xhi) << (by_tokens ? "set format x '%.0s%c'\n" : "set format x '%g'\n");
+      if (p.column == 3)
+        s << plot::log_axis("y", ylo, yhi) << "set format y '%g'\n";
+      else
+        s << "set format y '%g'\n";
       s << "set title " << plot::quote(std::string(p.title) + (by_tokens ? " vs tokens" : " vs step")) << "\n"
         << "set ylabel " << plot::quote(p.ylabel) << "\n";
       std::vector<std::string> series;
@@ -48,8 +81,8 @@ std::vector<std::string> write_curves_figures(const std::string& dir, const std:
                          " title " + plot::quote(runs[i].name));
       }
       if (series.empty()) {
-        s << "set label 1 'no data' at graph 0.5,0.5 center\nset xrange [0:1]\nset yrange [0:1]\nplot -1 notitle\n"
-          << "unset label 1\nset autoscale x\nset autoscale y\n";
+        s << "unset logscale\nset label 1 'no data' at graph 0.5,0.5 center\nset xrange [0:1]\nset yrange [0:1]\n"
+          << "plot -1 notitle\nunset label 1\nset autoscale x\nset autoscale y\nset logscale x 10\n";
         continue;
       }
       s << "plot ";

@@ -44,6 +44,10 @@ class RunDir {
   std::string manifest() const { return checkpoint("manifest.json"); }  // each checkpoint's step, SHA-256
   std::string best_checkpoint() const { return checkpoint("best.pt"); }
   std::string step_checkpoint(int64_t step) const { return checkpoint(step_checkpoint_name(step)); }
+  // Checkpoints kept for cooldown branches (train.snapshot_budgets): never rotated, never resumed from
+  // by the run itself; "snapshots/step_XXXXXXXX.pt".
+  std::string snapshots() const { return file("snapshots"); }
+  std::string snapshot(int64_t step) const { return snapshots() + "/" + step_checkpoint_name(step); }
   // Markers a launcher keeps (launch/sweep.sh, slurm/job_common.sh): "HOST PID [JOBID]" while it runs
   // the point, and the exit code of a failed attempt.
   std::string running_marker() const { return file(".sweep_running"); }

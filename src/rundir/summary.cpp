@@ -31,6 +31,14 @@ void for_each_field(Summary& s, F&& f) {
   f("best_dev_loss", s.best_dev_loss);
   f("best_dev_acc", s.best_dev_acc);
   f("best_step", s.best_step);
+  f("tokens_at_best", s.tokens_at_best);
+  f("flops_at_best", s.flops_at_best);
+  f("lr_at_best", s.lr_at_best);
+  f("schedule", s.schedule);
+  f("budget_tokens", s.budget_tokens);
+  f("budget_flops", s.budget_flops);
+  f("branch_step", s.branch_step);
+  f("flops_spent", s.flops_spent);
   f("final_dev_loss", s.final_dev_loss);
   f("final_dev_acc", s.final_dev_acc);
   f("final_train_loss", s.final_train_loss);

@@ -31,6 +31,14 @@ struct RunSummary {
   // JSON has no NaN: a value not measured (yet) is null.
   std::optional<double> best_dev_loss, best_dev_acc;
   int64_t best_step = -1;
+  int64_t tokens_at_best = 0;        // tokens_processed when the best dev loss was measured
+  double flops_at_best = 0;          // 6 N_non-embedding tokens_at_best: the compute the best loss took
+  std::optional<double> lr_at_best;  // the LR of the best step (near the peak: the schedule had not annealed)
+  std::string schedule;              // cosine | wsd
+  double budget_tokens = 0;          // the token budget the run length followed (train.max_tokens / max_flops); 0: none
+  double budget_flops = 0;           // 6 N_non-embedding budget_tokens; 0: none
+  int64_t branch_step = -1;          // a cooldown branch: the step it started from its parent's snapshot; -1: none
+  double flops_spent = 0;            // flops this run trained itself (a branch: without its parent's prefix)
   std::optional<double> final_dev_loss, final_dev_acc, final_train_loss;
   int64_t skipped_steps = 0;
   double wall_s = 0;

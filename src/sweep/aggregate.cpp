@@ -81,6 +81,7 @@ RunState run_state(const std::string& sweep_dir, const json& point) {
   s.run = point.value("run", "");
   s.model = point.value("model", "");
   s.index = point.value("index", size_t{0});
+  s.parent = point.value("parent", "");
   const rundir::RunDir dir((fs::path(sweep_dir) / point.value("run_dir", "runs/" + s.run)).string());
   if ((s.summary = finished_summary(dir))) {
     s.status = s.summary->status;
@@ -104,6 +105,16 @@ std::vector<RunState> run_states(const std::string& sweep_dir, const json& manif
   return v;
 }
 
+std::string launcher_action(const std::vector<RunState>& states, size_t i) {
+  const RunState& s = states.at(i);
+  if (s.finished()) return "skip";
+  if (s.status == rundir::RunStatus::kRunning) return "busy";
+  if (!s.parent.empty())
+    for (const auto& p : states)
+      if (p.run == s.parent && !p.finished()) return "wait";
+  return "run";
+}
+
 const std::vector<std::string>& csv_columns() {
   static const std::vector<std::string> c{"run",
                                           "model",
@@ -120,7 +131,17 @@ const std::vector<std::string>& csv_columns() {
                                           "world_size",
                                           "status",
                                           "seed",
-                                          "steps"};
+                                          "steps",
+                                          "tokens_at_best",
+                                          "flops_at_best",
+                                          "lr_at_best",
+                                          "schedule",
+                                          "budget",
+                                          "budget_tokens",
+                                          "budget_flops",
+                                          "parent",
+                                          "branch_step",
+                                          "flops_spent"};
   return c;
 }
 
@@ -145,6 +166,8 @@ std::string csv_text(const std::vector<RunState>& states, const json& manifest, 
         row.push_back(rundir::to_string(s.status));
       else if (c == "data_fraction" || c == "seed")
         row.push_back(cell(sum.contains(c) ? sum[c] : p.value(c, json())));
+      else if (c == "budget" || c == "parent")  // the point's, from the manifest
+        row.push_back(cell(p.value(c, json())));
       else
         row.push_back(sum.contains(c) ? cell(sum[c]) : "");
     }

@@ -73,8 +73,13 @@ void print_point_field(const json& p, const std::string& field) {
     std::cout << p.at(field).dump() << "\n";
   } else if (field == "data_fraction") {
     std::cout << format_number(p.at(field).get<double>()) << "\n";
+  } else if (field == "budget") {
+    std::cout << (p.contains("budget") ? format_number(p.at(field).get<double>()) : "") << "\n";
+  } else if (field == "parent") {
+    std::cout << p.value("parent", "") << "\n";
   } else {
-    throw UsageError("--field must be one of args, run, run_dir, model, ranks, seed, data_fraction, index");
+    throw UsageError(
+        "--field must be one of args, run, run_dir, model, ranks, seed, data_fraction, budget, parent, index");
   }
 }
 
@@ -88,7 +93,8 @@ int cmd_expand(int argc, char** argv) {
                                                           "default: what the sweep dir's manifest was made with)")
     ("index", po::value<long long>(), "print only point I (0-based): its arguments one per line, or --field")
     ("field", po::value<std::string>()->default_value("args"),
-     "with --index (or alone, for every point): args | run | run_dir | model | ranks | seed | data_fraction")
+     "with --index (or alone, for every point): args | run | run_dir | model | ranks | seed | data_fraction | "
+     "budget | parent (the run a cooldown branch starts from; empty otherwise)")
     ("count", "print the number of points only")
     ("print-dir", "print the sweep directory (absolute; --sweep-dir or the default) and exit")
     ("force", "rewrite a manifest made from a different sweep file content");
@@ -96,7 +102,7 @@ int cmd_expand(int argc, char** argv) {
   auto vm =
       parse(argc, argv, o, "sweep-file",
             "Usage: sst-sweep expand SWEEP.ini [--sweep-dir DIR] [--data FILE] [--index I [--field F]] [--count]\n"
-            "Lists the grid (models x fractions x seeds, seeds fastest): INDEX RUN SST_TRAIN_ARGS...");
+            "Lists the grid (models x fractions [x budgets] x seeds, seeds fastest): INDEX RUN SST_TRAIN_ARGS...");
   SweepSpec spec = parse_sweep_file(positional(vm, "sweep-file"), vm["data"].as<std::string>());
   const bool have_dir = vm.count("sweep-dir") > 0;
   const std::string dir = have_dir ? vm["sweep-dir"].as<std::string>() : default_sweep_dir(spec);
@@ -153,14 +159,18 @@ int cmd_aggregate(int argc, char** argv) {
     ("output", po::value<std::string>()->default_value(""), "write here instead of SWEEP_DIR/sweep.csv")
     ("finished-only", "only rows with status completed or early_stopped (for sst-analyze fit)");
   // clang-format on
-  auto vm = parse(argc, argv, o, "sweep-dir",
-                  "Usage: sst-sweep aggregate SWEEP_DIR [--output FILE] [--finished-only]\n"
-                  "Writes one CSV row per grid point (atomically). Columns: run, model, params, non_embedding_params,\n"
-                  "data_fraction, train_tokens, tokens_processed, flops, best_dev_loss, best_dev_acc, epochs, wall_s,\n"
-                  "world_size, status, seed, steps. status: " +
-                      rundir::all_statuses() +
-                      "\n"
-                      "(unfinished rows have empty numbers).");
+  auto vm = parse(
+      argc, argv, o, "sweep-dir",
+      "Usage: sst-sweep aggregate SWEEP_DIR [--output FILE] [--finished-only]\n"
+      "Writes one CSV row per grid point (atomically); the columns are in docs/sweeps.md:\n" +
+          [] {
+            std::string list;
+            for (const auto& c : csv_columns()) list += (list.empty() ? "" : ", ") + c;
+            return list;
+          }() +
+          ".\nstatus: " + rundir::all_statuses() +
+          "\n"
+          "(unfinished rows have empty numbers).");
   const std::string dir = positional(vm, "sweep-dir");
   const std::string path = aggregate(dir, vm["output"].as<std::string>(), vm.count("finished-only") > 0);
   const auto states = run_states(dir, read_manifest(dir));
@@ -175,8 +185,11 @@ int cmd_status(int argc, char** argv) {
     ("parallel", po::value<int>()->default_value(0), "runs executed at once, for the ETA (0: the number running)")
     ("index", po::value<long long>(), "print only point I's status word")
     ("action", "with --index: what a launcher does with the point: skip (finished), busy (a live launcher runs "
-               "it) or run")
+               "it), wait (a cooldown branch whose parent run has not finished) or run")
     ("unfinished", "print the indices of points neither finished nor running, comma-separated (for sbatch --array)")
+    ("stage", po::value<std::string>()->default_value("all"),
+     "with --unfinished: all | main (points that branch from nothing) | branches (cooldown branches, which need "
+     "their parent finished)")
     ("verbose,v", "one line per point");
   // clang-format on
   auto vm = parse(argc, argv, o, "sweep-dir",
@@ -191,16 +204,22 @@ int cmd_status(int argc, char** argv) {
       throw sst::UserError("--index " + std::to_string(i) + " is outside the grid");
     const RunState& st = states[static_cast<size_t>(i)];
     if (vm.count("action"))
-      std::cout << (st.finished() ? "skip" : st.status == rundir::RunStatus::kRunning ? "busy" : "run") << "\n";
+      std::cout << launcher_action(states, static_cast<size_t>(i)) << "\n";
     else
       std::cout << rundir::to_string(st.status) << "\n";
     return 0;
   }
   if (vm.count("unfinished")) {
+    const std::string stage = vm["stage"].as<std::string>();
+    if (stage != "all" && stage != "main" && stage != "branches")
+      throw UsageError("--stage must be all, main or branches");
     std::string list;
-    for (const auto& s : states)
+    for (const auto& s : states) {
+      if (stage == "main" && !s.parent.empty()) continue;
+      if (stage == "branches" && s.parent.empty()) continue;
       if (!s.finished() && s.status != rundir::RunStatus::kRunning)
         list += (list.empty() ? "" : ",") + std::to_string(s.index);
+    }
     std::cout << list << "\n";
     return 0;
   }

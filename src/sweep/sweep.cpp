@@ -5,11 +5,14 @@
 #include <unistd.h>
 #include <boost/program_options.hpp>
 
+#include <algorithm>
 #include <cerrno>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <map>
 #include <set>
 #include <sstream>
@@ -74,8 +77,72 @@ const std::map<std::string, std::string>& reserved_keys() {
       {"output.dir", "the sweep sets it to SWEEP_DIR/runs/RUN"},
       {"output.run_name", "the sweep sets it to the point's run name"},
       {"train.threads", "the launcher sets it (cores / ranks)"},
+      {"train.snapshot_budgets", "the sweep sets it for cooldown branches ([budget] cooldown_branches)"},
+      {"train.branch_from", "the sweep sets it for cooldown branches ([budget] cooldown_branches)"},
   };
   return k;
+}
+
+using Fail = std::function<void(const std::string&)>;
+
+// "1e13, 3e13": positive, distinct numbers.
+std::vector<double> parse_budget_values(const std::string& key, const std::string& value, const Fail& fail) {
+  std::vector<double> out;
+  for (const auto& item : text::split_list(value)) {
+    double v = 0;
+    if (!parse_double(item, v) || !(v > 0)) fail(key + ": '" + item + "' is not a positive number");
+    for (double o : out)  // run names carry the budget as compact_number: those must differ too
+      if (o == v || compact_number(o) == compact_number(v)) fail(key + ": " + item + " is listed twice");
+    out.push_back(v);
+  }
+  if (out.empty()) fail(key + " is empty");
+  return out;
+}
+
+// A key set in [overrides] or any model section (the value of the last one found; "" if none).
+std::string override_value(const SweepSpec& spec, const std::string& key) {
+  std::string v;
+  for (const auto& [k, val] : spec.overrides)
+    if (k == key) v = val;
+  for (const auto& m : spec.models)
+    for (const auto& [k, val] : m.overrides)
+      if (k == key) v = val;
+  return v;
+}
+
+// [budget] flops / tokens / cooldown_branches, checked against the rest of the file.
+void parse_budget_grid(SweepSpec& spec, std::map<std::string, std::string>& keys, const Fail& fail) {
+  Budget& b = spec.budget;
+  if (keys.count("flops") && keys.count("tokens")) fail("budget.flops and budget.tokens: give one budget grid");
+  for (const char* k : {"flops", "tokens"}) {
+    if (!keys.count(k)) continue;
+    b.kind = std::string(k) == "flops" ? BudgetKind::kFlops : BudgetKind::kTokens;
+    b.values = parse_budget_values(std::string("budget.") + k, keys[k], fail);
+  }
+  if (b.kind == BudgetKind::kNone) {
+    if (keys.count("cooldown_branches")) fail("budget.cooldown_branches needs a budget grid (flops or tokens)");
+    return;
+  }
+  const std::string grid = "budget." + budget_kind_name(b.kind);
+  if (b.max_steps) fail("budget.max_steps and " + grid + " both set the run length: give one");
+  if (b.epochs) fail("budget.epochs and " + grid + " both set the run length: give one");
+  for (const char* k : {"train.max_steps", "train.epochs", "train.max_tokens", "train.max_flops"})
+    if (!override_value(spec, k).empty()) fail("'" + std::string(k) + "' cannot be set with " + grid);
+  if (b.kind == BudgetKind::kTokens)
+    for (double v : b.values)
+      if (v != std::floor(v)) fail(grid + ": " + format_number(v) + " is not a whole number of tokens");
+  if (keys.count("cooldown_branches")) {
+    const std::string& v = keys["cooldown_branches"];
+    if (v != "true" && v != "false") fail("budget.cooldown_branches = '" + v + "' must be true or false");
+    b.cooldown_branches = v == "true";
+  }
+  if (b.cooldown_branches) {
+    if (b.patience.value_or(0) > 0)
+      fail("budget.cooldown_branches: budget.patience must be 0 (an early stop would lose the branches' snapshots)");
+    const std::string schedule = override_value(spec, "train.schedule");
+    if (!schedule.empty() && schedule != "wsd")
+      fail("budget.cooldown_branches needs train.schedule = wsd (it is set for every point), not '" + schedule + "'");
+  }
 }
 
 bool valid_name(const std::string& n) {
@@ -86,6 +153,34 @@ bool valid_name(const std::string& n) {
 }
 
 }  // namespace
+
+std::string budget_kind_name(BudgetKind k) {
+  switch (k) {
+    case BudgetKind::kFlops:
+      return "flops";
+    case BudgetKind::kTokens:
+      return "tokens";
+    case BudgetKind::kNone:
+      break;
+  }
+  return "";
+}
+
+std::string compact_number(double v) {
+  char buf[64];
+  if (!(std::fabs(v) >= 1e4)) {  // small budgets as plain numbers: "1500", "0.0025"
+    std::snprintf(buf, sizeof buf, "%.6g", v);
+    return buf;
+  }
+  // "5e5", "3.2e14": the mantissa without trailing zeros, the exponent without '+' or leading zeros.
+  std::snprintf(buf, sizeof buf, "%.5e", v);
+  std::string s = buf;
+  const auto e = s.find('e');
+  std::string mantissa = s.substr(0, e);
+  while (mantissa.back() == '0') mantissa.pop_back();
+  if (mantissa.back() == '.') mantissa.pop_back();
+  return mantissa + "e" + std::to_string(std::atoi(s.c_str() + e + 1));
+}
 
 std::string format_number(double v) {
   char buf[64];
@@ -133,6 +228,7 @@ SweepSpec parse_sweep_file(const std::string& path, const std::string& data_over
   std::string model_names;
   bool have_model_names = false;
   std::map<std::string, KeyValues> model_sections;
+  std::map<std::string, std::string> model_budgets;
   std::vector<std::string> model_section_order;
   std::set<std::string> seen;
   for (const auto& opt : parsed.options) {
@@ -154,10 +250,12 @@ SweepSpec parse_sweep_file(const std::string& path, const std::string& data_over
       model_names = value;
       have_model_names = true;
     } else if (section == "budget") {
-      static const std::set<std::string> known{"max_steps", "epochs", "eval_every", "patience", "checkpoint_every"};
+      static const std::set<std::string> known{"max_steps",        "epochs", "eval_every", "patience",
+                                               "checkpoint_every", "flops",  "tokens",     "cooldown_branches"};
       if (!known.count(rest))
         fail("unknown key '" + key +
-             "' (known in [budget]: max_steps, epochs, eval_every, patience, checkpoint_every)");
+             "' (known in [budget]: max_steps, epochs, eval_every, patience, checkpoint_every, flops, tokens, "
+             "cooldown_branches)");
       budget_keys[rest] = value;
     } else if (section == "overrides") {
       if (!valid_trainer_key(rest))
@@ -172,6 +270,12 @@ SweepSpec parse_sweep_file(const std::string& path, const std::string& data_over
       if (dot2 == std::string::npos) fail("unknown key '" + key + "' (model sections are named [model.NAME])");
       const std::string name = rest.substr(0, dot2);
       std::string tkey = rest.substr(dot2 + 1);
+      if (tkey == "budgets") {  // this size's own budget list, not an sst-train key
+        if (!model_sections.count(name)) model_section_order.push_back(name);
+        model_sections[name];
+        model_budgets[name] = value;
+        continue;
+      }
       if (tkey.find('.') == std::string::npos) tkey = "model." + tkey;
       if (!valid_trainer_key(tkey))
         fail("unknown key '" + key + "' in [model." + name + "] (model names are letters, digits, '_' or '-')");
@@ -201,7 +305,11 @@ SweepSpec parse_sweep_file(const std::string& path, const std::string& data_over
       fail("sweep.ranks = '" + sweep_keys["ranks"] + "' must be a positive integer");
     spec.ranks = static_cast<int>(r);
   }
-  if (!sweep_keys.count("fractions")) fail("sweep.fractions is required (a list of data fractions in (0, 1])");
+  const bool budget_grid = budget_keys.count("flops") || budget_keys.count("tokens");
+  if (!sweep_keys.count("fractions") && !budget_grid)
+    fail("sweep.fractions is required (a list of data fractions in (0, 1])");
+  spec.fractions_given = sweep_keys.count("fractions") > 0;
+  if (!spec.fractions_given) sweep_keys["fractions"] = "1";  // a budget grid cycles all the data by default
   for (const auto& f : text::split_list(sweep_keys["fractions"])) {
     double v = 0;
     const auto slash = f.find('/');
@@ -238,7 +346,11 @@ SweepSpec parse_sweep_file(const std::string& path, const std::string& data_over
       if (m.name == n) fail("models.names: '" + n + "' is listed twice");
     if (!model_sections.count(n))
       fail("unknown model name '" + n + "': no [model." + n + "] section (or it is empty: give it at least one key)");
-    spec.models.push_back(ModelSize{n, model_sections[n]});
+    spec.models.push_back(ModelSize{n, model_sections[n], {}});
+    if (model_budgets.count(n)) {
+      if (!budget_grid) fail("model." + n + ".budgets needs a budget grid ([budget] flops or tokens)");
+      spec.models.back().budgets = parse_budget_values("model." + n + ".budgets", model_budgets[n], fail);
+    }
   }
   if (spec.models.empty()) fail("models.names is empty");
   for (const auto& n : model_section_order) {
@@ -256,89 +368,42 @@ SweepSpec parse_sweep_file(const std::string& path, const std::string& data_over
     return v;
   };
   spec.budget.max_steps = int_key("max_steps", 0);
-  spec.budget.eval_every = int_key("eval_every", 1);
+  if (budget_keys.count("eval_every") && text::split_list(budget_keys["eval_every"]).size() > 1) {
+    for (const auto& item : text::split_list(budget_keys["eval_every"])) {
+      int64_t v = 0;
+      if (!parse_int(item, v) || v < 1) fail("budget.eval_every: '" + item + "' must be an integer >= 1");
+      spec.budget.eval_every_per_fraction.push_back(v);
+    }
+    if (spec.budget.eval_every_per_fraction.size() != spec.fractions.size())
+      fail("budget.eval_every lists " + std::to_string(spec.budget.eval_every_per_fraction.size()) + " values for " +
+           std::to_string(spec.fractions.size()) + " fractions (give one, or one per fraction)");
+    spec.budget.eval_every = spec.budget.eval_every_per_fraction.front();
+  } else {
+    spec.budget.eval_every = int_key("eval_every", 1);
+  }
   spec.budget.patience = int_key("patience", 0);
   spec.budget.checkpoint_every = int_key("checkpoint_every", 1);
   if (budget_keys.count("epochs")) {
-    double v = 0;
-    if (!parse_double(budget_keys["epochs"], v) || !(v > 0))
-      fail("budget.epochs = '" + budget_keys["epochs"] + "' must be a number > 0");
-    spec.budget.epochs = v;
+    const auto items = text::split_list(budget_keys["epochs"]);
+    std::vector<double> values;
+    for (const auto& item : items) {
+      double v = 0;
+      if (!parse_double(item, v) || !(v > 0)) fail("budget.epochs: '" + item + "' must be a number > 0");
+      values.push_back(v);
+    }
+    if (values.empty()) fail("budget.epochs is empty");
+    if (values.size() > 1 && values.size() != spec.fractions.size())
+      fail("budget.epochs lists " + std::to_string(values.size()) + " values for " +
+           std::to_string(spec.fractions.size()) + " fractions (give one, or one per fraction)");
+    spec.budget.epochs = values.front();
+    if (values.size() > 1) spec.budget.epochs_per_fraction = values;
   }
-  if (!spec.budget.max_steps.value_or(0) && !spec.budget.epochs)
-    fail("[budget] needs max_steps > 0 or epochs (train to best dev loss: epochs as a cap, with patience)");
+  parse_budget_grid(spec, budget_keys, fail);
+  if (!spec.budget.max_steps.value_or(0) && !spec.budget.epochs && spec.budget.kind == BudgetKind::kNone)
+    fail(
+        "[budget] needs max_steps > 0, epochs (train to best dev loss: epochs as a cap, with patience), or a "
+        "budget grid (flops = C1, C2, ... or tokens = T1, T2, ...)");
   return spec;
-}
-
-std::string default_sweep_dir(const SweepSpec& spec) { return "runs/sweeps/" + spec.name; }
-
-std::vector<Point> expand(const SweepSpec& spec, const std::string& sweep_dir) {
-  const std::string abs_dir = fs::absolute(sweep_dir).lexically_normal().string();
-  // Budget first, then [overrides], then the model's section: later ones win, each key appears once.
-  KeyValues common;
-  auto set = [](KeyValues& kv, const std::string& k, const std::string& v) {
-    for (auto& [key, val] : kv)
-      if (key == k) {
-        val = v;
-        return;
-      }
-    kv.emplace_back(k, v);
-  };
-  const Budget& b = spec.budget;
-  if (b.max_steps)
-    set(common, "train.max_steps", std::to_string(*b.max_steps));
-  else
-    set(common, "train.max_steps", "0");
-  if (b.epochs) set(common, "train.epochs", format_number(*b.epochs));
-  if (b.eval_every) set(common, "train.eval_every", std::to_string(*b.eval_every));
-  if (b.patience) set(common, "train.patience", std::to_string(*b.patience));
-  if (b.checkpoint_every) set(common, "train.checkpoint_every", std::to_string(*b.checkpoint_every));
-  for (const auto& [k, v] : spec.overrides) set(common, k, v);
-
-  std::vector<Point> points;
-  for (const auto& m : spec.models) {
-    KeyValues keys = common;
-    for (const auto& [k, v] : m.overrides) set(keys, k, v);
-    for (double f : spec.fractions)
-      for (int64_t seed : spec.seeds) {
-        Point p;
-        p.index = points.size();
-        p.model = m.name;
-        p.fraction = f;
-        p.seed = seed;
-        p.ranks = spec.ranks;
-        p.run = m.name + "_f" + format_number(f) + "_s" + std::to_string(seed);
-        p.run_dir = "runs/" + p.run;
-        p.args = {"--config", spec.base_config};
-        if (!spec.data.empty()) p.args.insert(p.args.end(), {"--data", spec.data});
-        p.args.insert(p.args.end(),
-                      {"--out-dir", abs_dir + "/" + p.run_dir, "--resume", "auto", "--output.run_name=" + p.run,
-                       "--data.fraction=" + format_number(f), "--train.seed=" + std::to_string(seed)});
-        for (const auto& [k, v] : keys) p.args.push_back("--" + k + "=" + v);
-        points.push_back(std::move(p));
-      }
-  }
-  return points;
-}
-
-json manifest_json(const SweepSpec& spec, const std::string& sweep_dir, const std::vector<Point>& points) {
-  json pts = json::array();
-  for (const auto& p : points)
-    pts.push_back({{"index", p.index},
-                   {"run", p.run},
-                   {"model", p.model},
-                   {"data_fraction", p.fraction},
-                   {"seed", p.seed},
-                   {"ranks", p.ranks},
-                   {"run_dir", p.run_dir},
-                   {"args", p.args}});
-  return {{"sweep_file", spec.file},
-          {"sweep_hash", spec.hash},
-          {"name", spec.name},
-          {"data", spec.data},
-          {"sweep_dir", fs::absolute(sweep_dir).lexically_normal().string()},
-          {"count", points.size()},
-          {"points", pts}};
 }
 
 json read_manifest(const std::string& sweep_dir) {

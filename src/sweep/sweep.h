@@ -19,15 +19,32 @@ using KeyValues = std::vector<std::pair<std::string, std::string>>;  // "section
 
 struct ModelSize {
   std::string name;
-  KeyValues overrides;  // sst-train keys, e.g. {"model.d_model", "32"}
+  KeyValues overrides;          // sst-train keys, e.g. {"model.d_model", "32"}
+  std::vector<double> budgets;  // `budgets = ...` in [model.NAME]: this size's own budget list (else [budget]'s)
 };
 
+// What a budget list counts: FLOPs (train.max_flops, C = 6 N tokens) or tokens (train.max_tokens).
+enum class BudgetKind { kNone, kFlops, kTokens };
+std::string budget_kind_name(BudgetKind k);  // "", "flops", "tokens"
+
 struct Budget {
-  std::optional<int64_t> max_steps;   // train.max_steps (> 0 wins over epochs, as in sst-train)
-  std::optional<double> epochs;       // train.epochs (used when max_steps is 0 or absent)
+  std::optional<int64_t> max_steps;  // train.max_steps (> 0 wins over epochs, as in sst-train)
+  std::optional<double> epochs;      // train.epochs (used when max_steps is 0 or absent)
+  // `epochs = E1, E2, ...` with one value per fraction: the run length of each fraction (smaller subsets
+  // need more epochs to reach their best dev loss; the LR schedule spans each run). Empty: `epochs` for all.
+  std::vector<double> epochs_per_fraction;
+  std::vector<int64_t> eval_every_per_fraction;  // likewise `eval_every = S1, S2, ...` (short runs evaluate often)
   std::optional<int64_t> eval_every;  // train.eval_every
   std::optional<int64_t> patience;    // train.patience (early stopping on dev loss, in evaluations)
   std::optional<int64_t> checkpoint_every;
+  // A budget grid (flops = C1, C2, ... or tokens = T1, ...): every point trains one budget, its run
+  // length and LR schedule following it (sst-train's train.max_flops / max_tokens).
+  BudgetKind kind = BudgetKind::kNone;
+  std::vector<double> values;
+  // With a budget grid and train.schedule = wsd: per (model, fraction, seed) the largest budget trains in
+  // full and keeps a snapshot where each smaller one's cooldown starts; the smaller budgets are cooldown
+  // branches from it (Hägele et al. 2024).
+  bool cooldown_branches = false;
 };
 
 struct SweepSpec {
@@ -39,6 +56,7 @@ struct SweepSpec {
   int ranks = 1;
   std::vector<ModelSize> models;
   std::vector<double> fractions;
+  bool fractions_given = true;  // false: a budget sweep without [sweep] fractions (all data, cycled)
   std::vector<int64_t> seeds;
   Budget budget;
   KeyValues overrides;  // [overrides]
@@ -46,11 +64,15 @@ struct SweepSpec {
 
 struct Point {
   size_t index = 0;
-  std::string run;  // run name, also the run directory's name: MODEL_fFRACTION_sSEED
+  // Run name, also the run directory's name: MODEL_fFRACTION_sSEED; with a budget grid
+  // MODEL[_fFRACTION]_cBUDGET_sSEED (FLOPs) or MODEL[_fFRACTION]_tBUDGET_sSEED (tokens).
+  std::string run;
   std::string model;
   double fraction = 1;
   int64_t seed = 0;
   int ranks = 1;
+  double budget = 0;              // the point's budget (FLOPs or tokens, spec.budget.kind); 0: none
+  std::string parent;             // a cooldown branch: the run it branches from (it runs once that one finished)
   std::string run_dir;            // relative to the sweep dir: runs/RUN
   std::vector<std::string> args;  // the full sst-train argument list (after the program name)
 };
@@ -59,7 +81,8 @@ struct Point {
 // `data_override` (if not empty) replaces [sweep] data; relative paths in the file are relative to it.
 SweepSpec parse_sweep_file(const std::string& path, const std::string& data_override = "");
 
-// The grid in a fixed order: models (as listed) x fractions (as listed) x seeds (as listed), seeds fastest.
+// The grid in a fixed order: models (as listed) x fractions (as listed) [x budgets (as listed)] x seeds
+// (as listed), seeds fastest.
 // `sweep_dir` is made absolute and used for --out-dir.
 std::vector<Point> expand(const SweepSpec& spec, const std::string& sweep_dir);
 
@@ -68,6 +91,8 @@ std::string default_sweep_dir(const SweepSpec& spec);
 
 // A shortest round-trip decimal rendering ("0.015625", "1", "0.1").
 std::string format_number(double v);
+// A budget in run names: "1e13", "3.2e14", "5e6".
+std::string compact_number(double v);
 // Shell-quotes one word when needed.
 std::string shell_quote(const std::string& s);
 
@@ -83,15 +108,20 @@ nlohmann::json read_manifest(const std::string& sweep_dir);
 
 // ---- run states and aggregation ------------------------------------------------------------------
 // A point's status (rundir/run_dir.h): completed | early_stopped from its summary.json, else running,
-// failed, interrupted or missing from what its run directory holds.
+// failed, interrupted or missing from what its run directory holds. A cooldown branch names its parent.
 struct RunState {
   std::string run;
   std::string model;
   size_t index = 0;
   rundir::RunStatus status = rundir::RunStatus::kMissing;
   std::optional<rundir::RunSummary> summary;  // summary.json when present and finished
+  std::string parent;                         // manifest: the run a cooldown branch starts from
   bool finished() const { return rundir::is_finished(status); }
 };
+
+// What a launcher does with point i: skip (finished), busy (a live launcher runs it), wait (a cooldown
+// branch whose parent has not finished) or run.
+std::string launcher_action(const std::vector<RunState>& states, size_t i);
 
 RunState run_state(const std::string& sweep_dir, const nlohmann::json& manifest_point);
 std::vector<RunState> run_states(const std::string& sweep_dir, const nlohmann::json& manifest);

@@ -4,6 +4,8 @@
 #include <exception>
 #include <filesystem>
 #include <functional>
+#include <fstream>
+#include <utility>
 
 #include "common/error.h"
 #include "common/files.h"
@@ -64,6 +66,9 @@ void write_meta(torch::serialize::OutputArchive& ar, const CheckpointMeta& m) {
   ar.write("meta/best_step", c10::IValue(s.best_step));
   ar.write("meta/evals_without_improvement", c10::IValue(s.evals_without_improvement));
   ar.write("meta/tokens_processed", c10::IValue(s.tokens_processed));
+  ar.write("meta/best_tokens_processed", c10::IValue(s.best_tokens_processed));
+  ar.write("meta/branch_step", c10::IValue(s.branch_step));
+  ar.write("meta/branch_tokens", c10::IValue(s.branch_tokens));
   ar.write("meta/examples_processed", c10::IValue(s.examples_processed));
   ar.write("meta/skipped_steps", c10::IValue(s.skipped_steps));
   ar.write("meta/wall_s", c10::IValue(s.wall_s));
@@ -98,6 +103,13 @@ CheckpointMeta read_meta(torch::serialize::InputArchive& ar, const std::string& 
   s.best_step = get("meta/best_step").toInt();
   s.evals_without_improvement = get("meta/evals_without_improvement").toInt();
   s.tokens_processed = get("meta/tokens_processed").toInt();
+  // Added after format version 1 (scaling budgets): absent from older checkpoints, read as defaults.
+  for (auto [key, field] :
+       {std::pair{"meta/best_tokens_processed", &s.best_tokens_processed},
+        std::pair{"meta/branch_step", &s.branch_step}, std::pair{"meta/branch_tokens", &s.branch_tokens}}) {
+    c10::IValue v;
+    if (ar.try_read(key, v)) *field = v.toInt();
+  }
   s.examples_processed = get("meta/examples_processed").toInt();
   s.skipped_steps = get("meta/skipped_steps").toInt();
   s.wall_s = get("meta/wall_s").toDouble();

@@ -31,7 +31,10 @@ struct TrainState {
   double best_dev_acc = 0.0;
   int64_t best_step = -1;
   int64_t evals_without_improvement = 0;
-  int64_t tokens_processed = 0;  // non-pad tokens seen in training, all ranks
+  int64_t tokens_processed = 0;       // non-pad tokens seen in training, all ranks
+  int64_t best_tokens_processed = 0;  // tokens_processed at best_step
+  int64_t branch_step = -1;           // a cooldown branch: the step it started from (train.branch_from)
+  int64_t branch_tokens = 0;          // ... and the tokens processed before it (trained by the parent run)
   int64_t examples_processed = 0;
   int64_t skipped_steps = 0;  // non-finite steps dropped under nan_policy = skip
   double wall_s = 0.0;        // training wall time before this process started

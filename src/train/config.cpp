@@ -2,6 +2,7 @@
 
 #include <boost/program_options.hpp>
 
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -9,6 +10,7 @@
 #include "common/error.h"
 #include "common/options.h"
 #include "common/text.h"
+#include "train/budget.h"
 
 namespace po = boost::program_options;
 
@@ -46,10 +48,34 @@ void add_config_options(OptionTable& o, Config& c) {
   o.add("train.global_batch", t.global_batch, "examples per optimizer step over all ranks", at_least(1), kMustMatch);
   o.add("train.accum_steps", t.accum_steps, "micro-batches accumulated per step on each rank", at_least(1));
   o.add("train.lr", t.lr, "peak learning rate (AdamW)", above(0), kMustMatch);
-  o.add("train.min_lr_ratio", t.min_lr_ratio, "final lr as a fraction of the peak (cosine)", closed(0, 1), kMustMatch);
+  o.add("train.min_lr_ratio", t.min_lr_ratio, "final lr as a fraction of the peak (cosine, wsd)", closed(0, 1),
+        kMustMatch);
   o.add("train.warmup_steps", t.warmup_steps, "linear warmup steps", at_least(0), kMustMatch);
-  o.add("train.max_steps", t.max_steps, "optimizer steps; 0 = epochs x batches per epoch", at_least(0));
-  o.add("train.epochs", t.epochs, "epochs over the (subset of the) train split, used when max_steps = 0", at_least(0));
+  o.add("train.max_steps", t.max_steps, "optimizer steps; 0 = from the budget (max_tokens, max_flops), else epochs",
+        at_least(0));
+  o.add("train.epochs", t.epochs,
+        "epochs over the (subset of the) train split, used when max_steps = 0 and there is no budget", at_least(0));
+  o.add("train.max_tokens", t.max_tokens,
+        "token budget: train ceil(max_tokens / expected non-pad tokens per step) steps, cycling the data as "
+        "needed; the LR schedule spans exactly this run; 0 = none",
+        at_least(0));
+  o.add("train.max_flops", t.max_flops,
+        "compute budget C in FLOPs: train C / (6 N) tokens, N = the model's non-embedding parameters (as "
+        "summary.json's flops); 0 = none",
+        at_least(0));
+  o.add("train.schedule", t.schedule,
+        "LR after warmup: cosine decay over the run, or wsd (warmup-stable-decay: the peak, then a cooldown "
+        "of decay_fraction of the run)",
+        {}, kMustMatch);
+  o.add("train.decay_fraction", t.decay_fraction, "wsd: the cooldown's share of the run's steps", left_open(0, 1));
+  o.add("train.cooldown", t.cooldown, "wsd: the cooldown's shape, from the peak to lr x min_lr_ratio", {},
+        kMustMatch);
+  o.add("train.snapshot_budgets", t.snapshot_budgets,
+        "wsd with a budget: comma-separated smaller budgets (same unit as max_tokens / max_flops); the checkpoint "
+        "where each one's cooldown starts is kept in RUN_DIR/snapshots/ for cooldown branches");
+  o.add("train.branch_from", t.branch_from,
+        "wsd with a budget: a run directory trained with this run's budget in its snapshot_budgets; a fresh start "
+        "continues from its snapshot at this run's cooldown start (the same run, its shared prefix not retrained)");
   o.add("train.weight_decay", t.weight_decay, "AdamW weight decay (not on biases, LayerNorm, embeddings)", at_least(0),
         kMustMatch);
   o.add("train.grad_clip", t.grad_clip, "clip the global gradient L2 norm; 0 = off", at_least(0), kMustMatch);
@@ -180,7 +206,29 @@ void validate_config(const Config& c) {
   const auto& t = c.train;
   if (m.d_model % m.heads != 0)
     fail("model.heads", "= " + std::to_string(m.heads) + " must divide model.d_model = " + std::to_string(m.d_model));
-  if (t.max_steps == 0 && !(t.epochs > 0)) fail("train.epochs", "must be > 0 when train.max_steps = 0");
+  const bool budget = t.max_tokens > 0 || t.max_flops > 0;
+  if (t.max_steps == 0 && !budget && !(t.epochs > 0))
+    fail("train.epochs", "must be > 0 when train.max_steps = 0 and there is no budget");
+  if (t.max_tokens > 0 && t.max_flops > 0) fail("train.max_flops", "and train.max_tokens are two budgets: give one");
+  if (budget && t.max_steps > 0)
+    fail("train.max_steps", "and a budget (train.max_tokens / train.max_flops) both set the run length: give one");
+  // Branching relies on the LR before the cooldown being independent of the run's length: wsd only.
+  auto check_branching = [&](const char* key, const std::string& value) {
+    if (value.empty()) return;
+    if (t.schedule != ScheduleKind::kWsd) fail(key, "needs train.schedule = wsd");
+    if (!budget) fail(key, "needs a budget (train.max_tokens or train.max_flops)");
+  };
+  check_branching("train.snapshot_budgets", t.snapshot_budgets);
+  check_branching("train.branch_from", t.branch_from);
+  if (!t.snapshot_budgets.empty()) {
+    const double own = t.max_flops > 0 ? t.max_flops : static_cast<double>(t.max_tokens);
+    for (double b : parse_budget_list(t.snapshot_budgets, "train.snapshot_budgets"))
+      if (b > own) {
+        char text[64];
+        std::snprintf(text, sizeof text, "%g", b);
+        fail("train.snapshot_budgets", std::string("lists ") + text + ", more than this run's own budget");
+      }
+  }
   if (c.data.path.empty()) fail("data.path", "must name the HDF5 file written by sst-prep");
   if (c.out_dir.empty()) fail("output.dir", "must name the run directory");
   if (t.shard_optimizer && !t.fused_adamw)

@@ -12,6 +12,7 @@
 
 #include "common/enum_names.h"
 #include "model/config.h"
+#include "train/schedule.h"
 
 namespace sst {
 
@@ -48,8 +49,15 @@ struct TrainConfig {
   double lr = 1e-3;
   double min_lr_ratio = 0.1;  // cosine decays to lr * min_lr_ratio
   int64_t warmup_steps = 100;
-  int64_t max_steps = 0;  // 0: epochs * batches_per_epoch
+  int64_t max_steps = 0;  // 0: a budget (max_tokens, max_flops), else epochs * batches_per_epoch
   double epochs = 1.0;
+  int64_t max_tokens = 0;  // a token budget (train/budget.h); 0 = none
+  double max_flops = 0;    // a compute budget C = 6 N tokens; 0 = none
+  ScheduleKind schedule = ScheduleKind::kCosine;
+  double decay_fraction = 0.2;  // wsd: the cooldown's share of the run
+  CooldownShape cooldown = CooldownShape::kOneMinusSqrt;
+  std::string snapshot_budgets;  // wsd: keep the cooldown-start checkpoints of these budgets
+  std::string branch_from;       // wsd: start from this run directory's snapshot (a cooldown branch)
   double weight_decay = 0.01;
   double grad_clip = 1.0;  // global L2 norm; 0 disables
   double label_smoothing = 0.0;

@@ -6,6 +6,7 @@
 
 #include <functional>
 #include <memory>
+#include <vector>
 
 #include "dataset/dataset_file.h"
 #include "dist/communicator.h"
@@ -39,7 +40,10 @@ struct Run {
   std::unique_ptr<shard::SplitReader> train, dev;
   std::unique_ptr<shard::GlobalBatchSampler> sampler;  // used by the prefetcher's thread only, once training runs
   int64_t total_steps = 0;
-  int64_t train_tokens = 0;  // unique tokens in the train subset, as the model sees them (D)
+  int64_t train_tokens = 0;             // unique tokens in the train subset, as the model sees them (D)
+  std::vector<int32_t> train_lengths;   // every train example's length as the model sees it (budgets)
+  double budget_tokens = 0;             // the token budget the run length follows; 0: none
+  std::vector<int64_t> snapshot_steps;  // where train.snapshot_budgets' cooldown branches start
   LrSchedule schedule{};
   // The model and its optimizer.
   TransformerClassifier model{nullptr};

@@ -1,5 +1,7 @@
 #include "train/run_policy.h"
 
+#include <algorithm>
+
 #include "train/signals.h"
 
 namespace sst {
@@ -38,11 +40,16 @@ bool RunPolicy::record_eval(TrainState& s, double dev_loss, double dev_acc) cons
     s.best_dev_loss = dev_loss;
     s.best_dev_acc = dev_acc;
     s.best_step = s.step;
+    s.best_tokens_processed = s.tokens_processed;
     s.evals_without_improvement = 0;
     return true;
   }
   ++s.evals_without_improvement;
   return false;
+}
+
+bool RunPolicy::snapshot_due(int64_t step) const {
+  return std::binary_search(snapshot_steps_.begin(), snapshot_steps_.end(), step);
 }
 
 std::optional<Stop> RunPolicy::stop_after(const TrainState& s, bool stop_requested) const {

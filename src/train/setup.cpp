@@ -8,9 +8,10 @@
 #include "common/files.h"
 #include "common/torch_compat.h"
 #include "dist/gpu_placement.h"
+#include "train/budget.h"
 #include "train/fault_injection.h"
-#include "train/memory_estimate.h"
 #include "train/fused_adamw.h"
+#include "train/memory_estimate.h"
 #include "train/run.h"
 #include "train/weight_average.h"
 
@@ -28,7 +29,7 @@ void take_run_directory(Run& r) {
   remove_stale_temporaries(r.dir.checkpoints(), "", /*any_host=*/true);
 }
 
-// The rank's input: the dataset file, the train subset, the global batch sequence and the run length.
+// The rank's input: the dataset file, the train subset and the global batch sequence.
 void setup_input(Run& r) {
   auto& cfg = r.cfg;
   const auto& t = cfg.train;
@@ -48,11 +49,26 @@ void setup_input(Run& r) {
     lengths[id] = static_cast<int32_t>(std::min<int64_t>(r.train->num_tokens(id), cfg.model.max_len - 1) + 1);
   auto pool = shard::nested_subset(r.train->size(), cfg.data.fraction, cfg.data.subset_seed);
   for (int64_t id : pool) r.train_tokens += lengths[id];
+  r.train_lengths = lengths;
   r.sampler =
       std::make_unique<shard::GlobalBatchSampler>(pool, t.global_batch, t.seed, t.bucket_window, std::move(lengths));
-  r.total_steps =
-      t.max_steps > 0 ? t.max_steps : std::max<int64_t>(1, std::llround(t.epochs * r.sampler->batches_per_epoch()));
-  r.schedule = LrSchedule{t.lr, t.min_lr_ratio, t.warmup_steps, r.total_steps};
+}
+
+// The run length (steps, or a token / FLOP budget, which needs the model's size), the LR schedule that
+// spans it, and the steps to keep for cooldown branches (train/budget.h).
+void setup_run_length(Run& r) {
+  const auto& t = r.cfg.train;
+  const int64_t n = r.model->num_non_embedding_params();
+  const StepTokens step_tokens = [&r](int64_t step) {
+    int64_t sum = 0;
+    for (int64_t id : r.sampler->global_batch(step)) sum += r.train_lengths[static_cast<size_t>(id)];
+    return sum;
+  };
+  const RunLength length = run_length(t, r.sampler->batches_per_epoch(), step_tokens, n);
+  r.total_steps = length.steps;
+  r.budget_tokens = length.budget_tokens;
+  r.schedule = make_schedule(t, r.total_steps);
+  r.snapshot_steps = snapshot_steps(t, step_tokens, n);
 }
 
 // One rank per GPU: the node's visible GPUs shared out by local rank (dist/gpu_placement.h).
@@ -177,6 +193,7 @@ void setup(Run& r) {
   r.control.run_on_all_ranks([&] {
     setup_input(r);
     setup_model(r);
+    setup_run_length(r);
   });
   setup_communication(r);
   setup_optimizer(r);

@@ -25,7 +25,16 @@ rundir::RunSummary make_summary(const Run& r, const RunOutcome& o) {
   s.tokens_processed = st.tokens_processed;
   s.examples_processed = st.examples_processed;
   // C = 6 N D with N the non-embedding parameters (Kaplan et al. 2020) and D the tokens processed.
-  s.flops = 6.0 * static_cast<double>(s.non_embedding_params) * static_cast<double>(st.tokens_processed);
+  const double n = static_cast<double>(s.non_embedding_params);
+  s.flops = 6.0 * n * static_cast<double>(st.tokens_processed);
+  s.tokens_at_best = st.best_tokens_processed;
+  s.flops_at_best = 6.0 * n * static_cast<double>(st.best_tokens_processed);
+  if (st.best_step > 0) s.lr_at_best = r.schedule.at(st.best_step - 1);  // step k is optimizer step k - 1
+  s.schedule = enum_name(t.schedule);
+  s.budget_tokens = r.budget_tokens;
+  s.budget_flops = 6.0 * n * r.budget_tokens;
+  s.branch_step = st.branch_step;
+  s.flops_spent = 6.0 * n * static_cast<double>(st.tokens_processed - st.branch_tokens);
   s.best_dev_loss = measured(st.best_dev_loss);
   s.best_dev_acc = st.best_step >= 0 ? std::optional<double>(st.best_dev_acc) : std::nullopt;
   s.best_step = st.best_step;

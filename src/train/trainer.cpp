@@ -10,6 +10,7 @@
 
 #include "common/error.h"
 #include "common/files.h"
+#include "train/budget.h"
 #include "train/checkpoint_store.h"
 #include "train/evaluate.h"
 #include "train/metrics.h"
@@ -91,8 +92,14 @@ std::string choose_checkpoint(const Run& r, std::vector<std::string>& notes) {
 // Rank 0 decides where to start, every rank loads that checkpoint, and all agree it belongs to this
 // run; any refusal ends every rank with one message, before anything in the run directory changes.
 void resume(Run& r, std::vector<std::string>& notes) {
-  const std::string path = r.control.decide_on_root([&] { return choose_checkpoint(r, notes); });
+  const std::string path = r.control.decide_on_root([&] {
+    std::string chosen = choose_checkpoint(r, notes);
+    // A cooldown branch with nothing of its own yet starts from its parent's snapshot (train/budget.h).
+    if (chosen.empty() && !r.cfg.train.branch_from.empty()) chosen = branch_snapshot(r.cfg.train, r.schedule);
+    return chosen;
+  });
   if (path.empty()) return;
+  const bool branch = !r.cfg.train.branch_from.empty() && path == branch_snapshot_path(r.cfg.train, r.schedule);
   r.control.run_on_all_ranks([&] {
     CheckpointMeta meta = load_checkpoint(path, r.model, r.optimizer.get(), r.device, r.average);
     if (meta.seed != r.cfg.train.seed)
@@ -104,7 +111,12 @@ void resume(Run& r, std::vector<std::string>& notes) {
                       "; resuming continues that run, so they cannot change (train with them in another --out-dir)");
     r.state = meta.state;
   });
-  notes.push_back("resumed from " + path + " at step " + std::to_string(r.state.step));
+  if (branch) {
+    r.state.branch_step = r.state.step;
+    r.state.branch_tokens = r.state.tokens_processed;
+  }
+  notes.push_back(std::string(branch ? "cooldown branch from " : "resumed from ") + path + " at step " +
+                  std::to_string(r.state.step));
 }
 
 std::string start_line(const Run& r) {
@@ -173,7 +185,7 @@ int run_training(Config cfg, const dist::World& world) {
     progress->message(start_line(r));
     if (!r.comm_note.empty()) progress->message(r.comm_note);
   });
-  const RunPolicy policy(t, r.total_steps);
+  const RunPolicy policy(t, r.total_steps, r.snapshot_steps);
   RunOutcome outcome{rundir::RunStatus::kCompleted, NAN, NAN, NAN};
   std::optional<Stop> stop;
   if (policy.already_stopped(r.state)) {
@@ -191,6 +203,14 @@ int run_training(Config cfg, const dist::World& world) {
     r.control.run_on_root([&] {
       metrics->check();
       store->save_step(r.model, *r.optimizer, meta_of(r), r.average);
+    });
+  };
+  auto save_snapshot = [&] {  // kept for cooldown branches; not part of the rotation
+    r.state.wall_s = wall_before + seconds_since(start);
+    r.optimizer->gather_state();
+    r.control.run_on_root([&] {
+      ensure_writable_dir(r.dir.snapshots());
+      save_checkpoint(r.dir.snapshot(r.state.step), r.model, r.optimizer.get(), meta_of(r), r.average);
     });
   };
 
@@ -242,6 +262,7 @@ int run_training(Config cfg, const dist::World& world) {
     stop = policy.stop_after(r.state, res.stop);
     if (stop && stop->reason != StopReason::kBudgetDone && progress) progress->message(stop->message(t, r.state.step));
     if (!stop && policy.checkpoint_due(r.state.step)) save_step_checkpoint();
+    if (policy.snapshot_due(r.state.step)) save_snapshot();
   }
 
   outcome.status = stop ? stop->status() : rundir::RunStatus::kCompleted;

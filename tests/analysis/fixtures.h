@@ -126,7 +126,11 @@ inline std::filesystem::path write_sweep(const std::filesystem::path& sweep) {
       std::ostringstream row;
       row.precision(12);
       row << name << ",m," << n << "," << n << ",1," << t << "," << t << "," << 6 * n * t << "," << loss
-          << ",0.8,1,1,1," << (i == 9 ? "failed" : "completed") << "\n";
+          << ",0.8,1,1,1,"
+          << (i == 9       ? "failed"
+              : i % 4 == 0 ? "early_stopped"
+                           : "completed")
+          << "\n";
       csv += row.str();
     }
   test::write_text((sweep / "sweep.csv").string(), csv);

@@ -193,12 +193,12 @@ log "sweep finished: $("$BIN/sst-sweep" status "$SWEEP_DIR")"
 CSV="$SWEEP_DIR/sweep.csv"
 [ -f "$CSV" ] || fail "no $CSV"
 sed 's/^/    /' "$CSV"
-HEADER="run,model,params,non_embedding_params,data_fraction,train_tokens,tokens_processed,flops,best_dev_loss,best_dev_acc,epochs,wall_s,world_size,status,seed,steps"
+HEADER="run,model,params,non_embedding_params,data_fraction,train_tokens,tokens_processed,flops,best_dev_loss,best_dev_acc,epochs,wall_s,world_size,status,seed,steps,tokens_at_best,flops_at_best,lr_at_best,schedule,budget,budget_tokens,budget_flops,parent,branch_step,flops_spent"
 [ "$(head -1 "$CSV")" = "$HEADER" ] || fail "sweep.csv header: $(head -1 "$CSV")"
 [ "$(tail -n +2 "$CSV" | wc -l)" = 4 ] || fail "sweep.csv should have 4 rows"
 tail -n +2 "$CSV" | awk -F, '
   { if ($14 != "completed" && $14 != "early_stopped") { print "row " NR ": status " $14; bad = 1 }
-    for (i = 1; i <= NF; ++i) if ($i == "") { print "row " NR ": empty column " i; bad = 1 }
+    for (i = 1; i <= 20; ++i) if ($i == "") { print "row " NR ": empty column " i; bad = 1 }
     if ($13 != 2) { print "row " NR ": world_size " $13; bad = 1 } }
   END { exit bad }' || fail "sweep.csv rows are not all complete"
 for f in "$SWEEP_DIR"/slurm/[0-9]*_[0-9]*.out; do

@@ -170,7 +170,7 @@ TEST(SweepFile, BadFilesGiveOneClearError) {
       {"names = xs, s", "names = xs, xs, s", "'xs' is listed twice"},
       {"base_config = base.ini", "base_config = nope.ini", "nope.ini not found"},
       {"base_config = base.ini", "", "sweep.base_config is required"},
-      {"max_steps = 40", "", "needs max_steps > 0 or epochs"},
+      {"max_steps = 40", "", "needs max_steps > 0, epochs"},
       {"max_steps = 40", "max_steps = many", "budget.max_steps = 'many'"},
       {"eval_every = 10", "eval_every = 0", "budget.eval_every = '0' must be an integer >= 1"},
       {"ranks = 2", "ranks = 0", "sweep.ranks = '0'"},
@@ -310,12 +310,14 @@ TEST(SweepAggregate, ColumnsRowsAndStates) {
   std::getline(in, line);
   EXPECT_EQ(line,
             "run,model,params,non_embedding_params,data_fraction,train_tokens,tokens_processed,flops,best_dev_loss,"
-            "best_dev_acc,epochs,wall_s,world_size,status,seed,steps");
+            "best_dev_acc,epochs,wall_s,world_size,status,seed,steps,tokens_at_best,flops_at_best,lr_at_best,schedule,"
+            "budget,budget_tokens,budget_flops,parent,branch_step,flops_spent");
   std::vector<std::vector<std::string>> rows;
   while (std::getline(in, line)) rows.push_back(split_line(line));
   ASSERT_EQ(rows.size(), 12u);
   EXPECT_THAT(rows[0], ElementsAre("xs_f0.25_s1", "xs", "100000", "20000", "0.25", "123456", "200000", "24000000000",
-                                   "0.5", "0.75", "1.5", "10", "2", "completed", "1", "40"));
+                                   "0.5", "0.75", "1.5", "10", "2", "completed", "1", "40", "0", "0", "", "", "", "0",
+                                   "0", "", "-1", "0"));
   EXPECT_EQ(rows[1][13], "early_stopped");
   EXPECT_EQ(rows[2][13], "running");
   EXPECT_EQ(rows[3][13], "failed");
@@ -325,7 +327,7 @@ TEST(SweepAggregate, ColumnsRowsAndStates) {
   EXPECT_EQ(rows[5][4], "1");  // fraction and seed from the manifest when there is no summary
   EXPECT_EQ(rows[5][14], "2");
   EXPECT_EQ(rows[5][2], "");  // no numbers for unfinished points
-  for (const auto& r : rows) EXPECT_EQ(r.size(), 16u);
+  for (const auto& r : rows) EXPECT_EQ(r.size(), 26u);
 
   sst::sweep::aggregate(sd, dir / "fin.csv", true);
   std::ifstream fin(dir / "fin.csv");
@@ -430,4 +432,177 @@ TEST(SweepCli, StatusAndAggregate) {
   r = sst::test::run_command(sweep_bin() + " aggregate " + sst::test::sh_quote(sd));
   EXPECT_EQ(r.exit_code, 0) << r.output;
   EXPECT_TRUE(fs::exists(sd + "/sweep.csv"));
+}
+
+// ---- budget grids (IsoFLOP designs) and cooldown branches ----------------------------------------------------
+namespace {
+
+const char* kBudget = R"([sweep]
+name = iso
+base_config = base.ini
+seeds = 1
+
+[models]
+names = xs, s
+
+[model.xs]
+d_model = 32
+
+[model.s]
+d_model = 48
+budgets = 1e12, 4e12
+
+[budget]
+flops = 1e12, 2e12, 4e12
+eval_every = 10
+cooldown_branches = true
+)";
+
+}  // namespace
+
+TEST(SweepBudgets, FlopsGridExpandsWithBudgetsAndBranches) {
+  TempDir dir("sweep");
+  auto spec = sst::sweep::parse_sweep_file(write_sweep(dir, kBudget));
+  EXPECT_EQ(spec.budget.kind, sst::sweep::BudgetKind::kFlops);
+  EXPECT_FALSE(spec.fractions_given);
+  const auto points = sst::sweep::expand(spec, dir / "sd");
+  std::vector<std::string> names;
+  for (const auto& p : points) names.push_back(p.run);
+  // models x budgets (xs: the sweep's three, s: its own two) x seeds; no fraction in the names (all data).
+  EXPECT_THAT(names, ElementsAre("xs_c1e12_s1", "xs_c2e12_s1", "xs_c4e12_s1", "s_c1e12_s1", "s_c4e12_s1"));
+  const std::string runs = fs::path(dir / "sd").lexically_normal().string() + "/runs/";
+  // The largest budget of a size trains in full and keeps the snapshots of the smaller ones...
+  const auto& main_xs = points[2].args;
+  EXPECT_TRUE(has_arg(main_xs, "--train.max_flops=4000000000000"));
+  EXPECT_TRUE(has_arg(main_xs, "--train.snapshot_budgets=1000000000000,2000000000000"));
+  EXPECT_TRUE(has_arg(main_xs, "--train.schedule=wsd"));
+  EXPECT_TRUE(has_arg(main_xs, "--train.max_steps=0"));
+  EXPECT_TRUE(has_arg(main_xs, "--data.fraction=1"));
+  EXPECT_EQ(points[2].parent, "");
+  // ... and the smaller ones branch from it.
+  EXPECT_EQ(points[0].parent, "xs_c4e12_s1");
+  EXPECT_TRUE(has_arg(points[0].args, "--train.branch_from=" + runs + "xs_c4e12_s1"));
+  EXPECT_TRUE(has_arg(points[0].args, "--train.max_flops=1000000000000"));
+  EXPECT_EQ(points[3].parent, "s_c4e12_s1");
+  EXPECT_EQ(points[3].budget, 1e12);
+  const json m = sst::sweep::manifest_json(spec, dir / "sd", points);
+  EXPECT_EQ(m["budget_kind"], "flops");
+  EXPECT_EQ(m["points"][0]["parent"], "xs_c4e12_s1");
+  EXPECT_EQ(m["points"][0]["budget"], 1e12);
+  EXPECT_FALSE(m["points"][2].contains("parent"));
+
+  // Without branches every point trains its budget from scratch, schedule as the base config says.
+  auto plain = sst::sweep::parse_sweep_file(write_sweep(dir, replaced(kBudget, "cooldown_branches = true\n", "")));
+  for (const auto& p : sst::sweep::expand(plain, dir / "sd2")) {
+    EXPECT_EQ(p.parent, "");
+    EXPECT_FALSE(has_arg(p.args, "--train.schedule=wsd"));
+  }
+  // Token budgets, with fractions: names carry both.
+  auto tokens = sst::sweep::parse_sweep_file(
+      write_sweep(dir, replaced(replaced(replaced(kBudget, "flops = 1e12, 2e12, 4e12", "tokens = 5e5, 1e6"),
+                                         "budgets = 1e12, 4e12\n", ""),
+                                "seeds = 1", "seeds = 1\nfractions = 1/2, 1")));
+  const auto tp = sst::sweep::expand(tokens, dir / "sd3");
+  EXPECT_EQ(tp.size(), 2u * 2u * 2u);
+  EXPECT_EQ(tp[0].run, "xs_f0.5_t5e5_s1");
+  EXPECT_TRUE(has_arg(tp[0].args, "--train.max_tokens=500000"));
+}
+
+TEST(SweepBudgets, BadBudgetGridsGiveOneClearError) {
+  struct Case {
+    std::string from, to, expect;
+  };
+  const std::vector<Case> cases = {
+      {"flops = 1e12, 2e12, 4e12", "flops = 1e12, 0", "budget.flops: '0' is not a positive number"},
+      {"flops = 1e12, 2e12, 4e12", "flops = 1e12, 1e12", "listed twice"},
+      {"flops = 1e12, 2e12, 4e12", "flops = 1e12\ntokens = 5", "give one budget grid"},
+      {"eval_every = 10", "eval_every = 10\nmax_steps = 40", "both set the run length"},
+      {"eval_every = 10", "eval_every = 10\nepochs = 3", "both set the run length"},
+      {"eval_every = 10", "eval_every = 10\npatience = 3", "patience must be 0"},
+      {"cooldown_branches = true", "cooldown_branches = maybe", "must be true or false"},
+      {"d_model = 32", "d_model = 32\ntrain.schedule = cosine", "needs train.schedule = wsd"},
+      {"d_model = 32", "d_model = 32\ntrain.max_flops = 5", "cannot be set with budget.flops"},
+      {"d_model = 32", "d_model = 32\ntrain.branch_from = x", "cannot be set per model"},
+      {"budgets = 1e12, 4e12", "budgets = 1e12, -4", "model.s.budgets: '-4' is not a positive number"},
+      {"flops = 1e12, 2e12, 4e12", "tokens = 1.5, 3", "not a whole number of tokens"},
+  };
+  for (const auto& c : cases) {
+    const std::string err = error_of(replaced(kBudget, c.from, c.to));
+    EXPECT_THAT(err, HasSubstr(c.expect)) << "case: " << c.from << " -> " << c.to;
+    EXPECT_EQ(err.find('\n'), std::string::npos) << "one line: " << err;
+  }
+  // A model's own budget list needs a budget grid.
+  EXPECT_THAT(error_of(replaced(kGood, "train.lr = 5e-4", "train.lr = 5e-4\nbudgets = 1e12")),
+              HasSubstr("needs a budget grid"));
+}
+
+// A branch waits for its parent to finish; --stage splits the array a Slurm submission makes.
+TEST(SweepBudgets, BranchesWaitForTheirParent) {
+  TempDir dir("sweep");
+  auto spec = sst::sweep::parse_sweep_file(write_sweep(dir, kBudget));
+  const std::string sd = dir / "sd";
+  sst::sweep::write_manifest(spec, sd, sst::sweep::expand(spec, sd), false);
+  auto states = sst::sweep::run_states(sd, sst::sweep::read_manifest(sd));
+  EXPECT_EQ(states[0].parent, "xs_c4e12_s1");
+  EXPECT_EQ(sst::sweep::launcher_action(states, 0), "wait");
+  EXPECT_EQ(sst::sweep::launcher_action(states, 2), "run");
+  fake_summary(sd + "/runs/xs_c4e12_s1", "completed", 0.5, 10);
+  states = sst::sweep::run_states(sd, sst::sweep::read_manifest(sd));
+  EXPECT_EQ(sst::sweep::launcher_action(states, 0), "run");
+  EXPECT_EQ(sst::sweep::launcher_action(states, 2), "skip");
+  EXPECT_EQ(sst::sweep::launcher_action(states, 3), "wait");  // s's parent has not run
+
+  const auto st = sst::test::run_tool("sst-sweep", {"status", sd, "--unfinished", "--stage", "main"});
+  EXPECT_EQ(st.out, "4\n");  // xs_c4e12_s1 is finished
+  const auto br = sst::test::run_tool("sst-sweep", {"status", sd, "--unfinished", "--stage", "branches"});
+  EXPECT_EQ(br.out, "0,1,3\n");
+  const auto act = sst::test::run_tool("sst-sweep", {"status", sd, "--index", "3", "--action"});
+  EXPECT_EQ(act.out, "wait\n");
+  const auto parent = sst::test::run_tool(
+      "sst-sweep", {"expand", dir / "sweep.ini", "--sweep-dir", sd, "--index", "0", "--field", "parent"});
+  EXPECT_EQ(parent.out, "xs_c4e12_s1\n");
+
+  // The new columns: the point's budget and parent from the manifest.
+  sst::sweep::aggregate(sd, "", false);
+  std::ifstream in(sd + "/sweep.csv");
+  std::string header, row;
+  std::getline(in, header);
+  std::getline(in, row);
+  const auto cols = split_line(header), cells = split_line(row);
+  const auto at = [&](const std::string& c) {
+    return cells[static_cast<size_t>(std::find(cols.begin(), cols.end(), c) - cols.begin())];
+  };
+  EXPECT_EQ(at("run"), "xs_c1e12_s1");
+  EXPECT_EQ(at("budget"), "1000000000000");
+  EXPECT_EQ(at("parent"), "xs_c4e12_s1");
+}
+
+TEST(SweepNumbers, CompactBudgets) {
+  EXPECT_EQ(sst::sweep::compact_number(1e13), "1e13");
+  EXPECT_EQ(sst::sweep::compact_number(3.2e14), "3.2e14");
+  EXPECT_EQ(sst::sweep::compact_number(5e6), "5e6");
+  EXPECT_EQ(sst::sweep::compact_number(1500), "1500");
+  EXPECT_EQ(sst::sweep::compact_number(2.5e-3), "0.0025");
+}
+
+// One run length per fraction: smaller subsets train more epochs, each run's schedule spanning its own length.
+TEST(SweepBudgets, EpochsPerFraction) {
+  TempDir dir("sweep");
+  const std::string text = replaced(kGood, "max_steps = 40", "epochs = 8, 4, 2");
+  auto spec = sst::sweep::parse_sweep_file(write_sweep(dir, text));
+  EXPECT_EQ(spec.budget.epochs_per_fraction, (std::vector<double>{8, 4, 2}));
+  const auto points = sst::sweep::expand(spec, dir / "sd");
+  EXPECT_TRUE(has_arg(points[0].args, "--data.fraction=0.25"));
+  EXPECT_TRUE(has_arg(points[0].args, "--train.epochs=8"));
+  EXPECT_TRUE(has_arg(points[2].args, "--train.epochs=4"));
+  EXPECT_TRUE(has_arg(points[5].args, "--train.epochs=2"));
+  EXPECT_THAT(error_of(replaced(kGood, "max_steps = 40", "epochs = 8, 4")), HasSubstr("2 values for 3 fractions"));
+  // eval_every likewise: short runs evaluate often.
+  auto ev = sst::sweep::parse_sweep_file(
+      write_sweep(dir, replaced(replaced(kGood, "max_steps = 40", "epochs = 8, 4, 2"), "eval_every = 10", "eval_every = 5, 10, 20")));
+  const auto evp = sst::sweep::expand(ev, dir / "sd2");
+  EXPECT_TRUE(has_arg(evp[0].args, "--train.eval_every=5"));
+  EXPECT_TRUE(has_arg(evp[5].args, "--train.eval_every=20"));
+  EXPECT_THAT(error_of(replaced(kGood, "eval_every = 10", "eval_every = 5, 10")), HasSubstr("2 values for 3 fractions"));
+  EXPECT_THAT(error_of(replaced(kGood, "max_steps = 40", "epochs = 8, x, 2")), HasSubstr("budget.epochs: 'x'"));
 }

@@ -123,3 +123,28 @@ TEST(Config, ResumeMayChangeTheBudgetButNotTheTrajectory) {
   // A checkpoint from before an option existed does not hold it: nothing to compare.
   EXPECT_TRUE(sst::changed_on_resume(other, "[train]\nseed = 1\n").empty());
 }
+
+TEST(Config, BudgetsAndBranchingNeedTheirCompanions) {
+  EXPECT_THAT(error_of({"--train.max_tokens=1000", "--train.max_flops=1e12"}), HasSubstr("train.max_flops"));
+  EXPECT_THAT(error_of({"--train.max_tokens=1000", "--train.max_steps=10"}), HasSubstr("train.max_steps"));
+  EXPECT_THAT(error_of({"--train.max_flops=-1"}), HasSubstr("train.max_flops"));
+  EXPECT_THAT(error_of({"--train.decay_fraction=0"}), HasSubstr("train.decay_fraction"));
+  EXPECT_THAT(error_of({"--train.schedule=linear"}), HasSubstr("train.schedule"));
+  EXPECT_THAT(error_of({"--train.cooldown=cosine"}), HasSubstr("train.cooldown"));
+  // Branching is exact only under wsd, and only a budgeted run has cooldown starts to keep.
+  EXPECT_THAT(error_of({"--train.max_steps=0", "--train.max_tokens=1000", "--train.snapshot_budgets=500"}),
+              HasSubstr("train.snapshot_budgets needs train.schedule = wsd"));
+  EXPECT_THAT(error_of({"--train.schedule=wsd", "--train.branch_from=runs/x"}),
+              HasSubstr("train.branch_from needs a budget"));
+  EXPECT_THAT(error_of({"--train.max_steps=0", "--train.schedule=wsd", "--train.max_tokens=1000",
+                        "--train.snapshot_budgets=500,2000"}),
+              HasSubstr("more than this run's own budget"));
+  EXPECT_THAT(error_of({"--train.max_steps=0", "--train.schedule=wsd", "--train.max_tokens=1000",
+                        "--train.snapshot_budgets=5x"}),
+              HasSubstr("'5x' is not a positive number"));
+  EXPECT_EQ(error_of({"--train.max_steps=0", "--train.schedule=wsd", "--train.max_flops=1e12",
+                      "--train.snapshot_budgets=1e11, 5e11", "--train.cooldown=linear"}),
+            "");
+  // With a budget the default epochs are not needed.
+  EXPECT_EQ(error_of({"--train.max_steps=0", "--train.epochs=0", "--train.max_tokens=1000"}), "");
+}

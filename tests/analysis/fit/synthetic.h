@@ -31,3 +31,21 @@ inline Data synthetic(const ScalingLaw& law, int n_count, int d_count, double no
 }
 
 }  // namespace sst::analysis::fit::testing
+
+namespace sst::analysis::fit::testing {
+
+// Multiplicative log-normal noise from a seeded stream (Box-Muller: portable, unlike std::normal_distribution).
+class Noise {
+ public:
+  Noise(double sigma, uint64_t seed) : sigma_(sigma), rng_(seed) {}
+  double operator()() {
+    auto uniform = [&] { return (static_cast<double>(rng_() >> 11) + 0.5) / 9007199254740992.0; };
+    return std::exp(sigma_ * std::sqrt(-2 * std::log(uniform())) * std::cos(2 * M_PI * uniform()));
+  }
+
+ private:
+  double sigma_;
+  std::mt19937_64 rng_;
+};
+
+}  // namespace sst::analysis::fit::testing

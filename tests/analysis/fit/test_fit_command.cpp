@@ -1,6 +1,8 @@
-// `sst-analyze fit` end to end (analysis/fit/fit_command.cpp): the built binary on a synthetic sweep.csv
-// writes fit.json and the figures; bad input gives the one-line file:line errors and the documented exit
-// codes.
+// `sst-analyze fit` end to end (analysis/fit/fit_run.cpp): the built binary on synthetic sweep.csv files
+// (and run directories for the training curves) with known parameters. Pins down: fit.json, the figures, only
+// finished runs fitted (early_stopped included), the D column chosen and said, the identifiability verdict
+// and "n/a" instead of NaN, --holdout, total vs non-embedding N, every approach on a budget sweep, and the
+// one-line file:line errors with their exit codes.
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -11,11 +13,14 @@
 #include "tests/analysis/fit/synthetic.h"
 
 namespace fs = std::filesystem;
+using nlohmann::json;
 
 namespace sst::analysis::fit {
 namespace {
 
-// A reduced grid keeps the test quick; the default grid is exercised by test_analysis_fit_scaling_fit.
+using testing::Noise;
+
+// A reduced L-BFGS grid keeps --method lbfgs/both quick; the default grid is exercised by test_varpro.
 const std::string kSmallGrid =
     " --grid-a 0,5,10 --grid-b 0,5,10 --grid-e 0,0.5,1 --grid-alpha 0,0.5,1 --grid-beta 0,0.5,1";
 
@@ -29,82 +34,236 @@ CliRun run(const std::string& args) {
   return {r.exit_code, r.output};
 }
 
-// A sweep.csv as sst-train's sweep writes it (extra columns, a quoted field).
-fs::path write_sweep(const fs::path& dir) {
-  const Data d = testing::synthetic(testing::true_law(), 10, 10, 0.01, 5);
-  const fs::path p = dir / "sweep.csv";
+std::string q(const fs::path& p) { return test::sh_quote(p.string()); }
+
+// One sweep.csv row: the columns `fit` reads, the rest as sst-sweep writes them.
+struct Row {
+  std::string run, model, status = "completed";
+  double params = 0, non_embedding = 0, train_tokens = 0, loss = 0, budget = 0, tokens_at_best = 0;
+};
+
+void write_csv(const fs::path& p, const std::vector<Row>& rows) {
   std::ostringstream out;
-  out << "run,model,params,non_embedding_params,data_fraction,train_tokens,tokens_processed,flops,best_dev_loss,"
-         "best_dev_acc\n";
   out.precision(17);
-  for (size_t i = 0; i < d.size(); ++i)
-    out << "run" << i << ",\"d" << i % 10 << ", small\"," << d.n[i] << "," << 0.9 * d.n[i] << ",1," << d.d[i] << ","
-        << d.d[i] * 1.001 << "," << 6 * d.n[i] * d.d[i] << "," << d.loss[i] << ",0.8\n";
+  out << "run,model,params,non_embedding_params,train_tokens,best_dev_loss,status,budget,budget_flops,"
+         "tokens_at_best\n";
+  for (const auto& r : rows) {
+    out << r.run << ",\"" << r.model << ", a size\",";
+    if (r.status == "completed" || r.status == "early_stopped")
+      out << r.params << "," << r.non_embedding << "," << r.train_tokens << "," << r.loss << ",";
+    else
+      out << ",,,,";  // unfinished: empty numbers
+    out << r.status << ",";
+    if (r.budget > 0) out << r.budget << "," << r.budget << "," << r.tokens_at_best;
+    out << (r.budget > 0 ? "" : ",,") << "\n";
+  }
   test::write_text(p.string(), out.str());
-  return p;
 }
 
-TEST(AnalysisFitCli, WritesFitJsonAndFigures) {
+// A data-size sweep from the true law: N non-embedding, total = N + 2e5 (an embedding), D = train_tokens.
+std::vector<Row> law_rows(int sizes, int datas, double noise_sigma, uint64_t seed) {
+  const ScalingLaw law = testing::true_law();
+  Noise noise(noise_sigma, seed);
+  std::vector<Row> rows;
+  for (int i = 0; i < sizes; ++i)
+    for (int j = 0; j < datas; ++j) {
+      Row r;
+      r.non_embedding = std::pow(10.0, 6 + 3.0 * i / (sizes - 1));
+      r.params = r.non_embedding + 2e5;
+      r.train_tokens = std::pow(10.0, 8 + 3.0 * j / (datas - 1));
+      r.loss = law.loss(r.non_embedding, r.train_tokens) * noise();
+      r.model = "m" + std::to_string(i);
+      r.run = r.model + "_f" + std::to_string(j) + "_s1";
+      r.status = (i + j) % 3 == 0 ? "early_stopped" : "completed";
+      rows.push_back(r);
+    }
+  return rows;
+}
+
+TEST(AnalysisFitCli, WritesFitJsonAndFiguresFromFinishedRunsOnly) {
   const test::TempDir tmp("analysis_fit");
   const fs::path dir = tmp.path();
-  const fs::path csv = write_sweep(dir);
+  std::vector<Row> rows = law_rows(8, 8, 0.01, 5);
+  rows.push_back(Row{"late_f1_s1", "late", "running"});
+  rows.push_back(Row{"bad_f1_s1", "bad", "failed"});
+  write_csv(dir / "sweep.csv", rows);
   const fs::path out = dir / "fit_out";
-  const CliRun r = run("fit --input '" + csv.string() +
-                       "' --tokens-column train_tokens --loss-column best_dev_loss"
-                       " --output '" +
-                       out.string() +
-                       "' --bootstrap 20 --seed 3 --exclude-top-k 2"
-                       " --budget 1e20 --budget 1e22" +
-                       kSmallGrid);
+  const CliRun r = run("fit --input " + q(dir / "sweep.csv") + " --output " + q(out) +
+                       " --bootstrap 30 --seed 3 --budget 1e20 --budget 1e22");
   ASSERT_EQ(r.rc, 0) << r.output;
-  EXPECT_NE(r.output.find("L(N, D) = "), std::string::npos) << r.output;
+  // What was fitted, and with which columns, is said.
+  EXPECT_NE(r.output.find("1 running left out"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("1 failed left out"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("N = non_embedding_params, D = train_tokens"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("identifiability: IDENTIFIED"), std::string::npos) << r.output;
+  EXPECT_EQ(r.output.find("nan"), std::string::npos) << r.output;
 
-  const nlohmann::json j = test::read_json(out / "fit.json");
-  for (const char* k : {"E", "A", "B", "alpha", "beta", "objective", "n_points", "delta", "intervals", "allocation",
-                        "predictions", "single_variable", "isoflop", "excluded"})
-    EXPECT_TRUE(j.contains(k)) << k;
-  EXPECT_EQ(j["n_points"], 98);
-  EXPECT_EQ(j["n_input_points"], 100);
-  EXPECT_EQ(j["excluded"].size(), 2u);
-  EXPECT_EQ(j["delta"], 1e-3);
+  const json j = test::read_json(out / "fit.json");
+  EXPECT_EQ(j["n_points"], 64);  // completed and early_stopped, not running or failed
+  EXPECT_EQ(j["runs"]["left_out_unfinished"]["running"], 1);
+  EXPECT_EQ(j["columns"]["tokens"], "train_tokens");
   EXPECT_NEAR(j["alpha"].get<double>(), 0.34, 0.05);
   EXPECT_NEAR(j["beta"].get<double>(), 0.28, 0.05);
-  EXPECT_EQ(j["grid"]["starts"], 243);
-  for (const char* k : {"E", "A", "B", "alpha", "beta", "G", "n_exponent", "d_exponent"}) {
-    ASSERT_TRUE(j["intervals"].contains(k)) << k;
+  EXPECT_EQ(j["identifiability"]["verdict"], "identified");
+  for (const char* k : {"E", "A", "B", "alpha", "beta", "n_exponent", "d_exponent"}) {
+    ASSERT_TRUE(j["intervals"][k].is_array()) << k;
     EXPECT_LE(j["intervals"][k][0].get<double>(), j["intervals"][k][1].get<double>()) << k;
   }
+  EXPECT_EQ(j["bootstrap"]["level"], 0.9);
   ASSERT_EQ(j["predictions"].size(), 2u);
-  EXPECT_EQ(j["predictions"][1]["flops"], 1e22);
-  EXPECT_TRUE(j["predictions"][1]["intervals"].contains("N_opt"));
   const double n = j["predictions"][1]["N_opt"], dd = j["predictions"][1]["D_opt"];
   EXPECT_NEAR(6 * n * dd / 1e22, 1, 1e-9);
-  EXPECT_EQ(j["isoflop"].size(), 5u);
-  EXPECT_TRUE(j["single_variable"]["loss_vs_params"].contains("alpha"));
-  EXPECT_TRUE(j["single_variable"]["loss_vs_tokens"].contains("alpha"));
+  // The table of allocation exponents: approaches 1 and 2 say why they are skipped (no curves, no budgets).
+  ASSERT_EQ(j["approaches"].size(), 4u);
+  EXPECT_TRUE(j["approaches"][0].contains("skipped"));
+  EXPECT_TRUE(j["approaches"][1].contains("skipped"));
+  EXPECT_NEAR(j["approaches"][2]["a"].get<double>(), 0.28 / 0.62, 0.05);
+  EXPECT_TRUE(j["approaches"][3]["a"].is_number());  // Kaplan's form
+  EXPECT_TRUE(j.contains("kaplan"));
+  // Total vs non-embedding N, compared.
+  ASSERT_TRUE(j.contains("which_n"));
+  EXPECT_EQ(j["which_n"]["fits"].size(), 2u);
 
-  for (const char* stem : {"loss_vs_params", "loss_vs_tokens", "residuals", "isoflop", "compute_optimal"})
+  for (const char* stem : {"loss_vs_params", "loss_vs_tokens", "residuals", "isoflop_law", "compute_optimal"})
     for (const char* ext : {".png", ".svg", ".dat", ".gp"}) {
       const fs::path f = out / (std::string(stem) + ext);
       ASSERT_TRUE(fs::exists(f)) << f;
       EXPECT_GT(fs::file_size(f), 0u) << f;
     }
+  // Log-log axes and bootstrap bands where the law is drawn.
+  const std::string gp = test::read_text(out / "loss_vs_params.gp");
+  EXPECT_NE(gp.find("set logscale x"), std::string::npos);
+  EXPECT_NE(gp.find("set logscale y"), std::string::npos);
+  EXPECT_NE(gp.find("filledcurves"), std::string::npos);
+  EXPECT_NE(test::read_text(out / "compute_optimal.gp").find("filledcurves"), std::string::npos);
 }
 
-TEST(AnalysisFitCli, DefaultColumnsAndNoPlots) {
+// The defect this pins down: a 3 x 3 sweep whose loss does not depend on N gave alpha < 0 and N_opt = nan with
+// exit 0, silently. Now: a verdict with reasons, "n/a" instead of NaN, every figure, and exit 3 on request.
+TEST(AnalysisFitCli, AnUnidentifiedFitSaysSoAndPrintsNoNaN) {
   const test::TempDir tmp("analysis_fit");
   const fs::path dir = tmp.path();
-  const Data d = testing::synthetic(testing::true_law(), 5, 5, 0.0, 1);
-  std::ostringstream points;
-  points.precision(17);
-  points << "params,tokens,loss\n";
-  for (size_t i = 0; i < d.size(); ++i) points << d.n[i] << "," << d.d[i] << "," << d.loss[i] << "\n";
-  test::write_text(dir / "points.csv", points.str());
-  const CliRun r = run("fit --input '" + (dir / "points.csv").string() + "' --output '" + (dir / "o").string() +
-                       "' --no-plots" + kSmallGrid);
+  std::vector<Row> rows;
+  Noise noise(0.01, 2);
+  for (int i = 0; i < 3; ++i)
+    for (int j = 0; j < 3; ++j) {
+      Row r;
+      r.non_embedding = std::pow(10.0, 5 + i * 0.5);
+      r.params = r.non_embedding * 3;
+      r.train_tokens = std::pow(10.0, 6 + j);
+      r.loss = (0.45 + 30 / std::pow(r.train_tokens, 0.4)) * noise();  // no N term at all
+      r.run = "r" + std::to_string(i) + std::to_string(j);
+      rows.push_back(r);
+    }
+  write_csv(dir / "sweep.csv", rows);
+  const std::string args = "fit --input " + q(dir / "sweep.csv") + " --output " + q(dir / "o") + " --bootstrap 30";
+  CliRun r = run(args);
   ASSERT_EQ(r.rc, 0) << r.output;
-  EXPECT_TRUE(fs::exists(dir / "o" / "fit.json"));
-  EXPECT_FALSE(fs::exists(dir / "o" / "residuals.png"));
+  EXPECT_NE(r.output.find("identifiability: NOT IDENTIFIED: "), std::string::npos) << r.output;
+  for (const char* bad : {"nan", "NaN", "inf"}) EXPECT_EQ(r.output.find(bad), std::string::npos) << bad << r.output;
+  const json j = test::read_json(dir / "o" / "fit.json");
+  EXPECT_EQ(j["identifiability"]["verdict"], "not identified");
+  EXPECT_FALSE(j["identifiability"]["reasons"].empty());
+  EXPECT_GE(j["alpha"].get<double>(), 0.0);  // bounded: never a negative exponent
+  for (const char* stem : {"loss_vs_params", "loss_vs_tokens", "residuals", "compute_optimal"})
+    EXPECT_TRUE(fs::exists(dir / "o" / (std::string(stem) + ".png"))) << stem;
+  r = run(args + " --require-identified --no-plots");
+  EXPECT_EQ(r.rc, 3) << r.output;
+}
+
+// The largest model held out: predicted from the rest within the noise, with a prediction interval; and the
+// N columns compared by that prediction error.
+TEST(AnalysisFitCli, HoldoutPredictsTheLargestModel) {
+  const test::TempDir tmp("analysis_fit");
+  const fs::path dir = tmp.path();
+  write_csv(dir / "sweep.csv", law_rows(7, 7, 0.01, 8));
+  const CliRun r = run("fit --input " + q(dir / "sweep.csv") + " --output " + q(dir / "o") +
+                       " --no-plots --bootstrap 40 --holdout 'non_embedding_params==max'");
+  ASSERT_EQ(r.rc, 0) << r.output;
+  EXPECT_NE(r.output.find("held out (non_embedding_params==max): 7 run(s)"), std::string::npos) << r.output;
+  const json j = test::read_json(dir / "o" / "fit.json");
+  EXPECT_EQ(j["n_points"], 42);
+  const json& h = j["holdout"];
+  ASSERT_EQ(h["runs"].size(), 7u);
+  EXPECT_LT(h["mean_abs_relative_error"].get<double>(), 0.05);
+  EXPECT_TRUE(h.contains("coverage"));
+  for (const auto& row : h["runs"]) {
+    EXPECT_NEAR(row["params"].get<double>(), 1e9, 1);
+    EXPECT_TRUE(row["interval"][0].is_number());
+    EXPECT_LE(row["interval"][0].get<double>(), row["interval"][1].get<double>());
+    EXPECT_NEAR(row["relative_error"].get<double>(), row["predicted"].get<double>() / row["observed"].get<double>() - 1,
+                1e-12);
+  }
+  EXPECT_EQ(j["which_n"]["by"], "held-out prediction error");
+  EXPECT_EQ(j["which_n"]["better"], "non_embedding_params");  // the law was generated in it
+
+  const CliRun none = run("fit --input " + q(dir / "sweep.csv") + " --output " + q(dir / "o2") +
+                          " --no-plots --holdout 'non_embedding_params>1e12'");
+  EXPECT_EQ(none.rc, 1);
+  EXPECT_NE(none.output.find("matches no finished run"), std::string::npos) << none.output;
+  EXPECT_EQ(run("fit --input " + q(dir / "sweep.csv") + " --holdout 'params~3'").rc, 1);
+}
+
+// A budget sweep (IsoFLOP design) with training curves: approaches 1 and 2 are fitted next to approach 3 and
+// find the law's allocation; D defaults to tokens_at_best; the approach figures are drawn.
+TEST(AnalysisFitCli, BudgetSweepWithCurvesFitsEveryApproach) {
+  const test::TempDir tmp("analysis_fit");
+  const fs::path dir = tmp.path();
+  const ScalingLaw law = testing::true_law();
+  const Allocation alloc = allocation(law);
+  std::vector<Row> rows;
+  Noise noise(0.003, 6);
+  for (double c : {1e18, 1e19, 1e20, 1e21}) {
+    for (int k = -3; k <= 3; ++k) {
+      Row r;
+      r.non_embedding = alloc.n_opt(c) * std::pow(10.0, 0.3 * k);
+      r.params = r.non_embedding;
+      r.budget = c;
+      r.tokens_at_best = c / (6 * r.non_embedding);
+      r.train_tokens = 1e12;  // every run sees the same data
+      r.loss = law.loss(r.non_embedding, r.tokens_at_best) * noise();
+      r.run = "n" + std::to_string(k + 3) + "_c" + std::to_string(static_cast<int>(std::log10(c)));
+      // Its curve: the law along its tokens (eval records as sst-train writes them).
+      std::ostringstream m;
+      m.precision(17);
+      for (int e = 1; e <= 10; ++e) {
+        const double t = r.tokens_at_best * e / 10;
+        m << R"({"kind":"eval","step":)" << e * 10 << R"(,"dev_loss":)" << law.loss(r.non_embedding, t)
+          << R"(,"dev_acc":0.8,"tokens_processed":)" << t << "}\n";
+      }
+      test::write_text((dir / "runs" / r.run / "metrics.jsonl").string(), m.str());
+      rows.push_back(r);
+    }
+  }
+  write_csv(dir / "sweep.csv", rows);
+  const CliRun r = run("fit --input " + q(dir / "sweep.csv") + " --output " + q(dir / "o") + " --bootstrap 20");
+  ASSERT_EQ(r.rc, 0) << r.output;
+  const json j = test::read_json(dir / "o" / "fit.json");
+  EXPECT_EQ(j["columns"]["tokens"], "tokens_at_best");
+  const json& a = j["approaches"];
+  ASSERT_FALSE(a[0].contains("skipped")) << a[0];
+  ASSERT_FALSE(a[1].contains("skipped")) << a[1];
+  EXPECT_NEAR(a[1]["a"].get<double>(), alloc.n_exponent, 0.05);  // IsoFLOP parabolas
+  EXPECT_NEAR(a[2]["a"].get<double>(), alloc.n_exponent, 0.05);  // parametric
+  EXPECT_TRUE(a[0]["a"].is_number());                            // envelope
+  EXPECT_NEAR(a[1]["a"].get<double>() + a[1]["b"].get<double>(), 1, 1e-9);
+  for (const char* stem : {"isoflop", "envelope", "compute_optimal"})
+    EXPECT_TRUE(fs::exists(dir / "o" / (std::string(stem) + ".png"))) << stem;
+}
+
+TEST(AnalysisFitCli, MethodBothChecksVariableProjectionAgainstLbfgs) {
+  const test::TempDir tmp("analysis_fit");
+  const fs::path dir = tmp.path();
+  write_csv(dir / "sweep.csv", law_rows(5, 5, 0.0, 1));
+  const CliRun r = run("fit --input " + q(dir / "sweep.csv") + " --output " + q(dir / "o") +
+                       " --no-plots --bootstrap 0 --no-kaplan --method both" + kSmallGrid);
+  ASSERT_EQ(r.rc, 0) << r.output;
+  const json j = test::read_json(dir / "o" / "fit.json");
+  ASSERT_TRUE(j["method"].contains("lbfgs_check"));
+  EXPECT_EQ(j["method"]["lbfgs_check"]["starts"], 243);
+  EXPECT_LE(j["objective"].get<double>(), j["method"]["lbfgs_check"]["objective"].get<double>() * (1 + 1e-9));
+  EXPECT_NE(r.output.find("L-BFGS check"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("no bootstrap"), std::string::npos) << r.output;
 }
 
 TEST(AnalysisFitCli, BadInputNamesTheFileAndLine) {
@@ -112,22 +271,27 @@ TEST(AnalysisFitCli, BadInputNamesTheFileAndLine) {
   const fs::path dir = tmp.path();
   const fs::path csv = dir / "bad.csv";
   test::write_text(csv, "params,tokens,loss\n1e6,1e8,3.0\n2e6,1e8,-1\n");
-  CliRun r = run("fit --input '" + csv.string() + "' --output '" + (dir / "o").string() + "'");
+  CliRun r = run("fit --input " + q(csv) + " --output " + q(dir / "o"));
   EXPECT_EQ(r.rc, 1);
   EXPECT_EQ(r.output,
             "sst-analyze fit: error: " + csv.string() + ":3: column 'loss' value '-1' is not finite and positive\n");
   EXPECT_FALSE(fs::exists(dir / "o" / "fit.json"));
 
   test::write_text(csv, "params,tokens,loss\n1e6,abc,3.0\n");
-  r = run("fit --input '" + csv.string() + "'");
+  r = run("fit --input " + q(csv));
   EXPECT_EQ(r.rc, 1);
   EXPECT_NE(r.output.find(csv.string() + ":2: column 'tokens' value 'abc' is not a number"), std::string::npos)
       << r.output;
 
-  r = run("fit --input '" + csv.string() + "' --loss-column best_dev_loss");
+  r = run("fit --input " + q(csv) + " --loss-column best_dev_loss");
   EXPECT_EQ(r.rc, 1);
   EXPECT_NE(r.output.find("no column 'best_dev_loss' (available columns: params, tokens, loss)"), std::string::npos)
       << r.output;
+
+  test::write_text(csv, "run,params,tokens,loss,status\na,1e6,1e8,3,running\n");
+  r = run("fit --input " + q(csv));
+  EXPECT_EQ(r.rc, 1);
+  EXPECT_NE(r.output.find("no finished runs"), std::string::npos) << r.output;
 }
 
 TEST(AnalysisFitCli, UsageAndHelp) {
@@ -136,10 +300,13 @@ TEST(AnalysisFitCli, UsageAndHelp) {
   EXPECT_NE(r.output.find("fit "), std::string::npos) << r.output;
   r = run("fit --help");
   EXPECT_EQ(r.rc, 0);
-  EXPECT_NE(r.output.find("--bootstrap"), std::string::npos) << r.output;
+  for (const char* opt : {"--bootstrap", "--holdout", "--method", "--require-identified"})
+    EXPECT_NE(r.output.find(opt), std::string::npos) << opt;
   EXPECT_EQ(run("fit").rc, 2);  // --input is required
   EXPECT_EQ(run("fit --input x.csv --bootstrap -1").rc, 2);
   EXPECT_EQ(run("fit --input x.csv --grid-alpha 0,zz").rc, 2);
+  EXPECT_EQ(run("fit --input x.csv --method newton").rc, 2);
+  EXPECT_EQ(run("fit --input x.csv --level 1.5").rc, 2);
 }
 
 }  // namespace

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <regex>
 
 #include "tests/analysis/fixtures.h"
 
@@ -39,7 +40,15 @@ TEST(AnalysisReportCliNoData, SweepReportAndNotARun) {
   const std::string md = read_text(d / "report/report.md");
   EXPECT_NE(md.find("## Sweep table"), std::string::npos);
   EXPECT_NE(md.find("## Training curves"), std::string::npos);
-  EXPECT_NE(md.find("## Scaling-law fit"), std::string::npos);
+  EXPECT_NE(md.find("## Scaling laws"), std::string::npos);
+  // Finished runs are fitted, early_stopped ones included (8 of the 9: one failed), with D = train_tokens.
+  EXPECT_NE(md.find("8 finished runs (completed or early_stopped) fitted"), std::string::npos) << md;
+  EXPECT_NE(md.find("D = train_tokens"), std::string::npos) << md;
+  EXPECT_NE(md.find("Identifiability of the parametric law: "), std::string::npos) << md;
+  EXPECT_NE(md.find("Allocation exponents"), std::string::npos) << md;
+  EXPECT_EQ(md.find("nan"), std::string::npos) << md;
+  // Tables at 3-4 significant digits: no long digit runs (sweep.csv keeps 17).
+  EXPECT_FALSE(std::regex_search(md, std::regex("[0-9]\\.[0-9]{6,}"))) << md;
   EXPECT_NE(read_text(d / "report/report.html").find("data:image/png;base64,"), std::string::npos);
 
   r = run_command(analyze() + " report " + sh_quote(d / "nothing") + " --output " + sh_quote(d / "r2"));

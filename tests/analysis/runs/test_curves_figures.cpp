@@ -29,6 +29,24 @@ TEST(AnalysisCurvesFigures, OneSeriesPerRunNamedInTheLegend) {
   const std::string gp = test::read_text(d / "out" / "curves_steps.gp");
   EXPECT_NE(gp.find("title 'a'"), std::string::npos);
   EXPECT_NE(gp.find("title 'b'"), std::string::npos);
+  // Log axes where the curves span decades, and one key outside the panels (not over the data).
+  EXPECT_NE(gp.find("set logscale x"), std::string::npos);
+  EXPECT_NE(gp.find("set logscale y"), std::string::npos);
+  EXPECT_NE(gp.find("set key at screen"), std::string::npos);
+  EXPECT_EQ(gp.find("set key top right"), std::string::npos);
+}
+
+TEST(AnalysisCurvesFigures, ManyRunsHaveNoKeyButSaySoWhere) {
+  if (!plot::gnuplot_available()) GTEST_SKIP() << "gnuplot not installed";
+  const test::TempDir tmp("analysis_curves");
+  const fs::path d = tmp.path();
+  for (int i = 0; i < 20; ++i) fixtures::write_run(d / "runs" / ("r" + std::to_string(i)), {"0.001", 1, 0.7, 0.5});
+  const std::vector<runs::Run> runs = load_runs({(d / "runs").string()});
+  write_curves_figures((d / "out").string(), runs);
+  fixtures::expect_figure(d / "out" / "curves_tokens");
+  const std::string gp = test::read_text(d / "out" / "curves_tokens.gp");
+  EXPECT_EQ(gp.find("set key at screen"), std::string::npos);
+  EXPECT_NE(gp.find("20 runs (names in curves.json)"), std::string::npos);
 }
 
 }  // namespace

@@ -1,0 +1,212 @@
+// The approaches' figures of `sst-analyze fit` (see fit_figures.h): approach 2's IsoFLOP curves with their
+// minima, approach 1's lower envelope, and the compute-optimal frontier of every approach with the runs.
+#include <algorithm>
+#include <cmath>
+#include <filesystem>
+#include <map>
+#include <sstream>
+
+#include "analysis/fit/fit_figures.h"
+#include "analysis/plot/plot.h"
+
+namespace sst::analysis::fit {
+
+using namespace figure;
+
+std::string write_isoflop_figure(const std::string& dir, const FitFigureInput& in) {
+  plot::DataFile data;
+  std::vector<std::string> series;
+  std::vector<std::vector<double>> minima, outside;
+  const auto shown = pick(in.iso.budgets.size(), 8);
+  double ylo = INFINITY, yhi = 0;
+  for (size_t k = 0; k < shown.size(); ++k) {
+    const IsoflopFit& f = in.iso.budgets[shown[k]];
+    std::vector<std::vector<double>> pts, curve;
+    double lo = INFINITY, hi = 0;
+    for (size_t i : f.runs) {
+      pts.push_back({in.iso_points.n[i], in.iso_points.loss[i]});
+      ylo = std::min(ylo, in.iso_points.loss[i]), yhi = std::max(yhi, in.iso_points.loss[i]);
+      lo = std::min(lo, in.iso_points.n[i]), hi = std::max(hi, in.iso_points.n[i]);
+    }
+    std::sort(pts.begin(), pts.end());
+    const std::string color = std::to_string(k + 1), label = "C = " + sci(f.flops) + " FLOPs";
+    const int bp = data.add_block("runs at " + label, {"N", "loss"}, pts);
+    series.push_back("datafile index " + std::to_string(bp) + " using 1:2 with points pt 7 ps 1.1 lc " + color +
+                     " title " + plot::quote(label));
+    if (f.c2 != 0 || f.c1 != 0) {
+      for (double n : log_space(lo / 1.3, hi * 1.3, 60)) curve.push_back({n, f.loss_at(n)});
+      const int bc = data.add_block("parabola in log N at " + label, {"N", "loss_fit"}, curve);
+      series.push_back("datafile index " + std::to_string(bc) + " using 1:2 with lines lw 2 lc " + color + " notitle");
+    }
+    if (f.has_minimum) (f.interior ? minima : outside).push_back({f.n_opt, f.loss_opt, f.flops});
+  }
+  const int bm = data.add_block("minima inside the sampled sizes (used for N_opt(C))", {"N_opt", "loss", "C"}, minima);
+  const int bo = data.add_block("minima outside the sampled sizes (not used)", {"N_opt", "loss", "C"}, outside);
+  if (!minima.empty())
+    series.push_back("datafile index " + std::to_string(bm) +
+                     " using 1:2 with points pt 9 ps 2.2 lc rgb 'black' "
+                     "title 'minimum (N_{opt})'");
+  if (!outside.empty())
+    series.push_back("datafile index " + std::to_string(bo) +
+                     " using 1:2 with points pt 8 ps 2.2 lc rgb '#888888' "
+                     "title 'minimum outside the sizes'");
+  std::ostringstream body;
+  body << style() << "set title "
+       << plot::quote("Approach 2: IsoFLOP profiles (runs of one budget, a parabola in log N, its minimum)") << "\n"
+       << "set xlabel " << plot::quote("N = " + esc(in.n_name) + " (parameters)") << "\nset ylabel "
+       << plot::quote("loss = " + esc(in.loss_name) + " (nats)") << "\n"
+       << log_axis("x") << log_range_axis("y", ylo, yhi) << plot_command(series);
+  plot::render((std::filesystem::path(dir) / "isoflop").string(), data.text(), body.str());
+  return "isoflop";
+}
+
+std::string write_envelope_figure(const std::string& dir, const FitFigureInput& in) {
+  plot::DataFile data;
+  std::vector<std::string> series;
+  // One colour per model size; the key lists sizes, not runs.
+  std::map<double, std::vector<size_t>> by_size;
+  double ylo = INFINITY, yhi = 0;
+  for (const auto& c : in.curves)
+    for (double l : c.loss) ylo = std::min(ylo, l), yhi = std::max(yhi, l);
+  for (size_t r = 0; r < in.curves.size(); ++r) by_size[in.curves[r].n].push_back(r);
+  size_t k = 0;
+  for (const auto& [n, runs] : by_size) {
+    ++k;
+    bool first = true;
+    for (size_t r : runs) {
+      std::vector<std::vector<double>> rows;
+      double best = INFINITY;
+      for (size_t i = 0; i < in.curves[r].flops.size(); ++i) {
+        best = std::min(best, in.curves[r].loss[i]);
+        rows.push_back({in.curves[r].flops[i], best});
+      }
+      const int b = data.add_block("run " + std::to_string(r) + " (N = " + num(n) + "): C, best dev loss so far",
+                                   {"C", "loss"}, rows);
+      series.push_back("datafile index " + std::to_string(b) + " using 1:2 with lines lw 1.2 lc " + std::to_string(k) +
+                       (first ? " title " + plot::quote("N = " + sci(n)) : std::string(" notitle")));
+      first = false;
+    }
+  }
+  std::vector<std::vector<double>> env;
+  for (const auto& p : in.envelope.points) env.push_back({p.flops, p.loss, p.n});
+  const int be = data.add_block("lower envelope: C, loss, N of the best run", {"C", "loss", "N"}, env);
+  series.push_back("datafile index " + std::to_string(be) +
+                   " using 1:2 with linespoints pt 7 ps 0.8 lw 3 lc rgb "
+                   "'black' title 'lower envelope'");
+  std::ostringstream body;
+  body << style() << "set title "
+       << plot::quote(
+              "Approach 1: best dev loss so far against compute C = 6 N tokens; the envelope's run is N_{opt}(C)")
+       << "\nset xlabel 'compute C (FLOPs)'\nset ylabel " << plot::quote("loss = " + esc(in.loss_name) + " (nats)")
+       << "\n"
+       << log_axis("x") << log_range_axis("y", ylo, yhi) << plot_command(series);
+  plot::render((std::filesystem::path(dir) / "envelope").string(), data.text(), body.str());
+  return "envelope";
+}
+
+// N_opt(C) and D_opt(C), side by side: the line of every approach that has one, approach 3's bootstrap band,
+// the runs at the compute of their best loss, the envelope's runs and the IsoFLOP minima.
+std::string write_frontier_figure(const std::string& dir, const FitFigureInput& in) {
+  const Data& d = in.data;
+  double clo = INFINITY, chi = 0;
+  std::vector<std::vector<double>> runs;
+  for (size_t i = 0; i < d.size(); ++i) {
+    const double c = 6 * d.n[i] * d.d[i];
+    runs.push_back({c, d.n[i], d.d[i]});
+    clo = std::min(clo, c), chi = std::max(chi, c);
+  }
+  for (const auto& b : in.budgets) clo = std::min(clo, b.flops), chi = std::max(chi, b.flops);
+  clo /= 3, chi *= 3;
+  const Allocation a = allocation(in.law);
+  plot::DataFile data;
+  // Each line: C, N_opt, D_opt (and band columns for approach 3).
+  struct Line {
+    std::string title;
+    int block;
+    bool band;
+  };
+  std::vector<Line> lines;
+  auto add_line = [&](const std::string& title, auto&& n_of, bool with_band) {
+    std::vector<std::vector<double>> rows;
+    for (double c : log_space(clo, chi, 80)) {
+      const double n = n_of(c);
+      std::vector<double> row{c, n, c / (6 * n)};
+      if (with_band) {
+        std::vector<double> ns;
+        for (const auto& l : in.boot)
+          if (std::isfinite(l.E)) ns.push_back(allocation(l).n_opt(c));
+        const Interval i = percentile_interval(ns, (1 - in.level) / 2, 1 - (1 - in.level) / 2);
+        row.insert(row.end(), {i.lo, i.hi, c / (6 * i.hi), c / (6 * i.lo)});
+      }
+      rows.push_back(row);
+    }
+    std::vector<std::string> cols{"C", "N_opt", "D_opt"};
+    if (with_band) cols.insert(cols.end(), {"N_lo", "N_hi", "D_lo", "D_hi"});
+    lines.push_back({title, data.add_block(title, cols, rows), with_band});
+  };
+  if (std::isfinite(a.G))
+    add_line(
+        "approach 3 (parametric): N_{opt} ∝ C^{" + num(a.n_exponent) + "}", [&](double c) { return a.n_opt(c); },
+        !in.boot.empty());
+  if (in.kaplan && std::isfinite(in.kaplan->n_exponent())) {
+    const KaplanLaw& k = *in.kaplan;
+    const double r = k.alpha_N / k.alpha_D;
+    add_line(
+        "Kaplan et al.'s form: N_{opt} ∝ C^{" + num(k.n_exponent()) + "}",
+        [&](double c) { return std::pow(r * std::pow(k.Nc, r) * c / (6 * k.Dc), 1 / (1 + r)); }, false);
+  }
+  if (std::isfinite(in.envelope.n_opt.exponent))
+    add_line(
+        "approach 1 (envelope): N_{opt} ∝ C^{" + num(in.envelope.n_opt.exponent) + "}",
+        [&](double c) { return in.envelope.n_opt.at(c); }, false);
+  if (std::isfinite(in.iso.n_opt.exponent))
+    add_line(
+        "approach 2 (IsoFLOP): N_{opt} ∝ C^{" + num(in.iso.n_opt.exponent) + "}",
+        [&](double c) { return in.iso.n_opt.at(c); }, false);
+  const int br = data.add_block("runs: C = 6 N D, N, D", {"C", "N", "D"}, runs);
+  std::vector<std::vector<double>> env, minima;
+  for (const auto& p : in.envelope.points) env.push_back({p.flops, p.n, p.d});
+  for (const auto& f : in.iso.budgets)
+    if (f.interior) minima.push_back({f.flops, f.n_opt, f.flops / (6 * f.n_opt)});
+  const int bv = data.add_block("runs on the frontier (approach 1's envelope)", {"C", "N", "D"}, env);
+  const int bm = data.add_block("IsoFLOP minima (approach 2)", {"C", "N_opt", "D_opt"}, minima);
+
+  std::ostringstream body;
+  // Fixed margins leave room under both panels for one key, placed in screen coordinates.
+  body << "set multiplot layout 1,2 margins 0.07,0.98,0.27,0.9 spacing 0.08 title "
+       << plot::quote("Compute-optimal allocation under C = 6ND: every approach, and the runs") << "\n";
+  for (int panel = 0; panel < 2; ++panel) {
+    const int col = panel == 0 ? 2 : 3;
+    std::vector<std::string> series;
+    for (size_t k = 0; k < lines.size(); ++k)
+      if (lines[k].band)
+        series.push_back("datafile index " + std::to_string(lines[k].block) +
+                         " using 1:" + std::to_string(panel == 0 ? 4 : 6) + ":" + std::to_string(panel == 0 ? 5 : 7) +
+                         " with filledcurves lc " + std::to_string(k + 1) +
+                         " fs transparent solid 0.2 noborder notitle");
+    series.push_back("datafile index " + std::to_string(br) + " using 1:" + std::to_string(col) +
+                     " with points pt 7 ps 0.6 lc rgb '#aaaaaa' title 'runs'");
+    if (!env.empty())
+      series.push_back("datafile index " + std::to_string(bv) + " using 1:" + std::to_string(col) +
+                       " with points pt 6 ps 1.4 lw 2 lc rgb 'black' title 'on the frontier'");
+    if (!minima.empty())
+      series.push_back("datafile index " + std::to_string(bm) + " using 1:" + std::to_string(col) +
+                       " with points pt 9 ps 1.8 lc rgb '#444444' title 'IsoFLOP minima'");
+    for (size_t k = 0; k < lines.size(); ++k)
+      series.push_back("datafile index " + std::to_string(lines[k].block) + " using 1:" + std::to_string(col) +
+                       " with lines lw 2 lc " + std::to_string(k + 1) + " title " +
+                       plot::quote(panel == 0 ? lines[k].title : ""));
+    body << "set grid xtics ytics mxtics mytics lc rgb '#dddddd'\nset border lw 1.2\n"
+         << (panel == 0 ? "set key at screen 0.5,0.14 center center horizontal maxrows 3 box font ',10' spacing 1.2\n"
+                        : "unset key\n")
+         << "set title " << plot::quote(panel == 0 ? "N_{opt}(C) (parameters)" : "D_{opt}(C) (tokens)") << "\n"
+         << "set xlabel 'compute C (FLOPs)'\nset ylabel "
+         << plot::quote(panel == 0 ? "N = " + esc(in.n_name) : "D = " + esc(in.d_name)) << "\n"
+         << log_axis("x") << log_axis("y") << plot_command(series);
+  }
+  body << "unset multiplot\n";
+  plot::render((std::filesystem::path(dir) / "compute_optimal").string(), data.text(), body.str(), {1500, 650});
+  return "compute_optimal";
+}
+
+}  // namespace sst::analysis::fit
