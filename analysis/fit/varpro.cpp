@@ -311,7 +311,9 @@ VarProResult fit_varpro(const Data& data, const VarProOptions& o) {
   Profile f(data, o.delta);
   const int g = o.grid;
   std::vector<Profile::Point> grid(static_cast<size_t>(g * g));
-  auto cell = [g](int ia, int ib) { return static_cast<size_t>(ia * g + ib); };
+  auto cell = [g](int ia, int ib) {
+    return static_cast<size_t>(ia) * static_cast<size_t>(g) + static_cast<size_t>(ib);
+  };
   const LinearPart* warm = nullptr;
   for (int ia = 0; ia < g; ++ia)
     for (int k = 0; k < g; ++k) {

@@ -34,8 +34,8 @@ struct Budget {
   // need more epochs to reach their best dev loss; the LR schedule spans each run). Empty: `epochs` for all.
   std::vector<double> epochs_per_fraction;
   std::vector<int64_t> eval_every_per_fraction;  // likewise `eval_every = S1, S2, ...` (short runs evaluate often)
-  std::optional<int64_t> eval_every;  // train.eval_every
-  std::optional<int64_t> patience;    // train.patience (early stopping on dev loss, in evaluations)
+  std::optional<int64_t> eval_every;             // train.eval_every
+  std::optional<int64_t> patience;               // train.patience (early stopping on dev loss, in evaluations)
   std::optional<int64_t> checkpoint_every;
   // A budget grid (flops = C1, C2, ... or tokens = T1, ...): every point trains one budget, its run
   // length and LR schedule following it (sst-train's train.max_flops / max_tokens).

@@ -82,7 +82,7 @@ std::string branch_snapshot_path(const TrainConfig& t, const LrSchedule& schedul
 }
 
 std::string branch_snapshot(const TrainConfig& t, const LrSchedule& schedule) {
-  const std::string path = branch_snapshot_path(t, schedule);
+  std::string path = branch_snapshot_path(t, schedule);
   if (!std::filesystem::is_regular_file(path))
     throw UserError("train.branch_from: " + path +
                     " does not exist: the parent run must have this run's budget in its train.snapshot_budgets and "

@@ -3,8 +3,8 @@
 #include <cstring>
 #include <exception>
 #include <filesystem>
-#include <functional>
 #include <fstream>
+#include <functional>
 #include <utility>
 
 #include "common/error.h"

@@ -76,8 +76,8 @@ CheckpointStore::CheckpointStore(const rundir::RunDir& run_dir, int64_t keep)
       keep_(keep) {}
 
 std::string CheckpointStore::save_named(const std::string& file, int64_t step, TransformerClassifier& model,
-                                        Optimizer& opt, const CheckpointMeta& meta,
-                                        TransformerClassifier average, bool rotate) {
+                                        Optimizer& opt, const CheckpointMeta& meta, TransformerClassifier average,
+                                        bool rotate) {
   ensure_writable_dir(dir_);
   std::string path = dir_ + "/" + file;  // not const: returned by move
   save_checkpoint(path, model, &opt, meta, average);
@@ -105,14 +105,14 @@ std::string CheckpointStore::save_named(const std::string& file, int64_t step, T
   return path;
 }
 
-std::string CheckpointStore::save_step(TransformerClassifier& model, Optimizer& opt,
-                                       const CheckpointMeta& meta, TransformerClassifier average) {
+std::string CheckpointStore::save_step(TransformerClassifier& model, Optimizer& opt, const CheckpointMeta& meta,
+                                       TransformerClassifier average) {
   return save_named(rundir::RunDir::step_checkpoint_name(meta.state.step), meta.state.step, model, opt, meta, average,
                     /*rotate=*/true);
 }
 
-std::string CheckpointStore::save_best(TransformerClassifier& model, Optimizer& opt,
-                                       const CheckpointMeta& meta, TransformerClassifier average) {
+std::string CheckpointStore::save_best(TransformerClassifier& model, Optimizer& opt, const CheckpointMeta& meta,
+                                       TransformerClassifier average) {
   return save_named(best_name_, meta.state.step, model, opt, meta, average, /*rotate=*/false);
 }
 

@@ -30,9 +30,8 @@ class CheckpointStore {
   bool has_checkpoints() const;
 
  private:
-  std::string save_named(const std::string& file, int64_t step, TransformerClassifier& model,
-                         Optimizer& opt, const CheckpointMeta& meta, TransformerClassifier average,
-                         bool rotate);
+  std::string save_named(const std::string& file, int64_t step, TransformerClassifier& model, Optimizer& opt,
+                         const CheckpointMeta& meta, TransformerClassifier average, bool rotate);
   std::string dir_, manifest_, best_name_;
   int64_t keep_;
 };

@@ -68,8 +68,7 @@ void add_config_options(OptionTable& o, Config& c) {
         "of decay_fraction of the run)",
         {}, kMustMatch);
   o.add("train.decay_fraction", t.decay_fraction, "wsd: the cooldown's share of the run's steps", left_open(0, 1));
-  o.add("train.cooldown", t.cooldown, "wsd: the cooldown's shape, from the peak to lr x min_lr_ratio", {},
-        kMustMatch);
+  o.add("train.cooldown", t.cooldown, "wsd: the cooldown's shape, from the peak to lr x min_lr_ratio", {}, kMustMatch);
   o.add("train.snapshot_budgets", t.snapshot_budgets,
         "wsd with a budget: comma-separated smaller budgets (same unit as max_tokens / max_flops); the checkpoint "
         "where each one's cooldown starts is kept in RUN_DIR/snapshots/ for cooldown branches");

@@ -598,11 +598,13 @@ TEST(SweepBudgets, EpochsPerFraction) {
   EXPECT_TRUE(has_arg(points[5].args, "--train.epochs=2"));
   EXPECT_THAT(error_of(replaced(kGood, "max_steps = 40", "epochs = 8, 4")), HasSubstr("2 values for 3 fractions"));
   // eval_every likewise: short runs evaluate often.
-  auto ev = sst::sweep::parse_sweep_file(
-      write_sweep(dir, replaced(replaced(kGood, "max_steps = 40", "epochs = 8, 4, 2"), "eval_every = 10", "eval_every = 5, 10, 20")));
+  auto ev =
+      sst::sweep::parse_sweep_file(write_sweep(dir, replaced(replaced(kGood, "max_steps = 40", "epochs = 8, 4, 2"),
+                                                             "eval_every = 10", "eval_every = 5, 10, 20")));
   const auto evp = sst::sweep::expand(ev, dir / "sd2");
   EXPECT_TRUE(has_arg(evp[0].args, "--train.eval_every=5"));
   EXPECT_TRUE(has_arg(evp[5].args, "--train.eval_every=20"));
-  EXPECT_THAT(error_of(replaced(kGood, "eval_every = 10", "eval_every = 5, 10")), HasSubstr("2 values for 3 fractions"));
+  EXPECT_THAT(error_of(replaced(kGood, "eval_every = 10", "eval_every = 5, 10")),
+              HasSubstr("2 values for 3 fractions"));
   EXPECT_THAT(error_of(replaced(kGood, "max_steps = 40", "epochs = 8, x, 2")), HasSubstr("budget.epochs: 'x'"));
 }
