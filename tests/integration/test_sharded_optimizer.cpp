@@ -26,9 +26,7 @@ void expect_same_training(const std::string& ref, const std::string& run, int64_
     const double x = a[i]["loss"], y = b[i]["loss"];
     EXPECT_LE(std::abs(x - y) / std::abs(x), 1e-5) << what << ", step " << i + 1 << ": " << x << " vs " << y;
   }
-  auto pa = final_params(ref, steps), pb = final_params(run, steps);
-  const auto worst = worst_param(pa, pb);
-  EXPECT_LE(worst.second, 1e-5) << what << ": parameter " << worst.first;
+  expect_same_parameters(final_params(ref, steps), final_params(run, steps), what);
 }
 
 }  // namespace

@@ -85,6 +85,18 @@ inline std::pair<std::string, double> worst_param(const std::map<std::string, to
   return worst;
 }
 
+// The world-size-invariance tolerance on trained parameters: the whole model within 1e-5, each tensor
+// within 1e-3. AdamW's step m / sqrt(v) turns a rounding-level difference in a near-zero gradient into a
+// relative difference ten times larger in a small tensor (the 2-class head bias: 3-6e-5 on LibTorch 2.6),
+// while a bucket or shard reduced wrongly is off by 1e-2 or more.
+constexpr double kSameModelRel = 1e-5, kSameTensorRel = 1e-3;
+inline void expect_same_parameters(const std::map<std::string, torch::Tensor>& a,
+                                   const std::map<std::string, torch::Tensor>& b, const std::string& what) {
+  EXPECT_LE(model_rel_diff(a, b), kSameModelRel) << what;
+  const auto worst = worst_param(a, b);
+  EXPECT_LE(worst.second, kSameTensorRel) << what << ": parameter " << worst.first;
+}
+
 // Runs `a` and `b` (both to `steps`) are bit-identical: the same final parameters, each step logged once,
 // and the same loss and gradient norm at every step from `from` on (a resumed run's second half).
 inline void expect_bit_identical(const std::string& a, const std::string& b, int64_t steps, int64_t from) {
