@@ -5,14 +5,17 @@
 #include <limits>
 
 #include "common/error.h"
+#include "dist/collective_watchdog.h"
 
 namespace sst::dist {
 
 void ControlPlane::sum(std::vector<double>& values) const {
+  const CollectiveGuard guard("MPI_Allreduce (control plane: sum of counters)");
   MPI_Allreduce(MPI_IN_PLACE, values.data(), static_cast<int>(values.size()), MPI_DOUBLE, MPI_SUM, MPI_COMM_WORLD);
 }
 
 std::string ControlPlane::broadcast(const std::string& s, int root) const {
+  const CollectiveGuard guard("MPI_Bcast (control plane: a string of one rank)");
   int n = static_cast<int>(s.size());
   MPI_Bcast(&n, 1, MPI_INT, root, MPI_COMM_WORLD);
   std::string out = s;
@@ -22,6 +25,7 @@ std::string ControlPlane::broadcast(const std::string& s, int root) const {
 }
 
 std::vector<std::string> ControlPlane::all_gather(const std::string& s) const {
+  const CollectiveGuard guard("MPI_Allgather (control plane: a string from every rank)");
   std::vector<int> lengths(static_cast<size_t>(world_.size));
   int n = static_cast<int>(s.size());
   MPI_Allgather(&n, 1, MPI_INT, lengths.data(), 1, MPI_INT, MPI_COMM_WORLD);
@@ -34,7 +38,10 @@ std::vector<std::string> ControlPlane::all_gather(const std::string& s) const {
   return out;
 }
 
-void ControlPlane::barrier() const { MPI_Barrier(MPI_COMM_WORLD); }
+void ControlPlane::barrier() const {
+  const CollectiveGuard guard("MPI_Barrier (control plane)");
+  MPI_Barrier(MPI_COMM_WORLD);
+}
 
 void ControlPlane::run_on_all_ranks(const std::function<void()>& fn) const {
   std::string error;
@@ -44,6 +51,7 @@ void ControlPlane::run_on_all_ranks(const std::function<void()>& fn) const {
     error = e.what();
   }
   int first_failed = error.empty() ? std::numeric_limits<int>::max() : world_.rank;
+  const CollectiveGuard guard("MPI_Allreduce (control plane: agreement on errors)");
   MPI_Allreduce(MPI_IN_PLACE, &first_failed, 1, MPI_INT, MPI_MIN, MPI_COMM_WORLD);
   if (first_failed == std::numeric_limits<int>::max()) return;
   throw CollectiveError(error.empty() ? "failed on rank " + std::to_string(first_failed) : error,
@@ -67,7 +75,10 @@ std::string ControlPlane::decide_on_root(const std::function<std::string()>& dec
       failed = 1;
     }
   }
-  MPI_Bcast(&failed, 1, MPI_INT, 0, MPI_COMM_WORLD);
+  {
+    const CollectiveGuard guard("MPI_Bcast (control plane: rank 0's decision)");
+    MPI_Bcast(&failed, 1, MPI_INT, 0, MPI_COMM_WORLD);
+  }
   result = broadcast(result);
   if (failed) throw CollectiveError(result, world_.is_root());
   return result;

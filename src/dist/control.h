@@ -1,7 +1,8 @@
 // The control plane: the small host-side collectives the trainer needs besides the gradients (a vector
 // of counters and flags summed over ranks, rank 0's decision broadcast, barriers), and agreement on
 // errors so that a check failing on some ranks ends every rank together instead of leaving the others
-// waiting in a collective. Gradients travel through a Communicator (communicator.h).
+// waiting in a collective. Gradients travel through a Communicator (communicator.h). Every collective
+// here runs under the collective timeout (collective_watchdog.h): a peer gone silent ends the job.
 #pragma once
 #include <functional>
 #include <string>

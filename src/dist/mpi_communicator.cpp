@@ -1,10 +1,12 @@
 // MPI backend: collectives on host memory, complete when they return. CUDA tensors are copied to the
-// host and back, which is slow but lets several ranks share one GPU (NCCL cannot).
+// host and back, which is slow but lets several ranks share one GPU (NCCL cannot). Every collective runs
+// under the collective timeout (collective_watchdog.h).
 #include <mpi.h>
 
 #include <vector>
 
 #include "common/error.h"
+#include "dist/collective_watchdog.h"
 #include "dist/communicator.h"
 
 namespace sst::dist {
@@ -60,6 +62,7 @@ class MpiCommunicator final : public Communicator {
   void allreduce_sum(torch::Tensor& t) override {
     TORCH_CHECK(t.is_contiguous(), "allreduce_sum needs a contiguous tensor");
     if (t.is_cuda()) return staged(t, [&](torch::Tensor& host) { allreduce_sum(host); });
+    const CollectiveGuard guard("MPI_Allreduce (gradients)");
     MPI_Allreduce(MPI_IN_PLACE, t.data_ptr(), static_cast<int>(t.numel()), mpi_type(t), MPI_SUM, MPI_COMM_WORLD);
   }
 
@@ -71,6 +74,7 @@ class MpiCommunicator final : public Communicator {
     // Into a scratch tensor: MPI_IN_PLACE would put this rank's result at the start of the buffer.
     auto own = t.narrow(0, parts.displs[rank], counts[rank]);
     auto result = torch::empty_like(own);
+    const CollectiveGuard guard("MPI_Reduce_scatter (gradient shards)");
     MPI_Reduce_scatter(t.data_ptr(), result.data_ptr(), parts.counts.data(), mpi_type(t), MPI_SUM, MPI_COMM_WORLD);
     own.copy_(result);
   }
@@ -79,6 +83,7 @@ class MpiCommunicator final : public Communicator {
     TORCH_CHECK(t.is_contiguous(), "all_gather needs a contiguous tensor");
     if (t.is_cuda()) return staged(t, [&](torch::Tensor& host) { all_gather(host, counts); });
     const Parts parts(counts, t);
+    const CollectiveGuard guard("MPI_Allgatherv (parameter shards or embedding rows)");
     MPI_Allgatherv(MPI_IN_PLACE, 0, MPI_DATATYPE_NULL, t.data_ptr(), parts.counts.data(), parts.displs.data(),
                    mpi_type(t), MPI_COMM_WORLD);
   }
@@ -92,6 +97,7 @@ class MpiCommunicator final : public Communicator {
   void broadcast(torch::Tensor& t, int root) override {
     TORCH_CHECK(t.is_contiguous(), "broadcast needs a contiguous tensor");
     if (t.is_cuda()) return staged(t, [&](torch::Tensor& host) { broadcast(host, root); });
+    const CollectiveGuard guard("MPI_Bcast (tensor broadcast: initial parameters)");
     MPI_Bcast(t.data_ptr(), static_cast<int>(t.numel()), mpi_type(t), root, MPI_COMM_WORLD);
   }
 };

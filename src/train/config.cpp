@@ -22,6 +22,9 @@ constexpr const char* kEnvironmentHelp =
     "Environment:\n"
     "  SST_NCCL_TIMEOUT_S      seconds an NCCL collective may take before the communicator is aborted\n"
     "                          (default 300)\n"
+    "  SST_COLLECTIVE_TIMEOUT_S\n"
+    "                          seconds an MPI collective may make no progress (a peer or its network is\n"
+    "                          gone) before the job is aborted, naming it (default 600; 0: never)\n"
     "  SST_INJECT_NAN_AT_STEP  tests only: make one rank's loss NaN at this step (exercises train.nan_policy)\n"
     "  SST_INJECT_NAN_RANK     tests only: the rank of SST_INJECT_NAN_AT_STEP (default 0)\n"
     "  OMP_NUM_THREADS, OMP_WAIT_POLICY  set by launch/train.sh and slurm/ (threads per rank; PASSIVE)\n";

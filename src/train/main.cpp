@@ -4,6 +4,7 @@
 #include <exception>
 
 #include "common/error.h"
+#include "dist/collective_watchdog.h"
 #include "dist/world.h"
 #include "train/benchmark.h"
 #include "train/config.h"
@@ -15,6 +16,7 @@ int main(int argc, char** argv) {
   try {
     auto outcome = sst::parse_config(argc, argv, cfg);
     if (outcome != sst::ParseOutcome::kRun) return 0;
+    sst::dist::collective_timeout_s();  // a bad SST_COLLECTIVE_TIMEOUT_S is refused before MPI starts
   } catch (const std::exception& e) {
     std::fprintf(stderr, "sst-train: error: %s\n", e.what());
     return 1;

@@ -129,6 +129,13 @@ std::string start_line(const Run& r) {
          std::to_string(r.cfg.train.global_batch) + " examples";
 }
 
+// Where this rank runs, for multi-node runs: its host, its place on that node and its threads.
+std::string placement_line(const Run& r) {
+  return "rank " + std::to_string(r.world.rank) + " of " + std::to_string(r.world.size) + ": host " + r.world.host +
+         ", local rank " + std::to_string(r.world.local_rank) + " of " + std::to_string(r.world.local_size) + ", " +
+         std::to_string(torch::get_num_threads()) + " thread(s), device " + r.device.str();
+}
+
 json train_record(const Run& r, const StepResult& res, int64_t step, double step_s) {
   return {{"kind", "train"},
           {"step", r.state.step},
@@ -169,6 +176,7 @@ int run_training(Config cfg, const dist::World& world) {
   setup(r);
   std::vector<std::string> notes;
   resume(r, notes);
+  for (auto& line : r.control.all_gather(placement_line(r))) notes.push_back(std::move(line));
 
   // The run is accepted: only now does anything in the run directory change. Rank 0 writes every
   // file of it, and every write that can fail (a full disk) is agreed on, so all ranks end together.

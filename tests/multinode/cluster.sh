@@ -2,7 +2,8 @@
 # The simulated cluster: K nodes (2 or 3) on this one machine, for the multi-node tests. Each node is a
 # network namespace (sstmn-<id>-nK) with its own hostname (a UTS namespace, "sstnodeK"), its own /etc/hosts
 # (ip netns exec binds /etc/netns/<ns>/hosts over it) and one interface, sstmn0, with the address
-# 10.77.0.K/24, plugged into a bridge that lives in one more namespace of the harness (sstmn-<id>-sw).
+# 10.77.0.K/24, plugged into a bridge that lives in one more namespace of the harness (sstmn-<id>-sw);
+# its TCP gives up on an unanswering peer after ~13 s (net.ipv4.tcp_retries2=5, that namespace's own).
 # Every address is on an interface the harness created inside its own namespaces, so nothing can be
 # sent anywhere else; the filesystem is shared, as a cluster's NFS home would be. A node is "held" by a
 # sleeper process in its namespaces; entering a node is `nsenter -t <sleeper> --net --uts --mount`.
@@ -17,6 +18,7 @@
 #                                    transport restricted to sstmn0
 #   cluster.sh kill-node N           (inside run) SIGKILL every process of node N (a node that dies)
 #   cluster.sh link N down|up        (inside run) cut / restore node N's network, its processes alive
+#   cluster.sh signal SIG NAME       (inside run) send SIG to every process called NAME on every node
 # It refuses to start (exit 1, clear message) when not root, when ip / nsenter / unshare do not work,
 # when namespaces or /etc/netns entries named sstmn-* exist that this run did not create (a previous run
 # killed with SIGKILL: the message says how to remove them), or while a Slurm or munge daemon runs (the
@@ -85,6 +87,19 @@ set_link() {
   [ "$2" = down ] || [ "$2" = up ] || die "link $1: say down or up"
   ip -n "$ns" link set "$IFACE" "$2" || die "cannot set $IFACE of node $1 $2"
   log "node $1: link $2"
+}
+
+signal_all() {
+  need_cluster
+  local k n p sent=0
+  k=$(cat "$SST_CLUSTER_DIR/nodes")
+  for n in $(seq 1 "$k"); do
+    for p in $(ip netns pids "$(node_netns "$n")" 2>/dev/null); do
+      [ "$(cat "/proc/$p/comm" 2>/dev/null)" = "$2" ] && kill -s "$1" "$p" 2>/dev/null && sent=$((sent + 1))
+    done
+  done
+  log "SIG$1 to $sent process(es) called $2"
+  [ "$sent" -gt 0 ] || die "no process called $2 on the cluster"
 }
 
 # ---- creating and removing it --------------------------------------------------------------------------
@@ -160,6 +175,9 @@ cluster_up() {
     ip -n "$PREFIX-sw" link set "p$n" master br0 up || die "switch port p$n"
     ip -n "$ns" addr add "$SUBNET.$n/24" dev "$IFACE" || die "address of node $n"
     ip -n "$ns" link set "$IFACE" up || die "link of node $n"
+    # A connection whose data goes unanswered fails after ~13 s here instead of Linux's ~15 min: mpirun
+    # ends a job only once it gives up on a cut node's daemon (docs/multinode.md, a node's network cut).
+    ip netns exec "$ns" sysctl -qw net.ipv4.tcp_retries2=5 || die "tcp_retries2 in $ns"
     ip netns exec "$ns" unshare --uts sh -c "hostname sstnode$n && exec sleep infinity" </dev/null >/dev/null 2>&1 &
     echo $! >"$WORK/node$n.pid"
     disown $!
@@ -205,5 +223,6 @@ case "${1:-}" in
   mpirun) shift; cluster_mpirun "$@" ;;
   kill-node) kill_node "${2:?node}" ;;
   link) set_link "${2:?node}" "${3:?down or up}" ;;
+  signal) signal_all "${2:?signal}" "${3:?process name}" ;;
   *) sed -n '2,/^set -uo/p' "$SELF" | sed '$d; s/^# \{0,1\}//' >&2; exit 2 ;;
 esac
