@@ -18,7 +18,8 @@
 #                                    transport restricted to sstmn0
 #   cluster.sh kill-node N           (inside run) SIGKILL every process of node N (a node that dies)
 #   cluster.sh link N down|up        (inside run) cut / restore node N's network, its processes alive
-#   cluster.sh signal SIG NAME       (inside run) send SIG to every process called NAME on every node
+#   cluster.sh signal SIG NAME [N]   (inside run) send SIG to every process called NAME on every node
+#                                    (or on node N only)
 # It refuses to start (exit 1, clear message) when not root, when ip / nsenter / unshare do not work,
 # when namespaces or /etc/netns entries named sstmn-* exist that this run did not create (a previous run
 # killed with SIGKILL: the message says how to remove them), or while a Slurm or munge daemon runs (the
@@ -91,9 +92,9 @@ set_link() {
 
 signal_all() {
   need_cluster
-  local k n p sent=0
-  k=$(cat "$SST_CLUSTER_DIR/nodes")
-  for n in $(seq 1 "$k"); do
+  local nodes n p sent=0
+  nodes=${3:-$(seq 1 "$(cat "$SST_CLUSTER_DIR/nodes")")}
+  for n in $nodes; do
     for p in $(ip netns pids "$(node_netns "$n")" 2>/dev/null); do
       [ "$(cat "/proc/$p/comm" 2>/dev/null)" = "$2" ] && kill -s "$1" "$p" 2>/dev/null && sent=$((sent + 1))
     done
@@ -223,6 +224,6 @@ case "${1:-}" in
   mpirun) shift; cluster_mpirun "$@" ;;
   kill-node) kill_node "${2:?node}" ;;
   link) set_link "${2:?node}" "${3:?down or up}" ;;
-  signal) signal_all "${2:?signal}" "${3:?process name}" ;;
+  signal) signal_all "${2:?signal}" "${3:?process name}" "${4:-}" ;;
   *) sed -n '2,/^set -uo/p' "$SELF" | sed '$d; s/^# \{0,1\}//' >&2; exit 2 ;;
 esac
