@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The CPU test suite against LibTorch 2.x: a Debian 13 ("trixie") root made with debootstrap, whose
 # libtorch-dev is LibTorch 2.6 (CPU) with g++ 14; this source tree is built there (build-libtorch2/)
-# and every ctest test except the `slurm` label runs inside it (chroot).
+# and every ctest test except the `slurm` and `multinode` labels (they need the host's daemons and
+# namespaces; .ci/run runs them on the host) runs inside it (chroot).
 # Usage: bash launch/libtorch2_tests.sh [COMMAND...]   (as root; the first run needs network)
 #   With a COMMAND, it runs in the root (in the source tree, /src, after the build) instead of ctest, e.g.
 #   bash launch/libtorch2_tests.sh build-libtorch2/bin/sst-train --config configs/tiny.ini --print-config
@@ -9,7 +10,7 @@
 #   SST_TRIXIE_ROOT  the root (default .roots/trixie, git-ignored). Kept between runs with its ccache
 #                    (/var/cache/sst-ccache inside it); point several checkouts at one root to share both.
 #                    One run at a time per root (a lock file beside it); later runs wait.
-#   SST_DEBIAN_MIRROR (default http://deb.debian.org/debian)   CTEST_ARGS (default -LE slurm)
+#   SST_DEBIAN_MIRROR (default http://deb.debian.org/debian)   CTEST_ARGS (default -LE slurm|multinode)
 # Mounts (proc, sysfs, a tmpfs /dev/shm for OpenMPI, the source tree, SST-2) are made here and removed
 # on every exit, failure and interrupt included; a root with mounts this run did not make is refused
 # (launch/debian_root.sh). The build fails on any compiler warning.
@@ -19,7 +20,7 @@ set -euo pipefail
 REPO="$(cd "$(dirname "$0")/.." && pwd)"
 # shellcheck source=launch/debian_root.sh
 source "$REPO/launch/debian_root.sh"
-CTEST_ARGS=${CTEST_ARGS:--LE slurm}
+CTEST_ARGS=${CTEST_ARGS:-"-LE slurm|multinode"}
 if [ -n "${SST2_DIR:-}" ]; then
   SST2_DIR=$(realpath -e "$SST2_DIR" 2>/dev/null) || { echo "libtorch2_tests: error: no SST2_DIR '$SST2_DIR'" >&2; exit 1; }
 fi
