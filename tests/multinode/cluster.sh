@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The simulated cluster: K nodes (2 or 3) on this one machine, for the multi-node tests. Each node is a
 # network namespace (sstmn-<id>-nK) with its own hostname (a UTS namespace, "sstnodeK"), its own /etc/hosts
-# (ip netns exec binds /etc/netns/<ns>/hosts over it) and one interface, sstmn0, with the address
+# (a mount namespace binds /etc/netns/<ns>/hosts over it) and one interface, sstmn0, with the address
 # 10.77.0.K/24, plugged into a bridge that lives in one more namespace of the harness (sstmn-<id>-sw);
 # its TCP gives up on an unanswering peer after ~13 s (net.ipv4.tcp_retries2=5, that namespace's own).
 # Every address is on an interface the harness created inside its own namespaces, so nothing can be
@@ -56,7 +56,7 @@ exec_on_node() {
   [ "${1:-}" = "--" ] && shift
   local pid
   pid=$(node_pid "$n") || exit 1
-  exec nsenter -t "$pid" --net --uts --mount -- "$@"
+  exec nsenter -t "$pid" --net --uts --mount --wd="$PWD" -- "$@"
 }
 
 cluster_mpirun() {
@@ -179,7 +179,10 @@ cluster_up() {
     # A connection whose data goes unanswered fails after ~13 s here instead of Linux's ~15 min: mpirun
     # ends a job only once it gives up on a cut node's daemon (docs/multinode.md, a node's network cut).
     ip netns exec "$ns" sysctl -qw net.ipv4.tcp_retries2=5 || die "tcp_retries2 in $ns"
-    ip netns exec "$ns" unshare --uts sh -c "hostname sstnode$n && exec sleep infinity" </dev/null >/dev/null 2>&1 &
+    # Its own mount namespace (a slave of this machine's: the shared filesystem stays shared) for its
+    # /etc/hosts; unlike `ip netns exec`, /sys is not remounted, so /sys/fs/cgroup stays (slurmd needs it).
+    unshare --mount --uts --propagation slave sh -c "mount --bind /etc/netns/$ns/hosts /etc/hosts &&
+      hostname sstnode$n && exec nsenter --net=/run/netns/$ns sleep infinity" </dev/null >/dev/null 2>&1 &
     echo $! >"$WORK/node$n.pid"
     disown $!
     echo "sstnode$n slots=2" >>"$WORK/hostfile"

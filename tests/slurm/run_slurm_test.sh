@@ -85,12 +85,7 @@ trap 'exit 130' INT TERM
 
 mkdir -p "$WORK"/{munge,state,spool,log}
 # munged: its own socket, pid, log and seed files; the key from /etc/munge (created if absent).
-if [ ! -s /etc/munge/munge.key ]; then
-  mkdir -p /etc/munge
-  if command -v mungekey >/dev/null; then mungekey --create --keyfile=/etc/munge/munge.key >/dev/null 2>&1; fi
-  [ -s /etc/munge/munge.key ] || dd if=/dev/urandom of=/etc/munge/munge.key bs=1024 count=1 status=none
-  chown munge:munge /etc/munge/munge.key; chmod 400 /etc/munge/munge.key
-fi
+bash "$SRC/tests/slurm/ensure_munge_key.sh" || fail "cannot create /etc/munge/munge.key"
 chown munge:munge "$WORK/munge"
 MUNGE_SOCKET="$WORK/munge/munge.socket"
 runuser -u munge -- munged --socket="$MUNGE_SOCKET" --pid-file="$WORK/munge/munged.pid" \
