@@ -7,7 +7,8 @@
 //   - a node whose network is cut, or whose ranks hang (processes alive), ends the job within
 //     SST_COLLECTIVE_TIMEOUT_S + a margin, naming the stalled collective;
 //   - elastic resume: preempted (SIGUSR1) on 2 nodes x 2 ranks, resumed on 2 ranks on one node, the
-//     final parameters equal an uninterrupted run's within the world-size tolerance.
+//     final parameters equal an uninterrupted run's within the world-size tolerance; a world size that
+//     does not divide the global batch is refused, leaving the run as it was.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -201,6 +202,15 @@ TEST(MultiNode, PreemptedOnTwoNodesResumesOnOneNodeWithTheSameModel) {
   auto code = job.wait_for(60);
   ASSERT_TRUE(code.has_value()) << job.output();
   ASSERT_EQ(*code, 75) << "checkpointed and asks for a requeue\n" << job.output();
+
+  // 3 ranks cannot split the global batch of 32: refused with the reason, the run directory untouched.
+  const std::string before = read_text(run + "/metrics.jsonl");
+  auto refused = run_command(mpirun(3) + " " + bin("sst-train") + small_run_args(data, run) + args + " --resume auto");
+  EXPECT_EQ(refused.exit_code, 1) << refused.output;
+  EXPECT_NE(refused.output.find("train.global_batch = 32 is not divisible by world size x train.accum_steps = 3 x 1"),
+            std::string::npos)
+      << refused.output;
+  EXPECT_EQ(read_text(run + "/metrics.jsonl"), before);
 
   auto resumed = run_command(mpirun(2) + " " + bin("sst-train") + small_run_args(data, run) + args + " --resume auto");
   ASSERT_EQ(resumed.exit_code, 0) << resumed.output;
