@@ -31,7 +31,22 @@ on1() { "$SST_CLUSTER" exec 1 -- "$@"; }
 
 WORK=$(mktemp -d /tmp/sstmn-slurm.XXXXXX)
 chmod 755 "$WORK"
-trap 'rm -rf "$WORK"' EXIT
+# On exit: cancel the jobs and stop the daemons (by their pid files) before their directories go; cluster.sh's
+# teardown then kills anything left in the nodes.
+cleanup() {
+  local rc=$? pid pids=()
+  trap - EXIT
+  on1 scancel --quiet --full --user=root 2>/dev/null
+  for f in "$WORK"/slurmd.sstnode*.pid "$WORK/slurmctld.pid" "$WORK/munge/munged.pid"; do
+    pid=$(cat "$f" 2>/dev/null) && kill "$pid" 2>/dev/null && pids+=("$pid")
+  done
+  for pid in "${pids[@]}"; do
+    for _ in $(seq 1 40); do kill -0 "$pid" 2>/dev/null || break; sleep 0.25; done
+  done
+  rm -rf "$WORK"
+  exit "$rc"
+}
+trap cleanup EXIT
 mkdir -p "$WORK"/{munge,state,log} "$WORK"/spool/sstnode{1,2}
 
 # ---- munge and the daemons ------------------------------------------------------------------------------
