@@ -4,7 +4,9 @@
 // and one watchdog thread per process looks at the open guards twice a second: a collective that has not
 // returned for SST_COLLECTIVE_TIMEOUT_S seconds (default 600; 0 turns the watchdog off) is named on
 // stderr and the job is ended with MPI_Abort. Should the abort itself not get through (the launcher on
-// the far side of the cut), SIGALRM ends this process 10 s later, which its launcher sees.
+// the far side of the cut), SIGALRM ends this process 10 s later, which its launcher sees. The abort
+// comes from the watchdog's thread while another thread is inside MPI, beyond MPI_THREAD_SERIALIZED's
+// promise; acceptable for a call whose only job is to end the process (and the alarm backs it up).
 // A watchdog thread rather than non-blocking collectives with a deadline: the call sites stay the plain
 // blocking calls, and the NCCL path's watchdog (nccl_communicator.cpp) works the same way.
 #pragma once

@@ -2,7 +2,8 @@
 //   - a stop signal (SIGUSR1 / SIGTERM) sent to ONE rank checkpoints the whole job and exits 75, and
 //     `--resume auto` carries on from that step; a run cut by train.halt_at_step and resumed ends with
 //     bit-identical parameters to an uninterrupted one (dropout on);
-//   - a rank killed with SIGKILL takes the job down within 30 s instead of leaving it hanging;
+//   - a rank killed with SIGKILL takes the job down within 30 s instead of leaving it hanging, and a rank
+//     that hangs (SIGSTOP) is ended by the collective timeout (SST_COLLECTIVE_TIMEOUT_S);
 //   - a damaged (corrupted or truncated) newest checkpoint is reported and the previous one is used;
 //   - a non-finite loss on one rank stops every rank with one error line (nan_policy = stop) or drops
 //     the step (nan_policy = skip).
@@ -217,6 +218,30 @@ TEST(RankFailure, KillNineEndsJobWithin30s) {
   std::printf("mpirun ended %.2f s after kill -9 of rank 1, exit %d\n", took, *code);
   // The other rank is gone too.
   EXPECT_TRUE(job.ranks().empty());
+}
+
+// A rank that hangs (stopped: a stuck driver, a frozen file read) breaks no connection, so only the
+// collective timeout ends the job; the error names the stalled collective. (Across nodes, with a cut
+// network too: tests/multinode.)
+TEST(RankFailure, AHungRankEndsTheJobByTheCollectiveTimeout) {
+  SST_REQUIRE_SST2();
+  const std::string data = prepared_sst2();
+  TempDir dir("hung");
+  const std::string ini = write_tiny_ini(dir);
+  const std::string run = dir / "run";
+  BackgroundJob job("SST_COLLECTIVE_TIMEOUT_S=3 " + train_cmd(2, ini, data, run, "--train.max_steps=1000000"),
+                    dir / "job.log");
+  ASSERT_TRUE(job.wait_for_step(run + "/metrics.jsonl", 3, 180)) << "no training progress\n" << job.output();
+  auto ranks = job.ranks();
+  ASSERT_EQ(ranks.size(), 2u) << job.output();
+  ASSERT_EQ(::kill(ranks.at(1), SIGSTOP), 0);
+  auto code = job.wait_for(30);
+  ASSERT_TRUE(code.has_value()) << "mpirun still running 30 s after rank 1 stopped (timeout 3 s)\n" << job.output();
+  EXPECT_NE(*code, 0) << job.output();
+  const std::string out = job.output();
+  EXPECT_NE(out.find("error: rank 0 ("), std::string::npos) << "rank 0 gave up waiting for rank 1\n" << out;
+  EXPECT_NE(out.find("made no progress for 3 s (SST_COLLECTIVE_TIMEOUT_S)"), std::string::npos) << out;
+  EXPECT_NE(out.find("the MPI collective MPI_"), std::string::npos) << out;
 }
 
 // ---- Damaged checkpoints ----
