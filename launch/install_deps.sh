@@ -19,6 +19,7 @@ PACKAGES=(
   python3-torch python3-h5py      # bench/: the PyTorch reference the C++ trainer is measured against
   clang libclang-rt-14-dev        # libFuzzer target for the TSV reader
   clang-format clang-tidy shellcheck  # launch/lint.sh: format, static analysis, shell scripts
+  iproute2 util-linux             # tests/multinode: the simulated cluster (ip netns, unshare, nsenter)
 )
 
 missing=()

@@ -22,8 +22,8 @@
 #                                    (or on node N only)
 # It refuses to start (exit 1, clear message) when not root, when ip / nsenter / unshare do not work,
 # when namespaces or /etc/netns entries named sstmn-* exist that this run did not create (a previous run
-# killed with SIGKILL: the message says how to remove them), or while a Slurm or munge daemon runs (the
-# project's Slurm tests use the same machine's ports).
+# killed with SIGKILL: the message says how to remove them), or while a Slurm or munge daemon of the
+# project's Slurm tests runs (they share the machine).
 set -uo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 SELF="$HERE/cluster.sh"
@@ -117,11 +117,12 @@ preflight() {
   [ -z "$left" ] || die "leftovers of an earlier simulated cluster that this run did not create: $left
   (a run killed with SIGKILL?). Check that no other cluster.sh runs, then remove them:
   for ns in \$(ip netns list | awk '/^sstmn-/{print \$1}'); do ip netns pids \$ns | xargs -r kill -9; ip netns del \$ns; done; rm -rf /etc/netns/sstmn-*"
-  for b in slurmctld slurmd munged; do
-    if pgrep -x "$b" >/dev/null; then
-      die "a $b runs on this machine (pid $(pgrep -x "$b" | xargs)): the project's Slurm test or another cluster; wait for it to end"
-    fi
+  # The project's Slurm daemons (tests/slurm, tests/multinode) name their temp dirs on their command lines.
+  local p busy=""
+  for p in $(pgrep -x 'munged|slurmctld|slurmd'); do
+    tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null | grep -qE '/tmp/(sst-slurm-test|sstmn-)' && busy+=" $p"
   done
+  [ -z "$busy" ] || die "a Slurm test of the project runs (munged / slurmctld / slurmd, pid$busy); wait for it to end"
 }
 
 teardown() {

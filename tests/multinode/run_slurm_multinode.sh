@@ -10,7 +10,8 @@
 #   4. the ci_tiny sweep (slurm/submit_sweep.sh: a job array of 4 points of 2 ranks, at most 2 at once, and
 #      the aggregation): every point finishes, and the points ran on both nodes.
 # Every daemon lives in a node's namespaces, so cluster.sh's teardown ends them all (it kills every
-# process left in them). Fails (exit 1), never skips, when Slurm or munge is missing.
+# process left in them). Installs slurm-wlm and munge when missing (tests/slurm/prepare_slurm.sh); fails
+# (exit 1), never skips, when they cannot be had.
 # Usage: tests/multinode/run_slurm_multinode.sh BIN_DIR     (needs SST2_DIR)
 set -uo pipefail
 SRC="$(cd "$(dirname "$0")/../.." && pwd)"
@@ -24,9 +25,7 @@ fail() {
 }
 [ -n "${SST_CLUSTER:-}" ] || { echo "FAILED: not on a simulated cluster (cluster.sh run 2 -- $0)" >&2; exit 1; }
 [ -n "${SST2_DIR:-}" ] || { echo "FAILED: SST2_DIR is not set" >&2; exit 1; }
-for b in munged slurmctld slurmd sbatch scontrol squeue scancel sinfo; do
-  command -v "$b" >/dev/null || { echo "FAILED: $b not found (apt-get install slurm-wlm munge)" >&2; exit 1; }
-done
+reason=$(bash "$SRC/tests/slurm/prepare_slurm.sh" 2>&1 >/dev/null) || { echo "FAILED: ${reason##*$'\n'}" >&2; exit 1; }
 on1() { "$SST_CLUSTER" exec 1 -- "$@"; }
 
 WORK=$(mktemp -d /tmp/sstmn-slurm.XXXXXX)
@@ -50,7 +49,6 @@ trap cleanup EXIT
 mkdir -p "$WORK"/{munge,state,log} "$WORK"/spool/sstnode{1,2}
 
 # ---- munge and the daemons ------------------------------------------------------------------------------
-bash "$SRC/tests/slurm/ensure_munge_key.sh" || fail "cannot create /etc/munge/munge.key"
 chown munge:munge "$WORK/munge"
 SOCKET="$WORK/munge/munge.socket"
 on1 runuser -u munge -- munged --socket="$SOCKET" --pid-file="$WORK/munge/munged.pid" \

@@ -27,22 +27,8 @@ fail() { echo "FAILED: $*" >&2; exit 1; }
 [ "$(id -u)" -eq 0 ] || skip "needs root (munged as user munge, a private slurmd)"
 for b in sst-train sst-sweep sst-prep; do [ -x "$BIN/$b" ] || fail "$BIN/$b not built"; done
 
-# ---- packages -------------------------------------------------------------------------------------
-need_pkgs=()
-for p in slurm-wlm munge; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || need_pkgs+=("$p")
-done
-if [ ${#need_pkgs[@]} -gt 0 ]; then
-  log "installing ${need_pkgs[*]}"
-  if ! { DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need_pkgs[@]}" >/dev/null 2>&1 ||
-         { apt-get update -qq >/dev/null 2>&1 &&
-           DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need_pkgs[@]}" >/dev/null 2>&1; }; }; then
-    skip "cannot install ${need_pkgs[*]} with apt-get (no network?)"
-  fi
-fi
-for b in munged slurmctld slurmd sbatch srun scontrol squeue scancel sinfo; do
-  command -v "$b" >/dev/null || skip "$b not found after installing slurm-wlm / munge"
-done
+# ---- packages and the munge key ---------------------------------------------------------------------
+reason=$(bash "$SRC/tests/slurm/prepare_slurm.sh" 2>&1 >/dev/null) || skip "${reason##*$'\n'}"
 
 # ---- the private cluster ------------------------------------------------------------------------------
 WORK=$(mktemp -d /tmp/sst-slurm-test.XXXXXX)
@@ -85,7 +71,6 @@ trap 'exit 130' INT TERM
 
 mkdir -p "$WORK"/{munge,state,spool,log}
 # munged: its own socket, pid, log and seed files; the key from /etc/munge (created if absent).
-bash "$SRC/tests/slurm/ensure_munge_key.sh" || fail "cannot create /etc/munge/munge.key"
 chown munge:munge "$WORK/munge"
 MUNGE_SOCKET="$WORK/munge/munge.socket"
 runuser -u munge -- munged --socket="$MUNGE_SOCKET" --pid-file="$WORK/munge/munged.pid" \
