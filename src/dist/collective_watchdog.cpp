@@ -63,7 +63,7 @@ class Watchdog {
     int rank = -1;
     MPI_Comm_rank(MPI_COMM_WORLD, &rank);
     char host[256] = {0};
-    ::gethostname(host, sizeof(host) - 1);
+    if (::gethostname(host, sizeof(host) - 1) != 0) host[0] = '\0';
     std::fprintf(stderr,
                  "error: rank %d (%s): the MPI collective %s made no progress for %.0f s (SST_COLLECTIVE_TIMEOUT_S):"
                  " a peer rank or its network is gone; aborting the job\n",
