@@ -18,17 +18,6 @@ namespace {
 constexpr int64_t kBatch = 48;
 const std::string kCommon = "--model.dropout=0 --train.grad_clip=0.1";
 
-void expect_same_training(const std::string& ref, const std::string& run, int64_t steps, const std::string& what) {
-  auto a = train_records(ref), b = train_records(run);
-  ASSERT_EQ(a.size(), static_cast<size_t>(steps)) << ref;
-  ASSERT_EQ(b.size(), static_cast<size_t>(steps)) << run;
-  for (size_t i = 0; i < a.size(); ++i) {
-    const double x = a[i]["loss"], y = b[i]["loss"];
-    EXPECT_LE(std::abs(x - y) / std::abs(x), 1e-5) << what << ", step " << i + 1 << ": " << x << " vs " << y;
-  }
-  expect_same_parameters(final_params(ref, steps), final_params(run, steps), what);
-}
-
 }  // namespace
 
 TEST(ShardedOptimizer, EqualsUnshardedOnOneTwoAndThreeRanksWithExactClipping) {

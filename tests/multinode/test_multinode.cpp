@@ -41,19 +41,6 @@ std::string cluster_mpirun(const std::string& placement) {
 
 CommandResult cluster_command(const std::string& args) { return run_command(sh_quote(cluster_script()) + " " + args); }
 
-// The per-step losses and the whole model of `run` equal those of `ref` within the world-size tolerance.
-void expect_same_training(const std::string& ref, const std::string& run, int64_t steps, const std::string& what) {
-  auto a = train_records(ref), b = train_records(run);
-  ASSERT_EQ(a.size(), static_cast<size_t>(steps)) << ref;
-  ASSERT_EQ(b.size(), static_cast<size_t>(steps)) << run << ": each step logged once";
-  for (size_t i = 0; i < a.size(); ++i) {
-    const double x = a[i]["loss"], y = b[i]["loss"];
-    EXPECT_LE(std::abs(x - y) / std::abs(x), 1e-5) << what << ", step " << i + 1 << ": " << x << " vs " << y;
-    EXPECT_EQ(a[i]["tokens_processed"], b[i]["tokens_processed"]) << what << ", step " << i + 1;
-  }
-  EXPECT_LE(model_rel_diff(final_params(ref, steps), final_params(run, steps)), 1e-5) << what;
-}
-
 // The line sst-train logs for rank `rank` (train/trainer.cpp placement_line), up to its device.
 std::string placement(int rank, int size, int node, int local_rank, int local_size, int threads) {
   return "rank " + std::to_string(rank) + " of " + std::to_string(size) + ": host sstnode" + std::to_string(node) +

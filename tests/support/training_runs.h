@@ -97,6 +97,21 @@ inline void expect_same_parameters(const std::map<std::string, torch::Tensor>& a
   EXPECT_LE(worst.second, kSameTensorRel) << what << ": parameter " << worst.first;
 }
 
+// Run `run` trained what `ref` trained, within the world-size tolerance: each step logged once, the same
+// examples (tokens_processed) and the loss within 1e-5 at every step, and the same final parameters.
+inline void expect_same_training(const std::string& ref, const std::string& run, int64_t steps,
+                                 const std::string& what) {
+  auto a = train_records(ref), b = train_records(run);
+  ASSERT_EQ(a.size(), static_cast<size_t>(steps)) << ref;
+  ASSERT_EQ(b.size(), static_cast<size_t>(steps)) << run << ": each step logged once";
+  for (size_t i = 0; i < a.size(); ++i) {
+    const double x = a[i]["loss"], y = b[i]["loss"];
+    EXPECT_LE(std::abs(x - y) / std::abs(x), 1e-5) << what << ", step " << i + 1 << ": " << x << " vs " << y;
+    EXPECT_EQ(a[i]["tokens_processed"], b[i]["tokens_processed"]) << what << ", step " << i + 1;
+  }
+  expect_same_parameters(final_params(ref, steps), final_params(run, steps), what);
+}
+
 // Runs `a` and `b` (both to `steps`) are bit-identical: the same final parameters, each step logged once,
 // and the same loss and gradient norm at every step from `from` on (a resumed run's second half).
 inline void expect_bit_identical(const std::string& a, const std::string& b, int64_t steps, int64_t from) {
