@@ -136,10 +136,8 @@ struct Solved {
   bool converged;
 };
 
-template <size_t M>
-Solved solve(const LseHuber<M>& f, const std::vector<double>& init, const SolverOptions& so) {
-  Solved out{init, 0, 0, false};
-  ceres::GradientProblem problem(new CeresFunction<M>(&f));  // takes ownership of the wrapper only
+// Ceres's L-BFGS line search with the caller's iteration cap and tolerances, silent.
+ceres::GradientProblemSolver::Options lbfgs_options(const SolverOptions& so) {
   ceres::GradientProblemSolver::Options o;
   o.line_search_direction_type = ceres::LBFGS;
   o.max_num_iterations = so.max_iterations;
@@ -147,6 +145,14 @@ Solved solve(const LseHuber<M>& f, const std::vector<double>& init, const Solver
   o.gradient_tolerance = so.gradient_tolerance;
   o.parameter_tolerance = so.parameter_tolerance;
   o.logging_type = ceres::SILENT;
+  return o;
+}
+
+template <size_t M>
+Solved solve(const LseHuber<M>& f, const std::vector<double>& init, const SolverOptions& so) {
+  Solved out{init, 0, 0, false};
+  ceres::GradientProblem problem(new CeresFunction<M>(&f));  // takes ownership of the wrapper only
+  const auto o = lbfgs_options(so);
   ceres::GradientProblemSolver::Summary summary;
   ceres::Solve(o, problem, out.x.data(), &summary);
   // Ceres leaves the parameters at the last accepted point even on failure; rescoring there makes the
@@ -220,13 +226,7 @@ Minimum minimize_lbfgs(const Objective& f, int dimension, std::vector<double> st
   quiet_ceres_logging();
   Minimum out{std::move(start), 0, false};
   ceres::GradientProblem problem(new FunctionAdapter(f, dimension));
-  ceres::GradientProblemSolver::Options o;
-  o.line_search_direction_type = ceres::LBFGS;
-  o.max_num_iterations = so.max_iterations;
-  o.function_tolerance = so.function_tolerance;
-  o.gradient_tolerance = so.gradient_tolerance;
-  o.parameter_tolerance = so.parameter_tolerance;
-  o.logging_type = ceres::SILENT;
+  const auto o = lbfgs_options(so);
   ceres::GradientProblemSolver::Summary summary;
   ceres::Solve(o, problem, out.x.data(), &summary);
   out.objective = f(out.x.data(), nullptr);
