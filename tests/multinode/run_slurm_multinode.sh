@@ -26,6 +26,8 @@ fail() {
 [ -n "${SST_CLUSTER:-}" ] || { echo "FAILED: not on a simulated cluster (cluster.sh run 2 -- $0)" >&2; exit 1; }
 [ -n "${SST2_DIR:-}" ] || { echo "FAILED: SST2_DIR is not set" >&2; exit 1; }
 reason=$(bash "$SRC/tests/slurm/prepare_slurm.sh" 2>&1 >/dev/null) || { echo "FAILED: ${reason##*$'\n'}" >&2; exit 1; }
+# shellcheck source=tests/slurm/slurm_conf.sh
+. "$SRC/tests/slurm/slurm_conf.sh"
 on1() { "$SST_CLUSTER" exec 1 -- "$@"; }
 
 WORK=$(mktemp -d /tmp/sstmn-slurm.XXXXXX)
@@ -56,44 +58,25 @@ on1 runuser -u munge -- munged --socket="$SOCKET" --pid-file="$WORK/munge/munged
   fail "munged did not start"
 for _ in $(seq 1 40); do [ -S "$SOCKET" ] && break; sleep 0.25; done
 export SLURM_CONF="$WORK/slurm.conf"
-cat >"$SLURM_CONF" <<EOF
+{
+  cat <<EOF
 ClusterName=sstmn
 SlurmctldHost=sstnode1
 SlurmctldPort=6817
 SlurmdPort=6818
-SlurmUser=root
-SlurmdUser=root
-AuthType=auth/munge
-AuthInfo=socket=$SOCKET,cred_expire=10
-CredType=cred/munge
-ProctrackType=proctrack/linuxproc
-TaskPlugin=task/none
-SelectType=select/cons_tres
-SelectTypeParameters=CR_Core
-SchedulerType=sched/backfill
-MpiDefault=none
-StateSaveLocation=$WORK/state
 SlurmdSpoolDir=$WORK/spool/%n
 # Node-local scratch (PMIx puts its client directories there): per node, as /tmp would be on real nodes.
 TmpFS=$WORK/spool/%n
-SlurmctldPidFile=$WORK/slurmctld.pid
 SlurmdPidFile=$WORK/slurmd.%n.pid
-SlurmctldLogFile=$WORK/log/slurmctld.log
 SlurmdLogFile=$WORK/log/slurmd.%n.log
-SlurmctldDebug=info
-SlurmdDebug=info
-AccountingStorageType=accounting_storage/none
-JobCompType=jobcomp/none
-JobAcctGatherType=jobacct_gather/none
-ReturnToService=2
-MinJobAge=600
-KillWait=10
 SlurmdParameters=config_overrides
 PlugStackConfig=$WORK/plugstack.conf
 NodeName=sstnode1 NodeAddr=10.77.0.1 CPUs=$(nproc) State=UNKNOWN
 NodeName=sstnode2 NodeAddr=10.77.0.2 CPUs=$(nproc) State=UNKNOWN
 PartitionName=sstmn Nodes=sstnode[1-2] Default=YES MaxTime=INFINITE State=UP
 EOF
+  slurm_conf_common "$SOCKET" "$WORK"
+} >"$SLURM_CONF"
 : >"$WORK/plugstack.conf"
 on1 slurmctld -f "$SLURM_CONF" -i || fail "slurmctld did not start"
 for n in 1 2; do "$SST_CLUSTER" exec "$n" -- slurmd -f "$SLURM_CONF" -N "sstnode$n" || fail "slurmd on node $n"; done
@@ -125,8 +108,8 @@ DATA="$WORK/sst2.h5"
 "$BIN/sst-prep" --data-dir "$SST2_DIR" --output "$DATA" --vocab-size 2000 >"$WORK/prep.log" 2>&1 ||
   { cat "$WORK/prep.log"; fail "sst-prep failed"; }
 ARGS=(--data "$DATA" --model.d_model=32 --model.layers=1 --model.heads=2 --model.ff_dim=64 --model.max_len=32
-  --train.global_batch=16 --train.max_steps=40 --train.eval_every=20 --train.checkpoint_every=10
-  --model.dropout=0)
+  --train.global_batch=16 --train.max_steps=400 --train.eval_every=100 --train.checkpoint_every=10
+  --model.dropout=0)  # 390 steps after the first checkpoint: the window in which part 3's USR1 must land
 submit() { # submit NAME [sbatch options...]: a two-node train.sbatch job of ARGS into $WORK/NAME
   local name=$1
   shift

@@ -29,6 +29,8 @@ for b in sst-train sst-sweep sst-prep; do [ -x "$BIN/$b" ] || fail "$BIN/$b not 
 
 # ---- packages and the munge key ---------------------------------------------------------------------
 reason=$(bash "$SRC/tests/slurm/prepare_slurm.sh" 2>&1 >/dev/null) || skip "${reason##*$'\n'}"
+# shellcheck source=tests/slurm/slurm_conf.sh
+. "$SRC/tests/slurm/slurm_conf.sh"
 
 # ---- the private cluster ------------------------------------------------------------------------------
 WORK=$(mktemp -d /tmp/sst-slurm-test.XXXXXX)
@@ -84,42 +86,22 @@ munge --socket="$MUNGE_SOCKET" -n | unmunge --socket="$MUNGE_SOCKET" >/dev/null 
 HOST=$(hostname -s)
 PORT=$(( 20000 + ($$ % 20000) ))  # private ports: never a site's 6817/6818
 export SLURM_CONF="$WORK/slurm.conf"
-cat > "$SLURM_CONF" <<EOF
+{
+  cat <<EOF
 ClusterName=ssttest
 SlurmctldHost=$HOST
 SlurmctldPort=$PORT
 SlurmdPort=$((PORT + 1))
-SlurmUser=root
-SlurmdUser=root
-AuthType=auth/munge
-# cred_expire: a requeued job may start again after this many seconds (default 120)
-AuthInfo=socket=$MUNGE_SOCKET,cred_expire=10
-CredType=cred/munge
-ProctrackType=proctrack/linuxproc
-TaskPlugin=task/none
-SelectType=select/cons_tres
-SelectTypeParameters=CR_Core
-SchedulerType=sched/backfill
-MpiDefault=none
-StateSaveLocation=$WORK/state
 SlurmdSpoolDir=$WORK/spool
-SlurmctldPidFile=$WORK/slurmctld.pid
 SlurmdPidFile=$WORK/slurmd.pid
-SlurmctldLogFile=$WORK/log/slurmctld.log
 SlurmdLogFile=$WORK/log/slurmd.log
-SlurmctldDebug=info
-SlurmdDebug=info
-AccountingStorageType=accounting_storage/none
-JobCompType=jobcomp/none
-JobAcctGatherType=jobacct_gather/none
-ReturnToService=2
-MinJobAge=600
-KillWait=10
 SlurmdParameters=config_overrides
 PlugStackConfig=$WORK/plugstack.conf
 NodeName=$HOST CPUs=$(nproc) State=UNKNOWN
 PartitionName=ssttest Nodes=$HOST Default=YES MaxTime=INFINITE State=UP
 EOF
+  slurm_conf_common "$MUNGE_SOCKET" "$WORK"
+} >"$SLURM_CONF"
 : > "$WORK/plugstack.conf"
 slurmctld -f "$SLURM_CONF" -i || fail "slurmctld did not start"
 for _ in $(seq 1 40); do [ -s "$WORK/slurmctld.pid" ] && break; sleep 0.25; done
