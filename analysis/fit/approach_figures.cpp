@@ -38,10 +38,10 @@ std::string write_isoflop_figure(const std::string& dir, const FitFigureInput& i
       const int bc = data.add_block("parabola in log N at " + label, {"N", "loss_fit"}, curve);
       series.push_back("datafile index " + std::to_string(bc) + " using 1:2 with lines lw 2 lc " + color + " notitle");
     }
-    if (f.has_minimum) (f.interior ? minima : outside).push_back({f.n_opt, f.loss_opt, f.flops});
+    if (f.has_minimum) (f.bracketed ? minima : outside).push_back({f.n_opt, f.loss_opt, f.flops});
   }
-  const int bm = data.add_block("minima inside the sampled sizes (used for N_opt(C))", {"N_opt", "loss", "C"}, minima);
-  const int bo = data.add_block("minima outside the sampled sizes (not used)", {"N_opt", "loss", "C"}, outside);
+  const int bm = data.add_block("minima the sizes bracket (used for N_opt(C))", {"N_opt", "loss", "C"}, minima);
+  const int bo = data.add_block("minima the sizes do not bracket (not used)", {"N_opt", "loss", "C"}, outside);
   if (!minima.empty())
     series.push_back("datafile index " + std::to_string(bm) +
                      " using 1:2 with points pt 9 ps 2.2 lc rgb 'black' "
@@ -49,7 +49,7 @@ std::string write_isoflop_figure(const std::string& dir, const FitFigureInput& i
   if (!outside.empty())
     series.push_back("datafile index " + std::to_string(bo) +
                      " using 1:2 with points pt 8 ps 2.2 lc rgb '#888888' "
-                     "title 'minimum outside the sizes'");
+                     "title 'minimum not bracketed (not used)'");
   std::ostringstream body;
   body << style() << "set title "
        << plot::quote("Approach 2: IsoFLOP profiles (runs of one budget, a parabola in log N, its minimum)") << "\n"
@@ -167,7 +167,7 @@ std::string write_frontier_figure(const std::string& dir, const FitFigureInput& 
   std::vector<std::vector<double>> env, minima;
   for (const auto& p : in.envelope.points) env.push_back({p.flops, p.n, p.d});
   for (const auto& f : in.iso.budgets)
-    if (f.interior) minima.push_back({f.flops, f.n_opt, f.flops / (6 * f.n_opt)});
+    if (f.bracketed) minima.push_back({f.flops, f.n_opt, f.flops / (6 * f.n_opt)});
   const int bv = data.add_block("runs on the frontier (approach 1's envelope)", {"C", "N", "D"}, env);
   const int bm = data.add_block("IsoFLOP minima (approach 2)", {"C", "N_opt", "D_opt"}, minima);
 

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <iterator>
 #include <limits>
 #include <map>
 #include <set>
@@ -63,20 +64,25 @@ IsoflopFit fit_budget(double flops, const std::vector<size_t>& runs, const std::
   f.flops = flops;
   f.runs = runs;
   std::vector<double> u, y;
-  std::set<double> sizes;
+  std::map<double, std::pair<double, int>> by_size;  // N -> (sum of losses, runs): seeds averaged
   for (size_t i : runs) {
     u.push_back(std::log(n[i]));
     y.push_back(loss[i]);
-    sizes.insert(n[i]);
+    by_size[n[i]].first += loss[i];
+    ++by_size[n[i]].second;
   }
-  f.distinct_sizes = sizes.size();
-  if (sizes.size() < 3 || !fit_parabola(u, y, f.c0, f.c1, f.c2)) return f;
+  f.distinct_sizes = by_size.size();
+  if (by_size.size() < 3 || !fit_parabola(u, y, f.c0, f.c1, f.c2)) return f;
   f.has_minimum = f.c2 > 0;
   if (!f.has_minimum) return f;
   const double u_opt = -f.c1 / (2 * f.c2);
   f.n_opt = std::exp(u_opt);
   f.loss_opt = f.loss_at(f.n_opt);
-  f.interior = u_opt >= *std::min_element(u.begin(), u.end()) && u_opt <= *std::max_element(u.begin(), u.end());
+  const auto lowest = std::min_element(by_size.begin(), by_size.end(), [](const auto& x, const auto& y) {
+    return x.second.first / x.second.second < y.second.first / y.second.second;
+  });
+  f.bracketed = lowest != by_size.begin() && std::next(lowest) != by_size.end() &&
+                u_opt > std::log(by_size.begin()->first) && u_opt < std::log(by_size.rbegin()->first);
   return f;
 }
 
@@ -154,7 +160,7 @@ IsoflopResult isoflop_parabolas(const std::vector<double>& budget, const std::ve
   for (const auto& [c, runs] : groups) {
     r.budgets.push_back(fit_budget(c, runs, n, loss));
     const IsoflopFit& f = r.budgets.back();
-    if (!f.interior) continue;
+    if (!f.bracketed) continue;
     cs.push_back(c), ns.push_back(f.n_opt), ds.push_back(c / (6 * f.n_opt));
   }
   r.used = cs.size();

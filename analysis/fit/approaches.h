@@ -9,7 +9,7 @@
 // would reach, which is why Chinchilla used four schedule lengths per size.
 //
 // Approach 2, IsoFLOP profiles: runs grouped by their compute budget C (a [budget] flops sweep); per budget a
-// parabola in log N is fitted to the losses, its minimum is N_opt(C) (when it lies inside the sampled sizes),
+// parabola in log N is fitted to the losses, its minimum is N_opt(C) (when the sizes bracket it),
 // and log N_opt is fitted linearly in log C; D_opt = C / (6 N_opt), so b = 1 - a.
 #pragma once
 #include <cmath>
@@ -54,13 +54,16 @@ struct IsoflopFit {
   size_t distinct_sizes = 0;
   double c0 = 0, c1 = 0, c2 = 0;  // loss = c0 + c1 u + c2 u^2, u = log N
   bool has_minimum = false;       // c2 > 0 and at least 3 sizes
-  bool interior = false;          // the minimum lies within the sampled sizes
+  // The sizes bracket the minimum: the lowest mean loss is at neither the smallest nor the largest size, and
+  // the vertex lies between them. A profile that only falls (or only rises) puts the vertex wherever the
+  // curvature of its points does: that N_opt is an extrapolation, so it is not used.
+  bool bracketed = false;
   double n_opt = 0, loss_opt = 0;
   double loss_at(double n) const;
 };
 struct IsoflopResult {
   std::vector<IsoflopFit> budgets;  // by increasing C
-  PowerFit n_opt, d_opt;            // over the budgets with an interior minimum
+  PowerFit n_opt, d_opt;            // over the budgets with a bracketed minimum
   size_t used = 0;
 };
 // `budget[i]`: run i's nominal compute budget (runs of one budget share the value exactly).

@@ -364,8 +364,16 @@ json run_fit(const FitCommandOptions& o, std::ostream& out) {
     const double a = iso.n_opt.exponent;
     approaches.push_back(
         approach_row("2: IsoFLOP profiles", a, a_ci, 1 - a, one_minus(a_ci), iso.used,
-                     allocation_verdict(iso.used, "budget(s) with a minimum inside the sizes", a, a_ci),
+                     allocation_verdict(iso.used, "budget(s) whose sizes bracket the minimum", a, a_ci),
                      std::to_string(iso.budgets.size()) + " budgets"));
+    json profiles = json::array();  // per budget: where its parabola puts N_opt, and whether that is usable
+    for (const auto& f : iso.budgets)
+      profiles.push_back({{"flops", f.flops},
+                          {"sizes", f.distinct_sizes},
+                          {"n_opt", f.has_minimum ? num(f.n_opt) : json(nullptr)},
+                          {"loss_opt", f.has_minimum ? num(f.loss_opt) : json(nullptr)},
+                          {"bracketed", f.bracketed}});
+    approaches.back()["profiles"] = profiles;
   } else {
     approaches.push_back({{"approach", "2: IsoFLOP profiles"}, {"skipped", in.budget_note}});
   }

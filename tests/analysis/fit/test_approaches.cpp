@@ -88,7 +88,7 @@ TEST(AnalysisApproaches, IsoflopParabolasFindTheLawsAllocation) {
   ASSERT_EQ(r.budgets.size(), 5u);
   EXPECT_EQ(r.used, 5u);
   for (const auto& f : r.budgets) {
-    EXPECT_TRUE(f.interior);
+    EXPECT_TRUE(f.bracketed);
     EXPECT_NEAR(std::log10(f.n_opt), std::log10(a.n_opt(f.flops)), 0.15) << f.flops;
   }
   EXPECT_NEAR(r.n_opt.exponent, a.n_exponent, 0.03);
@@ -102,6 +102,15 @@ TEST(AnalysisApproaches, IsoflopParabolasFindTheLawsAllocation) {
   const IsoflopResult one_sided = isoflop_parabolas(b2, n2, l2);
   EXPECT_EQ(one_sided.used, 0u);
   EXPECT_TRUE(std::isnan(one_sided.n_opt.exponent));
+  // A profile that only rises (SST-2's at 1e11 FLOPs): the parabola through it has its vertex between the
+  // sizes, but the smallest size has the lowest loss, so the sizes do not bracket a minimum.
+  const IsoflopResult rising = isoflop_parabolas({1e11, 1e11, 1e11}, {8642, 38018, 100098}, {0.417, 0.428, 0.460});
+  ASSERT_EQ(rising.budgets.size(), 1u);
+  ASSERT_TRUE(rising.budgets[0].has_minimum);
+  EXPECT_GT(rising.budgets[0].n_opt, 8642);
+  EXPECT_LT(rising.budgets[0].n_opt, 100098);
+  EXPECT_FALSE(rising.budgets[0].bracketed);
+  EXPECT_EQ(rising.used, 0u);
 
   const auto boot1 = bootstrap_isoflop(budget, n, loss, 40, 3, 1);
   const auto boot2 = bootstrap_isoflop(budget, n, loss, 40, 3, 2);
