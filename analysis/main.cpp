@@ -6,7 +6,7 @@
 //   cli/        what every subcommand shares: option parsing, TSV/Markdown table cells
 //   plot/       the gnuplot driver
 //   fit/        `fit`: CSV input, the scaling-law fit and its analysis, the figures (Ceres; optional)
-//   runs/       run directories, `curves` and `ablations`
+//   runs/       run directories, `curves`, `ablations` and `branches`
 //   model/      a checkpoint loaded for inference, its tokenizer (the only LibTorch/SentencePiece code)
 //   eval/       `evaluate` and `predict`: metrics, calibration, slices, the reliability diagram
 //   attention/  `attention`: rollout and heat maps
@@ -23,6 +23,7 @@
 #include "analysis/eval/predict_command.h"
 #include "analysis/report/report_command.h"
 #include "analysis/runs/ablations_command.h"
+#include "analysis/runs/branches_command.h"
 #include "analysis/runs/curves_command.h"
 #include "common/error.h"
 #ifdef SST_HAVE_FIT
@@ -48,6 +49,7 @@ const std::vector<Subcommand> kSubcommands = {
     {"attention", analysis::attention::kAttentionSummary, &analysis::attention::attention_main},
     {"curves", analysis::runs::kCurvesSummary, &analysis::runs::curves_main},
     {"ablations", analysis::runs::kAblationsSummary, &analysis::runs::ablations_main},
+    {"branches", analysis::runs::kBranchesSummary, &analysis::runs::branches_main},
     {"report", analysis::report::kReportSummary, &analysis::report::report_main},
 };
 

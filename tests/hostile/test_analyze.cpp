@@ -147,6 +147,16 @@ const std::vector<Row> kRows = {
        s.analyze("ablations", {tiny_run(), "--baseline", "nosuch", "--output", s.output});
        s.expect = {"--baseline 'nosuch'"};
      }},
+    {"BranchesOfASweepWithoutBranches", 1,
+     [](Scene& s) {
+       s.analyze("branches", {tiny_run(), "--reference", tiny_run(), "--output", s.output});
+       s.expect = {"no cooldown branch among the 1 runs"};
+     }},
+    {"BranchesWithoutReference", 2,
+     [](Scene& s) {
+       s.analyze("branches", {tiny_run(), "--output", s.output});
+       s.expect = {"--reference"};
+     }},
 };
 
 void PrintTo(const Row& row, std::ostream* os) { *os << row.name; }
