@@ -1,5 +1,7 @@
 #include "analysis/cli/cells.h"
 
+#include <cstdio>
+
 namespace sst::analysis::cli {
 
 std::string one_line(std::string s) {
@@ -12,6 +14,12 @@ std::string md_cell(const std::string& s) {
   std::string out;
   for (char c : one_line(s)) out += c == '|' ? std::string("\\|") : std::string(1, c);
   return out;
+}
+
+std::string number_cell(const char* format, double v) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, format, v);
+  return buf;
 }
 
 }  // namespace sst::analysis::cli

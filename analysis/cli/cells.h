@@ -11,4 +11,7 @@ std::string one_line(std::string s);
 // one_line(s) with '|' escaped as "\|".
 std::string md_cell(const std::string& s);
 
+// One number printed with a printf conversion for a double, e.g. number_cell("%.4g", x) or ("%+.2f", x).
+std::string number_cell(const char* format, double v);
+
 }  // namespace sst::analysis::cli

@@ -2,7 +2,6 @@
 
 #include <boost/program_options.hpp>
 
-#include <cstdio>
 #include <iostream>
 #include <nlohmann/json.hpp>
 
@@ -22,11 +21,7 @@ const char* const kPredictSummary = "classify sentences (arguments, or one per l
 
 namespace {
 
-std::string fmt6(double v) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.6f", v);
-  return buf;
-}
+std::string fmt6(double v) { return cli::number_cell("%.6f", v); }
 
 }  // namespace
 

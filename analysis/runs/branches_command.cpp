@@ -25,16 +25,8 @@ const char* const kBranchesSummary = "cooldown branches vs full runs of the same
 
 namespace {
 
-std::string g4(double v) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.4g", v);
-  return buf;
-}
-std::string percent(double v) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%+.2f%%", 100 * v);
-  return buf;
-}
+std::string g4(double v) { return cli::number_cell("%.4g", v); }
+std::string percent(double v) { return cli::number_cell("%+.2f", 100 * v) + "%"; }
 
 std::string markdown(const BranchComparison& c) {
   std::ostringstream s;
