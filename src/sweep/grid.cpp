@@ -84,8 +84,12 @@ std::vector<Point> expand(const SweepSpec& spec, const std::string& sweep_dir) {
                         {"--out-dir", abs_dir + "/" + p.run_dir, "--resume", "auto", "--output.run_name=" + p.run,
                          "--data.fraction=" + format_number(f), "--train.seed=" + std::to_string(seed)});
           KeyValues point_keys = keys;
-          if (!spec.budget.epochs_per_fraction.empty())
-            set(point_keys, "train.epochs", format_number(spec.budget.epochs_per_fraction[fi]));
+          if (spec.budget.epochs) {  // [budget] epochs (one, or one per fraction), times the size's scale
+            const double e =
+                spec.budget.epochs_per_fraction.empty() ? *spec.budget.epochs : spec.budget.epochs_per_fraction[fi];
+            if (!spec.budget.epochs_per_fraction.empty() || m.epochs_scale != 1)
+              set(point_keys, "train.epochs", format_number(e * m.epochs_scale));
+          }
           if (!spec.budget.eval_every_per_fraction.empty())
             set(point_keys, "train.eval_every", std::to_string(spec.budget.eval_every_per_fraction[fi]));
           if (budget > 0) set(point_keys, budget_key(kind), format_number(budget));

@@ -228,7 +228,7 @@ SweepSpec parse_sweep_file(const std::string& path, const std::string& data_over
   std::string model_names;
   bool have_model_names = false;
   std::map<std::string, KeyValues> model_sections;
-  std::map<std::string, std::string> model_budgets;
+  std::map<std::string, std::string> model_budgets, model_epochs_scale;
   std::vector<std::string> model_section_order;
   std::set<std::string> seen;
   for (const auto& opt : parsed.options) {
@@ -270,10 +270,10 @@ SweepSpec parse_sweep_file(const std::string& path, const std::string& data_over
       if (dot2 == std::string::npos) fail("unknown key '" + key + "' (model sections are named [model.NAME])");
       const std::string name = rest.substr(0, dot2);
       std::string tkey = rest.substr(dot2 + 1);
-      if (tkey == "budgets") {  // this size's own budget list, not an sst-train key
+      if (tkey == "budgets" || tkey == "epochs_scale") {  // sweep keys of this size, not sst-train keys
         if (!model_sections.count(name)) model_section_order.push_back(name);
         model_sections[name];
-        model_budgets[name] = value;
+        (tkey == "budgets" ? model_budgets : model_epochs_scale)[name] = value;
         continue;
       }
       if (tkey.find('.') == std::string::npos) tkey = "model." + tkey;
@@ -351,6 +351,12 @@ SweepSpec parse_sweep_file(const std::string& path, const std::string& data_over
       if (!budget_grid) fail("model." + n + ".budgets needs a budget grid ([budget] flops or tokens)");
       spec.models.back().budgets = parse_budget_values("model." + n + ".budgets", model_budgets[n], fail);
     }
+    if (model_epochs_scale.count(n)) {
+      double v = 0;
+      if (!parse_double(model_epochs_scale[n], v) || !(v > 0) || !std::isfinite(v))
+        fail("model." + n + ".epochs_scale = '" + model_epochs_scale[n] + "' must be a number > 0");
+      spec.models.back().epochs_scale = v;
+    }
   }
   if (spec.models.empty()) fail("models.names is empty");
   for (const auto& n : model_section_order) {
@@ -399,6 +405,9 @@ SweepSpec parse_sweep_file(const std::string& path, const std::string& data_over
     if (values.size() > 1) spec.budget.epochs_per_fraction = values;
   }
   parse_budget_grid(spec, budget_keys, fail);
+  for (const auto& m : spec.models)
+    if (model_epochs_scale.count(m.name) && !spec.budget.epochs)
+      fail("model." + m.name + ".epochs_scale needs [budget] epochs (it scales them)");
   if (!spec.budget.max_steps.value_or(0) && !spec.budget.epochs && spec.budget.kind == BudgetKind::kNone)
     fail(
         "[budget] needs max_steps > 0, epochs (train to best dev loss: epochs as a cap, with patience), or a "

@@ -21,6 +21,9 @@ struct ModelSize {
   std::string name;
   KeyValues overrides;          // sst-train keys, e.g. {"model.d_model", "32"}
   std::vector<double> budgets;  // `budgets = ...` in [model.NAME]: this size's own budget list (else [budget]'s)
+  // `epochs_scale = X` in [model.NAME]: this size trains X times [budget]'s epochs (of each fraction). A model
+  // far smaller than the others needs more passes over the data to reach its best dev loss.
+  double epochs_scale = 1;
 };
 
 // What a budget list counts: FLOPs (train.max_flops, C = 6 N tokens) or tokens (train.max_tokens).

@@ -608,3 +608,27 @@ TEST(SweepBudgets, EpochsPerFraction) {
               HasSubstr("2 values for 3 fractions"));
   EXPECT_THAT(error_of(replaced(kGood, "max_steps = 40", "epochs = 8, x, 2")), HasSubstr("budget.epochs: 'x'"));
 }
+
+// A size's epochs_scale multiplies the epochs of every fraction for that size only.
+TEST(SweepBudgets, EpochsScalePerModel) {
+  TempDir dir("sweep");
+  const std::string text = replaced(replaced(kGood, "max_steps = 40", "epochs = 8, 4, 2"), "ff_dim = 64\n",
+                                    "ff_dim = 64\nepochs_scale = 2.5\n");
+  const auto points = sst::sweep::expand(sst::sweep::parse_sweep_file(write_sweep(dir, text)), dir / "sd");
+  ASSERT_EQ(points.size(), 12u);  // xs then s, 3 fractions x 2 seeds each
+  EXPECT_TRUE(has_arg(points[0].args, "--train.epochs=20"));
+  EXPECT_TRUE(has_arg(points[5].args, "--train.epochs=5"));
+  EXPECT_TRUE(has_arg(points[6].args, "--train.epochs=8"));  // s is not scaled
+  // One epochs value for all fractions is scaled too.
+  const auto one = sst::sweep::expand(
+      sst::sweep::parse_sweep_file(write_sweep(dir, replaced(replaced(kGood, "max_steps = 40", "epochs = 3"),
+                                                             "ff_dim = 64\n", "ff_dim = 64\nepochs_scale = 2\n"))),
+      dir / "sd2");
+  EXPECT_TRUE(has_arg(one[0].args, "--train.epochs=6"));
+  EXPECT_TRUE(has_arg(one[6].args, "--train.epochs=3"));
+  EXPECT_THAT(error_of(replaced(kGood, "ff_dim = 64\n", "ff_dim = 64\nepochs_scale = 2\n")),
+              HasSubstr("model.xs.epochs_scale needs [budget] epochs"));
+  EXPECT_THAT(error_of(replaced(replaced(kGood, "max_steps = 40", "epochs = 3"), "ff_dim = 64\n",
+                                "ff_dim = 64\nepochs_scale = -1\n")),
+              HasSubstr("model.xs.epochs_scale = '-1' must be a number > 0"));
+}
