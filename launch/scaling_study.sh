@@ -4,7 +4,7 @@
 # the largest size held out), the cooldown branches against the full runs, and with --publish the small
 # outputs copied into docs/scaling/ (sweep.csv, fit.json, branches.*, figures; never a checkpoint).
 #   launch/scaling_study.sh [--parallel K] [--bootstrap B] [--publish]
-#     --parallel K   runs at a time (default 2; about 70 min on 2 cores)
+#     --parallel K   runs at a time (default 2; about 95 min on 2 cores)
 #     --bootstrap B  bootstrap resamples of every fit (default 200)
 #     --publish      copy the results into docs/scaling/ and the part-1 figure into docs/images/
 # Resumable: the sweeps skip finished runs and continue interrupted ones; the fits are redone each time.
