@@ -8,9 +8,12 @@
 namespace sst::analysis::runs {
 namespace {
 
+// A run with a summary.json that says it finished and holds a best dev loss.
+bool finished(const Run& r) { return r.summary && rundir::is_finished(r.summary->status) && r.summary->best_dev_loss; }
+
 // The run's summary, or a UserError saying the sweep is not finished.
 const rundir::RunSummary& finished_summary(const Run& r) {
-  if (!r.summary || !rundir::is_finished(r.summary->status) || !r.summary->best_dev_loss)
+  if (!finished(r))
     throw UserError(r.dir + ": not a finished run (no summary.json with a best dev loss): finish the sweep first");
   return *r.summary;
 }
@@ -20,7 +23,7 @@ const rundir::RunSummary& finished_summary(const Run& r) {
 BranchComparison compare_branches(const std::vector<Run>& sweep, const std::vector<Run>& reference) {
   std::map<std::string, const Run*> full;
   for (const auto& r : reference)
-    if (r.summary && rundir::is_finished(r.summary->status) && r.summary->best_dev_loss) full[r.name] = &r;
+    if (finished(r)) full[r.name] = &r;
 
   BranchComparison c;
   for (const auto& r : sweep) {
