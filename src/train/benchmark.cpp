@@ -48,7 +48,7 @@ std::string batches_text(const shard::GlobalBatchSampler& sampler, int64_t steps
 
 }  // namespace
 
-int run_benchmark(Config cfg, const dist::World& world) {
+int run_benchmark(Config cfg, const comm::World& world) {
   Run r(std::move(cfg), world);
   setup(r);
   r.sync_timers = true;

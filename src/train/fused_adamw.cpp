@@ -17,7 +17,7 @@ size_t index_of(const std::vector<torch::Tensor>& tensors, const torch::Tensor& 
   throw std::invalid_argument("FusedAdamW: a parameter group holds a tensor that is not a model parameter");
 }
 
-dist::Span relative(const dist::Span& s, const dist::Span& to) { return {s.begin - to.begin, s.end - to.begin}; }
+comm::Span relative(const comm::Span& s, const comm::Span& to) { return {s.begin - to.begin, s.end - to.begin}; }
 
 }  // namespace
 
@@ -27,7 +27,7 @@ FusedAdamW::FusedAdamW(FlatParameters flat, ParamGroups groups, const AdamWSetti
     const auto own = flat_.slots[index_of(flat_.tensors, p)].intersect(flat_.update);
     if (own.size() > 0) decay_.push_back(relative(own, flat_.update));
   }
-  std::sort(decay_.begin(), decay_.end(), [](const dist::Span& a, const dist::Span& b) { return a.begin < b.begin; });
+  std::sort(decay_.begin(), decay_.end(), [](const comm::Span& a, const comm::Span& b) { return a.begin < b.begin; });
   const auto options = flat_.params.options();
   m_ = torch::zeros({flat_.update.size()}, options);
   v_ = torch::zeros({flat_.update.size()}, options);

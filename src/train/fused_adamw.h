@@ -1,5 +1,5 @@
 // AdamW as a handful of vector operations over one contiguous range of the flat parameter and
-// gradient buffers (dist/flat_layout.h): the whole buffer, or with train.shard_optimizer this rank's
+// gradient buffers (comm/flat_layout.h): the whole buffer, or with train.shard_optimizer this rank's
 // shard of it (ZeRO-1: the moments exist only for that shard, so optimizer state per rank shrinks by
 // the world size). The math is torch::optim::AdamW's, operation for operation:
 //   p *= 1 - lr * wd                       (decay group only: the ranges its parameters occupy)
@@ -15,7 +15,7 @@
 #include <functional>
 #include <vector>
 
-#include "dist/flat_layout.h"
+#include "comm/flat_layout.h"
 #include "train/optimizer.h"
 
 namespace sst {
@@ -24,8 +24,8 @@ namespace sst {
 struct FlatParameters {
   torch::Tensor params, grads;         // flat, the layout's padded size
   std::vector<torch::Tensor> tensors;  // the model's parameters (views into `params`), model order
-  std::vector<dist::Span> slots;       // where each one lives
-  dist::Span update;                   // the range this rank updates
+  std::vector<comm::Span> slots;       // where each one lives
+  comm::Span update;                   // the range this rank updates
   // With sharding: every rank's update range of a flat tensor to every rank (a collective); else empty.
   std::function<void(torch::Tensor&)> gather_shards;
 };
@@ -44,7 +44,7 @@ class FusedAdamW final : public Optimizer {
   FlatParameters flat_;
   ParamGroups groups_;
   AdamWSettings settings_;
-  std::vector<dist::Span> decay_;  // decay-group ranges within the update range, relative to its start
+  std::vector<comm::Span> decay_;  // decay-group ranges within the update range, relative to its start
   torch::Tensor m_, v_, denom_;    // over the update range
   int64_t step_ = 0;
   torch::Tensor full_m_, full_v_;  // gathered for a checkpoint (sharded), dropped at the next step

@@ -4,8 +4,8 @@
 #include <exception>
 
 #include "common/error.h"
-#include "dist/collective_watchdog.h"
-#include "dist/world.h"
+#include "comm/collective_watchdog.h"
+#include "comm/world.h"
 #include "train/benchmark.h"
 #include "train/config.h"
 #include "train/signals.h"
@@ -16,12 +16,12 @@ int main(int argc, char** argv) {
   try {
     auto outcome = sst::parse_config(argc, argv, cfg);
     if (outcome != sst::ParseOutcome::kRun) return 0;
-    sst::dist::collective_timeout_s();  // a bad SST_COLLECTIVE_TIMEOUT_S is refused before MPI starts
+    sst::comm::collective_timeout_s();  // a bad SST_COLLECTIVE_TIMEOUT_S is refused before MPI starts
   } catch (const std::exception& e) {
     std::fprintf(stderr, "sst-train: error: %s\n", e.what());
     return 1;
   }
-  auto world = sst::dist::init_world(&argc, &argv);
+  auto world = sst::comm::init_world(&argc, &argv);
   // Before anything slow: a SIGTERM/SIGUSR1 during setup is honoured at the first step boundary.
   sst::install_stop_signal_handlers();
   int code = 0;
@@ -35,9 +35,9 @@ int main(int argc, char** argv) {
     // Only this rank failed: the others may be inside a collective, so take the whole job down.
     std::fprintf(stderr, "sst-train: error (rank %d): %s\n", world.rank, e.what());
     std::fflush(stderr);
-    if (world.size > 1) sst::dist::abort_world(1);
+    if (world.size > 1) sst::comm::abort_world(1);
     code = 1;
   }
-  sst::dist::finalize_world();
+  sst::comm::finalize_world();
   return code;
 }

@@ -9,10 +9,10 @@
 #include <vector>
 
 #include "dataset/dataset_file.h"
-#include "dist/communicator.h"
-#include "dist/control.h"
-#include "dist/grad_sync.h"
-#include "dist/world.h"
+#include "comm/communicator.h"
+#include "comm/control.h"
+#include "comm/grad_sync.h"
+#include "comm/world.h"
 #include "model/transformer.h"
 #include "rundir/run_dir.h"
 #include "rundir/run_lock.h"
@@ -27,11 +27,11 @@
 namespace sst {
 
 struct Run {
-  Run(Config c, const dist::World& w) : cfg(std::move(c)), world(w), control(w), dir(cfg.out_dir) {}
+  Run(Config c, const comm::World& w) : cfg(std::move(c)), world(w), control(w), dir(cfg.out_dir) {}
 
   Config cfg;
-  dist::World world;
-  dist::ControlPlane control;
+  comm::World world;
+  comm::ControlPlane control;
   rundir::RunDir dir;
   std::unique_ptr<rundir::RunLock> lock;  // rank 0, for the whole run: it alone writes the run directory
   torch::Device device = torch::kCPU;
@@ -50,9 +50,9 @@ struct Run {
   TransformerClassifier average{nullptr};  // train.ema_decay > 0: the weights that are evaluated
   std::unique_ptr<Optimizer> optimizer;
   // Communication and the input pipeline.
-  std::unique_ptr<dist::Communicator> comm;
+  std::unique_ptr<comm::Communicator> comm;
   std::string comm_note;  // why a CUDA run fell back to MPI, for the log; usually ""
-  std::unique_ptr<dist::GradientSynchronizer> grads;
+  std::unique_ptr<comm::GradientSynchronizer> grads;
   bool token_rows_needed = false;  // the input carries each step's touched embedding rows (sparse gradients)
   std::unique_ptr<shard::BatchPrefetcher> batches;
 

@@ -7,7 +7,7 @@
 #include "common/error.h"
 #include "common/files.h"
 #include "common/torch_compat.h"
-#include "dist/gpu_placement.h"
+#include "comm/gpu_placement.h"
 #include "train/budget.h"
 #include "train/fault_injection.h"
 #include "train/fused_adamw.h"
@@ -71,13 +71,13 @@ void setup_run_length(Run& r) {
   r.snapshot_steps = snapshot_steps(t, step_tokens, n);
 }
 
-// One rank per GPU: the node's visible GPUs shared out by local rank (dist/gpu_placement.h).
-torch::Device pick_device(Device want, const dist::World& world) {
+// One rank per GPU: the node's visible GPUs shared out by local rank (comm/gpu_placement.h).
+torch::Device pick_device(Device want, const comm::World& world) {
   if (want == Device::kCpu || (want == Device::kAuto && !compat::cuda_available())) return torch::kCPU;
   if (!compat::cuda_available()) throw UserError("train.device = cuda, but no CUDA device is available to this build");
   const int visible = static_cast<int>(torch::cuda::device_count());
   return torch::Device(torch::kCUDA,
-                       static_cast<c10::DeviceIndex>(dist::gpu_for_local_rank(world.local_rank, visible)));
+                       static_cast<c10::DeviceIndex>(comm::gpu_for_local_rank(world.local_rank, visible)));
 }
 
 // Threads, device, the model (same initial weights on every rank) and the weight average.
@@ -103,10 +103,10 @@ bool helper_thread_wanted(Toggle want, const Run& r) {
   return want == Toggle::kOn || (want == Toggle::kAuto && spare_core);
 }
 
-// How the token embedding's gradient travels (dist/sparse_rows.h): one rank alone sends nothing.
-dist::SparseMode sparse_mode(Toggle want, int world) {
-  if (want == Toggle::kOn) return dist::SparseMode::kAlways;
-  return want == Toggle::kAuto && world > 1 ? dist::SparseMode::kAuto : dist::SparseMode::kNever;
+// How the token embedding's gradient travels (comm/sparse_rows.h): one rank alone sends nothing.
+comm::SparseMode sparse_mode(Toggle want, int world) {
+  if (want == Toggle::kOn) return comm::SparseMode::kAlways;
+  return want == Toggle::kAuto && world > 1 ? comm::SparseMode::kAuto : comm::SparseMode::kNever;
 }
 
 // The gradient communicator and synchronizer (which makes the parameters views into its flat buffer).
@@ -114,19 +114,19 @@ dist::SparseMode sparse_mode(Toggle want, int world) {
 // initialization could differ (another LibTorch build).
 void setup_communication(Run& r) {
   const auto& t = r.cfg.train;
-  auto choice = dist::make_communicator(r.control, r.device);
+  auto choice = comm::make_communicator(r.control, r.device);
   r.comm = std::move(choice.comm);
   r.comm_note = choice.note;
   const auto params = r.model->parameters();
-  dist::GradSyncOptions sync;
+  comm::GradSyncOptions sync;
   sync.bucket_bytes = static_cast<int64_t>(t.allreduce_bucket_mb * (1 << 20));
   sync.overlap = helper_thread_wanted(t.overlap_allreduce, r) && r.world.size > 1;  // alone: nothing to overlap
   sync.shard = t.shard_optimizer;
   sync.sparse = sparse_mode(t.sparse_embedding, r.world.size);
   for (size_t i = 0; i < params.size(); ++i)
     if (params[i].is_same(r.model->token_embedding())) sync.sparse_param = static_cast<int>(i);
-  r.token_rows_needed = sync.sparse != dist::SparseMode::kNever;
-  r.grads = std::make_unique<dist::GradientSynchronizer>(params, *r.comm, r.control, sync);
+  r.token_rows_needed = sync.sparse != comm::SparseMode::kNever;
+  r.grads = std::make_unique<comm::GradientSynchronizer>(params, *r.comm, r.control, sync);
   torch::NoGradGuard no_grad;
   auto flat = r.grads->flat_params();
   r.comm->broadcast(flat, 0);

@@ -54,7 +54,7 @@ rundir::RunSummary make_summary(const Run& r, const RunOutcome& o) {
   s.global_batch = t.global_batch;
   s.model = model_json(r.cfg.model);
   s.data = r.cfg.data.path;
-  s.versions = {{"torch", compat::torch_version()}, {"mpi", dist::mpi_library_version()}};
+  s.versions = {{"torch", compat::torch_version()}, {"mpi", comm::mpi_library_version()}};
   return s;
 }
 

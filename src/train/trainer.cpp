@@ -170,7 +170,7 @@ void print_outcome(const Run& r, const RunOutcome& o) {
 
 }  // namespace
 
-int run_training(Config cfg, const dist::World& world) {
+int run_training(Config cfg, const comm::World& world) {
   const auto start = Clock::now();
   Run r(std::move(cfg), world);
   setup(r);

@@ -13,7 +13,7 @@
 #include <filesystem>
 
 #include "common/torch_compat.h"
-#include "dist/communicator.h"
+#include "comm/communicator.h"
 #include "training_runs.h"
 
 using namespace sst::test;
@@ -58,7 +58,7 @@ void expect_losses_close(const std::vector<double>& a, const std::vector<double>
 
 TEST(Nccl, AllReduceBroadcastAndOverlappedBucketsMatchTheSequentialPath) {
   SST_REQUIRE_GPU();
-  if (!sst::dist::nccl_compiled()) GTEST_SKIP() << "GPU test skipped: this build has no NCCL";
+  if (!sst::comm::nccl_compiled()) GTEST_SKIP() << "GPU test skipped: this build has no NCCL";
   const int ranks = std::min(gpus(), 2);  // one rank per GPU
   auto r = run_command(mpirun(ranks) + " " + bin("mpi_allreduce_check") + " cuda");
   EXPECT_EQ(r.exit_code, 0) << r.output;
@@ -129,7 +129,7 @@ TEST(Fallback, TwoRanksOnOneGpuTrainThroughMpiAndMatchOneRank) {
                          small_run_args(data, dir / "w2") + " " + args);
   ASSERT_EQ(two.exit_code, 0) << two.output;
   const std::string log = read_text(dir / "w2/train.log");
-  EXPECT_NE(log.find(sst::dist::nccl_compiled() ? "ranks 0, 1 share GPU" : "this build has no NCCL"), std::string::npos)
+  EXPECT_NE(log.find(sst::comm::nccl_compiled() ? "ranks 0, 1 share GPU" : "this build has no NCCL"), std::string::npos)
       << log;
   EXPECT_EQ(read_json(dir / "w2/summary.json")["backend"], "mpi");
   expect_losses_close(losses(dir / "w1"), losses(dir / "w2"), 1e-5, "1 rank vs 2 ranks on one GPU");

@@ -3,7 +3,7 @@
 // torch::optim::AdamW's: either optimizer continues from the other's state.
 #include <gtest/gtest.h>
 
-#include "dist/flat_layout.h"
+#include "comm/flat_layout.h"
 #include "model/transformer.h"
 #include "train/fused_adamw.h"
 
@@ -32,7 +32,7 @@ sst::AdamWSettings settings() {
 struct FlatModel {
   sst::TransformerClassifier model{nullptr};
   std::vector<torch::Tensor> params;
-  std::unique_ptr<sst::dist::FlatLayout> layout;
+  std::unique_ptr<sst::comm::FlatLayout> layout;
   torch::Tensor flat_params, flat_grads;
   std::vector<std::unique_ptr<sst::FusedAdamW>> shards;  // one optimizer per shard, as on `world` ranks
 
@@ -40,11 +40,11 @@ struct FlatModel {
     torch::manual_seed(5);
     model = sst::TransformerClassifier(tiny_model());
     params = model->parameters();
-    layout = std::make_unique<sst::dist::FlatLayout>(params, 4096, world);
+    layout = std::make_unique<sst::comm::FlatLayout>(params, 4096, world);
     flat_params = torch::zeros({layout->padded_size()});
     flat_grads = torch::zeros({layout->padded_size()});
-    sst::dist::rebind_data(params, sst::dist::slot_views(*layout, flat_params, params));
-    sst::dist::rebind_grads(params, sst::dist::slot_views(*layout, flat_grads, params));
+    sst::comm::rebind_data(params, sst::comm::slot_views(*layout, flat_params, params));
+    sst::comm::rebind_grads(params, sst::comm::slot_views(*layout, flat_grads, params));
     for (int r = 0; r < world; ++r) {
       sst::FlatParameters flat{flat_params, flat_grads, params, {}, layout->shard(r), nullptr};
       for (size_t i = 0; i < layout->num_params(); ++i) flat.slots.push_back(layout->slot(i));

@@ -1,4 +1,4 @@
-#include "dist/collective_watchdog.h"
+#include "comm/collective_watchdog.h"
 
 #include <mpi.h>
 #include <unistd.h>
@@ -14,7 +14,7 @@
 
 #include "common/error.h"
 
-namespace sst::dist {
+namespace sst::comm {
 
 namespace {
 
@@ -107,4 +107,4 @@ CollectiveGuard::~CollectiveGuard() {
   if (slot_ >= 0) watchdog()->close(slot_);
 }
 
-}  // namespace sst::dist
+}  // namespace sst::comm

@@ -16,7 +16,7 @@
 #include <cstdint>
 #include <vector>
 
-namespace sst::dist {
+namespace sst::comm {
 
 struct Span {
   int64_t begin = 0, end = 0;
@@ -61,4 +61,4 @@ std::vector<torch::Tensor> slot_views(const FlatLayout& layout, const torch::Ten
 bool rebind_data(std::vector<torch::Tensor>& params, const std::vector<torch::Tensor>& views);
 bool rebind_grads(std::vector<torch::Tensor>& params, const std::vector<torch::Tensor>& views);
 
-}  // namespace sst::dist
+}  // namespace sst::comm

@@ -6,10 +6,10 @@
 #include <vector>
 
 #include "common/error.h"
-#include "dist/collective_watchdog.h"
-#include "dist/communicator.h"
+#include "comm/collective_watchdog.h"
+#include "comm/communicator.h"
 
-namespace sst::dist {
+namespace sst::comm {
 namespace {
 
 MPI_Datatype mpi_type(const torch::Tensor& t) {
@@ -106,4 +106,4 @@ class MpiCommunicator final : public Communicator {
 
 std::unique_ptr<Communicator> make_mpi_communicator() { return std::make_unique<MpiCommunicator>(); }
 
-}  // namespace sst::dist
+}  // namespace sst::comm

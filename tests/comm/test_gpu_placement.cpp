@@ -3,10 +3,10 @@
 // device is number 0, on different GPUs).
 #include <gtest/gtest.h>
 
-#include "dist/gpu_placement.h"
+#include "comm/gpu_placement.h"
 
-using sst::dist::describe_shared_gpus;
-using sst::dist::gpu_for_local_rank;
+using sst::comm::describe_shared_gpus;
+using sst::comm::gpu_for_local_rank;
 
 TEST(GpuPlacement, EveryRankSeeingOneGpuUsesItsDeviceZero) {
   // --gpus-per-task=1: Slurm sets CUDA_VISIBLE_DEVICES per task to its own GPU.

@@ -1,9 +1,9 @@
 // make_communicator(): the backend for this run, agreed by all ranks.
-#include "dist/communicator.h"
+#include "comm/communicator.h"
 
-#include "dist/gpu_placement.h"
+#include "comm/gpu_placement.h"
 
-namespace sst::dist {
+namespace sst::comm {
 
 CommunicatorChoice make_communicator(const ControlPlane& control, const torch::Device& device) {
   if (!nccl_compiled())
@@ -24,4 +24,4 @@ CommunicatorChoice make_communicator(const ControlPlane& control, const torch::D
   return {make_nccl_communicator(control.world(), device.index()), ""};
 }
 
-}  // namespace sst::dist
+}  // namespace sst::comm

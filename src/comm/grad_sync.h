@@ -1,7 +1,7 @@
 // What to reduce and when (the controller; the communicator is the how).
 //
 // Every parameter's gradient is a view into one flat buffer, and so is the parameter itself (one
-// flat parameter buffer, same layout: dist/flat_layout.h), so that the optimizer can update any
+// flat parameter buffer, same layout: comm/flat_layout.h), so that the optimizer can update any
 // contiguous range of them with a few vector operations. The buffers are cut into buckets of about
 // `bucket_bytes`. While the last micro-batch's backward runs, a hook on each parameter's gradient
 // accumulator counts down its bucket; a bucket whose gradients are all accumulated is reduced while
@@ -17,7 +17,7 @@
 //   - reduce-scatter (`shard`, ZeRO-1): every rank ends with the sum over its own shard only, updates
 //     only that shard's parameters, and gather_parameters() all-gathers the updated shards;
 //   - the token embedding (`sparse_param`, a bucket of its own) may instead travel as the rows the
-//     step touched (dist/sparse_rows.h), decided per step by size.
+//     step touched (comm/sparse_rows.h), decided per step by size.
 #pragma once
 #include <torch/torch.h>
 
@@ -29,12 +29,12 @@
 #include <thread>
 #include <vector>
 
-#include "dist/communicator.h"
-#include "dist/control.h"
-#include "dist/flat_layout.h"
-#include "dist/sparse_rows.h"
+#include "comm/communicator.h"
+#include "comm/control.h"
+#include "comm/flat_layout.h"
+#include "comm/sparse_rows.h"
 
-namespace sst::dist {
+namespace sst::comm {
 
 struct GradSyncOptions {
   int64_t bucket_bytes = 4 << 20;
@@ -130,4 +130,4 @@ class GradientSynchronizer {
   std::exception_ptr error_;
 };
 
-}  // namespace sst::dist
+}  // namespace sst::comm

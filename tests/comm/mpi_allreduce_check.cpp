@@ -5,27 +5,27 @@
 #include <cstdio>
 #include <string>
 
-#include "dist/communicator.h"
-#include "dist/control.h"
-#include "dist/gpu_placement.h"
-#include "dist/grad_sync.h"
-#include "dist/world.h"
+#include "comm/communicator.h"
+#include "comm/control.h"
+#include "comm/gpu_placement.h"
+#include "comm/grad_sync.h"
+#include "comm/world.h"
 
 int main(int argc, char** argv) {
-  auto world = sst::dist::init_world(&argc, &argv);
+  auto world = sst::comm::init_world(&argc, &argv);
   const bool cuda = argc > 1 && std::string(argv[1]) == "cuda";
   if (cuda && !torch::cuda::is_available()) {
     if (world.rank == 0) std::fprintf(stderr, "no CUDA device\n");
-    sst::dist::finalize_world();
+    sst::comm::finalize_world();
     return 2;
   }
   const torch::Device device =
-      cuda ? torch::Device(torch::kCUDA, static_cast<c10::DeviceIndex>(sst::dist::gpu_for_local_rank(
+      cuda ? torch::Device(torch::kCUDA, static_cast<c10::DeviceIndex>(sst::comm::gpu_for_local_rank(
                                              world.local_rank, static_cast<int>(torch::cuda::device_count()))))
            : torch::Device(torch::kCPU);
   const auto on = torch::TensorOptions().device(device);
-  sst::dist::ControlPlane control(world);
-  auto choice = sst::dist::make_communicator(control, device);
+  sst::comm::ControlPlane control(world);
+  auto choice = sst::comm::make_communicator(control, device);
   auto& comm = choice.comm;
   if (world.rank == 0 && !choice.note.empty()) std::printf("%s\n", choice.note.c_str());
   int failures = 0;
@@ -53,7 +53,7 @@ int main(int argc, char** argv) {
   // Gradient averaging: each rank's loss is scaled by 1/W, so the reduced gradient is the mean.
   auto w = torch::zeros({2, 3}, on.requires_grad(true));
   auto bias = torch::zeros({3}, on.requires_grad(true));
-  sst::dist::GradientSynchronizer sync({w, bias}, *comm, control, {});
+  sst::comm::GradientSynchronizer sync({w, bias}, *comm, control, {});
   sync.zero_grad();
   auto x = torch::full({1, 2}, static_cast<float>(world.rank + 1), on);
   sync.arm();
@@ -74,7 +74,7 @@ int main(int argc, char** argv) {
 
   // A 4-layer MLP whose gradients, from two accumulated micro-batches (only the last backward launches
   // reductions), a synchronizer with `opt` reduces; `inspect(grads, params)` sees the result.
-  auto mlp = [&](sst::dist::GradSyncOptions opt, const auto& inspect) {
+  auto mlp = [&](sst::comm::GradSyncOptions opt, const auto& inspect) {
     torch::manual_seed(7);
     std::vector<torch::Tensor> params;
     for (int l = 0; l < 4; ++l) {
@@ -82,7 +82,7 @@ int main(int argc, char** argv) {
       params.push_back(torch::randn({16}).to(device).requires_grad_());
     }
     opt.bucket_bytes = 1000;  // a weight matrix closes a bucket: 4 buckets
-    sst::dist::GradientSynchronizer grads(params, *comm, control, opt);
+    sst::comm::GradientSynchronizer grads(params, *comm, control, opt);
     grads.zero_grad();
     for (int micro = 0; micro < 2; ++micro) {
       auto h = torch::full({3, 16}, 0.1f * static_cast<float>(world.rank + 1 + micro), on);
@@ -95,9 +95,9 @@ int main(int argc, char** argv) {
   };
   // Buckets reduced during backward (overlap) and after it give the same sums.
   auto mlp_grads = [&](bool overlap) {
-    sst::dist::GradSyncOptions opt;
+    sst::comm::GradSyncOptions opt;
     opt.overlap = overlap;
-    return mlp(opt, [&](sst::dist::GradientSynchronizer& grads, const std::vector<torch::Tensor>&) {
+    return mlp(opt, [&](sst::comm::GradientSynchronizer& grads, const std::vector<torch::Tensor>&) {
       check(grads.num_buckets() == 4, "one bucket per (bias, weight) pair");
       const bool can_overlap = comm->asynchronous() || (comm->usable_off_main_thread() && !cuda);
       check(grads.overlapping() == (overlap && can_overlap), "overlap enabled as asked");
@@ -137,10 +137,10 @@ int main(int argc, char** argv) {
   // ZeRO-1: reduce-scattered buckets leave each rank's shard equal to the all-reduced one (with and
   // without overlap), and all-gathering the shards rebuilds the parameters on every rank.
   auto sharded_grads = [&](bool overlap) {
-    sst::dist::GradSyncOptions opt;
+    sst::comm::GradSyncOptions opt;
     opt.overlap = overlap;
     opt.shard = true;
-    mlp(opt, [&](sst::dist::GradientSynchronizer& grads, const std::vector<torch::Tensor>& params) {
+    mlp(opt, [&](sst::comm::GradientSynchronizer& grads, const std::vector<torch::Tensor>& params) {
       const auto shard = grads.update_span();
       check(shard.size() * world.size == grads.layout().padded_size(), "equal shards");
       auto mine = grads.flat_grads().narrow(0, shard.begin, shard.size()).cpu();
@@ -162,26 +162,26 @@ int main(int argc, char** argv) {
 
   // Sparse embedding gradients: each rank looks up its own rows of a [50, 8] table (some shared with
   // other ranks); the rows exchange equals the dense all-reduce within 1e-6.
-  auto embedding_grads = [&](sst::dist::SparseMode mode) {
+  auto embedding_grads = [&](sst::comm::SparseMode mode) {
     torch::manual_seed(3);
     std::vector<torch::Tensor> params = {torch::randn({50, 8}).to(device).requires_grad_(),
                                          torch::randn({8, 2}).to(device).requires_grad_()};
-    sst::dist::GradSyncOptions opt;
+    sst::comm::GradSyncOptions opt;
     opt.bucket_bytes = 64;
     opt.sparse_param = 0;
     opt.sparse = mode;
-    sst::dist::GradientSynchronizer grads(params, *comm, control, opt);
+    sst::comm::GradientSynchronizer grads(params, *comm, control, opt);
     grads.zero_grad();
     auto rows = torch::tensor({world.rank, world.rank + 7, 20, 21 + 2 * world.rank}, torch::kLong);
     grads.set_touched_rows(rows, rows.to(device));
     grads.arm();
     (torch::matmul(params[0].index_select(0, rows.to(device)), params[1]).tanh().sum() / W).backward();
     grads.finish();
-    check(grads.sparse_steps() == (mode == sst::dist::SparseMode::kAlways ? 1 : 0), "sparse path taken as asked");
+    check(grads.sparse_steps() == (mode == sst::comm::SparseMode::kAlways ? 1 : 0), "sparse path taken as asked");
     return grads.flat_grads().cpu();
   };
-  auto dense = embedding_grads(sst::dist::SparseMode::kNever);
-  auto sparse = embedding_grads(sst::dist::SparseMode::kAlways);
+  auto dense = embedding_grads(sst::comm::SparseMode::kNever);
+  auto sparse = embedding_grads(sst::comm::SparseMode::kAlways);
   check(torch::allclose(dense, sparse, 1e-6, 1e-6), "sparse embedding rows == dense all-reduce");
 
   std::vector<double> sums = {1.0, static_cast<double>(world.rank)};
@@ -197,6 +197,6 @@ int main(int argc, char** argv) {
   control.sum(failed);
   const int total_failures = static_cast<int>(failed[0]);
   if (world.rank == 0 && total_failures == 0) std::printf("OK world=%d backend=%s\n", world.size, comm->name().c_str());
-  sst::dist::finalize_world();
+  sst::comm::finalize_world();
   return total_failures == 0 ? 0 : 1;
 }

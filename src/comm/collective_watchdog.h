@@ -11,7 +11,7 @@
 // blocking calls, and the NCCL path's watchdog (nccl_communicator.cpp) works the same way.
 #pragma once
 
-namespace sst::dist {
+namespace sst::comm {
 
 // Reads SST_COLLECTIVE_TIMEOUT_S; throws UserError naming it when it is not a number of seconds >= 0.
 double collective_timeout_s();
@@ -28,4 +28,4 @@ class CollectiveGuard {
   int slot_ = -1;  // -1: the watchdog is off
 };
 
-}  // namespace sst::dist
+}  // namespace sst::comm

@@ -15,10 +15,10 @@
 #include <cstdint>
 #include <vector>
 
-#include "dist/communicator.h"
-#include "dist/control.h"
+#include "comm/communicator.h"
+#include "comm/control.h"
 
-namespace sst::dist {
+namespace sst::comm {
 
 enum class SparseMode { kNever, kAuto, kAlways };
 
@@ -48,4 +48,4 @@ class SparseRows {
   int64_t sparse_steps_ = 0;
 };
 
-}  // namespace sst::dist
+}  // namespace sst::comm

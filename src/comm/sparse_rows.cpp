@@ -1,6 +1,6 @@
-#include "dist/sparse_rows.h"
+#include "comm/sparse_rows.h"
 
-namespace sst::dist {
+namespace sst::comm {
 
 SparseRows::SparseRows(Communicator& comm, const ControlPlane& control, int64_t rows, int64_t width, SparseMode mode)
     : comm_(comm), control_(control), rows_(rows), width_(width), mode_(mode) {}
@@ -52,4 +52,4 @@ void SparseRows::exchange(torch::Tensor& grad) {
   }
 }
 
-}  // namespace sst::dist
+}  // namespace sst::comm

@@ -1,4 +1,4 @@
-#include "dist/gpu_placement.h"
+#include "comm/gpu_placement.h"
 
 #include <cstdio>
 #include <map>
@@ -8,7 +8,7 @@
 #include <cuda_runtime.h>
 #endif
 
-namespace sst::dist {
+namespace sst::comm {
 
 int gpu_for_local_rank(int local_rank, int visible_gpus) {
   if (visible_gpus <= 0) throw std::invalid_argument("gpu_for_local_rank: no visible GPU");
@@ -54,4 +54,4 @@ std::string describe_shared_gpus(const std::vector<std::string>& identities) {
   return "";
 }
 
-}  // namespace sst::dist
+}  // namespace sst::comm

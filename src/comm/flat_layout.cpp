@@ -1,8 +1,8 @@
-#include "dist/flat_layout.h"
+#include "comm/flat_layout.h"
 
 #include <algorithm>
 
-namespace sst::dist {
+namespace sst::comm {
 
 Span Span::intersect(const Span& o) const {
   const int64_t b = std::max(begin, o.begin), e = std::min(end, o.end);
@@ -86,4 +86,4 @@ bool rebind_grads(std::vector<torch::Tensor>& params, const std::vector<torch::T
   return rebound;
 }
 
-}  // namespace sst::dist
+}  // namespace sst::comm

@@ -1,11 +1,11 @@
-#include "dist/world.h"
+#include "comm/world.h"
 
 #include <mpi.h>
 #include <unistd.h>
 
 #include <cstdlib>
 
-namespace sst::dist {
+namespace sst::comm {
 
 World init_world(int* argc, char*** argv) {
   int initialized = 0;
@@ -53,4 +53,4 @@ std::string mpi_library_version() {
   return v.substr(0, v.find_first_of(",\n"));
 }
 
-}  // namespace sst::dist
+}  // namespace sst::comm

@@ -10,7 +10,7 @@
 // communicator (ncclCommAbort) and ends this process with one error line, so the launcher tears the
 // job down instead of leaving it hanging. Compiled only when CUDA and NCCL are found (SST_HAVE_NCCL).
 #include "common/error.h"
-#include "dist/communicator.h"
+#include "comm/communicator.h"
 
 #ifdef SST_HAVE_NCCL
 #include <cuda_runtime.h>
@@ -30,7 +30,7 @@
 #include <c10/cuda/CUDAStream.h>
 #endif
 
-namespace sst::dist {
+namespace sst::comm {
 namespace {
 
 void check_nccl(ncclResult_t r, const char* what) {
@@ -299,15 +299,15 @@ std::unique_ptr<Communicator> make_nccl_communicator(const World& world, int dev
   return std::make_unique<NcclCommunicator>(world, device);
 }
 
-}  // namespace sst::dist
+}  // namespace sst::comm
 
 #else  // !SST_HAVE_NCCL
 
-namespace sst::dist {
+namespace sst::comm {
 bool nccl_compiled() { return false; }
 std::unique_ptr<Communicator> make_nccl_communicator(const World&, int) {
   throw UserError("this build has no NCCL support (CUDA toolkit or NCCL not found at configure time)");
 }
-}  // namespace sst::dist
+}  // namespace sst::comm
 
 #endif

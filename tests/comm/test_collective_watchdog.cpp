@@ -5,9 +5,9 @@
 #include <cstdlib>
 
 #include "common/error.h"
-#include "dist/collective_watchdog.h"
+#include "comm/collective_watchdog.h"
 
-using sst::dist::collective_timeout_s;
+using sst::comm::collective_timeout_s;
 
 TEST(CollectiveTimeout, DefaultZeroAndSecondsAreAcceptedAnythingElseIsRefused) {
   ::unsetenv("SST_COLLECTIVE_TIMEOUT_S");

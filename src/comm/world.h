@@ -3,7 +3,7 @@
 #pragma once
 #include <string>
 
-namespace sst::dist {
+namespace sst::comm {
 
 struct World {
   int rank = 0, size = 1;              // in MPI_COMM_WORLD
@@ -21,4 +21,4 @@ void finalize_world();
 // The MPI library's name and version (its first line), e.g. "Open MPI v4.1.4".
 std::string mpi_library_version();
 
-}  // namespace sst::dist
+}  // namespace sst::comm

@@ -8,9 +8,9 @@
 #include <string>
 #include <vector>
 
-#include "dist/world.h"
+#include "comm/world.h"
 
-namespace sst::dist {
+namespace sst::comm {
 
 class ControlPlane {
  public:
@@ -40,4 +40,4 @@ class ControlPlane {
   World world_;
 };
 
-}  // namespace sst::dist
+}  // namespace sst::comm

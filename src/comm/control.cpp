@@ -1,13 +1,13 @@
-#include "dist/control.h"
+#include "comm/control.h"
 
 #include <mpi.h>
 
 #include <limits>
 
 #include "common/error.h"
-#include "dist/collective_watchdog.h"
+#include "comm/collective_watchdog.h"
 
-namespace sst::dist {
+namespace sst::comm {
 
 void ControlPlane::sum(std::vector<double>& values) const {
   const CollectiveGuard guard("MPI_Allreduce (control plane: sum of counters)");
@@ -84,4 +84,4 @@ std::string ControlPlane::decide_on_root(const std::function<std::string()>& dec
   return result;
 }
 
-}  // namespace sst::dist
+}  // namespace sst::comm

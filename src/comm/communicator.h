@@ -15,10 +15,10 @@
 #include <string>
 #include <vector>
 
-#include "dist/control.h"
-#include "dist/world.h"
+#include "comm/control.h"
+#include "comm/world.h"
 
-namespace sst::dist {
+namespace sst::comm {
 
 class Communicator {
  public:
@@ -59,4 +59,4 @@ struct CommunicatorChoice {
 // every rank calls it, with its own device.
 CommunicatorChoice make_communicator(const ControlPlane& control, const torch::Device& device);
 
-}  // namespace sst::dist
+}  // namespace sst::comm

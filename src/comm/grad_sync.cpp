@@ -1,8 +1,8 @@
-#include "dist/grad_sync.h"
+#include "comm/grad_sync.h"
 
 #include "common/torch_compat.h"
 
-namespace sst::dist {
+namespace sst::comm {
 
 GradientSynchronizer::GradientSynchronizer(std::vector<torch::Tensor> params, Communicator& comm,
                                            const ControlPlane& control, GradSyncOptions options)
@@ -179,4 +179,4 @@ void GradientSynchronizer::all_gather_shards(torch::Tensor& t) {
   comm_.join();
 }
 
-}  // namespace sst::dist
+}  // namespace sst::comm

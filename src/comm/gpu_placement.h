@@ -12,7 +12,7 @@
 #include <string>
 #include <vector>
 
-namespace sst::dist {
+namespace sst::comm {
 
 // The device index local rank `local_rank` uses among `visible_gpus` visible devices (> 0).
 int gpu_for_local_rank(int local_rank, int visible_gpus);
@@ -25,4 +25,4 @@ std::string gpu_identity(int device, const std::string& host);
 // naming the ranks and the device.
 std::string describe_shared_gpus(const std::vector<std::string>& identities);
 
-}  // namespace sst::dist
+}  // namespace sst::comm
