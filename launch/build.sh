@@ -4,14 +4,16 @@
 #   BUILD_DIR   the build folder (default build)
 #   TARGETS     build only these targets (space-separated; default all)
 #   CONFIGURE_ONLY=1  configure (and write compile_commands.json) without building
-# ccache is used when installed (CCACHE_DIR, default ~/.cache/ccache; paths are made relative so
-# clones and worktrees share hits).
+# ccache is used when installed (launch/cache_dir.sh: outside the clone; clones and worktrees share hits).
+# The build prints its progress; a quiet caller redirects it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BUILD_DIR=${BUILD_DIR:-build}
 launcher=()
 if command -v ccache >/dev/null 2>&1; then
-  export CCACHE_BASEDIR=${CCACHE_BASEDIR:-$PWD} CCACHE_SLOPPINESS=${CCACHE_SLOPPINESS:-pch_defines,time_macros}
+  # shellcheck source=launch/cache_dir.sh
+  source launch/cache_dir.sh
+  export CCACHE_BASEDIR=${CCACHE_BASEDIR:-$PWD}
   launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache -DCMAKE_C_COMPILER_LAUNCHER=ccache)
 fi
 cmake -S . -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE="${CMAKE_BUILD_TYPE:-Release}" -DCMAKE_EXPORT_COMPILE_COMMANDS=ON \

@@ -54,7 +54,7 @@ root_open() {
   fi
   export PATH=$PATH:/usr/sbin:/sbin
   mkdir -p "$(dirname "$ROOT")"
-  exec 9>"$ROOT.lock"
+  exec 9>>"$ROOT.lock"  # >>: a link planted at the lock is never truncated
   if ! flock -n 9; then
     root_log "another run uses $ROOT; waiting for it"
     flock 9

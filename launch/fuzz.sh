@@ -8,9 +8,8 @@ cd "$(dirname "$0")/.."
 SECONDS_TO_RUN=${1:-60}
 bash launch/install_deps.sh
 BUILD_DIR=build-fuzz
-cmake -S . -B "$BUILD_DIR" -DSST_FUZZ=ON -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ \
-  -DCMAKE_BUILD_TYPE=RelWithDebInfo >"$BUILD_DIR.configure.log" 2>&1 || { cat "$BUILD_DIR.configure.log"; exit 1; }
-cmake --build "$BUILD_DIR" -j"$(nproc)" --target fuzz_tsv_reader
+BUILD_DIR=$BUILD_DIR TARGETS=fuzz_tsv_reader CMAKE_BUILD_TYPE=RelWithDebInfo bash launch/build.sh -DSST_FUZZ=ON \
+  -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++
 mkdir -p "$BUILD_DIR/corpus"
 # Seed with well-formed headers so the fuzzer starts from the interesting paths.
 printf 'sentence\tlabel\na fine film \t1\n' >"$BUILD_DIR/corpus/seed_labeled.tsv"

@@ -7,9 +7,10 @@
 #   With a COMMAND, it runs in the root (in the source tree, /src, after the build) instead of ctest, e.g.
 #   bash launch/libtorch2_tests.sh build-libtorch2/bin/sst-train --config configs/tiny.ini --print-config
 #   SST2_DIR         GLUE SST-2 folder for the integration tests (bind-mounted read-only; unset: they skip)
-#   SST_TRIXIE_ROOT  the root (default .roots/trixie, git-ignored). Kept between runs with its ccache
-#                    (/var/cache/sst-ccache inside it); point several checkouts at one root to share both.
-#                    One run at a time per root (a lock file beside it); later runs wait.
+#   SST_TRIXIE_ROOT  the root (default $SST_CACHE_DIR/roots/trixie, outside the clone: launch/cache_dir.sh),
+#                    kept between runs and shared by every clone; one run at a time per root (a lock file
+#                    beside it); later runs wait. Its compiler cache is $SST_CACHE_DIR/ccache-trixie,
+#                    mounted at /var/cache/sst-ccache in the root.
 #   SST_DEBIAN_MIRROR (default http://deb.debian.org/debian)   CTEST_ARGS (default -LE slurm|multinode)
 # Mounts (proc, sysfs, a tmpfs /dev/shm for OpenMPI, the source tree, SST-2) are made here and removed
 # on every exit, failure and interrupt included; a root with mounts this run did not make is refused
@@ -20,6 +21,8 @@ set -euo pipefail
 REPO="$(cd "$(dirname "$0")/.." && pwd)"
 # shellcheck source=launch/debian_root.sh
 source "$REPO/launch/debian_root.sh"
+# shellcheck source=launch/cache_dir.sh
+source "$REPO/launch/cache_dir.sh"
 CTEST_ARGS=${CTEST_ARGS:-"-LE slurm|multinode"}
 if [ -n "${SST2_DIR:-}" ]; then
   SST2_DIR=$(realpath -e "$SST2_DIR" 2>/dev/null) || { echo "libtorch2_tests: error: no SST2_DIR '$SST2_DIR'" >&2; exit 1; }
@@ -40,8 +43,10 @@ PACKAGES=(
   gnuplot-nox
 )
 
-root_open "${SST_TRIXIE_ROOT:-$REPO/.roots/trixie}" trixie libtorch2_tests
+root_open "${SST_TRIXIE_ROOT:-$SST_CACHE_DIR/roots/trixie}" trixie libtorch2_tests
 root_packages "${PACKAGES[@]}"
+mkdir -p "$SST_CACHE_DIR/ccache-trixie"
+root_mount /var/cache/sst-ccache --bind "$SST_CACHE_DIR/ccache-trixie"
 root_mount /src --bind "$REPO"
 if [ -n "${SST2_DIR:-}" ]; then
   root_mount /sst2 --bind "$SST2_DIR"
@@ -53,7 +58,7 @@ status=0
 # OPENBLAS_NUM_THREADS: Debian 13's OpenBLAS (pthread build) starts its own GEMM threads beside torch's
 # and ignores torch::set_num_threads; two unbound ranks on two cores then run ~15x slower (measured: tiny,
 # mpirun -np 2 --bind-to none, 80 vs 1,480 examples/s). The tests' ranks use one thread each.
-root_run OPENBLAS_NUM_THREADS=1 CCACHE_DIR=/var/cache/sst-ccache CCACHE_MAXSIZE=2G SST2_DIR="${SST2_DIR:+/sst2}" \
+root_run OPENBLAS_NUM_THREADS=1 CCACHE_DIR=/var/cache/sst-ccache CCACHE_MAXSIZE=4G SST2_DIR="${SST2_DIR:+/sst2}" \
   CTEST_ARGS="$CTEST_ARGS" -- bash -s -- "$@" <<'EOF' || status=$?
 set -euo pipefail
 cd /src
@@ -69,7 +74,7 @@ if grep -n "warning:" build-libtorch2.log; then echo "libtorch2_tests: the build
 ccache --show-stats 2>/dev/null | grep -Ei "^ *(hits|misses|cacheable)|hit rate" || true
 if [ $# -gt 0 ]; then "$@"; exit; fi
 cd build-libtorch2
-ctest --output-on-failure $CTEST_ARGS
+ctest --output-on-failure -j"$(nproc)" $CTEST_ARGS
 EOF
 root_log "done (exit $status)"
 exit "$status"

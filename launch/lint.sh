@@ -3,7 +3,9 @@
 #   1. clang-format (.clang-format, 120 columns): every C++ file formatted;
 #   2. shellcheck: every script in launch/ slurm/ tests/ .ci/;
 #   3. clang-tidy (.clang-tidy): the production sources (src/ data_prep/ analysis/), from the compile
-#      commands of BUILD_DIR (default build; configured here if missing).
+#      commands of BUILD_DIR (default build; configured here if missing). A source whose inputs have not
+#      changed since it was last found clean is not checked again (launch/tidy_cache.py: the key is every
+#      file the build says it reads; the verdicts live in $SST_CACHE_DIR/clang-tidy).
 #   launch/lint.sh [--fix]     --fix reformats the C++ files in place instead of checking them
 # Exit status: 0 clean, 1 findings (each printed), 2 a tool is missing.
 set -euo pipefail
@@ -36,12 +38,35 @@ echo "lint.sh: shellcheck: ${#scripts[@]} scripts checked"
 
 [ -f "$BUILD_DIR/compile_commands.json" ] || BUILD_DIR=$BUILD_DIR CONFIGURE_ONLY=1 bash launch/build.sh >/dev/null 2>&1 ||
   { echo "lint.sh: cannot configure $BUILD_DIR for clang-tidy" >&2; exit 2; }
+# shellcheck source=launch/cache_dir.sh
+source launch/cache_dir.sh
+verdicts=$SST_CACHE_DIR/clang-tidy
+tidy=$BUILD_DIR/tidy
+mkdir -p "$verdicts" "$tidy/logs"
 mapfile -t sources < <(git ls-files 'src/*.cpp' 'data_prep/*.cpp' 'analysis/*.cpp')
-if ! printf '%s\n' "${sources[@]}" | xargs -P "$(nproc)" -n 4 clang-tidy -p "$BUILD_DIR" --quiet \
-    >"$BUILD_DIR.tidy.log" 2>&1; then
+mapfile -t keyed < <(python3 launch/tidy_cache.py "$BUILD_DIR" "$tidy" "${sources[@]}")
+[ ${#keyed[@]} -eq ${#sources[@]} ] || { echo "lint.sh: launch/tidy_cache.py failed" >&2; exit 2; }
+todo=()
+for line in "${keyed[@]}"; do
+  [ -f "$verdicts/${line%%$'\t'*}" ] || todo+=("$line")
+done
+# One clang-tidy per source; a clean one records its key (a link planted there is replaced, not followed).
+# shellcheck disable=SC2317  # run by xargs
+check_one() {
+  local key=${1%%$'\t'*} src=${1#*$'\t'} log
+  log=$2/logs/$(echo "$src" | tr / _).log
+  clang-tidy -p "$2" --quiet "$src" >"$log" 2>&1 || return 1
+  [ "$key" = - ] || { touch "$3/.$key.tmp" && mv -f "$3/.$key.tmp" "$3/$key"; }
+}
+export -f check_one
+rm -f "$tidy"/logs/*.log
+# shellcheck disable=SC2016  # the arguments expand in the inner bash
+if [ ${#todo[@]} -gt 0 ] && ! printf '%s\n' "${todo[@]}" |
+    xargs -d '\n' -P "$(nproc)" -I{} bash -c 'check_one "$1" "$2" "$3"' _ {} "$tidy" "$verdicts"; then
+  cat "$tidy"/logs/*.log >"$BUILD_DIR.tidy.log"
   grep -E "(warning|error):" "$BUILD_DIR.tidy.log" | sort -u
   echo "lint.sh: clang-tidy found problems (full log: $BUILD_DIR.tidy.log)" >&2
   status=1
 fi
-echo "lint.sh: clang-tidy: ${#sources[@]} files checked"
+echo "lint.sh: clang-tidy: ${#sources[@]} files, ${#todo[@]} checked, $((${#sources[@]} - ${#todo[@]})) unchanged since found clean"
 exit "$status"

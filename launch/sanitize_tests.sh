@@ -6,16 +6,15 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash launch/install_deps.sh
 BUILD_DIR=build-asan
-cmake -S . -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSST_SANITIZE=ON >"$BUILD_DIR.configure.log" 2>&1 \
-  || { cat "$BUILD_DIR.configure.log"; exit 1; }
-TARGETS=(test_sampler test_transformer test_schedule test_config test_checkpoint test_communicator mpi_allreduce_check
-         test_tsv_reader test_tokenizer test_dataset_file test_sweep test_files test_run_lock test_memory_estimate)
-cmake --build "$BUILD_DIR" -j"$(nproc)" --target "${TARGETS[@]}"
+# Only these test targets and the libraries they link (launch/build.sh: ccache, the precompiled headers).
+TARGETS="test_sampler test_transformer test_schedule test_config test_checkpoint test_communicator mpi_allreduce_check
+         test_tsv_reader test_tokenizer test_dataset_file test_sweep test_files test_run_lock test_memory_estimate"
+BUILD_DIR=$BUILD_DIR TARGETS=$TARGETS CMAKE_BUILD_TYPE=RelWithDebInfo bash launch/build.sh -DSST_SANITIZE=ON
 export ASAN_OPTIONS=detect_leaks=1:strict_init_order=1
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 export LSAN_OPTIONS=suppressions=$PWD/.ci/lsan.supp:print_suppressions=0
 cd "$BUILD_DIR"
-ctest --output-on-failure -L 'unit|data_prep' -E '_NOT_BUILT|MpiAllreduce'
+ctest --output-on-failure -j"$(nproc)" -L 'unit|data_prep' -E '_NOT_BUILT|MpiAllreduce'
 # The MPI programs: OpenMPI is built without frame pointers and unloads its plugins at exit, so its
 # one-time allocations only get attributed (and suppressed) with full unwinding and plugins kept
 # loaded. Slow, so only for these tests.

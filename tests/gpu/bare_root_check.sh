@@ -7,17 +7,19 @@
 # prepare_device_deps.sh or the unpacking, before a GPU call.
 # Usage: bash tests/gpu/bare_root_check.sh [COMMAND...]   (root; run tests/gpu/prepare_device_deps.sh first)
 #   With a COMMAND, it runs in the root (in the source tree, /src) instead of the check.
-#   SST_BARE_ROOT  the root (default .roots/bookworm-bare, git-ignored; kept between runs)
+#   SST_BARE_ROOT  the root (default $SST_CACHE_DIR/roots/bookworm-bare: launch/cache_dir.sh; kept between runs)
 #   SST_CHECK_BUDGET_S  the check's budget (default 1800 s here: a full build without ccache on 2 cores)
 # The check's results land in build-device-bare/check/out (summary.txt first).
 set -euo pipefail
 REPO="$(cd "$(dirname "$0")/../.." && pwd)"
 # shellcheck source=launch/debian_root.sh
 source "$REPO/launch/debian_root.sh"
+# shellcheck source=launch/cache_dir.sh
+source "$REPO/launch/cache_dir.sh"
 compgen -G "$REPO/.device/debs/*.deb" >/dev/null ||
   { echo "bare_root_check: error: no .device/debs; run tests/gpu/prepare_device_deps.sh first" >&2; exit 1; }
 
-root_open "${SST_BARE_ROOT:-$REPO/.roots/bookworm-bare}" bookworm bare_root_check
+root_open "${SST_BARE_ROOT:-$SST_CACHE_DIR/roots/bookworm-bare}" bookworm bare_root_check
 root_packages g++ cmake ninja-build python3-torch python3-h5py libtorch-dev binutils xz-utils
 root_mount /src --bind "$REPO"
 status=0

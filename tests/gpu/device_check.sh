@@ -162,10 +162,12 @@ if ! command -v nvcc >/dev/null && [ -x /usr/local/cuda/bin/nvcc ]; then export 
 # CMake 4 refuses packages written for CMake < 3.5; Debian 12's are older than CMake 4.
 case "$(cmake --version 2>/dev/null | head -n 1)" in *" "[4-9].*) CMAKE_ARGS+=(-DCMAKE_POLICY_VERSION_MINIMUM=3.5) ;; esac
 [ ${#prefix_paths[@]} -eq 0 ] || CMAKE_ARGS+=("-DCMAKE_PREFIX_PATH=$(IFS=';'; echo "${prefix_paths[*]}")")
-# With ccache (here), launch/build.sh's generator and launcher, so that its cache hits; else Ninja.
+# With ccache (here), launch/build.sh's generator, launcher and cache, so that its cache hits; else Ninja.
 if command -v ccache >/dev/null; then
   CMAKE_ARGS+=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache -DCMAKE_C_COMPILER_LAUNCHER=ccache)
-  export CCACHE_BASEDIR=$REPO CCACHE_SLOPPINESS=${CCACHE_SLOPPINESS:-pch_defines,time_macros}
+  # shellcheck source=launch/cache_dir.sh
+  source "$REPO/launch/cache_dir.sh"
+  export CCACHE_BASEDIR=$REPO
 elif command -v ninja >/dev/null; then
   CMAKE_ARGS+=(-G Ninja)
 fi
@@ -184,7 +186,8 @@ if [ "$DRY_RUN" -eq 0 ] && ! grep -q 'NCCL communicator: ON' "$LOGS/configure.lo
   say "the NCCL communicator is not compiled (no CUDA toolkit, or no nccl.h / libnccl: set NCCL_ROOT)"
   FAILED=1
 fi
-step "build ($JOBS jobs)" "$LOGS/build.log" cmake --build "$BUILD" -j"$JOBS" || exit
+# Only what this check runs: the gpu tests (test_gpu; it depends on sst-train, sst-prep, mpi_allreduce_check).
+step "build ($JOBS jobs)" "$LOGS/build.log" cmake --build "$BUILD" -j"$JOBS" --target test_gpu sst-train sst-prep || exit
 warnings=$(grep -c 'warning:' "$LOGS/build.log")
 [ "$warnings" -eq 0 ] || say "the build printed $warnings warning line(s) (logs/build.log)"
 

@@ -2,4 +2,4 @@
 # relaunch); the script exits 77 (skipped) without SST2_DIR.
 add_test(NAME test_sweep_workstation
          COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/test_sweep_workstation.sh ${CMAKE_RUNTIME_OUTPUT_DIRECTORY})
-set_tests_properties(test_sweep_workstation PROPERTIES LABELS integration SKIP_RETURN_CODE 77 TIMEOUT 900)
+set_tests_properties(test_sweep_workstation PROPERTIES LABELS integration SKIP_RETURN_CODE 77 TIMEOUT 900 RUN_SERIAL TRUE)

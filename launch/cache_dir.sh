@@ -1,0 +1,19 @@
+# shellcheck shell=bash
+# Sourced by every script that builds: the project's caches live outside the clone, so that a fresh clone
+# (every CI run is one) reuses them and rebuilds only what changed.
+#   SST_CACHE_DIR   default ${XDG_CACHE_HOME:-$HOME/.cache}/sst-scaling; point it at an empty folder for a
+#                   cold run (how .ci/run's header figures were measured)
+#     ccache/         the host builds' compiler cache (CCACHE_DIR, when set, wins)
+#     ccache-trixie/  the compiler cache of the Debian 13 root's builds (launch/libtorch2_tests.sh)
+#     roots/          the Debian roots of launch/libtorch2_tests.sh and tests/gpu/bare_root_check.sh, each
+#                     with its lock (ROOT.lock: one run at a time per root; later runs wait)
+# ccache keys are made from relative paths (CCACHE_BASEDIR, the clone), so two clones share hits. The
+# sloppiness lets ccache cache compilations that use the precompiled LibTorch headers (CMakeLists.txt):
+# the PCH itself comes from the cache byte for byte, so a fresh clone's objects hit too.
+SST_CACHE_DIR=${SST_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/sst-scaling}
+export SST_CACHE_DIR
+export CCACHE_DIR=${CCACHE_DIR:-$SST_CACHE_DIR/ccache}
+# The PCH alone is ~100 MB compressed per build flavour (main, ASan, fuzz, device, LibTorch 2.x).
+export CCACHE_MAXSIZE=${CCACHE_MAXSIZE:-8G}
+export CCACHE_SLOPPINESS=${CCACHE_SLOPPINESS:-pch_defines,time_macros,include_file_mtime,include_file_ctime}
+mkdir -p "$SST_CACHE_DIR"

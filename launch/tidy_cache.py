@@ -1,0 +1,93 @@
+#!/usr/bin/env python3
+"""clang-tidy's inputs for launch/lint.sh: compile commands it can use, and one cache key per source.
+
+  tidy_cache.py BUILD_DIR OUT_DIR SOURCE...
+
+Writes OUT_DIR/compile_commands.json: BUILD_DIR's commands without the precompiled-header flags (GCC's PCH,
+CMakeLists.txt, means nothing to clang; every source includes what it uses, so the flags are not needed).
+Prints one line per SOURCE: a key and the source, tab-separated. The key is a SHA-256 of what clang-tidy's
+verdict depends on: its version, .clang-tidy, the command (paths made relative to the clone), and the
+content of every file the build's dependency files (.o.d, and the PCH's .gch.d) say the source reads. A
+source with no dependency file (not built yet) gets the key "-": always checked, never cached.
+"""
+import hashlib
+import json
+import os
+import subprocess
+import sys
+
+
+def strip_pch(command):
+    words, out, skip = command.split(), [], False
+    for i, w in enumerate(words):
+        if skip:
+            skip = False
+        elif w == "-include" and i + 1 < len(words) and words[i + 1].endswith("cmake_pch.hxx"):
+            skip = True
+        elif w != "-Winvalid-pch":
+            out.append(w)
+    return " ".join(out)
+
+
+def pch_of(command):
+    words = command.split()
+    for i, w in enumerate(words[:-1]):
+        if w == "-include" and words[i + 1].endswith("cmake_pch.hxx"):
+            return words[i + 1]
+    return None
+
+
+def depfile_paths(depfile, directory):
+    with open(depfile, encoding="utf-8", errors="replace") as f:
+        words = f.read().replace("\\\n", " ").split()
+    return [os.path.normpath(os.path.join(directory, w)) for w in words if not w.endswith(":")]
+
+
+def main():
+    build, out_dir, sources = sys.argv[1], sys.argv[2], sys.argv[3:]
+    repo = os.getcwd()
+    with open(os.path.join(build, "compile_commands.json"), encoding="utf-8") as f:
+        entries = json.load(f)
+    by_file = {os.path.relpath(e["file"], repo): e for e in entries}
+    os.makedirs(out_dir, exist_ok=True)
+    with open(os.path.join(out_dir, "compile_commands.json.tmp"), "w", encoding="utf-8") as f:
+        json.dump([dict(e, command=strip_pch(e["command"])) for e in entries], f, indent=1)
+    os.replace(os.path.join(out_dir, "compile_commands.json.tmp"), os.path.join(out_dir, "compile_commands.json"))
+
+    version = subprocess.run(["clang-tidy", "--version"], capture_output=True, text=True, check=True).stdout
+    with open(".clang-tidy", "rb") as f:
+        config = f.read()
+    file_digest = {}
+
+    def digest(path):
+        if path not in file_digest:
+            try:
+                with open(path, "rb") as f:
+                    file_digest[path] = hashlib.sha256(f.read()).hexdigest()
+            except OSError:
+                file_digest[path] = "missing"
+        return file_digest[path]
+
+    for src in sources:
+        e = by_file.get(src)
+        key = "-"
+        if e is not None:
+            words = e["command"].split()
+            obj = words[words.index("-o") + 1] if "-o" in words else None
+            depfiles = [os.path.join(e["directory"], obj + ".d")] if obj else []
+            pch = pch_of(e["command"])
+            if pch:
+                depfiles.append(pch + ".gch.d")
+            if depfiles and all(os.path.exists(d) for d in depfiles):
+                h = hashlib.sha256(version.encode() + config)
+                h.update(strip_pch(e["command"]).replace(os.path.abspath(build), "BUILD").replace(repo, ".").encode())
+                deps = sorted({p for d in depfiles for p in depfile_paths(d, e["directory"])})
+                for p in deps:
+                    name = os.path.relpath(p, repo) if p.startswith(repo + os.sep) else p
+                    h.update(name.encode() + b"\0" + digest(p).encode())
+                key = h.hexdigest()
+        print(f"{key}\t{src}")
+
+
+if __name__ == "__main__":
+    main()
