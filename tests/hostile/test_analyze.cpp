@@ -157,6 +157,15 @@ const std::vector<Row> kRows = {
        s.analyze("branches", {tiny_run(), "--output", s.output});
        s.expect = {"--reference"};
      }},
+    {"EvaluateOutputWouldReplaceItsTsv", 1,
+     [](Scene& s) {
+       // The labeled TSV it reads is where its own predictions.tsv would go.
+       fs::copy_file(tiny_tsv_dir() + "/dev.tsv", s.output + "/predictions.tsv");
+       s.analyze("evaluate",
+                 {"--checkpoint", s.checkpoint, "--tsv", s.output + "/predictions.tsv", "--output", s.output});
+       s.expect = {"output " + s.output + "/predictions.tsv is the input " + s.output + "/predictions.tsv",
+                   "refusing to replace an input with an output"};
+     }},
 };
 
 void PrintTo(const Row& row, std::ostream* os) { *os << row.name; }
