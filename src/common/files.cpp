@@ -239,8 +239,10 @@ AppendFile::AppendFile(const std::string& path) {
   // O_NONBLOCK: a FIFO planted at the name must not block the open; it is refused just below.
   fd_ = ::open(path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK, 0644);
   if (fd_ < 0 && errno == ELOOP) refuse_symlink(path);
-  if (fd_ < 0) throw UserError("cannot write " + path + ": " + write_error_text(errno, path, false));
   struct stat st {};
+  if (fd_ < 0 && errno == ENXIO && ::lstat(path.c_str(), &st) == 0 && !S_ISREG(st.st_mode))  // a FIFO, no reader
+    throw UserError("cannot write " + path + ": it is not a regular file");
+  if (fd_ < 0) throw UserError("cannot write " + path + ": " + write_error_text(errno, path, false));
   if (::fstat(fd_, &st) != 0 || !S_ISREG(st.st_mode)) {
     ::close(fd_);
     fd_ = -1;

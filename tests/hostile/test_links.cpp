@@ -49,7 +49,8 @@ struct Scene {
     argv.insert(argv.end(), args.begin(), args.end());
   }
   void expanded() {
-    const Outcome r = run_with_deadline({bin("sst-sweep"), "expand", dir / "sweep.ini", "--sweep-dir", sweep_dir}, 30);
+    const Outcome r = run_with_deadline(
+        {bin("sst-sweep"), "expand", dir / "sweep.ini", "--sweep-dir", sweep_dir, "--data", tiny_dataset()}, 30);
     ASSERT_EQ(r.exit_code, 0) << r.all();
   }
   void sweep_sh() {
