@@ -115,3 +115,48 @@ TEST(NoWriteThroughLinks, AFreshFileReplacesWhateverWasAtItsName) {
   EXPECT_EQ(fs::file_size(p.link), 0u);
   EXPECT_EQ(read_text(p.victim), "precious\n");
 }
+
+TEST(StagedOutputs, MovedInTogetherOrNotAtAll) {
+  TempDir dir("staged");
+  write_text(dir / "fit.json", "previous\n");
+  {
+    sst::StagedDir staged(dir.path(), "fit");
+    write_text(staged.path() + "/fig.png", "new figure");
+  }  // no commit (a failure on the way): nothing of it reaches the folder
+  EXPECT_EQ(std::distance(fs::directory_iterator(dir.path()), fs::directory_iterator()), 1);
+  {
+    sst::StagedDir staged(dir.path(), "fit");
+    write_text(staged.path() + "/fig.png", "new figure");
+    write_text(staged.path() + "/fit.json", "new\n");
+    staged.commit();
+  }
+  EXPECT_EQ(read_text(dir / "fit.json"), "new\n");
+  EXPECT_EQ(read_text(dir / "fig.png"), "new figure");
+  EXPECT_EQ(std::distance(fs::directory_iterator(dir.path()), fs::directory_iterator()), 2) << "no staging folder";
+}
+
+TEST(StagedOutputs, ALinkOrAnInputAtAnyNameStopsEveryMove) {
+  Planted p("fig.svg");
+  {
+    sst::StagedDir staged(p.dir.path(), "fit");
+    write_text(staged.path() + "/fit.json", "new\n");
+    write_text(staged.path() + "/fig.svg", "<svg/>");
+    EXPECT_THAT(error_of([&] { staged.commit(); }), HasSubstr("cannot write " + p.link + ": it is a symbolic link"));
+  }
+  EXPECT_TRUE(p.untouched());
+  EXPECT_FALSE(fs::exists(p.dir / "fit.json")) << "all or nothing: not even the files before the link";
+  write_text(p.dir / "points.csv", "input\n");
+  sst::StagedDir staged(p.dir.path(), "fit");
+  write_text(staged.path() + "/points.csv", "output\n");
+  EXPECT_THAT(error_of([&] { staged.commit({p.dir / "points.csv"}); }),
+              HasSubstr("is the input " + (p.dir / "points.csv")));
+  EXPECT_EQ(read_text(p.dir / "points.csv"), "input\n");
+}
+
+TEST(StagedOutputs, TheFolderOfADeadWriterIsRemoved) {
+  TempDir dir("staged");
+  fs::create_directories(dir / ".fit.tmp.999999999");
+  write_text(dir / ".fit.tmp.999999999/fig.png", "half");
+  sst::StagedDir staged(dir.path(), "fit");
+  EXPECT_FALSE(fs::exists(dir / ".fit.tmp.999999999"));
+}
