@@ -129,45 +129,54 @@ bool figure_complete(const std::string& path, const std::string& terminal) {
   return end.size() >= 8 && end.compare(end.size() - 8, 4, "IEND") == 0;
 }
 
-// One figure file: gnuplot writes `tmp` (a fresh file of ours next to `final`), renamed over `final`
-// only once complete.
-struct Figure {
-  const char* terminal;
-  const char* variable;  // the script's output variable
+// One of a figure's four files (.dat, .gp, .png, .svg): written to `tmp`, a fresh file of ours next to
+// `final`, and renamed over `final` with the other three only once all four are complete.
+struct Output {
+  const char* terminal;  // "" for the data and the script
+  const char* variable;  // the script's variable naming it ("" for the script itself)
   std::string final, tmp;
 };
 
-// Runs gnuplot on the kept script with its outputs redirected to the temporaries, checks them and
-// renames them to their final names; on any failure the temporaries are removed and no figure changes.
-void draw(const fs::path& dir, const std::string& base, std::vector<Figure>& figures) {
+void write_whole(const Output& o, const std::string& text) {
+  create_fresh_file(o.tmp);
+  CheckedFile out(o.tmp, o.final);
+  out.write(text.data(), text.size());
+  out.finish();
+}
+
+// Writes the data and the script, runs gnuplot on them with every name redirected to the temporaries
+// (gnuplot -e), checks the figures and renames all four; on any failure the temporaries are removed and
+// none of the four files changes: a figure is all or nothing.
+void draw(const fs::path& dir, std::vector<Output>& files, const std::string& data, const std::string& script) {
   std::string gnuplot = find_on_path("gnuplot");
-  if (gnuplot.empty())
-    throw UserError("gnuplot not found on PATH (install gnuplot-nox); the data and script are in " +
-                    (dir / (base + ".{dat,gp}")).string());
+  if (gnuplot.empty()) throw UserError("gnuplot not found on PATH (install gnuplot-nox)");
   std::string setup;
-  for (const auto& f : figures)
-    setup += std::string(f.variable) + " = " + quote(fs::path(f.tmp).filename().string()) + "; ";
+  for (const auto& f : files)
+    if (*f.variable) setup += std::string(f.variable) + " = " + quote(fs::path(f.tmp).filename().string()) + "; ";
   try {
-    for (const auto& f : figures) create_fresh_file(f.tmp);
+    write_whole(files[0], data);
+    write_whole(files[1], script);
+    for (size_t i = 2; i < files.size(); ++i) create_fresh_file(files[i].tmp);
     std::string output;
-    const int rc = run_gnuplot(gnuplot, dir.string(), setup, base + ".gp", output);
+    const int rc = run_gnuplot(gnuplot, dir.string(), setup, fs::path(files[1].tmp).filename().string(), output);
     if (rc != 0)
-      throw UserError("gnuplot failed on " + (dir / (base + ".gp")).string() + " (exit " + std::to_string(rc) +
+      throw UserError("gnuplot failed on " + files[1].final + " (exit " + std::to_string(rc) +
                       "): " + one_line(output));
-    for (const auto& f : figures) {
+    for (size_t i = 2; i < files.size(); ++i) {
+      const Output& f = files[i];
       if (!figure_complete(f.tmp, f.terminal))
         throw UserError("gnuplot did not finish " + f.final + " (cut short or empty: a full disk, or no " + f.terminal +
                         " terminal?)" + (output.empty() ? "" : ": " + one_line(output)));
       if (!fsync_path(f.tmp)) throw UserError("cannot write " + f.final + ": " + write_error_text(errno, f.tmp));
     }
-    for (const auto& f : figures) {
+    for (const auto& f : files) {
       std::error_code ec;
       fs::rename(f.tmp, f.final, ec);
       if (ec) throw UserError("cannot rename " + f.tmp + " to " + f.final + ": " + ec.message());
     }
   } catch (...) {
     std::error_code ec;
-    for (const auto& f : figures) fs::remove(f.tmp, ec);
+    for (const auto& f : files) fs::remove(f.tmp, ec);
     throw;
   }
 }
@@ -237,33 +246,31 @@ void render(const std::string& stem, const std::string& data, const std::string&
   fs::path dir = stem_path.has_parent_path() ? stem_path.parent_path() : fs::path(".");
   std::string base = stem_path.filename().string();
   if (base.empty()) throw UserError("plot output stem '" + stem + "' has no file name");
-  std::vector<Figure> figures = {{"pngcairo", "png_output", (dir / (base + ".png")).string(), ""},
-                                 {"svg", "svg_output", (dir / (base + ".svg")).string(), ""}};
+  auto at = [&](const char* ext) { return (dir / (base + ext)).string(); };
+  std::vector<Output> files = {{"", "datafile", at(".dat"), ""},
+                               {"", "", at(".gp"), ""},
+                               {"pngcairo", "png_output", at(".png"), ""},
+                               {"svg", "svg_output", at(".svg"), ""}};
   // Before anything is written: a link at any of the four names refuses the figure.
-  refuse_symlink((dir / (base + ".dat")).string());
-  refuse_symlink((dir / (base + ".gp")).string());
-  for (auto& f : figures) {
+  for (auto& f : files) {
     refuse_symlink(f.final);
     f.tmp = temporary_path(f.final);
   }
-
-  // The kept script draws the final names when run by hand; render() passes the temporaries instead.
+  // The kept script reads and draws the final names when run by hand; render() passes the temporaries.
   std::ostringstream script;
   script << "# " << base << ".gp: generated by sst-analyze. Edit and rerun `gnuplot " << base
-         << ".gp` in this directory\n# to restyle; it redraws " << base << ".png and " << base << ".svg.\n"
-         << "datafile = " << quote(base + ".dat") << "\n";
-  for (const auto& f : figures)
-    script << "if (!exists(\"" << f.variable << "\")) " << f.variable << " = "
-           << quote(fs::path(f.final).filename().string()) << "\n";
-  for (const auto& f : figures) {
+         << ".gp` in this directory\n# to restyle; it redraws " << base << ".png and " << base << ".svg.\n";
+  for (const auto& f : files)
+    if (*f.variable)
+      script << "if (!exists(\"" << f.variable << "\")) " << f.variable << " = "
+             << quote(fs::path(f.final).filename().string()) << "\n";
+  for (size_t i = 2; i < files.size(); ++i) {
     // `reset` keeps the two copies independent of whatever the first one changed.
-    script << "\nreset\n" << terminal_block(f.terminal, f.variable, options) << body;
+    script << "\nreset\n" << terminal_block(files[i].terminal, files[i].variable, options) << body;
     if (!body.empty() && body.back() != '\n') script << '\n';
     script << "unset output\n";
   }
-  write_text_atomically((dir / (base + ".dat")).string(), data);
-  write_text_atomically((dir / (base + ".gp")).string(), script.str());
-  draw(dir, base, figures);
+  draw(dir, files, data, script.str());
 }
 
 }  // namespace sst::analysis::plot

@@ -65,7 +65,8 @@ TEST(AnalysisPlot, GnuplotFailureIsAUserError) {
     EXPECT_NE(std::string(e.what()).find("gnuplot failed on " + (dir / "bad.gp").string()), std::string::npos)
         << e.what();
   }
-  EXPECT_TRUE(fs::exists(dir / "bad.gp"));  // kept so the user can see what failed
+  // All or nothing: the failed figure leaves none of its four files (gnuplot's message is in the error).
+  EXPECT_EQ(std::distance(fs::directory_iterator(dir), fs::directory_iterator()), 0);
 }
 
 TEST(AnalysisPlot, MissingGnuplotIsAUserError) {
@@ -132,6 +133,7 @@ TEST(AnalysisPlot, AFullDiskLeavesThePreviousFiguresUnderTheirNames) {
   for (int i = 0; i < 2000; ++i) rows.push_back({double(i), std::sin(i * 0.01) * 1000});
   data.add_block("wave", {"x", "y"}, rows);
   const std::string text = data.text();
+  test::write_text((dir / "fig.dat").string(), "previous dat");
   // Room for the .dat and the .gp, not for the figures.
   disk.leave_free_kb(static_cast<int>(text.size() / 1024) + 12);
   try {
@@ -142,6 +144,7 @@ TEST(AnalysisPlot, AFullDiskLeavesThePreviousFiguresUnderTheirNames) {
   }
   EXPECT_EQ(read_text(dir / "fig.png"), "previous png");
   EXPECT_EQ(read_text(dir / "fig.svg"), "previous svg");
+  EXPECT_EQ(read_text(dir / "fig.dat"), "previous dat") << "all or nothing: not even the data";
   for (const auto& e : fs::directory_iterator(dir))
     EXPECT_EQ(e.path().filename().string().find(".tmp."), std::string::npos) << "left behind: " << e.path();
 }
