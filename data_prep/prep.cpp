@@ -43,12 +43,18 @@ sst::dataset::Split encode_split(const Source& src, const dataset::Tokenizer& to
   return s;
 }
 
-void check_output_path(const std::string& output) {
+// Before anything slow: the output is a file name in a writable folder, not one of the inputs (`sst-prep
+// --data-dir d --output d/train.tsv` replaced its own input), and not a symbolic link.
+void check_output_path(const std::string& output, const std::string& data_dir) {
   if (output.empty()) throw UserError("output path is empty");
   fs::path out(output);
   std::error_code ec;
   if (fs::is_directory(out, ec)) throw UserError("output " + output + " is a directory (expected a .h5 file path)");
   if (!out.has_filename()) throw UserError("output " + output + " does not name a file");
+  std::vector<std::string> inputs;
+  for (const char* name : {"train.tsv", "dev.tsv", "test.tsv"}) inputs.push_back((fs::path(data_dir) / name).string());
+  refuse_output_over_input(output, inputs, "--output " + output);
+  refuse_symlink(output, "--output " + output);
   ensure_writable_dir(out.has_parent_path() ? out.parent_path().string() : ".");
 }
 
@@ -58,7 +64,7 @@ PrepSummary run_prep(const PrepOptions& opts, std::ostream& log) {
   const auto t0 = std::chrono::steady_clock::now();
   std::error_code ec;
   if (!fs::is_directory(opts.data_dir, ec)) throw UserError("data directory " + opts.data_dir + " does not exist");
-  check_output_path(opts.output);
+  check_output_path(opts.output, opts.data_dir);
 
   // Read and validate every input before the slow training, so a bad dev/test line fails fast.
   std::vector<Source> sources;

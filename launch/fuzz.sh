@@ -12,7 +12,9 @@ BUILD_DIR=$BUILD_DIR TARGETS=fuzz_tsv_reader CMAKE_BUILD_TYPE=RelWithDebInfo bas
   -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++
 mkdir -p "$BUILD_DIR/corpus"
 # Seed with well-formed headers so the fuzzer starts from the interesting paths.
-printf 'sentence\tlabel\na fine film \t1\n' >"$BUILD_DIR/corpus/seed_labeled.tsv"
-printf 'index\tsentence\n0\tuneasy mishmash .\n' >"$BUILD_DIR/corpus/seed_test.tsv"
+# shellcheck source=launch/safe_write.sh
+source launch/safe_write.sh
+printf 'sentence\tlabel\na fine film \t1\n' | safe_write "$BUILD_DIR/corpus/seed_labeled.tsv"
+printf 'index\tsentence\n0\tuneasy mishmash .\n' | safe_write "$BUILD_DIR/corpus/seed_test.tsv"
 cd "$BUILD_DIR"
 ./bin/fuzz_tsv_reader -max_total_time="$SECONDS_TO_RUN" -print_final_stats=1 corpus

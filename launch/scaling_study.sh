@@ -13,6 +13,9 @@
 # Exit status: 0 done, 1 a run or a fit failed, 2 usage error.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+PROG=scaling_study.sh
+# shellcheck source=launch/safe_write.sh
+source launch/safe_write.sh
 usage() { sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'; }
 
 PARALLEL=2 BOOT=200 PUBLISH=0
@@ -50,7 +53,7 @@ $A branches $S/sst2_isoflop --reference $S/sst2_isoflop_full --output $S/sst2_is
 publish() {  # publish SRC_DIR DEST_DIR FILE...
   local src=$1 dest=$2; shift 2
   mkdir -p "$dest"
-  for f in "$@"; do cp "$src/$f" "$dest/$f.tmp" && mv "$dest/$f.tmp" "$dest/$f"; done
+  for f in "$@"; do safe_write "$dest/$f" <"$src/$f"; done
 }
 D=docs/scaling
 publish $S/sst2_scaling $D/sst2_scaling sweep.csv
@@ -61,6 +64,5 @@ publish $S/sst2_isoflop $D/sst2_isoflop sweep.csv
 publish $S/sst2_isoflop/fit $D/sst2_isoflop/fit fit.json isoflop.png compute_optimal.png envelope.png
 publish $S/sst2_isoflop/branches $D/sst2_isoflop/branches branches.json branches.md
 publish $S/sst2_isoflop_full $D/sst2_isoflop_full sweep.csv
-cp $S/sst2_scaling/fit_all/loss_vs_tokens.png docs/images/scaling_loss_vs_tokens.png.tmp
-mv docs/images/scaling_loss_vs_tokens.png.tmp docs/images/scaling_loss_vs_tokens.png  # the README's figure
+safe_write docs/images/scaling_loss_vs_tokens.png <$S/sst2_scaling/fit_all/loss_vs_tokens.png  # the README's figure
 echo "scaling_study.sh: published to $D/ and docs/images/scaling_loss_vs_tokens.png"

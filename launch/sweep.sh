@@ -85,25 +85,34 @@ run_point() {
   mkdir -p "$run_dir"
   # A marker left by a launcher that was killed (its process is gone) is stale.
   [ "$(action "$i")" = busy ] || rm -f "$run_dir/.sweep_running"
-  # O_EXCL: two launchers on one sweep dir never run the same point.
-  if ! ( set -C; echo "$(hostname -s) $me" > "$run_dir/.sweep_running" ) 2>/dev/null; then
+  # O_EXCL (safe_create): two launchers on one sweep dir never run the same point.
+  local made=0 log_fd pid_file="$SWEEP_DIR/logs/.$name.pid"
+  echo "$(hostname -s) $me" | safe_create "$run_dir/.sweep_running" || made=$?
+  if [ "$made" = 3 ]; then
     echo "sweep.sh: [$name] is being run by another launcher ($(cat "$run_dir/.sweep_running" 2>/dev/null)); skipped"
     return 0
   fi
+  [ "$made" = 0 ] || return 1
+  # The files written later are checked now, before the point starts: a link at any of them refuses it.
+  if ! safe_check "$pid_file" || ! safe_check "$run_dir/.sweep_failed" || ! safe_open_append "$log" log_fd; then
+    rm -f "$run_dir/.sweep_running"
+    return 1
+  fi
   rm -f "$run_dir/.sweep_failed"
   point_args "$i"
-  echo "=== $(date -Is) $(hostname -s): launch/train.sh -n $ranks ${ARGS[*]} --train.threads=$threads" >> "$log"
+  echo "=== $(date -Is) $(hostname -s): launch/train.sh -n $ranks ${ARGS[*]} --train.threads=$threads" >&"$log_fd"
   echo "sweep.sh: [$name] started ($ranks rank(s) x $threads thread(s)), log $log"
-  setsid bash "$ROOT/launch/train.sh" -n "$ranks" "${ARGS[@]}" "--train.threads=$threads" >> "$log" 2>&1 &
+  setsid bash "$ROOT/launch/train.sh" -n "$ranks" "${ARGS[@]}" "--train.threads=$threads" >&"$log_fd" 2>&1 &
   local child=$!
-  echo "$child" > "$SWEEP_DIR/logs/.$name.pid"
+  exec {log_fd}>&-
+  echo "$child" | safe_write "$pid_file" || true  # refused only if a link appeared meanwhile
   wait "$child" || rc=$?
   rm -f "$SWEEP_DIR/logs/.$name.pid"
   case $rc in
     0)  local st; st=$("$SST_SWEEP" status "$SWEEP_DIR" --index "$i" 2>/dev/null || true)
         echo "sweep.sh: [$name] ${st:-done}" ;;
     75) echo "sweep.sh: [$name] checkpointed and stopped (exit 75); it resumes on the next launch" ;;
-    *)  echo "$rc" > "$run_dir/.sweep_failed"
+    *)  echo "$rc" | safe_write "$run_dir/.sweep_failed" || true
         local why; why=$(run_error "$log")
         echo "sweep.sh: [$name] FAILED (exit $rc): ${why:-no error line from sst-train}; log $log" >&2 ;;
   esac

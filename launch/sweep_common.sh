@@ -5,6 +5,9 @@
 # repository), and may preset SST_BIN_DIR.
 
 SWEEP_FILE="" SWEEP_DIR="" DATA="" FORCE=()
+# Every file the sourcing script writes goes through these (no write through a planted link).
+# shellcheck source=launch/safe_write.sh
+source "$ROOT/launch/safe_write.sh"
 
 # sweep_parse_arg ARGS...: if "$1" is a shared argument, stores it and sets SHIFT to the number of words
 # it used; otherwise SHIFT=0 (the caller's own option, or an unknown one).

@@ -15,6 +15,10 @@
 # GPU jobs (SLURM_GPUS_ON_NODE > 0): one rank per GPU; see sst_gpu_args.
 
 SST_ROOT=${SST_ROOT:-${SLURM_SUBMIT_DIR:-$PWD}}
+# The markers are written through safe_write (no write through a link planted in a run directory).
+# shellcheck source=launch/safe_write.sh
+source "$SST_ROOT/launch/safe_write.sh"
+SAFE_WRITE_PROG=sst
 SST_SITE_ENV=${SST_SITE_ENV:-$SST_ROOT/slurm/site.env}
 # shellcheck disable=SC1090
 [ ! -f "$SST_SITE_ENV" ] || source "$SST_SITE_ENV"
@@ -72,7 +76,8 @@ sst_run() {
   export OMP_WAIT_POLICY=${OMP_WAIT_POLICY:-PASSIVE}
   mkdir -p "$run_dir"
   rm -f "$run_dir/.sweep_failed"
-  echo "$(hostname -s) $$ ${SLURM_JOB_ID:-}" > "$run_dir/.sweep_running"
+  echo "$(hostname -s) $$ ${SLURM_JOB_ID:-}" | safe_write "$run_dir/.sweep_running" || return 1
+  safe_check "$run_dir/.sweep_failed" || { rm -f "$run_dir/.sweep_running"; return 1; }
 
   # The warning signal (#SBATCH --signal=B:USR1@120, or scancel --signal=USR1 --batch) reaches this shell
   # only: forward it to the launcher, which forwards it to every rank; they checkpoint and exit 75.
@@ -101,7 +106,7 @@ sst_run() {
         sst_log "sst-train checkpointed (exit 75): scontrol requeue $SLURM_JOB_ID"
         scontrol requeue "$SLURM_JOB_ID" || sst_log "scontrol requeue failed; resubmit to continue (--resume auto)"
       fi ;;
-    *) echo "$rc" > "$run_dir/.sweep_failed"; sst_log "sst-train failed (exit $rc)" ;;
+    *) echo "$rc" | safe_write "$run_dir/.sweep_failed" || true; sst_log "sst-train failed (exit $rc)" ;;
   esac
   return "$rc"
 }

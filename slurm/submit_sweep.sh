@@ -49,6 +49,7 @@ sweep_prepare
 SWEEP=$SST_SWEEP
 RANKS=$("$SWEEP" expand "$SWEEP_FILE" --sweep-dir "$SWEEP_DIR" --index 0 --field ranks)
 mkdir -p "$SWEEP_DIR/slurm"
+safe_check "$SWEEP_DIR/slurm/jobs.txt" || exit 1  # before any job is submitted
 
 if [ "$ALL" = 1 ]; then
   indices=$("$SWEEP" expand "$SWEEP_FILE" --sweep-dir "$SWEEP_DIR" --field parent | awk '$0 == "" { printf "%s%d", (n++ ? "," : ""), NR - 1 }')
@@ -93,7 +94,8 @@ agg_id=$(sbatch --parsable "${dep[@]}" --job-name="sst-sweep-aggregate-$(basenam
   --output="$SWEEP_DIR/slurm/aggregate_%j.out" --chdir="$SST_ROOT" "${EXTRA[@]}" "$SST_ROOT/slurm/aggregate.sbatch")
 agg_id=${agg_id%%;*}
 echo "submit_sweep.sh: aggregation job $agg_id (after the array) -> $SWEEP_DIR/sweep.csv"
-echo "$(date -Is) array=${array_id:-none} indices=${indices:-none} branches=${branch_id:-none}:${branches:-none} aggregate=$agg_id" >> "$SWEEP_DIR/slurm/jobs.txt"
+echo "$(date -Is) array=${array_id:-none} indices=${indices:-none} branches=${branch_id:-none}:${branches:-none} aggregate=$agg_id" |
+  safe_append "$SWEEP_DIR/slurm/jobs.txt"
 echo "submit_sweep.sh: progress: $SST_BIN_DIR/sst-sweep status $SWEEP_DIR    (squeue --me; logs in $SWEEP_DIR/slurm/)"
 echo "ARRAY_JOB_ID=${array_id}"
 echo "BRANCH_ARRAY_JOB_ID=${branch_id}"

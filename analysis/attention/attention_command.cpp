@@ -38,7 +38,7 @@ json run_attention(const AttentionOptions& o, const model::Classifier& classifie
   // The model runs on every sentence before anything is written.
   std::vector<model::AttentionResult> results;
   for (const auto& s : o.sentences) results.push_back(classifier.attention(s));
-  ensure_writable_dir(o.output);
+  ensure_output_dir(o.output);
   json j{{"checkpoint", o.checkpoint},
          {"rollout",
           "Abnar & Zuidema 2020: per layer, mean over heads + identity, rows renormalized; "

@@ -78,10 +78,19 @@ EvaluationInput gather(const EvaluateOptions& o, const model::Classifier& classi
 
 }  // namespace
 
+// Outputs never replace inputs: `--tsv O/predictions.tsv --output O` would overwrite the TSV it reads.
+void refuse_inputs_as_outputs(const EvaluateOptions& o) {
+  const std::vector<std::string> inputs = {o.checkpoint, o.data, o.tsv};
+  for (const char* name : {"predictions.tsv", "evaluation.md", "evaluation.json", "reliability.dat", "reliability.gp",
+                           "reliability.png", "reliability.svg"})
+    refuse_output_over_input((fs::path(o.output) / name).string(), inputs);
+}
+
 Evaluation run_evaluate(const EvaluateOptions& o, const model::Classifier& classifier, std::ostream& out) {
+  refuse_inputs_as_outputs(o);
   const EvaluationInput in = gather(o, classifier);
   Evaluation e = evaluate_predictions(in, o.settings);
-  ensure_writable_dir(o.output);
+  ensure_output_dir(o.output);
   // Figures first: if gnuplot fails, no evaluation.json claims a diagram that is not there.
   if (e.labeled) {
     if (plot::gnuplot_available()) {

@@ -216,7 +216,7 @@ json run_fit(const FitCommandOptions& o, std::ostream& out) {
   const FitInput in = read_fit_input(o.input, o.columns, o.holdout);
   std::vector<size_t> excluded_idx;
   const Data data = exclude_highest_loss(in.data, o.exclude_top_k, &excluded_idx);
-  ensure_writable_dir(o.output);
+  ensure_output_dir(o.output);
   const Percentiles pct{(1 - o.level) / 2, 1 - (1 - o.level) / 2};
   const int threads = o.fit.solver.threads;
 
@@ -386,6 +386,7 @@ json run_fit(const FitCommandOptions& o, std::ostream& out) {
     for (const auto& l : kap_boot) an.push_back(l.n_exponent()), bn.push_back(l.d_exponent());
     for (const auto& l : kap_boot) alN.push_back(l.alpha_N), alD.push_back(l.alpha_D);
     Identifiability kid;
+    check_design(kid, checks.distinct_n, checks.distinct_d);  // as Chinchilla's form: one N or D fits anything
     check_exponent(kid, "alpha_N", kap.law.alpha_N, pct.of(alN));
     check_exponent(kid, "alpha_D", kap.law.alpha_D, pct.of(alD));
     approaches.push_back(approach_row("3: parametric, Kaplan et al.'s form", kap.law.n_exponent(), pct.of(an),
@@ -472,6 +473,9 @@ json run_fit(const FitCommandOptions& o, std::ostream& out) {
   }
   j["fit_seconds"] = fit_seconds;
 
+  // All or nothing: the figures and fit.json are written into a temporary folder, and moved into
+  // --output only when all of them were written.
+  StagedDir staged(o.output, "fit");
   json plots = json::array();
   if (o.plots) {
     FitFigureInput fig;
@@ -491,11 +495,12 @@ json run_fit(const FitCommandOptions& o, std::ostream& out) {
     fig.n_name = in.n_column;
     fig.d_name = in.d_column;
     fig.loss_name = in.loss_column;
-    for (const auto& stem : write_fit_figures(o.output, fig)) plots.push_back(stem);
+    for (const auto& stem : write_fit_figures(staged.path(), fig)) plots.push_back(stem);
   }
   j["plots"] = plots;
   const std::string json_path = (std::filesystem::path(o.output) / "fit.json").string();
-  write_text_atomically(json_path, j.dump(2) + "\n");
+  write_text_atomically((std::filesystem::path(staged.path()) / "fit.json").string(), j.dump(2) + "\n");
+  staged.commit({o.input});
   print_fit_summary(j, out);
   out << "  wrote " << json_path;
   if (!plots.empty()) out << " and " << plots.size() << " figures (.png, .svg; .dat/.gp to restyle)";

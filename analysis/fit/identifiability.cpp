@@ -53,12 +53,16 @@ void check_exponent(Identifiability& id, const std::string& name, double value, 
   }
 }
 
+void check_design(Identifiability& id, size_t distinct_n, size_t distinct_d) {
+  if (distinct_n < 3)
+    id.fail("N takes " + std::to_string(distinct_n) + " distinct value(s) (the model-size term needs at least 3)");
+  if (distinct_d < 3)
+    id.fail("D takes " + std::to_string(distinct_d) + " distinct value(s) (the data term needs at least 3)");
+}
+
 Identifiability identify_law(const ScalingLaw& law, const Interval& alpha, const Interval& beta, const LawChecks& c) {
   Identifiability id;
-  if (c.distinct_n < 3)
-    id.fail("N takes " + std::to_string(c.distinct_n) + " distinct value(s) (the model-size term needs at least 3)");
-  if (c.distinct_d < 3)
-    id.fail("D takes " + std::to_string(c.distinct_d) + " distinct value(s) (the data term needs at least 3)");
+  check_design(id, c.distinct_n, c.distinct_d);
   if (c.alpha_on_bound) id.fail("alpha = " + num(law.alpha) + " ended on its search bound");
   if (c.beta_on_bound) id.fail("beta = " + num(law.beta) + " ended on its search bound");
   if (c.A_zero) id.fail("A = 0: the data show no model-size term");

@@ -44,5 +44,9 @@ struct LawChecks {
 };
 Identifiability identify_law(const ScalingLaw& law, const Interval& alpha, const Interval& beta,
                              const LawChecks& checks);
+// The design's part of every parametric form's verdict (Chinchilla's and Kaplan's): a law in N and D is
+// not identified from fewer than 3 distinct N or 3 distinct D, however well it fits (40 copies of one
+// run fit any exponent).
+void check_design(Identifiability& id, size_t distinct_n, size_t distinct_d);
 
 }  // namespace sst::analysis::fit

@@ -4,13 +4,17 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
 #include <sstream>
+#include <vector>
 
 #include "common/error.h"
 #include "common/files.h"
@@ -41,18 +45,19 @@ std::string find_on_path(const std::string& name) {
   return {};
 }
 
-// The terminal preamble for one output; the body follows it unchanged.
-std::string terminal_block(const std::string& terminal, const std::string& output, const RenderOptions& o) {
+// The terminal preamble for one output (named by the gnuplot variable `output_var`); the body follows it.
+std::string terminal_block(const std::string& terminal, const std::string& output_var, const RenderOptions& o) {
   std::ostringstream s;
   s << "set terminal " << terminal << " size " << o.width << "," << o.height << " enhanced font " << quote(o.font);
   // The SVG terminal defaults to a transparent background, unreadable in dark-mode viewers.
   if (terminal == "svg") s << " background rgb 'white'";
-  s << "\nset output " << quote(output) << "\n";
+  s << "\nset output " << output_var << "\n";
   return s.str();
 }
 
-// Runs `gnuplot script` with `dir` as working directory; returns exit status and captured output.
-int run_gnuplot(const std::string& gnuplot, const std::string& dir, const std::string& script, std::string& output) {
+// Runs `gnuplot -e setup script` with `dir` as working directory; returns exit status and captured output.
+int run_gnuplot(const std::string& gnuplot, const std::string& dir, const std::string& setup, const std::string& script,
+                std::string& output) {
   int fds[2];
   if (::pipe(fds) != 0) throw UserError(std::string("cannot create a pipe for gnuplot: ") + std::strerror(errno));
   pid_t pid = ::fork();
@@ -68,7 +73,7 @@ int run_gnuplot(const std::string& gnuplot, const std::string& dir, const std::s
     ::close(fds[0]);
     ::close(fds[1]);
     if (::chdir(dir.c_str()) != 0) ::_exit(126);
-    ::execl(gnuplot.c_str(), "gnuplot", script.c_str(), static_cast<char*>(nullptr));
+    ::execl(gnuplot.c_str(), "gnuplot", "-e", setup.c_str(), script.c_str(), static_cast<char*>(nullptr));
     ::_exit(127);
   }
   ::close(fds[1]);
@@ -103,6 +108,77 @@ std::string num(double v) {
   char buf[32];
   std::snprintf(buf, sizeof buf, "%.3g", v);
   return buf;
+}
+
+// Whether gnuplot finished `path` (a PNG ends with its IEND chunk, an SVG with </svg>): gnuplot does not
+// always fail when a write fails (a full disk), and a cut figure must never get its final name.
+bool figure_complete(const std::string& path, const std::string& terminal) {
+  std::error_code ec;
+  const auto size = fs::file_size(path, ec);
+  if (ec || size == 0) return false;
+  std::ifstream in(path, std::ios::binary);
+  const std::streamoff tail = static_cast<std::streamoff>(std::min<uintmax_t>(size, 64));
+  in.seekg(-tail, std::ios::end);
+  std::string end(static_cast<size_t>(tail), '\0');
+  in.read(end.data(), tail);
+  if (!in) return false;
+  if (terminal == "svg") {
+    while (!end.empty() && std::isspace(static_cast<unsigned char>(end.back()))) end.pop_back();
+    return end.size() >= 6 && end.compare(end.size() - 6, 6, "</svg>") == 0;
+  }
+  return end.size() >= 8 && end.compare(end.size() - 8, 4, "IEND") == 0;
+}
+
+// One of a figure's four files (.dat, .gp, .png, .svg): written to `tmp`, a fresh file of ours next to
+// `final`, and renamed over `final` with the other three only once all four are complete.
+struct Output {
+  const char* terminal;  // "" for the data and the script
+  const char* variable;  // the script's variable naming it ("" for the script itself)
+  std::string final, tmp;
+};
+
+void write_whole(const Output& o, const std::string& text) {
+  create_fresh_file(o.tmp);
+  CheckedFile out(o.tmp, o.final);
+  out.write(text.data(), text.size());
+  out.finish();
+}
+
+// Writes the data and the script, runs gnuplot on them with every name redirected to the temporaries
+// (gnuplot -e), checks the figures and renames all four; on any failure the temporaries are removed and
+// none of the four files changes: a figure is all or nothing.
+void draw(const fs::path& dir, std::vector<Output>& files, const std::string& data, const std::string& script) {
+  std::string gnuplot = find_on_path("gnuplot");
+  if (gnuplot.empty()) throw UserError("gnuplot not found on PATH (install gnuplot-nox)");
+  std::string setup;
+  for (const auto& f : files)
+    if (*f.variable) setup += std::string(f.variable) + " = " + quote(fs::path(f.tmp).filename().string()) + "; ";
+  try {
+    write_whole(files[0], data);
+    write_whole(files[1], script);
+    for (size_t i = 2; i < files.size(); ++i) create_fresh_file(files[i].tmp);
+    std::string output;
+    const int rc = run_gnuplot(gnuplot, dir.string(), setup, fs::path(files[1].tmp).filename().string(), output);
+    if (rc != 0)
+      throw UserError("gnuplot failed on " + files[1].final + " (exit " + std::to_string(rc) +
+                      "): " + one_line(output));
+    for (size_t i = 2; i < files.size(); ++i) {
+      const Output& f = files[i];
+      if (!figure_complete(f.tmp, f.terminal))
+        throw UserError("gnuplot did not finish " + f.final + " (cut short or empty: a full disk, or no " + f.terminal +
+                        " terminal?)" + (output.empty() ? "" : ": " + one_line(output)));
+      if (!fsync_path(f.tmp)) throw UserError("cannot write " + f.final + ": " + write_error_text(errno, f.tmp));
+    }
+    for (const auto& f : files) {
+      std::error_code ec;
+      fs::rename(f.tmp, f.final, ec);
+      if (ec) throw UserError("cannot rename " + f.tmp + " to " + f.final + ": " + ec.message());
+    }
+  } catch (...) {
+    std::error_code ec;
+    for (const auto& f : files) fs::remove(f.tmp, ec);
+    throw;
+  }
 }
 
 }  // namespace
@@ -170,38 +246,31 @@ void render(const std::string& stem, const std::string& data, const std::string&
   fs::path dir = stem_path.has_parent_path() ? stem_path.parent_path() : fs::path(".");
   std::string base = stem_path.filename().string();
   if (base.empty()) throw UserError("plot output stem '" + stem + "' has no file name");
-
+  auto at = [&](const char* ext) { return (dir / (base + ext)).string(); };
+  std::vector<Output> files = {{"", "datafile", at(".dat"), ""},
+                               {"", "", at(".gp"), ""},
+                               {"pngcairo", "png_output", at(".png"), ""},
+                               {"svg", "svg_output", at(".svg"), ""}};
+  // Before anything is written: a link at any of the four names refuses the figure.
+  for (auto& f : files) {
+    refuse_symlink(f.final);
+    f.tmp = temporary_path(f.final);
+  }
+  // The kept script reads and draws the final names when run by hand; render() passes the temporaries.
   std::ostringstream script;
   script << "# " << base << ".gp: generated by sst-analyze. Edit and rerun `gnuplot " << base
-         << ".gp` in this directory\n# to restyle; it redraws " << base << ".png and " << base << ".svg.\n"
-         << "datafile = " << quote(base + ".dat") << "\n";
-  const std::pair<const char*, std::string> outputs[] = {{"pngcairo", base + ".png"}, {"svg", base + ".svg"}};
-  for (const auto& [terminal, output] : outputs) {
+         << ".gp` in this directory\n# to restyle; it redraws " << base << ".png and " << base << ".svg.\n";
+  for (const auto& f : files)
+    if (*f.variable)
+      script << "if (!exists(\"" << f.variable << "\")) " << f.variable << " = "
+             << quote(fs::path(f.final).filename().string()) << "\n";
+  for (size_t i = 2; i < files.size(); ++i) {
     // `reset` keeps the two copies independent of whatever the first one changed.
-    script << "\nreset\n" << terminal_block(terminal, output, options) << body;
+    script << "\nreset\n" << terminal_block(files[i].terminal, files[i].variable, options) << body;
     if (!body.empty() && body.back() != '\n') script << '\n';
     script << "unset output\n";
   }
-
-  write_text_atomically((dir / (base + ".dat")).string(), data);
-  write_text_atomically((dir / (base + ".gp")).string(), script.str());
-
-  std::string gnuplot = find_on_path("gnuplot");
-  if (gnuplot.empty())
-    throw UserError("gnuplot not found on PATH (install gnuplot-nox); the data and script are in " +
-                    (dir / (base + ".{dat,gp}")).string());
-  std::string output;
-  int rc = run_gnuplot(gnuplot, dir.string(), base + ".gp", output);
-  if (rc != 0)
-    throw UserError("gnuplot failed on " + (dir / (base + ".gp")).string() + " (exit " + std::to_string(rc) +
-                    "): " + one_line(output));
-  for (const auto& [terminal, out] : outputs) {
-    fs::path produced = dir / out;
-    std::error_code ec;
-    if (!fs::exists(produced, ec) || fs::file_size(produced, ec) == 0)
-      throw UserError("gnuplot produced no " + produced.string() + " (" + terminal +
-                      " terminal missing?): " + one_line(output));
-  }
+  draw(dir, files, data, script.str());
 }
 
 }  // namespace sst::analysis::plot

@@ -46,8 +46,11 @@ struct RenderOptions {
 // `body` is the plotting part of the script (titles, labels, axes, plot commands). Before it the script
 // sets the terminal and output and defines the gnuplot variable `datafile` holding the .dat file name,
 // so the body refers to data as `datafile index 0 using 1:2 ...`. The body is emitted once per terminal.
-// Throws sst::UserError if a file cannot be written, gnuplot is not on PATH, or gnuplot fails (its
-// stderr is quoted in the message).
+// All four files or none: they are written to temporaries next to their final names (gnuplot is told
+// them with -e) and renamed only once both figures are complete, so neither a failure, a full disk nor
+// a link planted at one of the names (refused before anything is written) leaves a cut or mismatched
+// figure. Throws sst::UserError if a file cannot be written, gnuplot is not on PATH, or gnuplot fails
+// (its stderr is quoted in the message).
 void render(const std::string& stem, const std::string& data, const std::string& body,
             const RenderOptions& options = {});
 

@@ -26,7 +26,7 @@ void run_report(const ReportOptions& o, std::ostream& out) {
   const bool is_sweep = fs::exists(fs::path(o.input) / sweep::kCsvName);
   if (!is_sweep && !runs::is_run_dir(o.input))
     throw UserError(o.input + ": neither a run directory (metrics.jsonl, summary.json) nor a sweep (sweep.csv)");
-  ensure_writable_dir(o.output);
+  ensure_output_dir(o.output);
   ReportDoc doc;
   const std::string name = fs::path(o.input).lexically_normal().filename().string();
   const std::string title = (is_sweep ? "Sweep report: " : "Run report: ") + name;

@@ -130,7 +130,7 @@ int ablations_main(int argc, char** argv) {
   const size_t b = resolve_baseline(runs, baseline);
   const Ablation a = group_ablations(runs, b, ignore);
   const std::string md = ablation_markdown(runs, a);
-  ensure_writable_dir(output);
+  ensure_output_dir(output);
   write_text_atomically((fs::path(output) / "ablations.md").string(), "# Ablations\n\n" + md);
   write_text_atomically((fs::path(output) / "ablations.json").string(), ablation_json(runs, a, ignore).dump(2) + "\n");
   std::cout << md << "wrote " << (fs::path(output) / "ablations.json").string() << " and ablations.md\n";

@@ -109,7 +109,7 @@ int branches_main(int argc, char** argv) {
     return *exit;
   const BranchComparison c = compare_branches(load_runs(dirs), load_runs({reference}));
   const std::string md = markdown(c);
-  ensure_writable_dir(output);
+  ensure_output_dir(output);
   write_text_atomically((fs::path(output) / "branches.md").string(), "# Cooldown branches against full runs\n\n" + md);
   write_text_atomically((fs::path(output) / "branches.json").string(),
                         to_json(c, dirs.front(), reference).dump(2) + "\n");

@@ -20,7 +20,7 @@ const char* const kCurvesSummary = "loss and dev accuracy vs steps and tokens, s
 
 json run_curves(const std::vector<Run>& runs, const std::string& output, std::ostream& out) {
   if (runs.empty()) throw UserError("curves: no runs");
-  ensure_writable_dir(output);
+  ensure_output_dir(output);
   json j{{"runs", json::array()}};
   for (const auto& r : runs) {
     json e{{"name", r.name}, {"dir", r.dir}, {"train_points", r.train.size()}, {"eval_points", r.evals.size()}};

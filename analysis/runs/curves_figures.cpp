@@ -13,7 +13,7 @@
 namespace sst::analysis::runs {
 
 std::vector<std::string> write_curves_figures(const std::string& dir, const std::vector<Run>& runs) {
-  ensure_writable_dir(dir);
+  ensure_output_dir(dir);
   plot::DataFile data;
   std::vector<int> train_blocks, eval_blocks;
   for (const auto& r : runs) {

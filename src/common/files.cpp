@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <openssl/evp.h>
 #include <signal.h>
+#include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <unistd.h>
 
@@ -102,9 +103,19 @@ std::string write_error_text(int err, const std::string& path, bool partial_file
   return text + buf;
 }
 
+void refuse_symlink(const std::string& path, const std::string& what) {
+  struct stat st {};
+  if (::lstat(path.c_str(), &st) != 0 || !S_ISLNK(st.st_mode)) return;
+  std::error_code ec;
+  const std::string target = fs::read_symlink(path, ec).string();
+  throw UserError("cannot write " + (what.empty() ? path : what) + ": it is a symbolic link" +
+                  (ec ? std::string() : " (to " + target + ")") + "; refusing to write through it");
+}
+
 CheckedFile::CheckedFile(const std::string& path, const std::string& shown_as)
     : path_(path), shown_as_(shown_as.empty() ? path : shown_as) {
-  fd_ = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  fd_ = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
+  if (fd_ < 0 && errno == ELOOP) refuse_symlink(path, shown_as_);
   if (fd_ < 0) fail(errno);
 }
 
@@ -145,6 +156,13 @@ std::string temporary_name(const std::string& target) {
   return "." + target + kTmpTag + host_name() + "." + std::to_string(::getpid());
 }
 
+// Removes whatever is at `path` (a leftover of an earlier process with our pid, or a planted link)
+// without following it; throws UserError when something is there and cannot be removed.
+void clear_name(const std::string& path) {
+  if (::unlink(path.c_str()) != 0 && errno != ENOENT)
+    throw UserError("cannot remove " + path + " before writing it: " + std::strerror(errno));
+}
+
 // The writer of a temporary `name` (of `target`, or of any file when `target` is empty) if it ran on
 // this host (or on any host, with `any_host`): its pid; -1 otherwise. Names from before the host was
 // recorded (".NAME.tmp.PID") count as this host's.
@@ -178,8 +196,10 @@ int remove_stale_temporaries(const std::string& dir, const std::string& target_n
 void write_atomically(const std::string& path, const std::function<void(const std::string&)>& write) {
   fs::path target(path);
   fs::path dir = target.has_parent_path() ? target.parent_path() : fs::path(".");
+  refuse_symlink(path);
   remove_stale_temporaries(dir.string(), target.filename().string());
-  const std::string tmp = (dir / temporary_name(target.filename().string())).string();
+  const std::string tmp = temporary_path(path);
+  clear_name(tmp);  // the writer (HDF5, gnuplot) may open it by name: nothing of anyone else's is there
   try {
     write(tmp);
     if (!fsync_path(tmp)) throw UserError("cannot write " + path + ": " + write_error_text(errno, tmp));
@@ -202,15 +222,117 @@ void write_text_atomically(const std::string& path, const std::string& contents)
   });
 }
 
+std::string temporary_path(const std::string& path) {
+  const fs::path target(path);
+  const fs::path dir = target.has_parent_path() ? target.parent_path() : fs::path(".");
+  return (dir / temporary_name(target.filename().string())).string();
+}
+
+void create_fresh_file(const std::string& path) {
+  clear_name(path);
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+  if (fd < 0) throw UserError("cannot create " + path + ": " + write_error_text(errno, path, false));
+  ::close(fd);
+}
+
+AppendFile::AppendFile(const std::string& path) {
+  // O_NONBLOCK: a FIFO planted at the name must not block the open; it is refused just below.
+  fd_ = ::open(path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK, 0644);
+  if (fd_ < 0 && errno == ELOOP) refuse_symlink(path);
+  struct stat st {};
+  if (fd_ < 0 && errno == ENXIO && ::lstat(path.c_str(), &st) == 0 && !S_ISREG(st.st_mode))  // a FIFO, no reader
+    throw UserError("cannot write " + path + ": it is not a regular file");
+  if (fd_ < 0) throw UserError("cannot write " + path + ": " + write_error_text(errno, path, false));
+  if (::fstat(fd_, &st) != 0 || !S_ISREG(st.st_mode)) {
+    ::close(fd_);
+    fd_ = -1;
+    throw UserError("cannot write " + path + ": it is not a regular file");
+  }
+  ::fcntl(fd_, F_SETFL, ::fcntl(fd_, F_GETFL) & ~O_NONBLOCK);  // back to blocking writes
+}
+
+AppendFile::~AppendFile() {
+  if (fd_ >= 0) ::close(fd_);
+}
+
+int AppendFile::append(const std::string& text) {
+  const char* p = text.data();
+  size_t n = text.size();
+  while (n > 0) {
+    const ssize_t w = ::write(fd_, p, n);
+    if (w < 0 && errno == EINTR) continue;
+    if (w < 0) return errno;
+    if (w == 0) return ENOSPC;
+    p += w;
+    n -= static_cast<size_t>(w);
+  }
+  return 0;
+}
+
 void ensure_writable_dir(const std::string& dir) {
   std::error_code ec;
   fs::create_directories(dir, ec);
   if (ec) throw UserError("cannot create output directory " + dir + ": " + ec.message());
   std::string probe = (fs::path(dir) / (".write_probe." + std::to_string(::getpid()))).string();
-  int fd = ::open(probe.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  ::unlink(probe.c_str());  // O_EXCL below: a link planted at the probe's name is never followed
+  int fd = ::open(probe.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
   if (fd < 0) throw UserError("output directory " + dir + " is not writable: " + std::strerror(errno));
   ::close(fd);
   fs::remove(probe, ec);
+}
+
+void refuse_output_over_input(const std::string& output, const std::vector<std::string>& inputs,
+                              const std::string& what) {
+  std::error_code ec;
+  for (const auto& input : inputs)
+    if (fs::equivalent(output, input, ec) && !ec)  // follows links; false when either is missing
+      throw UserError((what.empty() ? "output " + output : what) + " is the input " + input +
+                      " (the same file); refusing to replace an input with an output");
+}
+
+StagedDir::StagedDir(const std::string& dir, const std::string& name) : dir_(dir) {
+  std::error_code ec;
+  for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
+    const long pid = writer_of(it->path().filename().string(), name, false);
+    std::error_code rm;
+    if (pid > 0 && !process_alive(pid) && fs::is_directory(fs::symlink_status(it->path(), rm)))
+      fs::remove_all(it->path(), rm);
+  }
+  path_ = temporary_path((fs::path(dir) / name).string());
+  clear_name(path_);
+  if (::mkdir(path_.c_str(), 0755) != 0)
+    throw UserError("cannot create " + path_ + ": " + write_error_text(errno, path_, false));
+}
+
+StagedDir::~StagedDir() {
+  std::error_code ec;
+  if (!path_.empty()) fs::remove_all(path_, ec);
+}
+
+void StagedDir::commit(const std::vector<std::string>& inputs) {
+  std::vector<std::string> names;
+  std::error_code ec;
+  for (fs::directory_iterator it(path_, ec), end; !ec && it != end; it.increment(ec))
+    names.push_back(it->path().filename().string());
+  if (ec) throw UserError("cannot list " + path_ + ": " + ec.message());
+  for (const auto& name : names) {  // every check before the first move: all or nothing
+    const std::string final_path = (fs::path(dir_) / name).string();
+    refuse_symlink(final_path);
+    refuse_output_over_input(final_path, inputs);
+  }
+  for (const auto& name : names) {
+    fs::rename(fs::path(path_) / name, fs::path(dir_) / name, ec);
+    if (ec) throw UserError("cannot move " + name + " from " + path_ + " to " + dir_ + ": " + ec.message());
+  }
+  fs::remove(path_, ec);
+  path_.clear();
+  fsync_path(dir_);  // best effort, as write_atomically
+}
+
+void ensure_output_dir(const std::string& dir) {
+  ensure_writable_dir(dir);
+  std::error_code ec;
+  for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) refuse_symlink(it->path().string());
 }
 
 }  // namespace sst

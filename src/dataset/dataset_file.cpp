@@ -185,7 +185,8 @@ void write_dataset_file(const std::string& path, const TokenizerInfo& tok, const
       // open (and its last writes pending) until the library shuts down at exit.
       H5::FileAccPropList access;
       access.setFcloseDegree(H5F_CLOSE_SEMI);
-      file = std::make_unique<H5::H5File>(tmp, H5F_ACC_TRUNC, H5::FileCreatPropList::DEFAULT, access);
+      // EXCL (O_EXCL): write_atomically cleared the name, so a link planted there is never followed.
+      file = std::make_unique<H5::H5File>(tmp, H5F_ACC_EXCL, H5::FileCreatPropList::DEFAULT, access);
       H5::H5File& f = *file;
       write_str_attr(f, "format", kFormatName);
       write_num_attr<int32_t>(f, "schema_version", kSchemaVersion);

@@ -36,15 +36,37 @@ bool still_linked(int fd, const std::string& path) {
   return ::fstat(fd, &a) == 0 && ::stat(path.c_str(), &b) == 0 && a.st_ino == b.st_ino && a.st_dev == b.st_dev;
 }
 
+bool is_regular(int fd) {
+  struct stat st {};
+  return ::fstat(fd, &st) == 0 && S_ISREG(st.st_mode);
+}
+
 }  // namespace
+
+void refuse_links(const RunDir& dir) {
+  for (const std::string& path : {dir.config_ini(), dir.metrics(), dir.train_log(), dir.summary(), dir.benchmark(),
+                                  dir.checkpoints(), dir.snapshots()})
+    refuse_symlink(path);
+  for (const std::string& folder : {dir.checkpoints(), dir.snapshots()}) {
+    std::error_code ec;
+    for (fs::directory_iterator it(folder, ec), end; !ec && it != end; it.increment(ec))
+      refuse_symlink(it->path().string());
+  }
+}
 
 RunLock::RunLock(const RunDir& dir) : root_(dir.root()), path_(dir.lock_file()) {
   std::error_code ec;
   created_dir_ = !fs::exists(root_, ec);
   ensure_writable_dir(root_);
   for (int attempt = 0; attempt < 10; ++attempt) {
-    const int fd = ::open(path_.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    // O_NOFOLLOW: `ln -s VICTIM D/.lock` must not make us truncate VICTIM to our "HOST PID" line.
+    const int fd = ::open(path_.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK, 0644);
+    if (fd < 0 && errno == ELOOP) refuse_symlink(path_, "the lock file " + path_);
     if (fd < 0) throw UserError("cannot create the lock file " + path_ + ": " + std::strerror(errno));
+    if (!is_regular(fd)) {
+      ::close(fd);
+      throw UserError("cannot write the lock file " + path_ + ": it is not a regular file");
+    }
     if (!try_lock(fd)) {
       const int err = errno;
       const std::string holder = contents_of(fd);

@@ -29,4 +29,10 @@ class RunLock {
   std::optional<std::string> stale_holder_;
 };
 
+// Throws UserError when a name sst-train writes in `dir` is a symbolic link: a file (config.ini,
+// metrics.jsonl, train.log, summary.json, a checkpoint, the manifest) or the checkpoints/ or snapshots/
+// folder. Called with the lock held, before the run is accepted, so a link planted in a run directory
+// refuses the run instead of sending a write (as root, perhaps) to the link's target.
+void refuse_links(const RunDir& dir);
+
 }  // namespace sst::rundir

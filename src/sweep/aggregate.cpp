@@ -181,6 +181,14 @@ std::string aggregate(const std::string& sweep_dir, const std::string& output, b
   const json manifest = read_manifest(sweep_dir);
   const auto states = run_states(sweep_dir, manifest);
   std::string path = output.empty() ? sweep_dir + "/" + kCsvName : output;
+  // Outputs never replace inputs: `--output SWEEP_DIR/sweep_manifest.json` (or a run's summary.json).
+  std::vector<std::string> inputs = {sweep_dir + "/" + kManifestName};
+  for (const auto& point : manifest.value("points", json::array())) {
+    const rundir::RunDir dir((fs::path(sweep_dir) / point.value("run_dir", "runs/" + point.value("run", ""))).string());
+    for (const auto& file : {dir.summary(), dir.running_marker(), dir.failed_marker(), dir.config_ini(), dir.metrics()})
+      inputs.push_back(file);
+  }
+  refuse_output_over_input(path, inputs, "--output " + path);
   write_text_atomically(path, csv_text(states, manifest, finished_only));
   return path;
 }

@@ -430,6 +430,7 @@ json read_manifest(const std::string& sweep_dir) {
 
 void write_manifest(const SweepSpec& spec, const std::string& sweep_dir, const std::vector<Point>& points, bool force) {
   const std::string path = sweep_dir + "/" + kManifestName;
+  refuse_output_over_input(path, {spec.file, spec.base_config, spec.data}, "the manifest " + path);
   if (fs::exists(path) && !force) {
     const json old = read_manifest(sweep_dir);
     if (old.value("sweep_hash", "") != spec.hash)

@@ -24,10 +24,34 @@ std::vector<double> parse_budget_list(const std::string& list, const std::string
   return out;
 }
 
+namespace {
+
+std::string num(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.4g", v);
+  return buf;
+}
+
+[[noreturn]] void too_long(const std::string& what, double steps) {
+  throw UserError("config: " + what + " means about " + num(steps) + " optimizer steps, more than the limit of " +
+                  num(static_cast<double>(kMaxRunSteps)) + " steps per run");
+}
+
+// The mean non-pad tokens of a step, over the first epoch's steps (at most 10000 of them: cheap).
+double mean_step_tokens(int64_t batches_per_epoch, const StepTokens& step_tokens) {
+  const int64_t n = std::clamp<int64_t>(batches_per_epoch, 1, 10000);
+  double sum = 0;
+  for (int64_t s = 0; s < n; ++s) sum += static_cast<double>(step_tokens(s));
+  return sum / static_cast<double>(n);
+}
+
+}  // namespace
+
 int64_t steps_for_tokens(double tokens, const StepTokens& step_tokens) {
   int64_t steps = 0;
   double sum = 0;
   while (sum < tokens || steps == 0) {
+    if (steps >= kMaxRunSteps) too_long("a budget of " + num(tokens) + " tokens", static_cast<double>(steps));
     const int64_t t = step_tokens(steps++);
     if (t <= 0) throw UserError("budget: a step of the train subset has no tokens");
     sum += static_cast<double>(t);
@@ -50,9 +74,19 @@ RunLength run_length(const TrainConfig& t, int64_t batches_per_epoch, const Step
   } else if (t.max_tokens > 0 || t.max_flops > 0) {
     r.budget_tokens = budget_in_tokens(t, t.max_flops > 0 ? t.max_flops : static_cast<double>(t.max_tokens), n_params);
     r.budget_flops = 6.0 * static_cast<double>(n_params) * r.budget_tokens;
+    // Estimated before counting: the count visits every step, and would not end for an absurd budget.
+    const double estimate = r.budget_tokens / std::max(1.0, mean_step_tokens(batches_per_epoch, step_tokens));
+    if (estimate > 1.01 * static_cast<double>(kMaxRunSteps))
+      too_long(t.max_flops > 0 ? "train.max_flops = " + num(t.max_flops) + " (" + num(r.budget_tokens) + " tokens)"
+                               : "train.max_tokens = " + std::to_string(t.max_tokens),
+               estimate);
     r.steps = steps_for_tokens(r.budget_tokens, step_tokens);
   } else {
-    r.steps = std::max<int64_t>(1, std::llround(t.epochs * static_cast<double>(batches_per_epoch)));
+    const double steps = t.epochs * static_cast<double>(batches_per_epoch);
+    if (!(steps <= static_cast<double>(kMaxRunSteps)))  // also catches what llround would overflow
+      too_long("train.epochs = " + num(t.epochs) + " (" + std::to_string(batches_per_epoch) + " steps per epoch)",
+               steps);
+    r.steps = std::max<int64_t>(1, std::llround(steps));
   }
   return r;
 }

@@ -25,6 +25,12 @@
 
 namespace sst {
 
+// The most optimizer steps a run may have, however its length is given (max_steps, a budget, epochs):
+// every length is checked against it before setup counts steps one by one, so no value (max_flops =
+// 1e300, epochs = 1e30) can make setup loop for hours where a stop signal is not yet looked at, or
+// overflow into a run of one step. The option table bounds each value too (config.cpp).
+constexpr int64_t kMaxRunSteps = 100'000'000;
+
 struct RunLength {
   int64_t steps = 0;
   double budget_tokens = 0;  // the token budget the steps were derived from; 0: none
@@ -37,14 +43,16 @@ std::vector<double> parse_budget_list(const std::string& list, const std::string
 // The non-pad tokens of global batch `step` (all ranks).
 using StepTokens = std::function<int64_t(int64_t step)>;
 
-// The smallest step count whose batches hold at least `tokens` tokens (at least 1).
+// The smallest step count whose batches hold at least `tokens` tokens (at least 1); throws UserError
+// past kMaxRunSteps.
 int64_t steps_for_tokens(double tokens, const StepTokens& step_tokens);
 
 // The token budget a budget value means for this run (`value` in the unit of its own budget: FLOPs when
 // train.max_flops is set, else tokens).
 double budget_in_tokens(const TrainConfig& t, double value, int64_t n_params);
 
-// `n_params`: the non-embedding parameters; `batches_per_epoch`: full global batches per epoch.
+// `n_params`: the non-embedding parameters; `batches_per_epoch`: full global batches per epoch. Throws
+// UserError naming the option, its value and the limit when the run would be longer than kMaxRunSteps.
 RunLength run_length(const TrainConfig& t, int64_t batches_per_epoch, const StepTokens& step_tokens, int64_t n_params);
 
 // The LR schedule spanning `total_steps`.

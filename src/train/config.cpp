@@ -48,24 +48,28 @@ void add_config_options(OptionTable& o, Config& c) {
   });
   auto& t = c.train;
   o.add("train.seed", t.seed, "seed for init, data order and dropout");
-  o.add("train.global_batch", t.global_batch, "examples per optimizer step over all ranks", at_least(1), kMustMatch);
-  o.add("train.accum_steps", t.accum_steps, "micro-batches accumulated per step on each rank", at_least(1));
+  o.add("train.global_batch", t.global_batch, "examples per optimizer step over all ranks", closed(1, 1 << 24),
+        kMustMatch);
+  o.add("train.accum_steps", t.accum_steps, "micro-batches accumulated per step on each rank", closed(1, 1 << 20));
   o.add("train.lr", t.lr, "peak learning rate (AdamW)", above(0), kMustMatch);
   o.add("train.min_lr_ratio", t.min_lr_ratio, "final lr as a fraction of the peak (cosine, wsd)", closed(0, 1),
         kMustMatch);
-  o.add("train.warmup_steps", t.warmup_steps, "linear warmup steps", at_least(0), kMustMatch);
+  // Every length, budget and count has an upper bound (train/budget.h: kMaxRunSteps), checked here
+  // before setup: an absurd value is refused with the limit, never turned into a loop or an overflow.
+  const Range steps = closed(0, static_cast<double>(kMaxRunSteps));
+  o.add("train.warmup_steps", t.warmup_steps, "linear warmup steps", steps, kMustMatch);
   o.add("train.max_steps", t.max_steps, "optimizer steps; 0 = from the budget (max_tokens, max_flops), else epochs",
-        at_least(0));
+        steps);
   o.add("train.epochs", t.epochs,
-        "epochs over the (subset of the) train split, used when max_steps = 0 and there is no budget", at_least(0));
+        "epochs over the (subset of the) train split, used when max_steps = 0 and there is no budget", closed(0, 1e6));
   o.add("train.max_tokens", t.max_tokens,
         "token budget: train ceil(max_tokens / expected non-pad tokens per step) steps, cycling the data as "
         "needed; the LR schedule spans exactly this run; 0 = none",
-        at_least(0));
+        closed(0, 1e15));
   o.add("train.max_flops", t.max_flops,
         "compute budget C in FLOPs: train C / (6 N) tokens, N = the model's non-embedding parameters (as "
         "summary.json's flops); 0 = none",
-        at_least(0));
+        closed(0, 1e27));
   o.add("train.schedule", t.schedule,
         "LR after warmup: cosine decay over the run, or wsd (warmup-stable-decay: the peak, then a cooldown "
         "of decay_fraction of the run)",
@@ -93,7 +97,7 @@ void add_config_options(OptionTable& o, Config& c) {
   o.add("train.keep_checkpoints", t.keep_checkpoints, "keep the last K step checkpoints (best is kept apart)",
         at_least(1));
   o.add("train.halt_at_step", t.halt_at_step,
-        "checkpoint and exit with code 75 after this step, as on SIGUSR1 (train in chunks); 0 = off", at_least(0));
+        "checkpoint and exit with code 75 after this step, as on SIGUSR1 (train in chunks); 0 = off", steps);
   o.add("train.patience", t.patience, "early stopping: evaluations without a better dev loss; 0 = off", at_least(0));
   o.add("train.threads", t.threads, "intra-op threads per rank; 0 = cores on this node / ranks on this node",
         closed(0, 4096));
@@ -102,7 +106,7 @@ void add_config_options(OptionTable& o, Config& c) {
         "(less padding); 0 = off",
         at_least(0), kMustMatch);
   o.add("train.allreduce_bucket_mb", t.allreduce_bucket_mb,
-        "gradients are all-reduced in buckets of about this many MB", above(0));
+        "gradients are all-reduced in buckets of about this many MB", left_open(0, 4096));
   o.add("train.overlap_allreduce", t.overlap_allreduce,
         "all-reduce each gradient bucket as soon as backward has produced it (MPI: on a helper thread, CPU "
         "tensors; NCCL: on its own CUDA stream); auto = when a core is free for it or on GPU");

@@ -5,6 +5,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
 #include <iostream>
 #include <sstream>
 
@@ -29,17 +30,13 @@ MetricsLog::MetricsLog(const std::string& path, int64_t resume_step) : path_(pat
     }
     write_text_atomically(path, kept.str());
   }
-  out_.open(path, std::ios::app);
-  if (!out_) throw UserError("cannot write metrics file " + path);
+  out_ = std::make_unique<AppendFile>(path);
 }
 
 void MetricsLog::write(const nlohmann::json& record) {
-  errno = 0;
-  out_ << record.dump() << "\n";
-  out_.flush();
-  if (!out_ && error_.empty())
-    error_ = "cannot write metrics file " + path_ + ": " +
-             write_error_text(errno ? errno : EIO, path_, /*partial_file=*/false);
+  const int err = out_->append(record.dump() + "\n");
+  if (err != 0 && error_.empty())
+    error_ = "cannot write metrics file " + path_ + ": " + write_error_text(err, path_, /*partial_file=*/false);
 }
 
 void MetricsLog::check() const {
@@ -48,7 +45,7 @@ void MetricsLog::check() const {
 
 Progress::Progress(const std::string& log_path, int64_t total_steps, int64_t start_step)
     : live_(::isatty(STDERR_FILENO)), total_(total_steps), start_(start_step), t0_(std::chrono::steady_clock::now()) {
-  log_.open(log_path, std::ios::app);
+  log_ = std::make_unique<AppendFile>(log_path);
 }
 
 void Progress::update(int64_t step, double loss, double tokens_per_s, double lr) {
@@ -65,14 +62,14 @@ void Progress::update(int64_t step, double loss, double tokens_per_s, double lr)
   } else {
     std::cerr << buf << "\n";
   }
-  log_ << buf << "\n" << std::flush;
+  log_->append(std::string(buf) + "\n");
 }
 
 void Progress::message(const std::string& line) {
   if (line_open_) std::cerr << "\r\033[K";
   std::cerr << line << "\n";
   line_open_ = false;
-  log_ << line << "\n" << std::flush;
+  log_->append(line + "\n");
 }
 
 void Progress::finish() {

@@ -4,8 +4,10 @@
 #include <nlohmann/json.hpp>
 
 #include <chrono>
-#include <fstream>
+#include <memory>
 #include <string>
+
+#include "common/files.h"
 
 namespace sst {
 
@@ -22,7 +24,7 @@ class MetricsLog {
 
  private:
   std::string path_;
-  std::ofstream out_;
+  std::unique_ptr<AppendFile> out_;  // O_NOFOLLOW: never written through a planted link
   std::string error_;
 };
 
@@ -37,7 +39,7 @@ class Progress {
   bool live_;
   int64_t total_, start_;
   std::chrono::steady_clock::time_point t0_;
-  std::ofstream log_;
+  std::unique_ptr<AppendFile> log_;  // O_NOFOLLOW; its write errors are ignored (metrics.jsonl is the record)
   bool line_open_ = false;
 };
 

@@ -4,10 +4,10 @@
 #include <cstdio>
 #include <thread>
 
+#include "comm/gpu_placement.h"
 #include "common/error.h"
 #include "common/files.h"
 #include "common/torch_compat.h"
-#include "comm/gpu_placement.h"
 #include "train/budget.h"
 #include "train/fault_injection.h"
 #include "train/fused_adamw.h"
@@ -18,10 +18,12 @@
 namespace sst {
 namespace {
 
-// Rank 0 takes the run directory: its lock (a second sst-train on it is refused at once), then the
-// temporaries that a writer killed mid-write left behind (nobody else can be writing here now).
+// Rank 0 takes the run directory: its lock (a second sst-train on it is refused at once), a refusal
+// if a name the run writes is a symbolic link, then the temporaries that a writer killed mid-write
+// left behind (nobody else can be writing here now).
 void take_run_directory(Run& r) {
   r.lock = std::make_unique<rundir::RunLock>(r.dir);
+  rundir::refuse_links(r.dir);
   if (const auto& stale = r.lock->stale_holder())
     std::fprintf(stderr, "note: %s was left by a process that is gone (%s); taken over\n", r.dir.lock_file().c_str(),
                  stale->c_str());

@@ -70,7 +70,13 @@ Snapshot Snapshot::of(const std::string& path) {
   for (auto it = fs::recursive_directory_iterator(path, ec); !ec && it != fs::recursive_directory_iterator();
        it.increment(ec)) {
     const std::string rel = fs::relative(it->path(), path).string();
-    s.entries_[rel] = it->is_directory() ? "<dir>" : sha256_file(it->path().string());
+    // A link is its target's name (a planted link must not change, and may dangle); what it points to
+    // is compared where it lies.
+    std::error_code link_ec;
+    if (it->is_symlink())
+      s.entries_[rel] = "<link to " + fs::read_symlink(it->path(), link_ec).string() + ">";
+    else
+      s.entries_[rel] = it->is_directory() ? "<dir>" : sha256_file(it->path().string());
   }
   return s;
 }

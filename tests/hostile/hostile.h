@@ -15,7 +15,8 @@
 
 namespace sst::test {
 
-// Every file and directory below a path with the SHA-256 of each file; two snapshots compare.
+// Every file, directory and symbolic link below a path with the SHA-256 of each file (a link by its
+// target's name, not followed); two snapshots compare.
 class Snapshot {
  public:
   static Snapshot of(const std::string& path);

@@ -6,6 +6,7 @@
 
 #include <filesystem>
 #include <functional>
+#include <memory>
 
 #include "hostile.h"
 #include "test_support.h"
@@ -23,6 +24,7 @@ struct Scene {
   std::string shell;  // instead of argv: a command line (for stdin)
   std::vector<std::string> expect;
   std::string tool;
+  std::unique_ptr<Tmpfs> disk;  // a full disk's rows: the output lives there
   void analyze(const std::string& sub, std::vector<std::string> args) {
     tool = "sst-analyze " + sub + ": error: ";
     argv = {bin("sst-analyze"), sub};
@@ -157,6 +159,28 @@ const std::vector<Row> kRows = {
        s.analyze("branches", {tiny_run(), "--output", s.output});
        s.expect = {"--reference"};
      }},
+    {"EvaluateOutputWouldReplaceItsTsv", 1,
+     [](Scene& s) {
+       // The labeled TSV it reads is where its own predictions.tsv would go.
+       fs::copy_file(tiny_tsv_dir() + "/dev.tsv", s.output + "/predictions.tsv");
+       s.analyze("evaluate",
+                 {"--checkpoint", s.checkpoint, "--tsv", s.output + "/predictions.tsv", "--output", s.output});
+       s.expect = {"output " + s.output + "/predictions.tsv is the input " + s.output + "/predictions.tsv",
+                   "refusing to replace an input with an output"};
+     }},
+    {"EvaluateOnAFullDisk", 1,
+     [](Scene& s) {
+       // 40 KB left: the data and script fit, the two figures (~70 KB) do not. Issue 26: a cut
+       // reliability.svg was left under its final name.
+       s.disk = std::make_unique<Tmpfs>(512);
+       if (!s.disk->available()) GTEST_SKIP() << s.disk->why();
+       s.output = s.disk->path() + "/out";
+       write_text(s.output + "/evaluation.json", "{\"previous\": true}\n");
+       write_text(s.output + "/reliability.svg", "<svg>previous</svg>\n");
+       s.disk->leave_free_kb(40);
+       s.analyze("evaluate", {"--checkpoint", s.checkpoint, "--data", tiny_dataset(), "--output", s.output});
+       s.expect = {s.output + "/reliability."};
+     }},
 };
 
 void PrintTo(const Row& row, std::ostream* os) { *os << row.name; }
@@ -167,12 +191,13 @@ TEST_P(HostileAnalyze, RefusedWithOneLineAndNothingChanged) {
   Scene s;
   write_text(s.output + "/evaluation.json", "{\"previous\": true}\n");
   GetParam().prepare(s);
-  if (HasFatalFailure()) return;
-  const Snapshot before = Snapshot::of(s.dir.path());
+  if (HasFatalFailure() || IsSkipped()) return;
+  const Snapshot before = Snapshot::of(s.dir.path()), output_before = Snapshot::of(s.output);
   const Outcome r = s.shell.empty() ? run_with_deadline(s.argv, 120) : run_shell_with_deadline(s.shell, 120);
   expect_refused(r, GetParam().exit_code, s.tool, s.expect);
   EXPECT_EQ(r.out, "") << "no partial table";
   EXPECT_EQ(before.difference_to(Snapshot::of(s.dir.path())), "");
+  EXPECT_EQ(output_before.difference_to(Snapshot::of(s.output)), "") << "in " << s.output;
 }
 
 INSTANTIATE_TEST_SUITE_P(Catalogue, HostileAnalyze, ::testing::ValuesIn(kRows),

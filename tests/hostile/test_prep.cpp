@@ -172,6 +172,25 @@ const std::vector<Row> kRows = {
        s.args.push_back("--bogus");
        s.expect = {"bogus"};
      }},
+    // ---- outputs never replace inputs ----
+    {"OutputIsItsOwnInput", 1,
+     [](Scene& s) {
+       s.set("--output", s.data + "/train.tsv");
+       s.expect = {"--output " + s.data + "/train.tsv is the input " + s.data + "/train.tsv (the same file)",
+                   "refusing to replace an input with an output"};
+     }},
+    {"OutputIsALinkToAnInput", 1,
+     [](Scene& s) {
+       fs::create_symlink(s.data + "/dev.tsv", s.dir / "out.h5");
+       s.set("--output", s.dir / "out.h5");
+       s.expect = {"--output " + (s.dir / "out.h5") + " is the input " + s.data + "/dev.tsv"};
+     }},
+    {"OutputIsAHardLinkToAnInput", 1,
+     [](Scene& s) {
+       fs::create_hard_link(s.data + "/test.tsv", s.dir / "out.h5");
+       s.set("--output", s.dir / "out.h5");
+       s.expect = {"--output " + (s.dir / "out.h5") + " is the input " + s.data + "/test.tsv"};
+     }},
 };
 
 void PrintTo(const Row& row, std::ostream* os) { *os << row.name; }

@@ -152,6 +152,25 @@ const std::vector<Row> kRows = {
        s.argv.erase(s.argv.begin() + 5, s.argv.begin() + 7);  // no --data: the base config's missing file
        s.expect = {"[xs_f0.5_s1] FAILED (exit 1): sst-train: error: dataset file missing.h5 does not exist"};
      }},
+    // ---- outputs never replace inputs ----
+    {"AggregateOverTheManifest", 1,
+     [](Scene& s) {
+       s.expanded();
+       s.sst_sweep({"aggregate", s.sweep_dir, "--output", s.sweep_dir + "/sweep_manifest.json"});
+       s.expect = {"--output " + s.sweep_dir + "/sweep_manifest.json is the input " + s.sweep_dir +
+                   "/sweep_manifest.json (the same file)"};
+     }},
+    {"ExpandOverItsOwnSweepFile", 1,
+     [](Scene& s) {
+       // A sweep file named like the manifest, in the sweep directory itself.
+       fs::create_directories(s.sweep_dir);
+       fs::copy_file(s.dir / "tiny.ini", s.sweep_dir + "/tiny.ini");
+       write_text(s.sweep_dir + "/sweep_manifest.json", kSweep);
+       s.sst_sweep({"expand", s.sweep_dir + "/sweep_manifest.json", "--sweep-dir", s.sweep_dir, "--data",
+                    tiny_dataset(), "--force"});
+       s.expect = {"the manifest " + s.sweep_dir + "/sweep_manifest.json is the input",
+                   "refusing to replace an input with an output"};
+     }},
 };
 
 void PrintTo(const Row& row, std::ostream* os) { *os << row.name; }

@@ -305,6 +305,42 @@ const std::vector<Row> kRows = {
      }},
     {"RunDirectoryHeldByAnotherRun", 0, hold_lock},
     {"RunDirectoryHeldByAnotherRunOnTwoRanks", 2, hold_lock},
+    // ---- every length, budget and count bounded before setup (no loop a signal cannot end) ----
+    {"AbsurdFlopBudget", 0,
+     [](Scene& s) {
+       s.args = {"--train.max_steps=0", "--train.max_flops=1e300"};
+       s.expect = {"train.max_flops = 1e+300: must be in [0, 1e+27]"};
+     }},
+    {"AbsurdTokenBudget", 0,
+     [](Scene& s) {
+       s.args = {"--train.max_steps=0", "--train.max_tokens=9000000000000000000"};
+       s.expect = {"train.max_tokens = 9000000000000000000: must be in [0, 1e+15]"};
+     }},
+    {"FlopBudgetBeyondTheStepLimit", 0,
+     [](Scene& s) {
+       s.args = {"--train.max_steps=0", "--train.max_flops=1e26"};
+       s.expect = {"train.max_flops = 1e+26", "optimizer steps, more than the limit of 1e+08 steps per run"};
+     }},
+    {"TokenBudgetBeyondTheStepLimit", 0,
+     [](Scene& s) {
+       s.args = {"--train.max_steps=0", "--train.max_tokens=1000000000000000"};
+       s.expect = {"train.max_tokens = 1000000000000000 means about", "more than the limit of 1e+08 steps"};
+     }},
+    {"AbsurdEpochs", 0,
+     [](Scene& s) {
+       s.args = {"--train.max_steps=0", "--train.epochs=1e30"};
+       s.expect = {"train.epochs = 1e+30: must be in [0, 1000000]"};
+     }},
+    {"AbsurdStepCount", 0,
+     [](Scene& s) {
+       s.args = {"--train.max_steps=1000000000"};
+       s.expect = {"train.max_steps = 1000000000: must be in [0, 100000000]"};
+     }},
+    {"AbsurdAllreduceBucket", 0,
+     [](Scene& s) {
+       s.args = {"--train.allreduce_bucket_mb=1e30"};
+       s.expect = {"train.allreduce_bucket_mb = 1e+30: must be in (0, 4096]"};
+     }},
 };
 
 void PrintTo(const Row& row, std::ostream* os) { *os << row.name; }

@@ -53,3 +53,42 @@ TEST(RunLock, DirectoryItCreatedGoesWhenNothingWasWritten) {
   { RunLock lock(run); }
   EXPECT_FALSE(fs::exists(run.root()));
 }
+
+// `ln -s VICTIM D/.lock` used to make the lock truncate VICTIM to "HOST PID": now refused, the link and
+// its target left as they were; a dangling link creates nothing at its target.
+TEST(RunLock, ALinkAtTheLockFileIsNeverFollowed) {
+  sst::test::TempDir dir("lock");
+  const RunDir run(dir / "run");
+  fs::create_directories(run.root());
+  sst::test::write_text(dir / "victim", "precious\n");
+  fs::create_symlink(dir / "victim", run.lock_file());
+  try {
+    RunLock lock(run);
+    FAIL() << "took a lock through a link";
+  } catch (const sst::UserError& e) {
+    EXPECT_EQ(std::string(e.what()), "cannot write the lock file " + run.lock_file() + ": it is a symbolic link (to " +
+                                         (dir / "victim") + "); refusing to write through it");
+  }
+  EXPECT_EQ(sst::test::read_text(dir / "victim"), "precious\n");
+  fs::remove(run.lock_file());
+  fs::create_symlink(dir / "nothing", run.lock_file());
+  EXPECT_THROW(RunLock lock(run), sst::UserError);
+  EXPECT_FALSE(fs::exists(dir / "nothing"));
+}
+
+// Every name sst-train writes is checked for a link before the run is accepted.
+TEST(RunLock, ALinkAtAnyNameTheRunWritesIsRefused) {
+  sst::test::TempDir dir("lock");
+  const RunDir run(dir / "run");
+  fs::create_directories(run.checkpoints());
+  EXPECT_NO_THROW(sst::rundir::refuse_links(run));
+  for (const std::string& path : {run.metrics(), run.train_log(), run.summary(), run.config_ini(),
+                                  run.best_checkpoint(), run.step_checkpoint(3), run.manifest()}) {
+    fs::create_symlink(dir / "victim", path);
+    EXPECT_THROW(sst::rundir::refuse_links(run), sst::UserError) << path;
+    fs::remove(path);
+  }
+  fs::create_directories(dir / "elsewhere");
+  fs::create_symlink(dir / "elsewhere", run.snapshots());
+  EXPECT_THROW(sst::rundir::refuse_links(run), sst::UserError) << "a linked folder";
+}

@@ -128,3 +128,35 @@ TEST(RunPolicy, TheBestEvaluationRecordsItsTokensAndSnapshotsAreDueAtTheirSteps)
   EXPECT_FALSE(policy.snapshot_due(30));
   EXPECT_FALSE(sst::RunPolicy(t, 100).snapshot_due(20));
 }
+
+// A length no run could have is refused before setup counts its steps one by one (a budget of 1e300
+// FLOPs used to spin there forever, out of reach of a stop signal), naming the option, its value and
+// the limit; epochs x batches is checked before it could overflow into a one-step run.
+TEST(Budget, AnAbsurdLengthIsRefusedBeforeItsStepsAreCounted) {
+  sst::TrainConfig t = budget_config();
+  int64_t calls = 0;
+  const sst::StepTokens counted = [&calls](int64_t step) { return ++calls, alternating(step); };
+  t.max_tokens = 1'000'000'000'000'000;
+  try {
+    sst::run_length(t, 10, counted, 1000);
+    ADD_FAILURE() << "expected a UserError";
+  } catch (const sst::UserError& e) {
+    EXPECT_THAT(e.what(), HasSubstr("train.max_tokens = 1000000000000000 means about 5e+12 optimizer steps, more "
+                                    "than the limit of 1e+08 steps per run"));
+  }
+  EXPECT_LE(calls, 10) << "only the first epoch's steps are looked at";
+  t.max_tokens = 0;
+  t.max_flops = 1e300;
+  EXPECT_THROW(sst::run_length(t, 10, counted, 1000), sst::UserError);
+  t.max_flops = 0;
+  t.epochs = 1e30;
+  try {
+    sst::run_length(t, 10, counted, 1000);
+    ADD_FAILURE() << "expected a UserError";
+  } catch (const sst::UserError& e) {
+    EXPECT_THAT(e.what(), HasSubstr("train.epochs = 1e+30 (10 steps per epoch) means about 1e+31 optimizer steps"));
+  }
+  t.epochs = 1e7;  // 1e8 steps: the limit itself is allowed
+  EXPECT_EQ(sst::run_length(t, 10, counted, 1000).steps, sst::kMaxRunSteps);
+  EXPECT_THROW(sst::steps_for_tokens(1e12, [](int64_t) { return int64_t{1}; }), sst::UserError);
+}
