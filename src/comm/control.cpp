@@ -4,8 +4,8 @@
 
 #include <limits>
 
-#include "common/error.h"
 #include "comm/collective_watchdog.h"
+#include "common/error.h"
 
 namespace sst::comm {
 

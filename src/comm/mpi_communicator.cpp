@@ -5,9 +5,9 @@
 
 #include <vector>
 
-#include "common/error.h"
 #include "comm/collective_watchdog.h"
 #include "comm/communicator.h"
+#include "common/error.h"
 
 namespace sst::comm {
 namespace {

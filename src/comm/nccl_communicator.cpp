@@ -9,8 +9,8 @@
 // SST_NCCL_TIMEOUT_S (default 300 s; a peer died or hangs) or that NCCL reports as failed aborts the
 // communicator (ncclCommAbort) and ends this process with one error line, so the launcher tears the
 // job down instead of leaving it hanging. Compiled only when CUDA and NCCL are found (SST_HAVE_NCCL).
-#include "common/error.h"
 #include "comm/communicator.h"
+#include "common/error.h"
 
 #ifdef SST_HAVE_NCCL
 #include <cuda_runtime.h>

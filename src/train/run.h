@@ -8,11 +8,11 @@
 #include <memory>
 #include <vector>
 
-#include "dataset/dataset_file.h"
 #include "comm/communicator.h"
 #include "comm/control.h"
 #include "comm/grad_sync.h"
 #include "comm/world.h"
+#include "dataset/dataset_file.h"
 #include "model/transformer.h"
 #include "rundir/run_dir.h"
 #include "rundir/run_lock.h"

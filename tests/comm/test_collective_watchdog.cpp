@@ -4,8 +4,8 @@
 
 #include <cstdlib>
 
-#include "common/error.h"
 #include "comm/collective_watchdog.h"
+#include "common/error.h"
 
 using sst::comm::collective_timeout_s;
 

@@ -12,8 +12,8 @@
 #include <cmath>
 #include <filesystem>
 
-#include "common/torch_compat.h"
 #include "comm/communicator.h"
+#include "common/torch_compat.h"
 #include "training_runs.h"
 
 using namespace sst::test;
