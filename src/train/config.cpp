@@ -11,6 +11,7 @@
 #include "common/options.h"
 #include "common/text.h"
 #include "train/budget.h"
+#include "train/threading_env.h"
 
 namespace po = boost::program_options;
 
@@ -27,7 +28,9 @@ constexpr const char* kEnvironmentHelp =
     "                          gone) before the job is aborted, naming it (default 600; 0: never)\n"
     "  SST_INJECT_NAN_AT_STEP  tests only: make one rank's loss NaN at this step (exercises train.nan_policy)\n"
     "  SST_INJECT_NAN_RANK     tests only: the rank of SST_INJECT_NAN_AT_STEP (default 0)\n"
-    "  OMP_NUM_THREADS, OMP_WAIT_POLICY  set by launch/train.sh and slurm/ (threads per rank; PASSIVE)\n";
+    "  OMP_WAIT_POLICY         default PASSIVE: sst-train sets it when unset (and restarts itself once)\n"
+    "  OPENBLAS_NUM_THREADS    default the threads per rank (--train.threads, else cores / ranks on the node);\n"
+    "                          set by sst-train when unset, as OMP_WAIT_POLICY; your own values win\n";
 
 constexpr Resume kMustMatch = Resume::kMustMatch;
 
@@ -200,7 +203,7 @@ ParseOutcome parse_config(int argc, const char* const* argv, Config& c) {
   c.must_match_on_resume = conf.must_match_on_resume();
   validate_config(c);
   if (vm.count("print-config")) {
-    std::cout << c.resolved_ini;
+    std::cout << c.resolved_ini << "\n# environment: " << threading_environment_summary() << "\n";
     return ParseOutcome::kConfigPrinted;
   }
   return ParseOutcome::kRun;

@@ -3,15 +3,18 @@
 #include <cstdio>
 #include <exception>
 
-#include "common/error.h"
 #include "comm/collective_watchdog.h"
 #include "comm/world.h"
+#include "common/error.h"
 #include "train/benchmark.h"
 #include "train/config.h"
 #include "train/signals.h"
+#include "train/threading_env.h"
 #include "train/trainer.h"
 
 int main(int argc, char** argv) {
+  // First: it may re-execute the binary with OMP_WAIT_POLICY / OPENBLAS_NUM_THREADS set (before MPI).
+  sst::ensure_threading_environment(argc, argv);
   sst::Config cfg;
   try {
     auto outcome = sst::parse_config(argc, argv, cfg);
