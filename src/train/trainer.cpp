@@ -101,7 +101,7 @@ void resume(Run& r, std::vector<std::string>& notes) {
   if (path.empty()) return;
   const bool branch = !r.cfg.train.branch_from.empty() && path == branch_snapshot_path(r.cfg.train, r.schedule);
   r.control.run_on_all_ranks([&] {
-    CheckpointMeta meta = load_checkpoint(path, r.model, r.optimizer.get(), r.device, r.average);
+    CheckpointMeta meta = load_checkpoint(path, r.model, r.optimizer.get(), r.average);
     if (meta.seed != r.cfg.train.seed)
       throw UserError("checkpoint " + path + " was trained with train.seed = " + std::to_string(meta.seed) +
                       ", this run has " + std::to_string(r.cfg.train.seed));

@@ -78,7 +78,7 @@ CommandResult run_bounded(const TempDir& dir, const std::string& cmd, double sec
 sst::TransformerClassifier load_model(const std::string& path) {
   auto meta = sst::read_checkpoint_meta(path);
   sst::TransformerClassifier model(meta.model);
-  sst::load_checkpoint(path, model, nullptr, torch::kCPU);
+  sst::load_checkpoint(path, model, nullptr);
   return model;
 }
 

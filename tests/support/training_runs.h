@@ -43,9 +43,9 @@ inline std::map<std::string, torch::Tensor> final_params(const std::string& run,
   auto meta = sst::read_checkpoint_meta(run + name);
   sst::TransformerClassifier model(meta.model);
   if (average)
-    sst::load_evaluated_weights(run + name, model, torch::kCPU);
+    sst::load_evaluated_weights(run + name, model);
   else
-    sst::load_checkpoint(run + name, model, nullptr, torch::kCPU);
+    sst::load_checkpoint(run + name, model, nullptr);
   std::map<std::string, torch::Tensor> out;
   for (auto& p : model->named_parameters()) out[p.key()] = p.value().clone();
   return out;
