@@ -121,6 +121,10 @@ void add_config_options(OptionTable& o, Config& c) {
   o.add("train.precision", t.precision,
         "bf16: the forward pass under autocast (matmuls in bf16; weights, gradients, optimizer state, softmax and "
         "loss stay fp32; checkpoints are the same in either precision)");
+  o.add("train.deterministic", t.deterministic,
+        "deterministic kernels only (LibTorch's deterministic algorithms, cuDNN deterministic and not benchmarked, "
+        "cuBLAS's fixed workspace CUBLAS_WORKSPACE_CONFIG=:4096:8): a GPU run repeats bit for bit, at some speed; an "
+        "op without a deterministic kernel is an error");
   o.add("train.nan_policy", t.nan_policy, "a non-finite loss or gradient: stop (an error) or skip (drop the step)");
   o.add("train.memory_limit_gb", t.memory_limit_gb,
         "refuse a run whose estimated memory (model, optimizer state, activations of a full-length micro-batch) "

@@ -4,10 +4,10 @@
 #include <cstdio>
 #include <thread>
 
+#include "comm/gpu_placement.h"
 #include "common/error.h"
 #include "common/files.h"
 #include "common/torch_compat.h"
-#include "comm/gpu_placement.h"
 #include "train/budget.h"
 #include "train/fault_injection.h"
 #include "train/fused_adamw.h"
@@ -83,6 +83,7 @@ torch::Device pick_device(Device want, const comm::World& world) {
 // Threads, device, the model (same initial weights on every rank) and the weight average.
 void setup_model(Run& r) {
   const auto& t = r.cfg.train;
+  if (t.deterministic) compat::use_deterministic_algorithms();  // before the first CUDA call (pick_device's)
   const int cores = static_cast<int>(std::thread::hardware_concurrency());
   torch::set_num_threads(t.threads > 0 ? static_cast<int>(t.threads) : std::max(1, cores / r.world.local_size));
   r.device = pick_device(t.device, r.world);

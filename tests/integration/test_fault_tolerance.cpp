@@ -49,7 +49,7 @@ std::string write_tiny_ini(const TempDir& dir) {
 std::string train_cmd(int ranks, const std::string& ini, const std::string& data, const std::string& run,
                       const std::string& extra = "") {
   return mpirun(ranks) + " " + sh_quote(bin("sst-train")) + " --config " + sh_quote(ini) + " --data " + sh_quote(data) +
-         " --out-dir " + sh_quote(run) + " " + extra;
+         " --out-dir " + sh_quote(run) + kOnCpu + " " + extra;
 }
 
 int count_substr(const std::string& text, const std::string& what) {

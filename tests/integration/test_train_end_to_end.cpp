@@ -16,7 +16,7 @@ namespace {
 // `mpirun -np 2 sst-train` on configs/tiny.ini with one thread per rank, plus `extra` options.
 CommandResult run_tiny_on_two_ranks(const std::string& data, const std::string& run, const std::string& extra = "") {
   return run_command(mpirun(2) + " " + bin("sst-train") + " --config " + SST_SOURCE_DIR + "/configs/tiny.ini --data " +
-                     data + " --out-dir " + run + " --train.threads=1" + extra);
+                     data + " --out-dir " + run + " --train.threads=1" + kOnCpu + extra);
 }
 }  // namespace
 
@@ -137,7 +137,7 @@ TEST(EndToEnd, LongSentencesAreTruncatedAndCounted) {
   const std::string run = dir / "run";
   auto r = run_command(sh_quote(bin("sst-train")) + " --config " + SST_SOURCE_DIR + "/configs/tiny.ini --data " +
                        sh_quote(data) + " --out-dir " + sh_quote(run) +
-                       " --train.threads=1 --train.max_steps=4 --train.log_every=1 --model.max_len=8");
+                       " --train.threads=1 --train.max_steps=4 --train.log_every=1 --model.max_len=8" + kOnCpu);
   ASSERT_EQ(r.exit_code, 0) << r.output;
   EXPECT_EQ(r.output.find("error"), std::string::npos) << r.output;
   int64_t truncated = 0;
