@@ -19,9 +19,9 @@ namespace {
 
 // The environment knobs sst-train reads, for --help.
 constexpr const char* kEnvironmentHelp =
-    "Environment:\n"
+    "Environment (timeouts: a plain number of seconds >= 0, 0 = no deadline; anything else is refused):\n"
     "  SST_NCCL_TIMEOUT_S      seconds an NCCL collective may take before the communicator is aborted\n"
-    "                          (default 300)\n"
+    "                          and the job ends, naming it (default 300; 0: never)\n"
     "  SST_COLLECTIVE_TIMEOUT_S\n"
     "                          seconds an MPI collective may make no progress (a peer or its network is\n"
     "                          gone) before the job is aborted, naming it (default 600; 0: never)\n"

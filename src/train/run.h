@@ -8,11 +8,11 @@
 #include <memory>
 #include <vector>
 
-#include "dataset/dataset_file.h"
 #include "comm/communicator.h"
 #include "comm/control.h"
 #include "comm/grad_sync.h"
 #include "comm/world.h"
+#include "dataset/dataset_file.h"
 #include "model/transformer.h"
 #include "rundir/run_dir.h"
 #include "rundir/run_lock.h"
@@ -66,5 +66,14 @@ struct Run {
 // input, a memory estimate, the model, the communication. A problem with the config, data or directory
 // on any rank throws CollectiveError on all of them; nothing in the run directory has changed then.
 void setup(Run& r);
+
+// Runs `body` (the training or the benchmark) on `r`. A CollectiveError, raised by every rank together,
+// passes through: nobody waits in a collective, so the stack unwinds and the job ends cleanly. Any other
+// exception is this rank's alone while its peers may wait for it in a collective, and unwinding would
+// run destructors that wait for them (the NCCL communicator's ncclCommDestroy, the gradient thread's
+// join). So, with `r` still alive, the communicator drops out (Communicator::abort, ncclCommAbort) and,
+// with more than one rank, the error is printed and the job is aborted (MPI_Abort); one rank alone
+// rethrows, and main reports it.
+int run_or_abort(Run& r, const std::function<int()>& body);
 
 }  // namespace sst

@@ -187,6 +187,22 @@ void setup_pipeline(Run& r) {
 
 }  // namespace
 
+int run_or_abort(Run& r, const std::function<int()>& body) {
+  try {
+    return body();
+  } catch (const CollectiveError&) {
+    throw;
+  } catch (const std::exception& e) {
+    if (r.comm) r.comm->abort();
+    if (r.world.size > 1) {
+      std::fprintf(stderr, "sst-train: error (rank %d): %s\n", r.world.rank, e.what());
+      std::fflush(stderr);
+      comm::abort_world(1);
+    }
+    throw;
+  }
+}
+
 void setup(Run& r) {
   r.control.run_on_root([&] { take_run_directory(r); });
   // Local work first, agreed on: a failure on any rank (a bad file, a bad config) ends every rank with

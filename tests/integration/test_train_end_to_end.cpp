@@ -96,6 +96,22 @@ TEST(EndToEnd, HelpAndPrintConfigNeedNoData) {
   EXPECT_NE(printed.output.find("d_model = 64"), std::string::npos) << printed.output;
 }
 
+// Both collective timeouts follow one contract, listed in --help, and a bad value is refused before MPI
+// starts with one line naming the variable and its value.
+TEST(EndToEnd, TimeoutsAreListedInHelpAndABadOneIsRefusedInOneLine) {
+  auto help = run_command(bin("sst-train") + " --help");
+  for (const char* variable : {"SST_NCCL_TIMEOUT_S", "SST_COLLECTIVE_TIMEOUT_S"})
+    EXPECT_NE(help.output.find(variable), std::string::npos) << variable;
+  EXPECT_NE(help.output.find("0 = no deadline"), std::string::npos) << help.output;
+  for (const char* variable : {"SST_NCCL_TIMEOUT_S", "SST_COLLECTIVE_TIMEOUT_S"}) {
+    auto r = run_command(std::string(variable) + "=5m " + bin("sst-train") + " --config " + SST_SOURCE_DIR +
+                         "/configs/tiny.ini --data missing.h5 --out-dir unused");
+    EXPECT_EQ(r.exit_code, 1) << r.output;
+    EXPECT_EQ(r.output,
+              "sst-train: error: " + std::string(variable) + "=5m: not a number of seconds >= 0 (0: no timeout)\n");
+  }
+}
+
 // --benchmark times real steps on every rank and leaves no training outputs behind.
 TEST(Benchmark, TwoRanksWriteBreakdownAndTheirBatches) {
   SST_REQUIRE_SST2();
