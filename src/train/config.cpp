@@ -130,6 +130,11 @@ void add_config_options(OptionTable& o, Config& c) {
         "refuse a run whose estimated memory (model, optimizer state, activations of a full-length micro-batch) "
         "for the ranks on a node exceeds this many GB; 0 = the memory available when the run starts",
         at_least(0));
+  o.add("train.gpu_memory_gb", t.gpu_memory_gb,
+        "on a GPU: refuse a run whose estimated GPU memory per rank (weights, gradients, optimizer state, average, "
+        "bf16 copies, a micro-batch's activations) times the ranks sharing the GPU exceeds this many GB; 0 = the "
+        "device's free memory when the run starts",
+        at_least(0));
   o.add("output.dir", c.out_dir, "run directory: checkpoints, metrics.jsonl, summary.json");
   o.add("output.run_name", c.run_name, "name recorded in summary.json (default: the run directory's name)");
 }

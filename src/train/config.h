@@ -81,6 +81,7 @@ struct TrainConfig {
   bool deterministic = false;  // deterministic kernels only (GPU runs repeat bit for bit; some ops are slower)
   NanPolicy nan_policy = NanPolicy::kStop;
   double memory_limit_gb = 0;  // refuse a run estimated to need more memory per node; 0 = what is available
+  double gpu_memory_gb = 0;    // the same for the GPU each rank trains on; 0 = its free memory at the start
 };
 
 struct DataConfig {

@@ -90,6 +90,12 @@ void setup_model(Run& r) {
 
   // Before anything is allocated: a config that cannot fit is refused with the estimate.
   check_memory_fits(estimate_training_memory(r.cfg, r.world.size), r.cfg, r.world.local_size, !r.device.is_cpu());
+  if (r.device.is_cuda()) {
+    const int gpus = static_cast<int>(torch::cuda::device_count());
+    const int ranks_on_gpu = (r.world.local_size + gpus - 1) / gpus;  // round-robin (comm/gpu_placement.h)
+    check_gpu_memory_fits(estimate_gpu_memory(r.cfg, r.world.size, compat::kHasFusedAttention), r.cfg, ranks_on_gpu,
+                          comm::gpu_free_memory_bytes(r.device.index()), r.device.str());
+  }
   torch::manual_seed(t.seed);
   r.model = TransformerClassifier(r.cfg.model);
   r.model->to(r.device);
