@@ -27,6 +27,8 @@ constexpr const char* kEnvironmentHelp =
     "                          gone) before the job is aborted, naming it (default 600; 0: never)\n"
     "  SST_INJECT_NAN_AT_STEP  tests only: make one rank's loss NaN at this step (exercises train.nan_policy)\n"
     "  SST_INJECT_NAN_RANK     tests only: the rank of SST_INJECT_NAN_AT_STEP (default 0)\n"
+    "  SST_INJECT_ERROR_AT_STEP, SST_INJECT_ERROR_RANK\n"
+    "                          tests only: that rank alone throws at that step (exercises the failure path)\n"
     "  OMP_NUM_THREADS, OMP_WAIT_POLICY  set by launch/train.sh and slurm/ (threads per rank; PASSIVE)\n";
 
 constexpr Resume kMustMatch = Resume::kMustMatch;

@@ -220,6 +220,26 @@ TEST(RankFailure, KillNineEndsJobWithin30s) {
   EXPECT_TRUE(job.ranks().empty());
 }
 
+// An error on one rank alone (a CUDA out-of-memory, injected here before backward while the other rank
+// goes on into the step's collectives) ends the whole job at once, before anything unwinds
+// (train/run.h run_or_abort), with that rank's one line: not by the collective timeout.
+TEST(RankFailure, AnErrorOnOneRankEndsTheJobAtOnceNamingIt) {
+  SST_REQUIRE_SST2();
+  const std::string data = prepared_sst2();
+  TempDir dir("rank-error");
+  const std::string ini = write_tiny_ini(dir);
+  const std::string run = dir / "run";
+  auto r = run_bounded(dir,
+                       "SST_COLLECTIVE_TIMEOUT_S=120 SST_INJECT_ERROR_AT_STEP=3 SST_INJECT_ERROR_RANK=1 " +
+                           train_cmd(2, ini, data, run, "--train.max_steps=10 --train.overlap_allreduce=true"),
+                       90);
+  EXPECT_NE(r.exit_code, 0) << r.output;
+  EXPECT_LT(r.seconds, 60) << "ended by something slower than the abort\n" << r.output;
+  EXPECT_EQ(count_substr(r.output, "sst-train: error (rank 1): injected failure at step 3"), 1) << r.output;
+  EXPECT_EQ(r.output.find("made no progress"), std::string::npos) << "not the collective timeout\n" << r.output;
+  EXPECT_FALSE(fs::exists(run + "/summary.json"));
+}
+
 // A rank that hangs (stopped: a stuck driver, a frozen file read) breaks no connection, so only the
 // collective timeout ends the job; the error names the stalled collective. (Across nodes, with a cut
 // network too: tests/multinode.)
