@@ -32,8 +32,8 @@ Classifier::Classifier(const std::string& checkpoint, int threads) {
   if (threads > 0) torch::set_num_threads(threads);
   const CheckpointMeta meta = read_checkpoint_meta(checkpoint);
   impl_ = std::make_unique<Impl>(meta.model);
-  load_evaluated_weights(checkpoint, impl_->model, torch::kCPU);  // the weight average, if the run kept one
-  impl_->model->eval();                                           // no dropout: deterministic predictions
+  load_evaluated_weights(checkpoint, impl_->model);  // the weight average, if the run kept one
+  impl_->model->eval();                              // no dropout: deterministic predictions
   tokenizer_info_ = meta.tokenizer;
   tokenizer_ = std::make_unique<TextTokenizer>(meta.tokenizer.model_proto);
   const ModelConfig& m = meta.model;

@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cmath>
 #include <condition_variable>
 #include <cstdio>
 #include <cstdlib>
@@ -89,15 +90,20 @@ Watchdog* watchdog() {
 
 }  // namespace
 
-double collective_timeout_s() {
-  const char* v = std::getenv("SST_COLLECTIVE_TIMEOUT_S");
-  if (!v || !*v) return 600.0;
+double parse_timeout_s(const char* variable, const char* value, double default_s) {
+  if (!value || !*value) return default_s;
   char* end = nullptr;
-  const double t = std::strtod(v, &end);
-  if (*end != '\0' || !(t >= 0))
-    throw UserError(std::string("SST_COLLECTIVE_TIMEOUT_S=") + v + ": not a number of seconds >= 0 (0: no timeout)");
+  const double t = std::strtod(value, &end);
+  if (end == value || *end != '\0' || !std::isfinite(t) || t < 0)
+    throw UserError(std::string(variable) + "=" + value + ": not a number of seconds >= 0 (0: no timeout)");
   return t;
 }
+
+double collective_timeout_s() {
+  return parse_timeout_s("SST_COLLECTIVE_TIMEOUT_S", std::getenv("SST_COLLECTIVE_TIMEOUT_S"), 600.0);
+}
+
+double nccl_timeout_s() { return parse_timeout_s("SST_NCCL_TIMEOUT_S", std::getenv("SST_NCCL_TIMEOUT_S"), 300.0); }
 
 CollectiveGuard::CollectiveGuard(const char* what) {
   if (auto* w = watchdog()) slot_ = w->open(what);

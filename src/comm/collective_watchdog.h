@@ -13,8 +13,14 @@
 
 namespace sst::comm {
 
-// Reads SST_COLLECTIVE_TIMEOUT_S; throws UserError naming it when it is not a number of seconds >= 0.
+// The one timeout contract of both backends: a variable holds a plain number of seconds >= 0, 0 turns
+// the deadline off, unset or empty gives `default_s`; anything else ("5m", "abc", -1, nan, inf) is a
+// UserError naming the variable and its value.
+double parse_timeout_s(const char* variable, const char* value, double default_s);
+// SST_COLLECTIVE_TIMEOUT_S (MPI collectives, default 600 s) and SST_NCCL_TIMEOUT_S (NCCL collectives,
+// default 300 s), read through parse_timeout_s; sst-train checks both before MPI starts.
 double collective_timeout_s();
+double nccl_timeout_s();
 
 // Marks one blocking MPI collective, `what` (a string literal), as in progress on this thread.
 class CollectiveGuard {

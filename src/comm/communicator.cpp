@@ -21,7 +21,7 @@ CommunicatorChoice make_communicator(const ControlPlane& control, const torch::D
     return {make_mpi_communicator(), "note: " + shared +
                                          " (NCCL needs one GPU per rank); gradients go through MPI, staged through "
                                          "host memory, which is much slower: use as many ranks per node as GPUs"};
-  return {make_nccl_communicator(control.world(), device.index()), ""};
+  return {make_nccl_communicator(control, device.index()), ""};
 }
 
 }  // namespace sst::comm

@@ -42,11 +42,17 @@ class Communicator {
   // Whether a background thread may issue collectives while the main thread makes no other
   // collective call (what overlapping a blocking backend with backward needs).
   virtual bool usable_off_main_thread() const { return false; }
+  // This rank failed alone (its peers may be waiting in a collective): drop out of every collective at
+  // once, without waiting for peers or for queued work, before the job is aborted. Afterwards the
+  // communicator is unusable and its destructor does not wait. NCCL: ncclCommAbort; MPI: nothing to
+  // do (MPI_Abort ends it).
+  virtual void abort() {}
 };
 
 std::unique_ptr<Communicator> make_mpi_communicator();
-// Throws UserError if this build has no NCCL. `device` is this rank's CUDA device index.
-std::unique_ptr<Communicator> make_nccl_communicator(const World& world, int device);
+// Throws UserError if this build has no NCCL. `device` is this rank's CUDA device index. Collective:
+// rank 0's NCCL id reaches the others through the control plane (guarded, errors agreed).
+std::unique_ptr<Communicator> make_nccl_communicator(const ControlPlane& control, int device);
 bool nccl_compiled();
 
 struct CommunicatorChoice {

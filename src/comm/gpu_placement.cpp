@@ -41,6 +41,20 @@ std::string gpu_identity(int device, const std::string& host) {
 #endif
 }
 
+double gpu_free_memory_bytes(int device) {
+#ifdef SST_HAVE_NCCL
+  int previous = 0;
+  if (cudaGetDevice(&previous) != cudaSuccess || cudaSetDevice(device) != cudaSuccess) return -1;
+  size_t free = 0, total = 0;
+  const cudaError_t r = cudaMemGetInfo(&free, &total);
+  cudaSetDevice(previous);
+  return r == cudaSuccess ? static_cast<double>(free) : -1;
+#else
+  (void)device;
+  return -1;
+#endif
+}
+
 std::string describe_shared_gpus(const std::vector<std::string>& identities) {
   std::map<std::string, std::vector<int>> ranks_of;
   for (size_t r = 0; r < identities.size(); ++r)

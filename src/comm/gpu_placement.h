@@ -21,6 +21,10 @@ int gpu_for_local_rank(int local_rank, int visible_gpus);
 // the UUID is unavailable); "" in a build without the CUDA runtime.
 std::string gpu_identity(int device, const std::string& host);
 
+// Free bytes on visible CUDA device `device` now (cudaMemGetInfo); -1 in a build without the CUDA
+// runtime or when the query fails.
+double gpu_free_memory_bytes(int device);
+
 // From every rank's identity (in rank order): "" when no two ranks share a device, else a sentence
 // naming the ranks and the device.
 std::string describe_shared_gpus(const std::vector<std::string>& identities);

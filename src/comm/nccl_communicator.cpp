@@ -2,29 +2,34 @@
 // A collective is queued after the work already on the caller's current stream (an event recorded
 // there, which the communication stream waits for) and the call returns at once; join() makes the
 // caller's stream wait for the communication stream. So gradient buckets issued from the backward
-// hooks run while backward goes on, and the host never waits for them. The NCCL unique id travels
-// over MPI.
+// hooks run while backward goes on, and the host never waits for them. Rank 0's NCCL unique id reaches
+// the others through the control plane (its guarded broadcast, a failure agreed by every rank).
 //
 // A watchdog thread follows every queued collective: one that has not completed within
-// SST_NCCL_TIMEOUT_S (default 300 s; a peer died or hangs) or that NCCL reports as failed aborts the
-// communicator (ncclCommAbort) and ends this process with one error line, so the launcher tears the
-// job down instead of leaving it hanging. Compiled only when CUDA and NCCL are found (SST_HAVE_NCCL).
+// SST_NCCL_TIMEOUT_S (default 300 s, 0: no deadline; comm/collective_watchdog.h) or that NCCL reports as
+// failed aborts the communicator (ncclCommAbort) and ends this process with one error line, so the
+// launcher tears the job down instead of leaving it hanging. A rank that fails on its own calls abort()
+// (train/main.cpp's path) before anything unwinds; ncclCommDestroy, which waits for the queued work,
+// only runs on a normal shutdown. Compiled only when CUDA and NCCL are found (SST_HAVE_NCCL).
 #include "comm/communicator.h"
 #include "common/error.h"
 
 #ifdef SST_HAVE_NCCL
 #include <cuda_runtime.h>
-#include <mpi.h>
 #include <nccl.h>
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstdio>
-#include <cstdlib>
+#include <cstring>
 #include <deque>
+#include <functional>
 #include <mutex>
 #include <thread>
 #include <vector>
+
+#include "comm/collective_watchdog.h"
 
 #ifdef SST_TORCH_CUDA  // a CUDA LibTorch: its kernels run on c10's current stream
 #include <c10/cuda/CUDAStream.h>
@@ -73,13 +78,17 @@ cudaStream_t current_stream(int device) {
 #endif
 }
 
-// Follows queued collectives by an event recorded after each; calls `on_failure` (which does not
-// return) for one that is late or failed.
+// Follows queued collectives by an event recorded after each; for one that failed or is late (a
+// timeout of 0: never late) it calls `abort_comm` and ends the process.
 class Watchdog {
  public:
   using Clock = std::chrono::steady_clock;
-  Watchdog(int rank, int device, double timeout_s, ncclComm_t comm)
-      : rank_(rank), device_(device), timeout_(std::chrono::duration<double>(timeout_s)), comm_(comm) {
+  Watchdog(int rank, int device, double timeout_s, ncclComm_t comm, std::function<void()> abort_comm)
+      : rank_(rank),
+        device_(device),
+        timeout_(std::chrono::duration<double>(timeout_s)),
+        comm_(comm),
+        abort_comm_(std::move(abort_comm)) {
     thread_ = std::thread([this] { loop(); });
   }
   ~Watchdog() {
@@ -139,7 +148,7 @@ class Watchdog {
       }
       if (state != cudaErrorNotReady) fail(p.what, std::string("CUDA error ") + cudaGetErrorString(state));
       if (async != ncclSuccess) fail(p.what, std::string("NCCL error ") + ncclGetErrorString(async));
-      if (Clock::now() > p.deadline)
+      if (timeout_.count() > 0 && Clock::now() > p.deadline)
         fail(p.what, "not completed within " + std::to_string(timeout_.count()) + " s (a peer rank failed?)");
       std::this_thread::sleep_for(std::chrono::microseconds(200));
       lock.lock();
@@ -147,7 +156,7 @@ class Watchdog {
   }
 
   [[noreturn]] void fail(const char* what, const std::string& why) {
-    ncclCommAbort(comm_);
+    abort_comm_();
     std::fprintf(stderr, "sst-train: error (rank %d): %s: %s; NCCL communicator aborted\n", rank_, what, why.c_str());
     std::fflush(stderr);
     std::_Exit(1);  // the launcher ends the other ranks
@@ -156,6 +165,7 @@ class Watchdog {
   int rank_, device_;
   std::chrono::duration<double> timeout_;
   ncclComm_t comm_;
+  std::function<void()> abort_comm_;
   std::mutex mu_;
   std::condition_variable cv_;
   std::deque<Pending> pending_;
@@ -166,24 +176,23 @@ class Watchdog {
 
 class NcclCommunicator final : public Communicator {
  public:
-  NcclCommunicator(const World& world, int device) : device_(device), rank_(world.rank) {
-    const char* t = std::getenv("SST_NCCL_TIMEOUT_S");
-    const double timeout_s = t ? std::atof(t) : 300.0;
+  NcclCommunicator(const ControlPlane& control, int device) : device_(device), rank_(control.world().rank) {
+    const double timeout_s = nccl_timeout_s();
     check_cuda(cudaSetDevice(device_), "cudaSetDevice");
     // Non-blocking: the legacy default stream would otherwise serialize with it.
     check_cuda(cudaStreamCreateWithFlags(&stream_, cudaStreamNonBlocking), "cudaStreamCreate");
     check_cuda(cudaEventCreateWithFlags(&ready_, cudaEventDisableTiming), "cudaEventCreate");
     check_cuda(cudaEventCreateWithFlags(&done_, cudaEventDisableTiming), "cudaEventCreate");
-    ncclUniqueId id;
-    if (world.rank == 0) check_nccl(ncclGetUniqueId(&id), "ncclGetUniqueId");
-    MPI_Bcast(&id, sizeof(id), MPI_BYTE, 0, MPI_COMM_WORLD);
-    check_nccl(ncclCommInitRank(&comm_, world.size, id, world.rank), "ncclCommInitRank");
-    watchdog_ = std::make_unique<Watchdog>(world.rank, device_, timeout_s, comm_);
+    const ncclUniqueId id = unique_id_of_rank_0(control);
+    check_nccl(ncclCommInitRank(&comm_, control.world().size, id, rank_), "ncclCommInitRank");
+    watchdog_ = std::make_unique<Watchdog>(rank_, device_, timeout_s, comm_, [this] { abort_comm(); });
   }
   ~NcclCommunicator() override {
-    cudaStreamSynchronize(stream_);
-    watchdog_.reset();
-    ncclCommDestroy(comm_);
+    if (!aborted_) {  // a normal shutdown: the queued collectives complete, then the communicator goes
+      cudaStreamSynchronize(stream_);
+      watchdog_.reset();
+      ncclCommDestroy(comm_);
+    }
     cudaEventDestroy(ready_);
     cudaEventDestroy(done_);
     cudaStreamDestroy(stream_);
@@ -191,6 +200,13 @@ class NcclCommunicator final : public Communicator {
 
   std::string name() const override { return "nccl"; }
   bool asynchronous() const override { return true; }
+
+  // The watchdog stops first (it reads the communicator's error state), then NCCL drops out of every
+  // queued collective. Nothing here waits for the GPU or for a peer.
+  void abort() override {
+    if (watchdog_) watchdog_.reset();
+    abort_comm();
+  }
 
   void allreduce_sum(torch::Tensor& t) override {
     check_tensor(t, "allreduce");
@@ -245,6 +261,27 @@ class NcclCommunicator final : public Communicator {
  private:
   // `equal(base, count)` when every part has the same count, else `per_part(part, count, owner)` for
   // each non-empty part inside one NCCL group.
+  // Rank 0's id, through the control plane's broadcast: it runs under the collective timeout, and a
+  // failure to create the id ends every rank with rank 0's message instead of leaving them waiting.
+  static ncclUniqueId unique_id_of_rank_0(const ControlPlane& control) {
+    const std::string bytes = control.decide_on_root([] {
+      ncclUniqueId id;
+      check_nccl(ncclGetUniqueId(&id), "ncclGetUniqueId");
+      return std::string(reinterpret_cast<const char*>(&id), sizeof(id));
+    });
+    ncclUniqueId id;
+    TORCH_CHECK(bytes.size() == sizeof(id), "NCCL unique id of ", bytes.size(), " bytes, expected ", sizeof(id));
+    std::memcpy(&id, bytes.data(), sizeof(id));
+    return id;
+  }
+
+  // Once, from whichever thread gets here first (the main thread on an error, the watchdog on a late
+  // or failed collective).
+  void abort_comm() {
+    if (aborted_.exchange(true)) return;
+    ncclCommAbort(comm_);
+  }
+
   template <typename Equal, typename PerPart>
   static ncclResult_t by_parts(const torch::Tensor& t, const std::vector<int64_t>& counts, Equal&& equal,
                                PerPart&& per_part) {
@@ -287,6 +324,7 @@ class NcclCommunicator final : public Communicator {
   cudaStream_t stream_ = nullptr;
   cudaEvent_t ready_ = nullptr, done_ = nullptr;  // re-recorded per use: a wait takes the latest record
   ncclComm_t comm_ = nullptr;
+  std::atomic<bool> aborted_{false};
   std::mutex mu_;
   std::unique_ptr<Watchdog> watchdog_;
 };
@@ -295,8 +333,8 @@ class NcclCommunicator final : public Communicator {
 
 bool nccl_compiled() { return true; }
 
-std::unique_ptr<Communicator> make_nccl_communicator(const World& world, int device) {
-  return std::make_unique<NcclCommunicator>(world, device);
+std::unique_ptr<Communicator> make_nccl_communicator(const ControlPlane& control, int device) {
+  return std::make_unique<NcclCommunicator>(control, device);
 }
 
 }  // namespace sst::comm
@@ -305,7 +343,7 @@ std::unique_ptr<Communicator> make_nccl_communicator(const World& world, int dev
 
 namespace sst::comm {
 bool nccl_compiled() { return false; }
-std::unique_ptr<Communicator> make_nccl_communicator(const World&, int) {
+std::unique_ptr<Communicator> make_nccl_communicator(const ControlPlane&, int) {
   throw UserError("this build has no NCCL support (CUDA toolkit or NCCL not found at configure time)");
 }
 }  // namespace sst::comm

@@ -6,6 +6,7 @@
 #include <torch/torch.h>
 #include <torch/version.h>
 
+#include <cstdlib>
 #include <functional>
 #include <memory>
 #include <sstream>
@@ -124,6 +125,17 @@ Key optimizer_state_key(const torch::Tensor& param) {
 // Waits for queued GPU work so host timers measure it (benchmark mode only).
 inline void synchronize(const torch::Device& device) {
   if (device.is_cuda()) torch::cuda::synchronize(device.index());
+}
+
+// Deterministic kernels only, for runs that must repeat bit for bit on a GPU (on the CPU the kernels
+// already are). Before any CUDA work: cuBLAS reads CUBLAS_WORKSPACE_CONFIG when it creates its handle,
+// and a fixed workspace is what makes its reductions repeatable (NVIDIA's cuBLAS docs, "Results
+// reproducibility"); a value the user set is kept. The same calls in LibTorch 1.13 and 2.x.
+inline void use_deterministic_algorithms() {
+  ::setenv("CUBLAS_WORKSPACE_CONFIG", ":4096:8", /*overwrite=*/0);
+  at::globalContext().setDeterministicAlgorithms(true, /*warn_only=*/false);
+  at::globalContext().setDeterministicCuDNN(true);
+  at::globalContext().setBenchmarkCuDNN(false);
 }
 
 // True when CUDA is both compiled into LibTorch and present at run time.

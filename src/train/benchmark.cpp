@@ -46,10 +46,9 @@ std::string batches_text(const shard::GlobalBatchSampler& sampler, int64_t steps
   return os.str();
 }
 
-}  // namespace
-
-int run_benchmark(Config cfg, const comm::World& world) {
-  Run r(std::move(cfg), world);
+// Setup, the timed steps, and the report.
+int benchmark(Run& r) {
+  const comm::World& world = r.world;
   setup(r);
   r.sync_timers = true;
   const auto& b = r.cfg.benchmark;
@@ -147,6 +146,13 @@ int run_benchmark(Config cfg, const comm::World& world) {
   }
   r.control.barrier();
   return 0;
+}
+
+}  // namespace
+
+int run_benchmark(Config cfg, const comm::World& world) {
+  Run r(std::move(cfg), world);
+  return run_or_abort(r, [&] { return benchmark(r); });
 }
 
 }  // namespace sst

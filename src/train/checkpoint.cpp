@@ -30,9 +30,17 @@ torch::Tensor bytes_tensor(const std::string& s) {
   return t;
 }
 
+// Metadata is read on the host: a tensor in device memory (an archive mapped to a GPU) would hand the
+// host a device pointer. The loader maps every archive to the host, so this only guards that.
+torch::Tensor host_tensor(const torch::Tensor& t, const std::string& path, const char* key) {
+  if (!t.device().is_cpu())
+    throw UserError("checkpoint " + path + ": '" + key + "' is not in host memory (on " + t.device().str() +
+                    "); metadata must be read from an archive mapped to the CPU");
+  return t.contiguous();
+}
+
 std::string tensor_bytes(const torch::Tensor& t) {
-  auto c = t.contiguous();
-  return std::string(static_cast<const char*>(c.data_ptr()), static_cast<size_t>(c.numel()));
+  return std::string(static_cast<const char*>(t.data_ptr()), static_cast<size_t>(t.numel()));
 }
 
 // Model config fields as archive values: integers, doubles, and enums by name.
@@ -131,8 +139,9 @@ CheckpointMeta read_meta(torch::serialize::InputArchive& ar, const std::string& 
   torch::Tensor tok_model, ids;
   ar.read("tokenizer/model", tok_model, /*is_buffer=*/true);
   ar.read("tokenizer/ids", ids, /*is_buffer=*/true);
-  m.tokenizer.model_proto = tensor_bytes(tok_model);
+  m.tokenizer.model_proto = tensor_bytes(host_tensor(tok_model, path, "tokenizer/model"));
   m.tokenizer.type = get("tokenizer/type").toStringRef();
+  ids = host_tensor(ids, path, "tokenizer/ids");
   auto id = ids.accessor<int32_t, 1>();
   m.tokenizer.vocab_size = id[0];
   m.tokenizer.pad_id = id[1];
@@ -181,18 +190,17 @@ std::optional<WrappedContent> read_wrapped(torch::serialize::InputArchive& outer
   return w;
 }
 
-// The content archive of a checkpoint file, verified by its own digest when it has one (format 2).
-torch::serialize::InputArchive open_archive(const std::string& path, const torch::Device& device) {
+// The content archive of a checkpoint file, verified by its own digest when it has one (format 2),
+// mapped to host memory whatever device the run trains on: the metadata is read there, and the
+// tensors are copied into the live ones (copy_into below), which may be on a GPU.
+torch::serialize::InputArchive open_archive(const std::string& path) {
   auto outer = read_archive_file(path);
   auto wrapped = read_wrapped(outer, path);
-  if (!wrapped) {  // format 1: the file is the content
-    if (!device.is_cpu()) outer.load_from(path, device);
-    return outer;
-  }
+  if (!wrapped) return outer;  // format 1: the file is the content
   torch::serialize::InputArchive content;
   try {
     content.load_from(static_cast<const char*>(wrapped->bytes.data_ptr()), static_cast<size_t>(wrapped->bytes.numel()),
-                      device);
+                      torch::Device(torch::kCPU));
   } catch (const c10::Error& e) {
     throw UserError("checkpoint " + path + " has unreadable content (written by an incompatible build?)");
   }
@@ -219,8 +227,8 @@ void save_archive(torch::serialize::OutputArchive& ar, const std::function<void(
 
 // Opens a checkpoint to load into `model`: its metadata goes to *meta; a different model is refused.
 torch::serialize::InputArchive open_for_model(const std::string& path, const TransformerClassifier& model,
-                                              const torch::Device& device, CheckpointMeta* meta) {
-  auto ar = open_archive(path, device);
+                                              CheckpointMeta* meta) {
+  auto ar = open_archive(path);
   *meta = read_meta(ar, path);
   if (model_signature(meta->model) != model_signature(model->config()))
     throw UserError("checkpoint " + path + " was written for a different model (" + model_signature(meta->model) +
@@ -237,17 +245,53 @@ void write_part(torch::serialize::OutputArchive& ar, const char* key, const Part
   ar.write(key, sub);
 }
 
-// False, leaving `part` as it is, if the checkpoint has no such part.
-template <typename Part>
-bool read_part(torch::serialize::InputArchive& ar, const char* key, Part& part) {
+// Copies a module's saved tensors into its live parameters and buffers, the layout Module::save
+// writes (its own tensors, then one sub-archive per child). Module::load would instead set_() or
+// set_data() them: that moves a parameter out of the flat buffer it is a view of, and across devices
+// gives it a new gradient accumulator, so the gradient synchronizer's hooks would no longer fire.
+// copy_ keeps the storage, the accumulator and the device, and converts from the host.
+void copy_into(torch::serialize::InputArchive& ar, torch::nn::Module& module, const std::string& path,
+               const std::string& where) {
+  torch::NoGradGuard no_grad;
+  auto copy_tensor = [&](const std::string& key, torch::Tensor& live, bool is_buffer) {
+    torch::Tensor saved;
+    if (!ar.try_read(key, saved, is_buffer))
+      throw UserError("checkpoint " + path + " lacks '" + where + key + "' (written by another model version?)");
+    if (saved.sizes() != live.sizes())
+      throw UserError("checkpoint " + path + ": '" + where + key + "' has shape " + c10::str(saved.sizes()) +
+                      ", this model's is " + c10::str(live.sizes()));
+    live.copy_(saved);
+  };
+  for (auto& p : module.named_parameters(/*recurse=*/false)) copy_tensor(p.key(), p.value(), false);
+  for (auto& b : module.named_buffers(/*recurse=*/false)) copy_tensor(b.key(), b.value(), true);
+  for (auto& child : module.named_children()) {
+    if (!child.value()->is_serializable()) continue;
+    torch::serialize::InputArchive sub;
+    if (!ar.try_read(child.key(), sub))
+      throw UserError("checkpoint " + path + " lacks '" + where + child.key() +
+                      "' (written by another model version?)");
+    copy_into(sub, *child.value(), path, where + child.key() + "/");
+  }
+}
+
+// False, leaving `model` as it is, if the checkpoint has no such part.
+bool read_module_part(torch::serialize::InputArchive& ar, const char* key, TransformerClassifier& model,
+                      const std::string& path) {
   torch::serialize::InputArchive sub;
   if (!ar.try_read(key, sub)) return false;
-  part.load(sub);
+  copy_into(sub, *model, path, std::string(key) + "/");
+  return true;
+}
+
+bool read_optimizer_part(torch::serialize::InputArchive& ar, Optimizer& optimizer) {
+  torch::serialize::InputArchive sub;
+  if (!ar.try_read("optimizer", sub)) return false;
+  optimizer.load(sub);
   return true;
 }
 
 void read_weights(torch::serialize::InputArchive& ar, const std::string& path, TransformerClassifier& model) {
-  if (!read_part(ar, "model", *model)) throw UserError("checkpoint " + path + " has no model weights");
+  if (!read_module_part(ar, "model", model, path)) throw UserError("checkpoint " + path + " has no model weights");
 }
 
 }  // namespace
@@ -283,28 +327,31 @@ CheckpointIntegrity verify_checkpoint(const std::string& path) {
 }
 
 CheckpointMeta read_checkpoint_meta(const std::string& path) {
-  auto ar = open_archive(path, torch::kCPU);
+  auto ar = open_archive(path);
   return read_meta(ar, path);
 }
 
-CheckpointMeta load_evaluated_weights(const std::string& path, TransformerClassifier& model,
-                                      const torch::Device& device) {
+CheckpointMeta read_archive_meta(torch::serialize::InputArchive& content, const std::string& path) {
+  return read_meta(content, path);
+}
+
+CheckpointMeta load_evaluated_weights(const std::string& path, TransformerClassifier& model) {
   CheckpointMeta meta;
-  auto ar = open_for_model(path, model, device, &meta);
-  if (!read_part(ar, "average", *model)) read_weights(ar, path, model);
+  auto ar = open_for_model(path, model, &meta);
+  if (!read_module_part(ar, "average", model, path)) read_weights(ar, path, model);
   return meta;
 }
 
 CheckpointMeta load_checkpoint(const std::string& path, TransformerClassifier& model, Optimizer* optimizer,
-                               const torch::Device& device, TransformerClassifier average) {
+                               TransformerClassifier average) {
   CheckpointMeta meta;
-  auto ar = open_for_model(path, model, device, &meta);
+  auto ar = open_for_model(path, model, &meta);
   read_weights(ar, path, model);
-  if (average && !read_part(ar, "average", *average))
+  if (average && !read_module_part(ar, "average", average, path))
     throw UserError("checkpoint " + path +
                     " has no weight average (it was written with train.ema_decay = 0); "
                     "continue it with train.ema_decay = 0");
-  if (optimizer && !read_part(ar, "optimizer", *optimizer))
+  if (optimizer && !read_optimizer_part(ar, *optimizer))
     throw UserError("checkpoint " + path + " has no optimizer state");
   return meta;
 }

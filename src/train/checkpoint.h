@@ -63,13 +63,18 @@ enum class CheckpointIntegrity {
 CheckpointIntegrity verify_checkpoint(const std::string& path);
 // Reads the metadata only (no model needed): to rebuild the model in sst-analyze.
 CheckpointMeta read_checkpoint_meta(const std::string& path);
+// The metadata of a content archive the caller opened (the "sst/content" entry of a format-2 file);
+// a UserError if its tensors are not in host memory. For tests of that rule.
+CheckpointMeta read_archive_meta(torch::serialize::InputArchive& content, const std::string& path);
 // Loads parameters (and optimizer state and the weight average, if given) into objects built for
-// meta.model; tensors are mapped to the model's device.
+// meta.model. The file is read into host memory and every tensor is copied into the live one, under
+// no-grad, wherever it lives (CPU or GPU): parameters keep their storage (views into the gradient
+// synchronizer's flat buffer stay views), their gradient accumulators (so its hooks keep firing) and
+// their device, whichever device wrote the checkpoint.
 CheckpointMeta load_checkpoint(const std::string& path, TransformerClassifier& model, Optimizer* optimizer,
-                               const torch::Device& device, TransformerClassifier average = nullptr);
+                               TransformerClassifier average = nullptr);
 // The weights the run evaluated: the weight average if the checkpoint has one, else the trained
-// weights (for sst-analyze).
-CheckpointMeta load_evaluated_weights(const std::string& path, TransformerClassifier& model,
-                                      const torch::Device& device);
+// weights (for sst-analyze); copied into `model` as load_checkpoint does.
+CheckpointMeta load_evaluated_weights(const std::string& path, TransformerClassifier& model);
 
 }  // namespace sst

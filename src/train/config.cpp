@@ -20,14 +20,16 @@ namespace {
 
 // The environment knobs sst-train reads, for --help.
 constexpr const char* kEnvironmentHelp =
-    "Environment:\n"
+    "Environment (timeouts: a plain number of seconds >= 0, 0 = no deadline; anything else is refused):\n"
     "  SST_NCCL_TIMEOUT_S      seconds an NCCL collective may take before the communicator is aborted\n"
-    "                          (default 300)\n"
+    "                          and the job ends, naming it (default 300; 0: never)\n"
     "  SST_COLLECTIVE_TIMEOUT_S\n"
     "                          seconds an MPI collective may make no progress (a peer or its network is\n"
     "                          gone) before the job is aborted, naming it (default 600; 0: never)\n"
     "  SST_INJECT_NAN_AT_STEP  tests only: make one rank's loss NaN at this step (exercises train.nan_policy)\n"
     "  SST_INJECT_NAN_RANK     tests only: the rank of SST_INJECT_NAN_AT_STEP (default 0)\n"
+    "  SST_INJECT_ERROR_AT_STEP, SST_INJECT_ERROR_RANK\n"
+    "                          tests only: that rank alone throws at that step (exercises the failure path)\n"
     "  OMP_WAIT_POLICY         default PASSIVE: sst-train sets it when unset (and restarts itself once)\n"
     "  OPENBLAS_NUM_THREADS    default the threads per rank (--train.threads, else cores / ranks on the node);\n"
     "                          set by sst-train when unset, as OMP_WAIT_POLICY; your own values win\n";
@@ -128,10 +130,19 @@ void add_config_options(OptionTable& o, Config& c) {
   o.add("train.precision", t.precision,
         "bf16: the forward pass under autocast (matmuls in bf16; weights, gradients, optimizer state, softmax and "
         "loss stay fp32; checkpoints are the same in either precision)");
+  o.add("train.deterministic", t.deterministic,
+        "deterministic kernels only (LibTorch's deterministic algorithms, cuDNN deterministic and not benchmarked, "
+        "cuBLAS's fixed workspace CUBLAS_WORKSPACE_CONFIG=:4096:8): a GPU run repeats bit for bit, at some speed; an "
+        "op without a deterministic kernel is an error");
   o.add("train.nan_policy", t.nan_policy, "a non-finite loss or gradient: stop (an error) or skip (drop the step)");
   o.add("train.memory_limit_gb", t.memory_limit_gb,
         "refuse a run whose estimated memory (model, optimizer state, activations of a full-length micro-batch) "
         "for the ranks on a node exceeds this many GB; 0 = the memory available when the run starts",
+        at_least(0));
+  o.add("train.gpu_memory_gb", t.gpu_memory_gb,
+        "on a GPU: refuse a run whose estimated GPU memory per rank (weights, gradients, optimizer state, average, "
+        "bf16 copies, a micro-batch's activations) times the ranks sharing the GPU exceeds this many GB; 0 = the "
+        "device's free memory when the run starts",
         at_least(0));
   o.add("output.dir", c.out_dir, "run directory: checkpoints, metrics.jsonl, summary.json");
   o.add("output.run_name", c.run_name, "name recorded in summary.json (default: the run directory's name)");

@@ -78,8 +78,10 @@ struct TrainConfig {
   Toggle sparse_embedding = Toggle::kAuto;   // token-embedding gradients as touched rows (auto: by size)
   Device device = Device::kAuto;
   Precision precision = Precision::kFp32;
+  bool deterministic = false;  // deterministic kernels only (GPU runs repeat bit for bit; some ops are slower)
   NanPolicy nan_policy = NanPolicy::kStop;
   double memory_limit_gb = 0;  // refuse a run estimated to need more memory per node; 0 = what is available
+  double gpu_memory_gb = 0;    // the same for the GPU each rank trains on; 0 = its free memory at the start
 };
 
 struct DataConfig {

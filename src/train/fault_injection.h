@@ -1,6 +1,8 @@
 // Fault injection for tests, kept out of the training step: with SST_INJECT_NAN_AT_STEP=S (and
 // optionally SST_INJECT_NAN_RANK=R, default 0) in the environment, rank R's loss at step S becomes
-// NaN, which exercises train.nan_policy end to end.
+// NaN, which exercises train.nan_policy end to end; with SST_INJECT_ERROR_AT_STEP=S (and
+// SST_INJECT_ERROR_RANK=R) rank R throws there, alone, before backward, as a CUDA out-of-memory would,
+// which exercises the failure path (run_or_abort, train/run.h).
 #pragma once
 #include "train/run.h"
 

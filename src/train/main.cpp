@@ -19,7 +19,9 @@ int main(int argc, char** argv) {
   try {
     auto outcome = sst::parse_config(argc, argv, cfg);
     if (outcome != sst::ParseOutcome::kRun) return 0;
-    sst::comm::collective_timeout_s();  // a bad SST_COLLECTIVE_TIMEOUT_S is refused before MPI starts
+    // A bad timeout is refused before MPI starts (one line naming the variable), whichever backend runs.
+    sst::comm::collective_timeout_s();
+    sst::comm::nccl_timeout_s();
   } catch (const std::exception& e) {
     std::fprintf(stderr, "sst-train: error: %s\n", e.what());
     return 1;
@@ -35,7 +37,9 @@ int main(int argc, char** argv) {
     if (e.printable) std::fprintf(stderr, "sst-train: error: %s\n", e.what());
     code = 1;
   } catch (const std::exception& e) {
-    // Only this rank failed: the others may be inside a collective, so take the whole job down.
+    // Only this rank failed (with several ranks, run_or_abort already ended the job before unwinding;
+    // this is an error outside the run's scope): the others may be inside a collective, so take the
+    // whole job down.
     std::fprintf(stderr, "sst-train: error (rank %d): %s\n", world.rank, e.what());
     std::fflush(stderr);
     if (world.size > 1) sst::comm::abort_world(1);

@@ -90,4 +90,50 @@ void check_memory_fits(const MemoryEstimate& e, const Config& cfg, int ranks_on_
                                                  : " available (set train.memory_limit_gb to allow more)"));
 }
 
+double GpuMemoryEstimate::total() const {
+  return 1.1 * (weights + gradients + optimizer_state + average + autocast_weights + checkpoint_copies + activations);
+}
+
+GpuMemoryEstimate estimate_gpu_memory(const Config& cfg, int world_size, bool fused_attention) {
+  const auto& m = cfg.model;
+  const auto& t = cfg.train;
+  const bool bf16 = t.precision == Precision::kBf16;
+  const double p = parameter_count(m), shard = t.shard_optimizer ? p / world_size : p;
+  GpuMemoryEstimate e;
+  e.weights = e.gradients = p * kFloat;
+  e.optimizer_state = 3 * (t.fused_adamw ? shard : p) * kFloat;  // m, v and the denominator (or a temporary)
+  e.average = t.ema_decay > 0 ? p * kFloat : 0;
+  e.autocast_weights = bf16 ? p * 2 : 0;
+  e.checkpoint_copies = 2 * p * kFloat;  // the moments gathered / cloned into torch::optim::AdamW's format
+  // Per token and layer, as the host estimate (above): 16 values of width d_model, of which 12 are
+  // matmul inputs or outputs (bf16 under autocast) and 4 stay fp32 (residuals, LayerNorm); 4 of width
+  // ff_dim (bf16 under autocast); on the explicit path 3 fp32 values per head and key position (scores,
+  // softmax, dropout), with SDPA only its log-sum-exp per head.
+  const double d = static_cast<double>(m.d_model), f = static_cast<double>(m.ff_dim);
+  const double h = static_cast<double>(m.heads), len = static_cast<double>(m.max_len);
+  const double cast = bf16 ? 2 : kFloat;
+  const double attention = fused_attention ? h * kFloat : 3 * h * len * kFloat;
+  const double per_token_layer = 12 * d * cast + 4 * d * kFloat + 4 * f * cast + attention;
+  const double micro_batch = static_cast<double>(t.global_batch) / (static_cast<double>(world_size) * t.accum_steps);
+  const double tokens = std::max(1.0, micro_batch) * len;
+  e.activations = tokens * (static_cast<double>(m.layers) * per_token_layer + 4 * d * kFloat);
+  return e;
+}
+
+void check_gpu_memory_fits(const GpuMemoryEstimate& e, const Config& cfg, int ranks_on_gpu, double free_bytes,
+                           const std::string& device) {
+  const bool set = cfg.train.gpu_memory_gb > 0;
+  if (!set && free_bytes < 0) return;  // no CUDA runtime in this build to ask: nothing to compare with
+  const double limit = set ? cfg.train.gpu_memory_gb * 1e9 : free_bytes;
+  const double need = ranks_on_gpu * e.total();
+  if (!(need > limit)) return;
+  throw UserError("config: on " + device + " each rank needs about " + gb(e.total()) + " (weights " + gb(e.weights) +
+                  ", gradients " + gb(e.gradients) + ", optimizer state " + gb(e.optimizer_state) + ", average " +
+                  gb(e.average) + ", bf16 weight copies " + gb(e.autocast_weights) + ", checkpoint copies " +
+                  gb(e.checkpoint_copies) + ", activations of a micro-batch " + gb(e.activations) +
+                  ", +10% fragmentation), " + gb(need) + " for the " + std::to_string(ranks_on_gpu) +
+                  " rank(s) on it, more than the " + gb(limit) +
+                  (set ? " of train.gpu_memory_gb" : " free (set train.gpu_memory_gb to allow more)"));
+}
+
 }  // namespace sst

@@ -1,5 +1,7 @@
 #include "train/optimizer.h"
 
+#include "common/torch_compat.h"
+
 namespace sst {
 namespace {
 
@@ -19,7 +21,19 @@ class TorchAdamW final : public Optimizer {
     adamw_.step();
   }
   void save(torch::serialize::OutputArchive& archive) const override { adamw_.save(archive); }
-  void load(torch::serialize::InputArchive& archive) override { adamw_.load(archive); }
+  void load(torch::serialize::InputArchive& archive) override {
+    adamw_.load(archive);
+    // The moments come as the archive holds them (host memory); each goes where its parameter is.
+    for (const auto& group : adamw_.param_groups())
+      for (const auto& p : group.params()) {
+        auto it = adamw_.state().find(compat::optimizer_state_key(p));
+        if (it == adamw_.state().end()) continue;
+        auto& s = static_cast<torch::optim::AdamWParamState&>(*it->second);
+        s.exp_avg(s.exp_avg().to(p.device()));
+        s.exp_avg_sq(s.exp_avg_sq().to(p.device()));
+        if (s.max_exp_avg_sq().defined()) s.max_exp_avg_sq(s.max_exp_avg_sq().to(p.device()));
+      }
+  }
   int64_t state_bytes() const override { return 2 * numel_ * elem_bytes_; }  // exp_avg + exp_avg_sq
 
  private:

@@ -67,4 +67,13 @@ struct Run {
 // on any rank throws CollectiveError on all of them; nothing in the run directory has changed then.
 void setup(Run& r);
 
+// Runs `body` (the training or the benchmark) on `r`. A CollectiveError, raised by every rank together,
+// passes through: nobody waits in a collective, so the stack unwinds and the job ends cleanly. Any other
+// exception is this rank's alone while its peers may wait for it in a collective, and unwinding would
+// run destructors that wait for them (the NCCL communicator's ncclCommDestroy, the gradient thread's
+// join). So, with `r` still alive, the communicator drops out (Communicator::abort, ncclCommAbort) and,
+// with more than one rank, the error is printed and the job is aborted (MPI_Abort); one rank alone
+// rethrows, and main reports it.
+int run_or_abort(Run& r, const std::function<int()>& body);
+
 }  // namespace sst

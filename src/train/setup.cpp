@@ -85,12 +85,19 @@ torch::Device pick_device(Device want, const comm::World& world) {
 // Threads, device, the model (same initial weights on every rank) and the weight average.
 void setup_model(Run& r) {
   const auto& t = r.cfg.train;
+  if (t.deterministic) compat::use_deterministic_algorithms();  // before the first CUDA call (pick_device's)
   const int cores = static_cast<int>(std::thread::hardware_concurrency());
   torch::set_num_threads(t.threads > 0 ? static_cast<int>(t.threads) : std::max(1, cores / r.world.local_size));
   r.device = pick_device(t.device, r.world);
 
   // Before anything is allocated: a config that cannot fit is refused with the estimate.
   check_memory_fits(estimate_training_memory(r.cfg, r.world.size), r.cfg, r.world.local_size, !r.device.is_cpu());
+  if (r.device.is_cuda()) {
+    const int gpus = static_cast<int>(torch::cuda::device_count());
+    const int ranks_on_gpu = (r.world.local_size + gpus - 1) / gpus;  // round-robin (comm/gpu_placement.h)
+    check_gpu_memory_fits(estimate_gpu_memory(r.cfg, r.world.size, compat::kHasFusedAttention), r.cfg, ranks_on_gpu,
+                          comm::gpu_free_memory_bytes(r.device.index()), r.device.str());
+  }
   torch::manual_seed(t.seed);
   r.model = TransformerClassifier(r.cfg.model);
   r.model->to(r.device);
@@ -187,6 +194,22 @@ void setup_pipeline(Run& r) {
 }
 
 }  // namespace
+
+int run_or_abort(Run& r, const std::function<int()>& body) {
+  try {
+    return body();
+  } catch (const CollectiveError&) {
+    throw;
+  } catch (const std::exception& e) {
+    if (r.comm) r.comm->abort();
+    if (r.world.size > 1) {
+      std::fprintf(stderr, "sst-train: error (rank %d): %s\n", r.world.rank, e.what());
+      std::fflush(stderr);
+      comm::abort_world(1);
+    }
+    throw;
+  }
+}
 
 void setup(Run& r) {
   r.control.run_on_root([&] { take_run_directory(r); });

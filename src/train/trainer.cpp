@@ -101,7 +101,7 @@ void resume(Run& r, std::vector<std::string>& notes) {
   if (path.empty()) return;
   const bool branch = !r.cfg.train.branch_from.empty() && path == branch_snapshot_path(r.cfg.train, r.schedule);
   r.control.run_on_all_ranks([&] {
-    CheckpointMeta meta = load_checkpoint(path, r.model, r.optimizer.get(), r.device, r.average);
+    CheckpointMeta meta = load_checkpoint(path, r.model, r.optimizer.get(), r.average);
     if (meta.seed != r.cfg.train.seed)
       throw UserError("checkpoint " + path + " was trained with train.seed = " + std::to_string(meta.seed) +
                       ", this run has " + std::to_string(r.cfg.train.seed));
@@ -168,11 +168,9 @@ void print_outcome(const Run& r, const RunOutcome& o) {
   std::fflush(stdout);
 }
 
-}  // namespace
-
-int run_training(Config cfg, const comm::World& world) {
-  const auto start = Clock::now();
-  Run r(std::move(cfg), world);
+// The run, from setup to the summary.
+int train(Run& r, Clock::time_point start) {
+  const comm::World& world = r.world;
   setup(r);
   std::vector<std::string> notes;
   resume(r, notes);
@@ -295,6 +293,14 @@ int run_training(Config cfg, const comm::World& world) {
     print_outcome(r, outcome);
   });
   return outcome.status == rundir::RunStatus::kPreempted ? kExitCheckpointedRequeue : 0;
+}
+
+}  // namespace
+
+int run_training(Config cfg, const comm::World& world) {
+  const auto start = Clock::now();
+  Run r(std::move(cfg), world);
+  return run_or_abort(r, [&] { return train(r, start); });
 }
 
 }  // namespace sst

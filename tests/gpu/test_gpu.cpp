@@ -4,6 +4,7 @@
 //   - one CUDA training step equals the CPU step in fp32 (a few steps, losses and weights);
 //   - bf16 on the GPU tracks fp32;
 //   - a checkpoint written on the GPU resumes on the CPU, and one written on the CPU resumes on the GPU;
+//     on the GPU alone, with train.deterministic, a resumed run is bit-identical to a straight one;
 //   - two ranks on one GPU train through the MPI fallback (host staging), say so in the log, and match
 //     one rank.
 // The data: SST-2 where SST2_DIR is set, else a small synthetic set in its format.
@@ -37,8 +38,10 @@ std::string dataset() { return sst2_dir().empty() ? synthetic_dataset() : prepar
 
 int gpus() { return static_cast<int>(torch::cuda::device_count()); }
 
-// Dropout off: the CPU and CUDA generators draw different masks.
-const std::string kDeterministic = "--model.dropout=0";
+// Dropout off: the CPU and CUDA generators draw different masks. Deterministic kernels: the same GPU run
+// repeats bit for bit, so what is left between two runs below is the CPU's kernels against CUDA's
+// (another summation order) or one rank against two, bounded by each test's stated tolerance.
+const std::string kDeterministic = "--model.dropout=0 --train.deterministic=true";
 
 std::vector<double> losses(const std::string& run) {
   std::vector<double> v;
@@ -70,7 +73,7 @@ TEST(CudaStep, EqualsTheCpuStepInFp32) {
   const std::string data = dataset();
   TempDir dir("gpu_step");
   for (const char* device : {"cpu", "cuda"}) {
-    auto r = train_small(1, data, dir / device, kDeterministic + " --train.max_steps=5 --train.device=" + device);
+    auto r = train_small(1, data, dir / device, kDeterministic + " --train.max_steps=5", 32, device);
     ASSERT_EQ(r.exit_code, 0) << device << ":\n" << r.output;
   }
   EXPECT_EQ(read_json(dir / "cuda/summary.json")["device"].get<std::string>().rfind("cuda", 0), 0u);
@@ -85,7 +88,7 @@ TEST(CudaStep, Bf16TracksFp32) {
   TempDir dir("gpu_bf16");
   for (const char* precision : {"fp32", "bf16"}) {
     auto r = train_small(1, data, dir / precision,
-                         kDeterministic + " --train.max_steps=30 --train.device=cuda --train.precision=" + precision);
+                         kDeterministic + " --train.max_steps=30 --train.precision=" + precision, 32, "cuda");
     ASSERT_EQ(r.exit_code, 0) << precision << ":\n" << r.output;
   }
   auto a = losses(dir / "fp32"), b = losses(dir / "bf16");
@@ -103,17 +106,33 @@ TEST(Checkpoints, WrittenOnTheGpuResumeOnTheCpuAndBack) {
   const std::string data = dataset();
   TempDir dir("gpu_ckpt");
   const std::string args = kDeterministic + " --train.max_steps=10";
-  auto straight = train_small(1, data, dir / "straight", args + " --train.device=cpu");
+  auto straight = train_small(1, data, dir / "straight", args);
   ASSERT_EQ(straight.exit_code, 0) << straight.output;
   // GPU for 5 steps, then the CPU; and the other way round.
   for (auto [name, first, second] : {std::tuple{"gpu_then_cpu", "cuda", "cpu"}, {"cpu_then_gpu", "cpu", "cuda"}}) {
-    auto a = train_small(1, data, dir / name, args + " --train.halt_at_step=5 --train.device=" + first);
+    auto a = train_small(1, data, dir / name, args + " --train.halt_at_step=5", 32, first);
     ASSERT_EQ(a.exit_code, 75) << name << ":\n" << a.output;
-    auto b = train_small(1, data, dir / name, args + " --resume auto --train.device=" + second);
+    auto b = train_small(1, data, dir / name, args + " --resume auto", 32, second);
     ASSERT_EQ(b.exit_code, 0) << name << ":\n" << b.output;
     EXPECT_NE(b.output.find("resumed from"), std::string::npos) << b.output;
     expect_losses_close(losses(dir / "straight"), losses(dir / name), 1e-4, name);
   }
+}
+
+// On one device with deterministic kernels, a resume is exact (tolerance 0): the weights, the AdamW
+// moments and the step are copied into the live CUDA tensors (train/checkpoint.h).
+TEST(Checkpoints, ResumedOnTheGpuIsBitExact) {
+  SST_REQUIRE_GPU();
+  const std::string data = dataset();
+  TempDir dir("gpu_resume");
+  const std::string args = kDeterministic + " --train.max_steps=10";
+  auto straight = train_small(1, data, dir / "straight", args, 32, "cuda");
+  ASSERT_EQ(straight.exit_code, 0) << straight.output;
+  auto a = train_small(1, data, dir / "chunked", args + " --train.halt_at_step=5", 32, "cuda");
+  ASSERT_EQ(a.exit_code, 75) << a.output;
+  auto b = train_small(1, data, dir / "chunked", args + " --resume auto", 32, "cuda");
+  ASSERT_EQ(b.exit_code, 0) << b.output;
+  expect_bit_identical(dir / "straight", dir / "chunked", 10, 5);
 }
 
 TEST(Fallback, TwoRanksOnOneGpuTrainThroughMpiAndMatchOneRank) {
@@ -122,11 +141,12 @@ TEST(Fallback, TwoRanksOnOneGpuTrainThroughMpiAndMatchOneRank) {
   TempDir dir("gpu_shared");
   // Both ranks see only the first GPU, whatever the machine has.
   const std::string one_gpu = "CUDA_VISIBLE_DEVICES=0 ";
-  const std::string args = kDeterministic + " --train.max_steps=10 --train.device=cuda";
-  auto one = run_command(one_gpu + mpirun(1) + " " + bin("sst-train") + small_run_args(data, dir / "w1") + " " + args);
+  const std::string args = kDeterministic + " --train.max_steps=10";
+  auto one = run_command(one_gpu + mpirun(1) + " " + bin("sst-train") + small_run_args(data, dir / "w1", 32, "cuda") +
+                         " " + args);
   ASSERT_EQ(one.exit_code, 0) << one.output;
   auto two = run_command(one_gpu + mpirun(2) + " -x CUDA_VISIBLE_DEVICES " + bin("sst-train") +
-                         small_run_args(data, dir / "w2") + " " + args);
+                         small_run_args(data, dir / "w2", 32, "cuda") + " " + args);
   ASSERT_EQ(two.exit_code, 0) << two.output;
   const std::string log = read_text(dir / "w2/train.log");
   EXPECT_NE(log.find(sst::comm::nccl_compiled() ? "ranks 0, 1 share GPU" : "this build has no NCCL"), std::string::npos)

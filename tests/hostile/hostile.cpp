@@ -241,7 +241,7 @@ std::string tiny_dataset() {
 std::string tiny_ini_text() {
   return "[model]\nd_model = 16\nlayers = 1\nheads = 2\nff_dim = 32\nmax_len = 16\ndropout = 0.1\n"
          "[train]\nseed = 1\nglobal_batch = 8\nlr = 1e-3\nwarmup_steps = 1\nmax_steps = 2\neval_every = 1000\n"
-         "log_every = 1\ncheckpoint_every = 1000\nkeep_checkpoints = 2\nthreads = 1\n";
+         "log_every = 1\ncheckpoint_every = 1000\nkeep_checkpoints = 2\nthreads = 1\ndevice = cpu\n";
 }
 
 std::string tiny_run() {

@@ -21,8 +21,8 @@ std::string train(int ranks, const std::string& data, const std::string& run, co
          "/configs/tiny.ini --data " + data + " --out-dir " + run +
          " --model.d_model=32 --model.layers=1 --model.heads=2 --model.ff_dim=64 --model.dropout=0 --train.max_steps=0"
          " --train.warmup_steps=10 --train.eval_every=20 --train.log_every=1 --train.checkpoint_every=1000"
-         " --train.threads=1 " +
-         extra;
+         " --train.threads=1" +
+         kOnCpu + " " + extra;
 }
 
 std::map<int64_t, double> train_losses(const std::string& run) {

@@ -49,7 +49,7 @@ std::string write_tiny_ini(const TempDir& dir) {
 std::string train_cmd(int ranks, const std::string& ini, const std::string& data, const std::string& run,
                       const std::string& extra = "") {
   return mpirun(ranks) + " " + sh_quote(bin("sst-train")) + " --config " + sh_quote(ini) + " --data " + sh_quote(data) +
-         " --out-dir " + sh_quote(run) + " " + extra;
+         " --out-dir " + sh_quote(run) + kOnCpu + " " + extra;
 }
 
 int count_substr(const std::string& text, const std::string& what) {
@@ -78,7 +78,7 @@ CommandResult run_bounded(const TempDir& dir, const std::string& cmd, double sec
 sst::TransformerClassifier load_model(const std::string& path) {
   auto meta = sst::read_checkpoint_meta(path);
   sst::TransformerClassifier model(meta.model);
-  sst::load_checkpoint(path, model, nullptr, torch::kCPU);
+  sst::load_checkpoint(path, model, nullptr);
   return model;
 }
 
@@ -218,6 +218,26 @@ TEST(RankFailure, KillNineEndsJobWithin30s) {
   std::printf("mpirun ended %.2f s after kill -9 of rank 1, exit %d\n", took, *code);
   // The other rank is gone too.
   EXPECT_TRUE(job.ranks().empty());
+}
+
+// An error on one rank alone (a CUDA out-of-memory, injected here before backward while the other rank
+// goes on into the step's collectives) ends the whole job at once, before anything unwinds
+// (train/run.h run_or_abort), with that rank's one line: not by the collective timeout.
+TEST(RankFailure, AnErrorOnOneRankEndsTheJobAtOnceNamingIt) {
+  SST_REQUIRE_SST2();
+  const std::string data = prepared_sst2();
+  TempDir dir("rank-error");
+  const std::string ini = write_tiny_ini(dir);
+  const std::string run = dir / "run";
+  auto r = run_bounded(dir,
+                       "SST_COLLECTIVE_TIMEOUT_S=120 SST_INJECT_ERROR_AT_STEP=3 SST_INJECT_ERROR_RANK=1 " +
+                           train_cmd(2, ini, data, run, "--train.max_steps=10 --train.overlap_allreduce=true"),
+                       90);
+  EXPECT_NE(r.exit_code, 0) << r.output;
+  EXPECT_LT(r.seconds, 60) << "ended by something slower than the abort\n" << r.output;
+  EXPECT_EQ(count_substr(r.output, "sst-train: error (rank 1): injected failure at step 3"), 1) << r.output;
+  EXPECT_EQ(r.output.find("made no progress"), std::string::npos) << "not the collective timeout\n" << r.output;
+  EXPECT_FALSE(fs::exists(run + "/summary.json"));
 }
 
 // A rank that hangs (stopped: a stuck driver, a frozen file read) breaks no connection, so only the

@@ -16,7 +16,7 @@ namespace {
 // `mpirun -np 2 sst-train` on configs/tiny.ini with one thread per rank, plus `extra` options.
 CommandResult run_tiny_on_two_ranks(const std::string& data, const std::string& run, const std::string& extra = "") {
   return run_command(mpirun(2) + " " + bin("sst-train") + " --config " + SST_SOURCE_DIR + "/configs/tiny.ini --data " +
-                     data + " --out-dir " + run + " --train.threads=1" + extra);
+                     data + " --out-dir " + run + " --train.threads=1" + kOnCpu + extra);
 }
 }  // namespace
 
@@ -96,6 +96,22 @@ TEST(EndToEnd, HelpAndPrintConfigNeedNoData) {
   EXPECT_NE(printed.output.find("d_model = 64"), std::string::npos) << printed.output;
 }
 
+// Both collective timeouts follow one contract, listed in --help, and a bad value is refused before MPI
+// starts with one line naming the variable and its value.
+TEST(EndToEnd, TimeoutsAreListedInHelpAndABadOneIsRefusedInOneLine) {
+  auto help = run_command(bin("sst-train") + " --help");
+  for (const char* variable : {"SST_NCCL_TIMEOUT_S", "SST_COLLECTIVE_TIMEOUT_S"})
+    EXPECT_NE(help.output.find(variable), std::string::npos) << variable;
+  EXPECT_NE(help.output.find("0 = no deadline"), std::string::npos) << help.output;
+  for (const char* variable : {"SST_NCCL_TIMEOUT_S", "SST_COLLECTIVE_TIMEOUT_S"}) {
+    auto r = run_command(std::string(variable) + "=5m " + bin("sst-train") + " --config " + SST_SOURCE_DIR +
+                         "/configs/tiny.ini --data missing.h5 --out-dir unused");
+    EXPECT_EQ(r.exit_code, 1) << r.output;
+    EXPECT_EQ(r.output,
+              "sst-train: error: " + std::string(variable) + "=5m: not a number of seconds >= 0 (0: no timeout)\n");
+  }
+}
+
 // --benchmark times real steps on every rank and leaves no training outputs behind.
 TEST(Benchmark, TwoRanksWriteBreakdownAndTheirBatches) {
   SST_REQUIRE_SST2();
@@ -137,7 +153,7 @@ TEST(EndToEnd, LongSentencesAreTruncatedAndCounted) {
   const std::string run = dir / "run";
   auto r = run_command(sh_quote(bin("sst-train")) + " --config " + SST_SOURCE_DIR + "/configs/tiny.ini --data " +
                        sh_quote(data) + " --out-dir " + sh_quote(run) +
-                       " --train.threads=1 --train.max_steps=4 --train.log_every=1 --model.max_len=8");
+                       " --train.threads=1 --train.max_steps=4 --train.log_every=1 --model.max_len=8" + kOnCpu);
   ASSERT_EQ(r.exit_code, 0) << r.output;
   EXPECT_EQ(r.output.find("error"), std::string::npos) << r.output;
   int64_t truncated = 0;

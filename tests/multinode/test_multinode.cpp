@@ -36,7 +36,7 @@ std::string cluster_script() {
 
 // `mpirun` on node 1 of the cluster over both nodes, with `placement` (e.g. -np 4 --map-by ppr:2:node).
 std::string cluster_mpirun(const std::string& placement) {
-  return sh_quote(cluster_script()) + " mpirun " + placement + " " + sh_quote(bin("sst-train"));
+  return sh_quote(cluster_script()) + " mpirun " + placement + " " + sh_quote(bin("sst-train")) + kOnCpu;
 }
 
 CommandResult cluster_command(const std::string& args) { return run_command(sh_quote(cluster_script()) + " " + args); }

@@ -37,6 +37,11 @@ struct ToolResult {
 // Runs bin(name) with `args` (each quoted), no shell interpretation of the arguments.
 ToolResult run_tool(const std::string& name, const std::vector<std::string>& args);
 
+// What every test run of sst-train adds, unless the test is about GPUs (label gpu) and says which device:
+// train.device = auto would pick a GPU where one is present, and the CPU tests' expectations (exact
+// equalities, timings) are the CPU's.
+inline constexpr const char* kOnCpu = " --train.device=cpu";
+
 // "mpirun -np N" with the flags this machine needs (root, oversubscription, no binding).
 std::string mpirun(int ranks);
 // Path of a built binary, e.g. bin("sst-train").

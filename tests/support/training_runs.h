@@ -19,9 +19,11 @@ namespace sst::test {
 
 // A small model and 50-100 short steps: fast on 2 cores, still a real transformer. All-reduce
 // buckets of 20 KB make several buckets reduced while backward runs, and batches are
-// length-bucketed (the default), so the properties checked with it cover the fast paths.
-inline std::string small_run_args(const std::string& data, const std::string& out, int64_t global_batch = 32) {
-  return " --data " + data + " --out-dir " + out +
+// length-bucketed (the default), so the properties checked with it cover the fast paths. On the CPU
+// unless a GPU test names another `device`.
+inline std::string small_run_args(const std::string& data, const std::string& out, int64_t global_batch = 32,
+                                  const std::string& device = "cpu") {
+  return " --data " + data + " --out-dir " + out + " --train.device=" + device +
          " --model.d_model=32 --model.layers=2 --model.heads=4 --model.ff_dim=64 --model.max_len=48"
          " --train.global_batch=" +
          std::to_string(global_batch) +
@@ -32,8 +34,9 @@ inline std::string small_run_args(const std::string& data, const std::string& ou
 
 // `mpirun -np ranks sst-train` + small_run_args + extra.
 inline CommandResult train_small(int ranks, const std::string& data, const std::string& out, const std::string& extra,
-                                 int64_t global_batch = 32) {
-  return run_command(mpirun(ranks) + " " + bin("sst-train") + small_run_args(data, out, global_batch) + " " + extra);
+                                 int64_t global_batch = 32, const std::string& device = "cpu") {
+  return run_command(mpirun(ranks) + " " + bin("sst-train") + small_run_args(data, out, global_batch, device) + " " +
+                     extra);
 }
 
 // The trained weights of a step checkpoint, or with `average` the weight average it holds.
@@ -43,9 +46,9 @@ inline std::map<std::string, torch::Tensor> final_params(const std::string& run,
   auto meta = sst::read_checkpoint_meta(run + name);
   sst::TransformerClassifier model(meta.model);
   if (average)
-    sst::load_evaluated_weights(run + name, model, torch::kCPU);
+    sst::load_evaluated_weights(run + name, model);
   else
-    sst::load_checkpoint(run + name, model, nullptr, torch::kCPU);
+    sst::load_checkpoint(run + name, model, nullptr);
   std::map<std::string, torch::Tensor> out;
   for (auto& p : model->named_parameters()) out[p.key()] = p.value().clone();
   return out;

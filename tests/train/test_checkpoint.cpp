@@ -62,7 +62,7 @@ TEST_F(Fixture, RoundTripRestoresParametersOptimizerAndMeta) {
   auto [a, opt_a] = trained(1);
   sst::save_checkpoint(dir / "c.pt", a, opt_a.get(), meta_for(cfg, 42));
   auto [b, opt_b] = trained(2);
-  auto meta = sst::load_checkpoint(dir / "c.pt", b, opt_b.get(), torch::kCPU);
+  auto meta = sst::load_checkpoint(dir / "c.pt", b, opt_b.get());
   EXPECT_EQ(meta.state.step, 42);
   EXPECT_EQ(meta.state.tokens_processed, 1234);
   EXPECT_EQ(meta.seed, 7u);
@@ -110,22 +110,22 @@ TEST_F(Fixture, WeightAverageIsSavedRestoredAndPreferredForEvaluation) {
 
   auto [b, opt_b] = trained(2);
   auto restored = sst::make_average(b);
-  sst::load_checkpoint(dir / "avg.pt", b, opt_b.get(), torch::kCPU, restored);
+  sst::load_checkpoint(dir / "avg.pt", b, opt_b.get(), restored);
   auto pa = a->parameters(), pb = b->parameters(), po = other->parameters(), pr = restored->parameters();
   for (size_t i = 0; i < pa.size(); ++i) {
     EXPECT_TRUE(torch::equal(pb[i], pa[i])) << "trained weights, parameter " << i;
     EXPECT_TRUE(torch::equal(pr[i], po[i])) << "average, parameter " << i;
   }
   sst::TransformerClassifier evaluated(cfg);
-  sst::load_evaluated_weights(dir / "avg.pt", evaluated, torch::kCPU);
+  sst::load_evaluated_weights(dir / "avg.pt", evaluated);
   auto pe = evaluated->parameters();
   for (size_t i = 0; i < pa.size(); ++i) EXPECT_TRUE(torch::equal(pe[i], po[i])) << "the average is evaluated";
-  sst::load_evaluated_weights(dir / "plain.pt", evaluated, torch::kCPU);
+  sst::load_evaluated_weights(dir / "plain.pt", evaluated);
   pe = evaluated->parameters();
   for (size_t i = 0; i < pa.size(); ++i) EXPECT_TRUE(torch::equal(pe[i], pa[i])) << "no average: the weights";
 
   try {
-    sst::load_checkpoint(dir / "plain.pt", b, opt_b.get(), torch::kCPU, restored);
+    sst::load_checkpoint(dir / "plain.pt", b, opt_b.get(), restored);
     FAIL() << "a checkpoint without an average cannot restore one";
   } catch (const sst::UserError& e) {
     EXPECT_THAT(e.what(), HasSubstr("has no weight average"));
@@ -152,7 +152,7 @@ TEST_F(Fixture, LoadingIntoADifferentModelNamesBothConfigs) {
   other.d_model = 32;
   sst::TransformerClassifier o(other);
   try {
-    sst::load_checkpoint(dir / "c.pt", o, nullptr, torch::kCPU);
+    sst::load_checkpoint(dir / "c.pt", o, nullptr);
     FAIL() << "expected an error";
   } catch (const sst::UserError& e) {
     EXPECT_THAT(e.what(), HasSubstr("different model"));

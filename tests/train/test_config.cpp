@@ -2,7 +2,10 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <cstdlib>
+
 #include "common/error.h"
+#include "common/torch_compat.h"
 #include "test_support.h"
 #include "train/config.h"
 
@@ -147,4 +150,23 @@ TEST(Config, BudgetsAndBranchingNeedTheirCompanions) {
             "");
   // With a budget the default epochs are not needed.
   EXPECT_EQ(error_of({"--train.max_steps=0", "--train.epochs=0", "--train.max_tokens=1000"}), "");
+}
+
+// train.deterministic is off by default, recorded in the run's config, and turns on what a GPU run
+// needs to repeat bit for bit: LibTorch's deterministic algorithms, cuDNN's, and cuBLAS's workspace.
+TEST(Config, DeterministicIsAnOptionThatSetsTheKernelsAndTheCublasWorkspace) {
+  EXPECT_FALSE(parse({}).train.deterministic);
+  auto c = parse({"--train.deterministic=true"});
+  EXPECT_TRUE(c.train.deterministic);
+  EXPECT_THAT(c.resolved_ini, HasSubstr("deterministic = true"));
+  EXPECT_THAT(error_of({"--train.deterministic=maybe"}), HasSubstr("train.deterministic"));
+
+  ::unsetenv("CUBLAS_WORKSPACE_CONFIG");
+  sst::compat::use_deterministic_algorithms();
+  EXPECT_TRUE(at::globalContext().deterministicAlgorithms());
+  EXPECT_TRUE(at::globalContext().deterministicCuDNN());
+  EXPECT_FALSE(at::globalContext().benchmarkCuDNN());
+  ASSERT_NE(std::getenv("CUBLAS_WORKSPACE_CONFIG"), nullptr);
+  EXPECT_STREQ(std::getenv("CUBLAS_WORKSPACE_CONFIG"), ":4096:8");
+  at::globalContext().setDeterministicAlgorithms(false, false);  // the other tests' default
 }
