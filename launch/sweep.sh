@@ -22,6 +22,8 @@ usage() { sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; }
 PROG=sweep.sh
 # shellcheck source=launch/sweep_common.sh
 source "$ROOT/launch/sweep_common.sh"
+# shellcheck source=launch/own_children.sh
+source "$ROOT/launch/own_children.sh"
 PARALLEL=1 CHECK=1 POINTS=""
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -69,6 +71,7 @@ if [ "$CHECK" = 1 ]; then  # every unfinished point's options, before hours of t
   done
 fi
 mkdir -p "$SWEEP_DIR/logs"
+own_child_remove_stale "$SWEEP_DIR/logs"  # left by a launcher killed with its point (never trusted)
 
 # The run's own error line from the last attempt in LOG (mpirun's report of the failure says less).
 run_error() {
@@ -105,7 +108,8 @@ run_point() {
   setsid bash "$ROOT/launch/train.sh" -n "$ranks" "${ARGS[@]}" "--train.threads=$threads" >&"$log_fd" 2>&1 &
   local child=$!
   exec {log_fd}>&-
-  echo "$child" | safe_write "$pid_file" || true  # refused only if a link appeared meanwhile
+  # Who the child is and who started it (own_children.sh): only this launcher ever signals it.
+  own_child_record "$child" | safe_write "$pid_file" || true  # refused only if a link appeared meanwhile
   wait "$child" || rc=$?
   rm -f "$SWEEP_DIR/logs/.$name.pid"
   case $rc in
@@ -126,7 +130,7 @@ on_signal() {
   echo "sweep.sh: stopping: asking the running points to checkpoint (SIGUSR1)..." >&2
   local f
   for f in "$SWEEP_DIR"/logs/.*.pid; do
-    if [ -e "$f" ]; then kill -USR1 "$(cat "$f")" 2>/dev/null || true; fi
+    if [ -f "$f" ] && [ ! -L "$f" ]; then own_child_signal USR1 "$f"; fi
   done
 }
 trap on_signal INT TERM
