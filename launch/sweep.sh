@@ -14,10 +14,11 @@
 # ([budget] cooldown_branches) waits until the run it branches from has finished. Ctrl-C (or SIGTERM) asks the
 # running points to checkpoint (SIGUSR1, exit 75) and stops; run the same command again to continue.
 # Binaries: SST_BIN_DIR (default build/bin), or SST_SWEEP / SST_TRAIN. Exit status: 0 every point finished,
-# 1 some point failed, 2 usage error, 130 interrupted.
+# 1 some point failed, 2 usage error, 130 interrupted. --force also rewrites a damaged (unreadable)
+# sweep_manifest.json.
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
-usage() { sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; }
 
 PROG=sweep.sh
 # shellcheck source=launch/sweep_common.sh

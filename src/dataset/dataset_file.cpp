@@ -172,6 +172,24 @@ class Hdf5ErrorCapture {
   void* old_data_ = nullptr;
 };
 
+// Every read after opening goes through here. HDF5 prints its whole error stack (~20 lines) on a
+// failure unless told not to, and in a thread-safe build (Debian's) that setting is per thread: the
+// batch prefetch thread, which reads with data.preload = false, never had it turned off. So each read
+// captures the stack on its own thread (Hdf5ErrorCapture, nothing printed) and a failure (the file
+// truncated or rewritten while a run reads it) becomes one line naming the file, what was read and
+// the cause. Holds the file's lock (see io_mutex_).
+template <typename F>
+auto read_guarded(const std::string& path, std::recursive_mutex& mutex, const std::string& what, F&& read) {
+  std::lock_guard<std::recursive_mutex> lock(mutex);
+  Hdf5ErrorCapture errors(path);
+  try {
+    return read();
+  } catch (const H5::Exception& e) {
+    throw UserError(path + ": cannot read " + what + ": " + errors.text(e.getDetailMsg()) +
+                    " (was the file changed while in use?)");
+  }
+}
+
 }  // namespace
 
 void write_dataset_file(const std::string& path, const TokenizerInfo& tok, const std::vector<Split>& splits,
@@ -318,14 +336,14 @@ void DatasetFile::validate_split(const std::string& split) const {
 DatasetFile::~DatasetFile() = default;
 
 bool DatasetFile::has_split(const std::string& split) const {
-  std::lock_guard<std::recursive_mutex> lock(io_mutex_);
-  return file_->nameExists("/splits") && file_->openGroup("/splits").nameExists(split);
+  return read_guarded(path_, io_mutex_, "its splits",
+                      [&] { return file_->nameExists("/splits") && file_->openGroup("/splits").nameExists(split); });
 }
 
 std::vector<int64_t> DatasetFile::read_offsets(const std::string& split) const {
-  std::lock_guard<std::recursive_mutex> lock(io_mutex_);
   if (!has_split(split)) throw UserError(path_ + " has no split '" + split + "'");
-  auto off = read_vector<int64_t>(file_->openGroup(split_group(split)), "offsets");
+  auto off = read_guarded(path_, io_mutex_, "the offsets of split '" + split + "'",
+                          [&] { return read_vector<int64_t>(file_->openGroup(split_group(split)), "offsets"); });
   for (size_t i = 1; i < off.size(); ++i)
     if (off[i] < off[i - 1]) throw UserError(path_ + ": split '" + split + "' has decreasing offsets");
   if (off.empty() || off[0] != 0) throw UserError(path_ + ": split '" + split + "' has malformed offsets");
@@ -333,21 +351,27 @@ std::vector<int64_t> DatasetFile::read_offsets(const std::string& split) const {
 }
 
 std::vector<int8_t> DatasetFile::read_labels(const std::string& split) const {
-  std::lock_guard<std::recursive_mutex> lock(io_mutex_);
   if (!has_split(split)) throw UserError(path_ + " has no split '" + split + "'");
-  return read_vector<int8_t>(file_->openGroup(split_group(split)), "labels");
+  return read_guarded(path_, io_mutex_, "the labels of split '" + split + "'",
+                      [&] { return read_vector<int8_t>(file_->openGroup(split_group(split)), "labels"); });
 }
 
 std::string DatasetFile::source_sha256(const std::string& split) const {
-  std::lock_guard<std::recursive_mutex> lock(io_mutex_);
   if (!has_split(split)) throw UserError(path_ + " has no split '" + split + "'");
-  return read_str_attr(file_->openGroup(split_group(split)), "source_sha256");
+  return read_guarded(path_, io_mutex_, "the source of split '" + split + "'",
+                      [&] { return read_str_attr(file_->openGroup(split_group(split)), "source_sha256"); });
 }
 
 std::vector<std::vector<int32_t>> DatasetFile::read_examples(const std::string& split,
                                                              const std::vector<int64_t>& offsets,
                                                              const std::vector<int64_t>& ids) const {
-  std::lock_guard<std::recursive_mutex> lock(io_mutex_);
+  return read_guarded(path_, io_mutex_, "tokens of split '" + split + "'",
+                      [&] { return read_examples_unguarded(split, offsets, ids); });
+}
+
+std::vector<std::vector<int32_t>> DatasetFile::read_examples_unguarded(const std::string& split,
+                                                                       const std::vector<int64_t>& offsets,
+                                                                       const std::vector<int64_t>& ids) const {
   // Select each distinct example once (a hyperslab union holds a repeated range once), read the
   // union in file order, then hand every requested position its example.
   std::vector<int64_t> unique(ids);
@@ -369,12 +393,8 @@ std::vector<std::vector<int32_t>> DatasetFile::read_examples(const std::string& 
   }
   std::vector<int32_t> buf(total);
   if (total > 0) {
-    try {
-      H5::DataSpace mem(1, &total);
-      ds.read(buf.data(), H5::PredType::NATIVE_INT32, mem, file_space);
-    } catch (const H5::Exception& e) {
-      throw UserError(path_ + ": cannot read tokens of split '" + split + "': " + e.getDetailMsg());
-    }
+    H5::DataSpace mem(1, &total);
+    ds.read(buf.data(), H5::PredType::NATIVE_INT32, mem, file_space);
   }
   std::vector<std::vector<int32_t>> out(ids.size());
   for (size_t k = 0; k < ids.size(); ++k) {
@@ -386,22 +406,20 @@ std::vector<std::vector<int32_t>> DatasetFile::read_examples(const std::string& 
 }
 
 std::vector<int32_t> DatasetFile::read_tokens(const std::string& split) const {
-  std::lock_guard<std::recursive_mutex> lock(io_mutex_);
   if (!has_split(split)) throw UserError(path_ + " has no split '" + split + "'");
-  return read_vector<int32_t>(file_->openGroup(split_group(split)), "tokens");
+  return read_guarded(path_, io_mutex_, "tokens of split '" + split + "'",
+                      [&] { return read_vector<int32_t>(file_->openGroup(split_group(split)), "tokens"); });
 }
 
 Split DatasetFile::read_split(const std::string& split) const {
-  std::lock_guard<std::recursive_mutex> lock(io_mutex_);
-  if (!has_split(split)) throw UserError(path_ + " has no split '" + split + "'");
-  H5::Group g = file_->openGroup(split_group(split));
   Split s;
   s.name = split;
   s.tokens = read_tokens(split);
   s.offsets = read_offsets(split);
-  s.labels = read_vector<int8_t>(g, "labels");
-  s.source_file = read_str_attr(g, "source_file");
-  s.source_sha256 = read_str_attr(g, "source_sha256");
+  s.labels = read_labels(split);
+  s.source_sha256 = source_sha256(split);
+  s.source_file = read_guarded(path_, io_mutex_, "the source of split '" + split + "'",
+                               [&] { return read_str_attr(file_->openGroup(split_group(split)), "source_file"); });
   if (s.offsets.size() != s.labels.size() + 1 || s.offsets.back() != static_cast<int64_t>(s.tokens.size()))
     throw UserError(path_ + ": split '" + split + "' has inconsistent offsets/labels/tokens sizes");
   return s;

@@ -67,6 +67,9 @@ class DatasetFile {
  private:
   void validate_tokenizer(const H5::Group& tokenizer_group) const;
   void validate_split(const std::string& split) const;
+  std::vector<std::vector<int32_t>> read_examples_unguarded(const std::string& split,
+                                                            const std::vector<int64_t>& offsets,
+                                                            const std::vector<int64_t>& ids) const;
 
   std::string path_;
   std::unique_ptr<H5::H5File> file_;

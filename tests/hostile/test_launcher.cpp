@@ -1,7 +1,8 @@
 // launch/sweep.sh as a hostile or careless user meets it (issue 26):
 //   - signals only to its own children: a PID file left by an earlier launcher, or planted, that names a
 //     live unrelated process never gets that process signalled by a Ctrl-C/SIGTERM, and a stale one is
-//     removed (launch/own_children.sh).
+//     removed (launch/own_children.sh);
+//   - --force rewrites a damaged (truncated) sweep_manifest.json, as documented.
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <unistd.h>
@@ -83,6 +84,28 @@ TEST_F(Launcher, SigtermSignalsNoProcessNamedByAStalePidFile) {
   EXPECT_FALSE(fs::exists(sweep_dir + "/logs/.h-planted.pid")) << "a PID file naming nobody of ours is removed";
   EXPECT_EQ(read_text(sweep_dir + "/logs/.h-foreign.pid"), foreign) << "another launcher's live child: left alone";
   EXPECT_FALSE(fs::exists(sweep_dir + "/logs/.xs_f0.5_s1.pid")) << "its own is removed when the point ends";
+}
+
+// Deliver 10: a manifest cut short (a full disk, a killed writer) blocks a plain launch with one line
+// that names it and the way out; --force rewrites it, and the finished point is kept.
+TEST_F(Launcher, ForceRewritesATruncatedManifest) {
+  const Outcome first = run_with_deadline(sweep_sh(), 120, env());
+  ASSERT_EQ(first.exit_code, 0) << first.all();
+  const std::string manifest = sweep_dir + "/sweep_manifest.json";
+  const std::string text = read_text(manifest);
+  write_text(manifest, text.substr(0, text.size() / 2));
+
+  const Snapshot before = Snapshot::of(sweep_dir);
+  const Outcome plain = run_with_deadline(sweep_sh(), 60, env());
+  expect_refused(plain, 1, "sst-sweep", {manifest + ": malformed JSON", "--force"});
+  EXPECT_EQ(before.difference_to(Snapshot::of(sweep_dir)), "");
+
+  const Outcome forced = run_with_deadline(sweep_sh({"--force"}), 120, env());
+  ASSERT_EQ(forced.exit_code, 0) << forced.all();
+  EXPECT_NE(forced.err.find("sst-sweep: warning: " + manifest + ": malformed JSON"), std::string::npos) << forced.all();
+  EXPECT_NE(forced.out.find("completed, skipped"), std::string::npos) << "the finished run is kept\n" << forced.all();
+  EXPECT_NE(forced.out.find("sweep.sh: all 1 points finished"), std::string::npos) << forced.all();
+  EXPECT_EQ(read_json(manifest)["points"].size(), 1u);
 }
 
 }  // namespace
