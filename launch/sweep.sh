@@ -14,11 +14,11 @@
 # ([budget] cooldown_branches) waits until the run it branches from has finished. Ctrl-C (or SIGTERM) asks the
 # running points to checkpoint (SIGUSR1, exit 75) and stops; run the same command again to continue.
 # Binaries: SST_BIN_DIR (default build/bin), or SST_SWEEP / SST_TRAIN. Exit status: 0 every point finished,
-# 1 some point failed, 2 usage error, 130 interrupted. --force also rewrites a damaged (unreadable)
-# sweep_manifest.json.
+# 1 some point not finished (failed, stopped, or running under another launcher: each is named), 2 usage
+# error, 130 interrupted. --force also rewrites a damaged (unreadable) sweep_manifest.json.
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
-usage() { sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'; }
 
 PROG=sweep.sh
 # shellcheck source=launch/sweep_common.sh
@@ -181,17 +181,25 @@ if [ "$STOPPING" = 1 ]; then
   echo "sweep.sh: interrupted; run the same command again to continue" >&2
   exit 130
 fi
-left=$("$SST_SWEEP" status "$SWEEP_DIR" --unfinished)
+# The last line is true: every point this launch covers is looked at again now that its own runs have
+# ended. One run by another launcher (still running elsewhere), failed, stopped or never started makes
+# the launch unfinished: exit 1, each named with its state, never "all N points finished".
+not_finished=()
+while IFS=$'\t' read -r i run st; do
+  selected "$i" || continue
+  case $st in
+    completed | early_stopped) ;;
+    running) not_finished+=("$i	$run	running elsewhere (another launcher holds it: $(cat "$SWEEP_DIR/runs/$run/.sweep_running" 2>/dev/null))") ;;
+    *) not_finished+=("$i	$run	$st") ;;
+  esac
+done < <("$SST_SWEEP" status "$SWEEP_DIR" -v | awk -F'\t' 'NF == 3')
+if [ ${#not_finished[@]} -gt 0 ]; then
+  echo "sweep.sh: ${#not_finished[@]} point(s) not finished (index, run, status):" >&2
+  printf '  %s\n' "${not_finished[@]}" >&2
+  exit 1
+fi
 if [ -n "$POINTS" ]; then
-  for i in ${POINTS//,/ }; do
-    [ "$(action "$i")" = skip ] || { echo "sweep.sh: point $i ($(point "$i" run)) did not finish" >&2; exit 1; }
-  done
   echo "sweep.sh: the selected points finished; the whole sweep: $(status_line)"
   exit 0
-fi
-if [ -n "$left" ]; then
-  echo "sweep.sh: some points did not finish (index, run, status):" >&2
-  for i in ${left//,/ }; do echo "  $i	$(point "$i" run)	$("$SST_SWEEP" status "$SWEEP_DIR" --index "$i")" >&2; done
-  exit 1
 fi
 echo "sweep.sh: all $COUNT points finished: $SWEEP_DIR/sweep.csv"

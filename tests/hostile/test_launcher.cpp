@@ -2,7 +2,8 @@
 //   - signals only to its own children: a PID file left by an earlier launcher, or planted, that names a
 //     live unrelated process never gets that process signalled by a Ctrl-C/SIGTERM, and a stale one is
 //     removed (launch/own_children.sh);
-//   - --force rewrites a damaged (truncated) sweep_manifest.json, as documented.
+//   - --force rewrites a damaged (truncated) sweep_manifest.json, as documented;
+//   - its last line is true: it exits non-zero naming the points not finished or running elsewhere.
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <unistd.h>
@@ -106,6 +107,32 @@ TEST_F(Launcher, ForceRewritesATruncatedManifest) {
   EXPECT_NE(forced.out.find("completed, skipped"), std::string::npos) << "the finished run is kept\n" << forced.all();
   EXPECT_NE(forced.out.find("sweep.sh: all 1 points finished"), std::string::npos) << forced.all();
   EXPECT_EQ(read_json(manifest)["points"].size(), 1u);
+}
+
+// Deliver 8: a point another launcher holds is not finished, and the launch says so (exit 1, the point
+// and its state) instead of "all N points finished".
+TEST_F(Launcher, APointRunningElsewhereIsNamedAndTheExitIsNonZero) {
+  BackgroundProcess other({"sleep", "300"});  // stands for the other launcher
+  const std::string marker = sst::host_name() + " " + std::to_string(other.pid()) + "\n";
+  write_text(run_dir() + "/.sweep_running", marker);
+  const Outcome r = run_with_deadline(sweep_sh(), 60, env());
+  EXPECT_EQ(r.exit_code, 1) << r.all();
+  EXPECT_NE(r.err.find("sweep.sh: 1 point(s) not finished (index, run, status):"), std::string::npos) << r.all();
+  EXPECT_NE(
+      r.err.find("0\txs_f0.5_s1\trunning elsewhere (another launcher holds it: " + marker.substr(0, marker.size() - 1)),
+      std::string::npos)
+      << r.all();
+  EXPECT_EQ(r.all().find("points finished"), std::string::npos) << r.all();
+  EXPECT_EQ(read_text(run_dir() + "/.sweep_running"), marker) << "the other launcher's marker is left alone";
+}
+
+// A failed point is named too (its status), and the last line is not "all N points finished".
+TEST_F(Launcher, AFailedPointIsNamedAndTheExitIsNonZero) {
+  write_text(dir / "tiny.ini", tiny_ini_text() + "memory_limit_gb = 0.0000001\n");  // refused at setup
+  const Outcome r = run_with_deadline(sweep_sh(), 90, env());
+  EXPECT_EQ(r.exit_code, 1) << r.all();
+  EXPECT_NE(r.err.find("0\txs_f0.5_s1\tfailed"), std::string::npos) << r.all();
+  EXPECT_EQ(r.all().find("points finished"), std::string::npos) << r.all();
 }
 
 }  // namespace
