@@ -14,14 +14,17 @@
 # ([budget] cooldown_branches) waits until the run it branches from has finished. Ctrl-C (or SIGTERM) asks the
 # running points to checkpoint (SIGUSR1, exit 75) and stops; run the same command again to continue.
 # Binaries: SST_BIN_DIR (default build/bin), or SST_SWEEP / SST_TRAIN. Exit status: 0 every point finished,
-# 1 some point failed, 2 usage error, 130 interrupted.
+# 1 some point not finished (failed, stopped, or running under another launcher: each is named), 2 usage
+# error, 130 interrupted. --force also rewrites a damaged (unreadable) sweep_manifest.json.
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
-usage() { sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'; }
 
 PROG=sweep.sh
 # shellcheck source=launch/sweep_common.sh
 source "$ROOT/launch/sweep_common.sh"
+# shellcheck source=launch/own_children.sh
+source "$ROOT/launch/own_children.sh"
 PARALLEL=1 CHECK=1 POINTS=""
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -69,6 +72,7 @@ if [ "$CHECK" = 1 ]; then  # every unfinished point's options, before hours of t
   done
 fi
 mkdir -p "$SWEEP_DIR/logs"
+own_child_remove_stale "$SWEEP_DIR/logs"  # left by a launcher killed with its point (never trusted)
 
 # The run's own error line from the last attempt in LOG (mpirun's report of the failure says less).
 run_error() {
@@ -105,7 +109,8 @@ run_point() {
   setsid bash "$ROOT/launch/train.sh" -n "$ranks" "${ARGS[@]}" "--train.threads=$threads" >&"$log_fd" 2>&1 &
   local child=$!
   exec {log_fd}>&-
-  echo "$child" | safe_write "$pid_file" || true  # refused only if a link appeared meanwhile
+  # Who the child is and who started it (own_children.sh): only this launcher ever signals it.
+  own_child_record "$child" | safe_write "$pid_file" || true  # refused only if a link appeared meanwhile
   wait "$child" || rc=$?
   rm -f "$SWEEP_DIR/logs/.$name.pid"
   case $rc in
@@ -126,7 +131,7 @@ on_signal() {
   echo "sweep.sh: stopping: asking the running points to checkpoint (SIGUSR1)..." >&2
   local f
   for f in "$SWEEP_DIR"/logs/.*.pid; do
-    if [ -e "$f" ]; then kill -USR1 "$(cat "$f")" 2>/dev/null || true; fi
+    if [ -f "$f" ] && [ ! -L "$f" ]; then own_child_signal USR1 "$f"; fi
   done
 }
 trap on_signal INT TERM
@@ -176,17 +181,25 @@ if [ "$STOPPING" = 1 ]; then
   echo "sweep.sh: interrupted; run the same command again to continue" >&2
   exit 130
 fi
-left=$("$SST_SWEEP" status "$SWEEP_DIR" --unfinished)
+# The last line is true: every point this launch covers is looked at again now that its own runs have
+# ended. One run by another launcher (still running elsewhere), failed, stopped or never started makes
+# the launch unfinished: exit 1, each named with its state, never "all N points finished".
+not_finished=()
+while IFS=$'\t' read -r i run st; do
+  selected "$i" || continue
+  case $st in
+    completed | early_stopped) ;;
+    running) not_finished+=("$i	$run	running elsewhere (another launcher holds it: $(cat "$SWEEP_DIR/runs/$run/.sweep_running" 2>/dev/null))") ;;
+    *) not_finished+=("$i	$run	$st") ;;
+  esac
+done < <("$SST_SWEEP" status "$SWEEP_DIR" -v | awk -F'\t' 'NF == 3')
+if [ ${#not_finished[@]} -gt 0 ]; then
+  echo "sweep.sh: ${#not_finished[@]} point(s) not finished (index, run, status):" >&2
+  printf '  %s\n' "${not_finished[@]}" >&2
+  exit 1
+fi
 if [ -n "$POINTS" ]; then
-  for i in ${POINTS//,/ }; do
-    [ "$(action "$i")" = skip ] || { echo "sweep.sh: point $i ($(point "$i" run)) did not finish" >&2; exit 1; }
-  done
   echo "sweep.sh: the selected points finished; the whole sweep: $(status_line)"
   exit 0
-fi
-if [ -n "$left" ]; then
-  echo "sweep.sh: some points did not finish (index, run, status):" >&2
-  for i in ${left//,/ }; do echo "  $i	$(point "$i" run)	$("$SST_SWEEP" status "$SWEEP_DIR" --index "$i")" >&2; done
-  exit 1
 fi
 echo "sweep.sh: all $COUNT points finished: $SWEEP_DIR/sweep.csv"

@@ -60,7 +60,7 @@ EvaluationInput gather(const EvaluateOptions& o, const model::Classifier& classi
   }
   const dataset::DatasetFile file(o.data);
   if (!file.has_split(o.split)) throw UserError(o.data + " has no split '" + o.split + "'");
-  classifier.check_same_tokenizer(file.tokenizer(), o.data);
+  classifier.check_same_data(file.identity(), o.data);
   const dataset::Split split = file.read_split(o.split);
   in.source = "split '" + o.split + "' of " + o.data;
   for (int64_t i = 0; i < split.num_examples(); ++i) {

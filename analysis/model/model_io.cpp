@@ -35,6 +35,7 @@ Classifier::Classifier(const std::string& checkpoint, int threads) {
   load_evaluated_weights(checkpoint, impl_->model);  // the weight average, if the run kept one
   impl_->model->eval();                              // no dropout: deterministic predictions
   tokenizer_info_ = meta.tokenizer;
+  data_identity_ = dataset::identity_of(meta.tokenizer, meta.data_schema_version);
   tokenizer_ = std::make_unique<TextTokenizer>(meta.tokenizer.model_proto);
   const ModelConfig& m = meta.model;
   info_ = {checkpoint,     meta.state.step, m.d_model,    m.layers,
@@ -44,10 +45,9 @@ Classifier::Classifier(const std::string& checkpoint, int threads) {
 
 Classifier::~Classifier() = default;
 
-void Classifier::check_same_tokenizer(const dataset::TokenizerInfo& other, const std::string& what) const {
-  if (other.model_proto != tokenizer_info_.model_proto)
-    throw UserError(what + " was tokenized with a different SentencePiece model than checkpoint " + info_.path +
-                    " (re-run sst-prep with the run's tokenizer, or evaluate with --tsv)");
+void Classifier::check_same_data(const dataset::DataIdentity& data, const std::string& what) const {
+  dataset::refuse_other_tokenization(data_identity_, "checkpoint " + info_.path, data, what,
+                                     "re-run sst-prep with the run's tokenizer, or evaluate with --tsv");
 }
 
 std::vector<Probs> Classifier::predict(const std::vector<std::vector<int32_t>>& tokens, int64_t batch_size) const {
@@ -72,7 +72,7 @@ std::vector<Probs> Classifier::predict_text(const std::vector<std::string>& sent
 }
 
 std::vector<Probs> Classifier::predict_split(const dataset::DatasetFile& file, const std::string& split) const {
-  check_same_tokenizer(file.tokenizer(), file.path());
+  check_same_data(file.identity(), file.path());
   shard::SplitReader reader(file, split);
   std::vector<int64_t> ids(reader.size());
   std::iota(ids.begin(), ids.end(), 0);

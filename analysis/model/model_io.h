@@ -43,8 +43,9 @@ class Classifier {
   const dataset::TokenizerInfo& tokenizer_info() const { return tokenizer_info_; }
   const TextTokenizer& tokenizer() const { return *tokenizer_; }
 
-  // Throws UserError naming `what` if it was tokenized with a different SentencePiece model.
-  void check_same_tokenizer(const dataset::TokenizerInfo& other, const std::string& what) const;
+  // Throws UserError naming `what` and both identities if it was tokenized differently from what the
+  // checkpoint was trained on (dataset/data_identity.h: the same check sst-train makes on resume).
+  void check_same_data(const dataset::DataIdentity& data, const std::string& what) const;
 
   // P(class) per example; token lists without [CLS] (make_batch adds it and truncates).
   std::vector<Probs> predict(const std::vector<std::vector<int32_t>>& tokens, int64_t batch_size = 128) const;
@@ -59,6 +60,7 @@ class Classifier {
   std::unique_ptr<Impl> impl_;
   CheckpointInfo info_;
   dataset::TokenizerInfo tokenizer_info_;
+  dataset::DataIdentity data_identity_;  // of the data the checkpoint was trained on
   std::unique_ptr<TextTokenizer> tokenizer_;
 };
 

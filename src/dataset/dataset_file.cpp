@@ -8,6 +8,7 @@
 
 #include "common/error.h"
 #include "common/files.h"
+#include "dataset/hdf5_errors.h"
 
 namespace sst::dataset {
 namespace {
@@ -127,50 +128,6 @@ void for_each_block(const H5::DataSet& ds, hsize_t n, F&& fn) {
     fn(static_cast<int64_t>(start), buf);
   }
 }
-
-// HDF5 reports a failure as a stack of messages from the API call down to the cause (a system call's
-// errno, a bad signature), many lines long, and the C++ API throws with the API call's name only.
-// While one of these is alive, the first failure's stack is kept and turned into one line: the
-// cause, with the free space when the disk is full. (Destructors of later objects would clear the
-// stack before a catch block could read it.)
-class Hdf5ErrorCapture {
- public:
-  explicit Hdf5ErrorCapture(std::string path) : path_(std::move(path)) {
-    H5Eget_auto2(H5E_DEFAULT, &old_func_, &old_data_);
-    H5Eset_auto2(H5E_DEFAULT, &Hdf5ErrorCapture::on_error, this);
-  }
-  ~Hdf5ErrorCapture() { H5Eset_auto2(H5E_DEFAULT, old_func_, old_data_); }
-  Hdf5ErrorCapture(const Hdf5ErrorCapture&) = delete;
-  Hdf5ErrorCapture& operator=(const Hdf5ErrorCapture&) = delete;
-
-  // "No space left on device (12 KB free on its file system)", or `fallback` (the C++ API's message)
-  // if no failure was seen.
-  std::string text(const std::string& fallback) const {
-    if (errno_ > 0) return write_error_text(errno_, path_);
-    return cause_.empty() ? fallback : fallback + ": " + cause_;
-  }
-
- private:
-  static herr_t on_error(hid_t stack, void* self) {
-    auto* c = static_cast<Hdf5ErrorCapture*>(self);
-    if (c->cause_.empty()) H5Ewalk2(stack, H5E_WALK_DOWNWARD, &Hdf5ErrorCapture::on_entry, c);
-    return 0;
-  }
-  static herr_t on_entry(unsigned, const H5E_error2_t* e, void* self) {
-    auto* c = static_cast<Hdf5ErrorCapture*>(self);
-    std::string desc = e->desc ? e->desc : "";
-    const size_t at = desc.find("errno = ");
-    if (at != std::string::npos) c->errno_ = std::atoi(desc.c_str() + at + 8);
-    desc = desc.substr(0, desc.find_first_of(",\n"));  // the innermost message's first clause
-    if (!desc.empty()) c->cause_ = desc;
-    return 0;
-  }
-
-  std::string path_, cause_;
-  int errno_ = 0;
-  H5E_auto2_t old_func_ = nullptr;
-  void* old_data_ = nullptr;
-};
 
 }  // namespace
 
@@ -318,14 +275,14 @@ void DatasetFile::validate_split(const std::string& split) const {
 DatasetFile::~DatasetFile() = default;
 
 bool DatasetFile::has_split(const std::string& split) const {
-  std::lock_guard<std::recursive_mutex> lock(io_mutex_);
-  return file_->nameExists("/splits") && file_->openGroup("/splits").nameExists(split);
+  return read_guarded(path_, io_mutex_, "its splits",
+                      [&] { return file_->nameExists("/splits") && file_->openGroup("/splits").nameExists(split); });
 }
 
 std::vector<int64_t> DatasetFile::read_offsets(const std::string& split) const {
-  std::lock_guard<std::recursive_mutex> lock(io_mutex_);
   if (!has_split(split)) throw UserError(path_ + " has no split '" + split + "'");
-  auto off = read_vector<int64_t>(file_->openGroup(split_group(split)), "offsets");
+  auto off = read_guarded(path_, io_mutex_, "the offsets of split '" + split + "'",
+                          [&] { return read_vector<int64_t>(file_->openGroup(split_group(split)), "offsets"); });
   for (size_t i = 1; i < off.size(); ++i)
     if (off[i] < off[i - 1]) throw UserError(path_ + ": split '" + split + "' has decreasing offsets");
   if (off.empty() || off[0] != 0) throw UserError(path_ + ": split '" + split + "' has malformed offsets");
@@ -333,21 +290,27 @@ std::vector<int64_t> DatasetFile::read_offsets(const std::string& split) const {
 }
 
 std::vector<int8_t> DatasetFile::read_labels(const std::string& split) const {
-  std::lock_guard<std::recursive_mutex> lock(io_mutex_);
   if (!has_split(split)) throw UserError(path_ + " has no split '" + split + "'");
-  return read_vector<int8_t>(file_->openGroup(split_group(split)), "labels");
+  return read_guarded(path_, io_mutex_, "the labels of split '" + split + "'",
+                      [&] { return read_vector<int8_t>(file_->openGroup(split_group(split)), "labels"); });
 }
 
 std::string DatasetFile::source_sha256(const std::string& split) const {
-  std::lock_guard<std::recursive_mutex> lock(io_mutex_);
   if (!has_split(split)) throw UserError(path_ + " has no split '" + split + "'");
-  return read_str_attr(file_->openGroup(split_group(split)), "source_sha256");
+  return read_guarded(path_, io_mutex_, "the source of split '" + split + "'",
+                      [&] { return read_str_attr(file_->openGroup(split_group(split)), "source_sha256"); });
 }
 
 std::vector<std::vector<int32_t>> DatasetFile::read_examples(const std::string& split,
                                                              const std::vector<int64_t>& offsets,
                                                              const std::vector<int64_t>& ids) const {
-  std::lock_guard<std::recursive_mutex> lock(io_mutex_);
+  return read_guarded(path_, io_mutex_, "tokens of split '" + split + "'",
+                      [&] { return read_examples_unguarded(split, offsets, ids); });
+}
+
+std::vector<std::vector<int32_t>> DatasetFile::read_examples_unguarded(const std::string& split,
+                                                                       const std::vector<int64_t>& offsets,
+                                                                       const std::vector<int64_t>& ids) const {
   // Select each distinct example once (a hyperslab union holds a repeated range once), read the
   // union in file order, then hand every requested position its example.
   std::vector<int64_t> unique(ids);
@@ -369,12 +332,8 @@ std::vector<std::vector<int32_t>> DatasetFile::read_examples(const std::string& 
   }
   std::vector<int32_t> buf(total);
   if (total > 0) {
-    try {
-      H5::DataSpace mem(1, &total);
-      ds.read(buf.data(), H5::PredType::NATIVE_INT32, mem, file_space);
-    } catch (const H5::Exception& e) {
-      throw UserError(path_ + ": cannot read tokens of split '" + split + "': " + e.getDetailMsg());
-    }
+    H5::DataSpace mem(1, &total);
+    ds.read(buf.data(), H5::PredType::NATIVE_INT32, mem, file_space);
   }
   std::vector<std::vector<int32_t>> out(ids.size());
   for (size_t k = 0; k < ids.size(); ++k) {
@@ -386,22 +345,20 @@ std::vector<std::vector<int32_t>> DatasetFile::read_examples(const std::string& 
 }
 
 std::vector<int32_t> DatasetFile::read_tokens(const std::string& split) const {
-  std::lock_guard<std::recursive_mutex> lock(io_mutex_);
   if (!has_split(split)) throw UserError(path_ + " has no split '" + split + "'");
-  return read_vector<int32_t>(file_->openGroup(split_group(split)), "tokens");
+  return read_guarded(path_, io_mutex_, "tokens of split '" + split + "'",
+                      [&] { return read_vector<int32_t>(file_->openGroup(split_group(split)), "tokens"); });
 }
 
 Split DatasetFile::read_split(const std::string& split) const {
-  std::lock_guard<std::recursive_mutex> lock(io_mutex_);
-  if (!has_split(split)) throw UserError(path_ + " has no split '" + split + "'");
-  H5::Group g = file_->openGroup(split_group(split));
   Split s;
   s.name = split;
   s.tokens = read_tokens(split);
   s.offsets = read_offsets(split);
-  s.labels = read_vector<int8_t>(g, "labels");
-  s.source_file = read_str_attr(g, "source_file");
-  s.source_sha256 = read_str_attr(g, "source_sha256");
+  s.labels = read_labels(split);
+  s.source_sha256 = source_sha256(split);
+  s.source_file = read_guarded(path_, io_mutex_, "the source of split '" + split + "'",
+                               [&] { return read_str_attr(file_->openGroup(split_group(split)), "source_file"); });
   if (s.offsets.size() != s.labels.size() + 1 || s.offsets.back() != static_cast<int64_t>(s.tokens.size()))
     throw UserError(path_ + ": split '" + split + "' has inconsistent offsets/labels/tokens sizes");
   return s;

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "dataset/data_identity.h"
 #include "dataset/tokenizer_info.h"
 
 namespace H5 {
@@ -47,6 +48,8 @@ class DatasetFile {
 
   const std::string& path() const { return path_; }
   const TokenizerInfo& tokenizer() const { return tokenizer_; }
+  // What a model trained on this file depends on (its tokenizer, vocabulary and schema).
+  DataIdentity identity() const { return identity_of(tokenizer_, kSchemaVersion); }
   bool has_split(const std::string& split) const;
   // Offsets (n+1) and labels (n) of a split: small metadata, read whole. Throws if the split is absent.
   std::vector<int64_t> read_offsets(const std::string& split) const;
@@ -64,6 +67,9 @@ class DatasetFile {
  private:
   void validate_tokenizer(const H5::Group& tokenizer_group) const;
   void validate_split(const std::string& split) const;
+  std::vector<std::vector<int32_t>> read_examples_unguarded(const std::string& split,
+                                                            const std::vector<int64_t>& offsets,
+                                                            const std::vector<int64_t>& ids) const;
 
   std::string path_;
   std::unique_ptr<H5::H5File> file_;

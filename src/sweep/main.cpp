@@ -107,10 +107,18 @@ int cmd_expand(int argc, char** argv) {
   const bool have_dir = vm.count("sweep-dir") > 0;
   const std::string dir = have_dir ? vm["sweep-dir"].as<std::string>() : default_sweep_dir(spec);
   // Without --data, a sweep dir keeps the data it was expanded with.
+  // With --force, a manifest that cannot be read (truncated by a full disk or a killed writer) is
+  // rewritten, as documented, instead of blocking the sweep: it keeps nothing worth reading.
+  const bool force = vm.count("force") > 0;
   if (have_dir && vm["data"].as<std::string>().empty() && fs::exists(dir + "/" + kManifestName)) {
-    const json m = read_manifest(dir);
-    if (m.value("sweep_hash", "") == spec.hash && !m.value("data", "").empty())
-      spec = parse_sweep_file(positional(vm, "sweep-file"), m.value("data", ""));
+    try {
+      const json m = read_manifest(dir);
+      if (m.value("sweep_hash", "") == spec.hash && !m.value("data", "").empty())
+        spec = parse_sweep_file(positional(vm, "sweep-file"), m.value("data", ""));
+    } catch (const sst::UserError& e) {
+      if (!force) throw;
+      std::cerr << "sst-sweep: warning: " << e.what() << "; rewriting it (--force)\n";
+    }
   }
   const auto points = expand(spec, dir);
   json manifest = manifest_json(spec, dir, points);
@@ -135,7 +143,7 @@ int cmd_expand(int argc, char** argv) {
     print_point_field(manifest["points"].at(static_cast<size_t>(i)), vm["field"].as<std::string>());
     return 0;
   }
-  if (have_dir) write_manifest(spec, dir, points, vm.count("force") > 0);
+  if (have_dir) write_manifest(spec, dir, points, force);
   if (vm.count("count")) {
     std::cout << points.size() << "\n";
     return 0;

@@ -424,7 +424,8 @@ json read_manifest(const std::string& sweep_dir) {
     if (!j.contains("points") || !j["points"].is_array()) throw UserError(path + ": no 'points' array");
     return j;
   } catch (const json::exception& e) {
-    throw UserError(path + ": malformed JSON: " + e.what());
+    throw UserError(path + ": malformed JSON: " + e.what() +
+                    " (sst-sweep expand --force, or launch/sweep.sh --force, rewrites it)");
   }
 }
 

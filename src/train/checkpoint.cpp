@@ -92,6 +92,9 @@ void write_meta(torch::serialize::OutputArchive& ar, const CheckpointMeta& m) {
   ar.write("tokenizer/type", c10::IValue(t.type));
   ar.write("tokenizer/ids", torch::tensor({t.vocab_size, t.pad_id, t.unk_id, t.cls_id, t.eos_id}, torch::kInt),
            /*is_buffer=*/true);
+  // Unknown stays unknown: a checkpoint that never recorded it is not given this build's schema.
+  if (m.data_schema_version > 0)
+    ar.write("data/schema_version", c10::IValue(static_cast<int64_t>(m.data_schema_version)));
 }
 
 CheckpointMeta read_meta(torch::serialize::InputArchive& ar, const std::string& path) {
@@ -148,6 +151,8 @@ CheckpointMeta read_meta(torch::serialize::InputArchive& ar, const std::string& 
   m.tokenizer.unk_id = id[2];
   m.tokenizer.cls_id = id[3];
   m.tokenizer.eos_id = id[4];
+  c10::IValue schema;  // absent from checkpoints written before the data's identity was kept
+  if (ar.try_read("data/schema_version", schema)) m.data_schema_version = static_cast<int32_t>(schema.toInt());
   return m;
 }
 

@@ -46,6 +46,9 @@ struct CheckpointMeta {
   ModelConfig model;
   std::string config_ini;
   dataset::TokenizerInfo tokenizer;
+  // With the tokenizer, the identity of the data the run trained on (dataset/data_identity.h): the
+  // data file's schema version; 0 = not recorded (checkpoints written before it was kept).
+  int32_t data_schema_version = 0;
   uint64_t seed = 0;
   int64_t world_size = 1;
 };

@@ -13,6 +13,7 @@
 #include "train/fused_adamw.h"
 #include "train/memory_estimate.h"
 #include "train/run.h"
+#include "train/run_identity.h"
 #include "train/weight_average.h"
 
 namespace sst {
@@ -71,6 +72,22 @@ void setup_run_length(Run& r) {
   r.budget_tokens = length.budget_tokens;
   r.schedule = make_schedule(t, r.total_steps);
   r.snapshot_steps = snapshot_steps(t, step_tokens, n);
+}
+
+// Every rank must train the same model on the same data with the same settings (train/run_identity.h).
+// Compared with rank 0's before the first collective whose sizes depend on them (the weights'
+// broadcast): a mismatched rank ends every rank with the first differing key, instead of a crash in
+// MPI or a model trained on inconsistent ranks. rank 0's text travels in the control plane's guarded
+// broadcast (a few KB, once).
+void agree_on_run(Run& r) {
+  const std::string mine = run_identity(r.cfg, *r.file);
+  const std::string root = r.control.broadcast(mine);
+  r.control.run_on_all_ranks([&] {
+    if (const auto diff = first_difference(mine, root))
+      throw UserError("rank " + std::to_string(r.world.rank) + " (host " + r.world.host +
+                      ") was started with another configuration or data than rank 0: " + *diff +
+                      "; every rank of a run must run the same options on the same data");
+  });
 }
 
 // One rank per GPU: the node's visible GPUs shared out by local rank (comm/gpu_placement.h).
@@ -220,6 +237,7 @@ void setup(Run& r) {
     setup_model(r);
     setup_run_length(r);
   });
+  agree_on_run(r);
   setup_communication(r);
   setup_optimizer(r);
   setup_pipeline(r);

@@ -46,6 +46,7 @@ CheckpointMeta meta_of(const Run& r) {
   m.model = r.cfg.model;
   m.config_ini = r.cfg.resolved_ini;
   m.tokenizer = r.file->tokenizer();
+  m.data_schema_version = r.file->identity().schema_version;
   m.seed = r.cfg.train.seed;
   m.world_size = r.world.size;
   return m;
@@ -89,6 +90,21 @@ std::string choose_checkpoint(const Run& r, std::vector<std::string>& notes) {
   return newest.value_or("");
 }
 
+// A run continues on the data it was trained on: data tokenized otherwise (another tokenizer, even with
+// the same vocabulary size) would feed the old weights other words under the same ids. Rank 0 checks
+// the checkpoint it chose; the ranks have agreed on their data's identity in setup.
+void refuse_other_data(const Run& r, const std::string& path, std::vector<std::string>& notes) {
+  const CheckpointMeta meta = read_checkpoint_meta(path);
+  dataset::refuse_other_tokenization(
+      dataset::identity_of(meta.tokenizer, meta.data_schema_version), "checkpoint " + path, r.file->identity(),
+      "data file " + r.cfg.data.path,
+      "resume on the data it was trained on, or train on this data in another --out-dir");
+  if (meta.data_schema_version == 0)
+    notes.push_back("warning: checkpoint " + path +
+                    " does not record its data's schema version (written before it was kept); its tokenizer and "
+                    "vocabulary match the data's, resuming");
+}
+
 // Rank 0 decides where to start, every rank loads that checkpoint, and all agree it belongs to this
 // run; any refusal ends every rank with one message, before anything in the run directory changes.
 void resume(Run& r, std::vector<std::string>& notes) {
@@ -96,6 +112,7 @@ void resume(Run& r, std::vector<std::string>& notes) {
     std::string chosen = choose_checkpoint(r, notes);
     // A cooldown branch with nothing of its own yet starts from its parent's snapshot (train/budget.h).
     if (chosen.empty() && !r.cfg.train.branch_from.empty()) chosen = branch_snapshot(r.cfg.train, r.schedule);
+    if (!chosen.empty()) refuse_other_data(r, chosen, notes);
     return chosen;
   });
   if (path.empty()) return;

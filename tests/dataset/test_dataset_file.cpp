@@ -4,7 +4,9 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <cstdio>
 #include <filesystem>
+#include <thread>
 
 #include "common/error.h"
 #include "dataset/dataset_file.h"
@@ -112,6 +114,39 @@ TEST_F(DatasetFileExamples, ReadExamplesReturnsRightIdsForOutOfOrderIds) {
 TEST_F(DatasetFileExamples, ReadExamplesHandlesRepeatedIds) {
   DatasetFile f(path_);
   expect_examples(f, {4, 0, 2, 0, 3});
+}
+
+// Issue 26 #14: the file rewritten in place while a run reads it (data.preload = false), read from
+// another thread as the batch prefetcher does. HDF5's error stack (its printing is a per-thread setting
+// in a thread-safe build) must not reach stderr: one UserError naming the file and what was read.
+TEST_F(DatasetFileExamples, AFileRewrittenWhileReadOnAnotherThreadIsOneErrorAndNoHdf5Stack) {
+  DatasetFile f(path_);
+  const auto offsets = f.read_offsets("train");
+  const auto size = std::filesystem::file_size(path_);
+  {
+    std::FILE* out = std::fopen(path_.c_str(), "r+");  // the same inode, every byte zero
+    ASSERT_NE(out, nullptr);
+    const std::string zeros(size, '\0');
+    ASSERT_EQ(std::fwrite(zeros.data(), 1, zeros.size(), out), zeros.size());
+    std::fclose(out);
+  }
+  std::string error;
+  testing::internal::CaptureStderr();
+  std::thread reader([&] {
+    try {
+      f.read_examples("train", offsets, {0, 2, 4});
+    } catch (const UserError& e) {
+      error = e.what();
+    } catch (const H5::Exception& e) {
+      error = "H5::Exception escaped: " + e.getDetailMsg();
+    }
+  });
+  reader.join();
+  const std::string printed = testing::internal::GetCapturedStderr();
+  EXPECT_EQ(printed, "") << "HDF5 printed its error stack";
+  EXPECT_THAT(error, HasSubstr(path_ + ": cannot read "));
+  EXPECT_THAT(error, HasSubstr("(was the file changed while in use?)"));
+  EXPECT_EQ(error.find('\n'), std::string::npos) << error;
 }
 
 TEST(DatasetFileIo, MissingFileIsAUserError) {

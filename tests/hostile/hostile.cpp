@@ -16,6 +16,7 @@
 #include <thread>
 
 #include "common/files.h"
+#include "dataset/dataset_file.h"
 #include "test_support.h"
 
 extern char** environ;
@@ -235,6 +236,22 @@ std::string tiny_dataset() {
   auto r =
       run_with_deadline({bin("sst-prep"), "--data-dir", tiny_tsv_dir(), "--output", out, "--vocab-size", "200"}, 60);
   if (r.exit_code != 0) throw std::runtime_error("sst-prep failed on the tiny TSVs: " + r.all());
+  return out;
+}
+
+std::string tiny_dataset_bpe() {
+  const std::string out = test_data_dir() + "/hostile_tiny_bpe.h5";
+  if (fs::exists(out)) return out;
+  const std::string tmp = out + ".tmp." + std::to_string(::getpid());
+  // The vocabulary size the unigram model reached on these TSVs: the same size, another tokenizer.
+  const int32_t vocab = sst::dataset::DatasetFile(tiny_dataset()).tokenizer().vocab_size;
+  auto r = run_with_deadline({bin("sst-prep"), "--data-dir", tiny_tsv_dir(), "--output", tmp, "--vocab-size",
+                              std::to_string(vocab), "--model-type", "bpe"},
+                             60);
+  if (r.exit_code != 0) throw std::runtime_error("sst-prep --model-type bpe failed on the tiny TSVs: " + r.all());
+  std::error_code ec;
+  fs::rename(tmp, out, ec);  // a concurrent test may have won: its file is the same
+  fs::remove(tmp, ec);
   return out;
 }
 

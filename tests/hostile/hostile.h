@@ -73,6 +73,10 @@ void expect_refused(const Outcome& r, int exit_code, const std::string& tool, co
 // sst-prep's output for small generated TSVs (96 train, 24 dev, 8 test sentences, vocabulary <= 200),
 // made once per build tree. Read only: a row that damages data copies it first.
 std::string tiny_dataset();
+// The same TSVs tokenized with a BPE model of the same vocabulary size as tiny_dataset()'s
+// (`sst-prep --model-type bpe --vocab-size N`, checked in test_train_identity.cpp):
+// data a run trained on tiny_dataset() must not continue on. Made once per build tree.
+std::string tiny_dataset_bpe();
 // The TSV folder tiny_dataset() was made from (train.tsv, dev.tsv, test.tsv).
 std::string tiny_tsv_dir();
 // A finished 2-step run of a tiny model on tiny_dataset() (its run directory), made once per build tree.

@@ -62,6 +62,13 @@ const std::vector<Row> kRows = {
        s.analyze("evaluate", {"--checkpoint", bad, "--data", tiny_dataset(), "--output", s.output});
        s.expect = {"checkpoint " + bad};
      }},
+    {"EvaluateOnDataTokenizedDifferently", 1,
+     [](Scene& s) {  // the same check as sst-train's resume (dataset/data_identity.h), the same line
+       s.analyze("evaluate", {"--checkpoint", s.checkpoint, "--data", tiny_dataset_bpe(), "--output", s.output});
+       s.expect = {tiny_dataset_bpe() + " was tokenized differently from what checkpoint " + s.checkpoint +
+                       " was trained on (data: bpe tokenizer sha256 ",
+                   "checkpoint: unigram tokenizer sha256 ", "or evaluate with --tsv"};
+     }},
     {"EvaluateDataIsNotHdf5", 1,
      [](Scene& s) {
        write_text(s.dir / "data.h5", "sentence\tlabel\n");

@@ -254,3 +254,17 @@ TEST_F(Fixture, LastTrainLossIsKept) {
   sst::save_checkpoint(dir / "c.pt", m, opt.get(), meta);
   EXPECT_EQ(sst::read_checkpoint_meta(dir / "c.pt").state.last_train_loss, 0.625);
 }
+
+TEST_F(Fixture, TheDataSchemaIsKeptAndAnUnrecordedOneStaysUnrecorded) {
+  sst::test::TempDir dir("ckpt");
+  auto [m, opt] = trained(1);
+  auto meta = meta_for(cfg, 5);
+  meta.data_schema_version = 1;
+  sst::save_checkpoint(dir / "new.pt", m, opt.get(), meta);
+  EXPECT_EQ(sst::read_checkpoint_meta(dir / "new.pt").data_schema_version, 1);
+  // A checkpoint from before the field existed has no entry: it reads as 0 (unrecorded), and
+  // writing it again does not invent one.
+  meta.data_schema_version = 0;
+  sst::save_checkpoint(dir / "old.pt", m, opt.get(), meta);
+  EXPECT_EQ(sst::read_checkpoint_meta(dir / "old.pt").data_schema_version, 0);
+}
