@@ -176,7 +176,7 @@ TEST(HostileIdentityAccepted, ACheckpointWithoutTheDataSchemaResumesWithAWarning
   ASSERT_EQ(meta.data_schema_version, 1) << "sst-train records it";
   sst::TransformerClassifier model(meta.model);
   auto optimizer = sst::make_torch_adamw(sst::split_for_weight_decay(model), sst::AdamWSettings{});
-  meta = sst::load_checkpoint(path, model, optimizer.get(), torch::kCPU);
+  meta = sst::load_checkpoint(path, model, optimizer.get());
   meta.data_schema_version = 0;
   sst::save_checkpoint(path, model, optimizer.get(), meta);
   fs::remove(s.run + "/checkpoints/manifest.json");  // its digest of the old file no longer holds
