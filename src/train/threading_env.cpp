@@ -8,7 +8,9 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
 #include <string>
+#include <system_error>
 #include <thread>
 
 namespace sst {
@@ -76,10 +78,14 @@ void ensure_threading_environment(int argc, char** argv) {
   }
   if (added.empty()) return;
   setenv(kMarker, added.c_str(), 1);
-  execv("/proc/self/exe", argv);
+  // The binary's own path, not /proc/self/exe: the process keeps its name ("sst-train" in ps, top and
+  // /proc/PID/stat, where launchers and tests look for it).
+  std::error_code error;
+  const auto self = std::filesystem::read_symlink("/proc/self/exe", error);
+  if (!error) execv(self.c_str(), argv);
   // Only reached when the exec failed: go on with what the process loaded with.
   std::fprintf(stderr, "sst-train: warning: could not restart with %s set (%s); training may be slower\n",
-               added.c_str(), std::strerror(errno));
+               added.c_str(), error ? error.message().c_str() : std::strerror(errno));
   std::fflush(stderr);
 }
 
