@@ -35,8 +35,9 @@ std::string cluster_script() {
   } while (0)
 
 // `mpirun` on node 1 of the cluster over both nodes, with `placement` (e.g. -np 4 --map-by ppr:2:node).
+// The caller adds sst-train's options, the device among them (small_run_args pins the CPU).
 std::string cluster_mpirun(const std::string& placement) {
-  return sh_quote(cluster_script()) + " mpirun " + placement + " " + sh_quote(bin("sst-train")) + kOnCpu;
+  return sh_quote(cluster_script()) + " mpirun " + placement + " " + sh_quote(bin("sst-train"));
 }
 
 CommandResult cluster_command(const std::string& args) { return run_command(sh_quote(cluster_script()) + " " + args); }
@@ -91,7 +92,7 @@ TEST(MultiNode, ThreadsPerRankFollowTheirOwnNodesRanks) {
   const std::string run = dir / "run";
   // 3 ranks on 2 nodes of 2 slots: two share node 1, one has node 2 to itself. train.threads = 0: cores / ranks
   // of the rank's own node.
-  auto r = run_command(cluster_mpirun("-np 3") + " --data " + data + " --out-dir " + run +
+  auto r = run_command(cluster_mpirun("-np 3") + kOnCpu + " --data " + data + " --out-dir " + run +
                        " --model.d_model=16 --model.layers=1 --model.heads=2 --model.ff_dim=32 --model.max_len=32"
                        " --train.global_batch=48 --train.max_steps=2 --train.eval_every=1000 --train.threads=0");
   ASSERT_EQ(r.exit_code, 0) << r.output;
