@@ -50,7 +50,6 @@ int default_threads_per_rank(int argc, const char* const* argv, int cores, int l
   const std::string key = "--train.threads";
   for (int i = 1; i < argc; ++i) {
     std::string value;
-    if (argv[i] == key + "=") continue;
     if (std::strncmp(argv[i], "--train.threads=", key.size() + 1) == 0)
       value = argv[i] + key.size() + 1;
     else if (argv[i] == key && i + 1 < argc)
