@@ -226,8 +226,8 @@ std::vector<PointKey> points_of(const PlannerInput& in, const Table& t, const Pl
   return out;
 }
 
-// Every budget bracketed, but the bootstrap loses a bracket too often to determine a: one more seed of each size
-// in every budget's bracket (a resample of one run per size drops a third of the sizes).
+// No budget can gain a bracket, but the bootstrap loses one too often to determine a: one more seed of each size
+// in every bracketed budget's bracket (a resample of one run per size drops a third of the sizes).
 void resolve_allocation(const PlannerInput& in, const Table& t, const std::vector<BudgetState>& states,
                         const Verdict& v, Plan& plan) {
   for (const auto& s : states)
@@ -236,7 +236,7 @@ void resolve_allocation(const PlannerInput& in, const Table& t, const std::vecto
       const size_t have = t.seeds.at({i, s.budget}).size();
       if (have >= in.design.seeds_max) continue;
       plan.ask(i, s.budget, have + 1);
-      plan.log("seed", model, s.budget, "every budget is bracketed but a is " + v.reason + ": another seed");
+      plan.log("seed", model, s.budget, "no budget can gain a bracket, but a is " + v.reason + ": another seed");
     }
 }
 
@@ -307,30 +307,31 @@ Wave plan_next(const PlannerInput& in, const std::vector<Result>& results) {
     w.wave_flops = 0;
     plan.log("stop", "", 0, why);
   };
-  if (bracketed == in.budgets.size() && w.points.empty()) {
-    const Verdict v = allocation_verdict(in, results);
-    if (v.identified) {
-      stop("bracketed: every budget's minimum is bracketed, and a is determined in 90% of the bootstrap resamples");
-    } else {
+  // Nothing left to bracket: resolve a over the bracketed budgets while the bootstrap cannot determine it.
+  Verdict v;
+  if (w.points.empty() && bracketed >= 2) {
+    v = allocation_verdict(in, results);
+    if (!v.identified) {
       resolve_allocation(in, t, w.budgets, v, plan);
       w.points = points_of(in, t, plan);
-      if (w.points.empty()) stop("bracketed: every budget's minimum is bracketed, but a is " + v.reason);
+      with = results;
+      for (const auto& pt : w.points) with.push_back({pt, w.wave, 0});
+      w.wave_flops = flops_spent(in, with) - w.flops_spent;
     }
-    with = results;
-    for (const auto& pt : w.points) with.push_back({pt, w.wave, 0});
-    w.wave_flops = flops_spent(in, with) - w.flops_spent;
   }
-  if (w.stop) {
-    // stopped above
-  } else if (w.wave >= static_cast<int>(in.design.max_waves)) {
-    stop("max_waves: " + std::to_string(in.design.max_waves) + " waves planned");
+  const std::string unbracketed = std::to_string(in.budgets.size() - bracketed) + " budget(s) unbracketed";
+  if (w.points.empty() && bracketed == in.budgets.size()) {
+    stop(v.identified ? "bracketed: every budget's minimum is bracketed, and a is determined in 90% of the "
+                        "bootstrap resamples"
+                      : "bracketed: every budget's minimum is bracketed, but a is " + v.reason);
   } else if (w.points.empty()) {
-    stop("exhausted: " + std::to_string(in.budgets.size() - bracketed) +
-         " budget(s) unbracketed, and neither the ladder nor seeds_max allows another point");
+    stop("exhausted: " + unbracketed + ", and neither the ladder nor seeds_max allows another point");
+  } else if (w.wave >= static_cast<int>(in.design.max_waves)) {
+    stop("max_waves: " + std::to_string(in.design.max_waves) + " waves planned, " + unbracketed);
   } else if (w.flops_spent + w.wave_flops > in.design.cap_flops) {
     stop("cap: the next wave (" + std::to_string(w.points.size()) + " runs, " + num(w.wave_flops) +
          " FLOPs) would bring the compute to " + num(w.flops_spent + w.wave_flops) + ", over the cap of " +
-         num(in.design.cap_flops));
+         num(in.design.cap_flops) + "; " + unbracketed);
   }
   w.decisions = plan.decisions;
   return w;

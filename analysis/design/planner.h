@@ -13,8 +13,9 @@
 //   - adds seeds where the best sizes are not separated and the ladder has no size farther out (or no seed
 //     spread has been measured yet);
 //   - stops training the sizes that can no longer win a bracketed budget (no more seeds or neighbours);
-//   - once every budget is bracketed, adds a seed to each size of every bracket while the bootstrap of a
-//     cannot determine it (fewer than 90% of the resamples keep two bracketed budgets);
+//   - once no budget can gain a bracket (every one bracketed, or the rest exhausted), adds a seed to each size
+//     of every bracket while the bootstrap of a cannot determine it (under 90% of its resamples keep two
+//     bracketed budgets);
 //   - stops when every budget is bracketed and a determined, when the next wave would pass the compute cap, after
 //     max_waves, or when no rule can add a point (the ladder and seeds_max exhausted).
 // The allocation exponent a (N_opt ∝ C^a) and its 90% interval come from the project's IsoFLOP fits

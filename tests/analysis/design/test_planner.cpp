@@ -187,3 +187,20 @@ TEST(AnalysisDesignCommand, WritesSimulationJsonOrNothing) {
   EXPECT_NE(bad.err.find("sst-sweep: error: --law"), std::string::npos) << bad.err;
   EXPECT_FALSE(std::filesystem::exists(dir / "bad/simulation.json"));
 }
+
+// The shipped example: sst2_isoflop.ini's sizes and per-size budgets from n3-n5. Under this law the minima of
+// the two largest budgets lie below n4, the smallest size that trains them: the simulation says so.
+TEST(AnalysisDesignSimulate, ShippedExampleSaysWhichBudgetsItCannotBracket) {
+  const auto spec = sst::sweep::parse_sweep_file(std::string(SST_SOURCE_DIR) + "/configs/sweeps/example_adaptive.ini");
+  const auto in = design::planner_input(spec);
+  const auto s = design::simulate(in, {0.3, 50, 0.3, 320, 0.3}, 0.01, 1);
+  EXPECT_LE(s.flops, in.design.cap_flops);
+  EXPECT_EQ(s.waves.back().stop_reason.rfind("exhausted:", 0), 0u) << s.waves.back().stop_reason;
+  size_t bracketed = 0;
+  for (const auto& b : s.waves.back().budgets) {
+    bracketed += b.bracketed;
+    if (b.budget >= 1e12) EXPECT_FALSE(b.bracketed) << b.budget;
+  }
+  EXPECT_EQ(bracketed, 5u);
+  EXPECT_TRUE(s.verdict.identified) << s.verdict.reason;
+}
