@@ -75,7 +75,7 @@ int simulate_command(int argc, char** argv) {
   if (!vm.count("law")) throw sweep::UsageError("simulate: --law E,A,alpha,B,beta is required");
   if (!vm.count("noise")) throw sweep::UsageError("simulate: --noise SIGMA is required");
   const double sigma = vm["noise"].as<double>();
-  if (!(sigma >= 0 && sigma < 1)) throw UserError("--noise " + std::to_string(sigma) + ": must be in [0, 1)");
+  if (!(sigma >= 0 && sigma < 1)) throw UserError("--noise " + sweep::format_number(sigma) + ": must be in [0, 1)");
   const Law law = parse_law(vm["law"].as<std::string>());
   const uint64_t seed = vm["seed"].as<uint64_t>();
   const auto spec = sweep::parse_sweep_file(vm["sweep"].as<std::vector<std::string>>().front());
