@@ -21,8 +21,13 @@ export PATH=$PATH:$CUDA_HOME/bin
 export TORCH_CUDA_ARCH_LIST=${TORCH_CUDA_ARCH_LIST:-9.0}
 # CMAKE_PREFIX_PATH, not Torch_DIR: TorchConfig searches its libraries through the prefix, and a system
 # LibTorch (Debian's libtorch-dev, /usr/lib) would otherwise be found before the wheel's.
+# -rpath-link: where the linker finds the libraries libtorch_cuda.so itself needs (a pip install finds them
+# through the wheels' relative RUNPATHs, which this unpacked layout does not have).
 args=(-DCMAKE_PREFIX_PATH="$torch/torch" -DCMAKE_CXX_STANDARD=20 -DCMAKE_CUDA_ARCHITECTURES=90
-      -DCUDAToolkit_ROOT="$CUDA_HOME")
+      -DCUDAToolkit_ROOT="$CUDA_HOME" -DCMAKE_EXE_LINKER_FLAGS="-Wl,-rpath-link,$torch/lib:$CUDA_HOME/lib64")
+# The wheel's libraries on LD_LIBRARY_PATH from here on: the build runs each test binary to list its tests.
+# shellcheck source=/dev/null  # written by launch/pip_libtorch.sh
+source "$torch/env.sh"
 set +e
 BUILD_DIR=build-cuda bash launch/build.sh "${args[@]}" >build-cuda.log 2>&1
 rc=$?
@@ -32,8 +37,6 @@ grep "sst: Torch" build-cuda.configure.log
 grep -q "sst: Torch 2\..*NCCL communicator: ON" build-cuda.configure.log \
   || { echo "cuda_libtorch_tests: error: not a LibTorch 2.x build with the NCCL communicator" >&2; exit 1; }
 if grep -n "warning:" build-cuda.log; then echo "cuda_libtorch_tests: the build has warnings (above)" >&2; exit 1; fi
-# shellcheck source=/dev/null  # written by launch/pip_libtorch.sh: LD_LIBRARY_PATH for the wheel's libraries
-source "$torch/env.sh"
 sst2=${SST2_DIR:+$(realpath -e "$SST2_DIR")}
 # shellcheck disable=SC2086  # CTEST_ARGS is a list of arguments
 (cd build-cuda && SST2_DIR=$sst2 ctest --output-on-failure -j"$(nproc)" $CTEST_ARGS)
