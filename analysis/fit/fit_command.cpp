@@ -14,7 +14,6 @@
 #include "common/error.h"
 
 namespace po = boost::program_options;
-using nlohmann::json;
 
 namespace sst::analysis::fit {
 
@@ -142,8 +141,8 @@ int fit_main(int argc, char** argv) {
     if (o.fit.solver.threads < 0) throw po::error("--threads must be >= 0");
   };
   if (auto exit = cli::parse_subcommand_options("fit", argc, argv, desc, std::nullopt, check)) return *exit;
-  const json j = run_fit(o, std::cout);
-  if (o.require_identified && j["identifiability"]["verdict"] == verdict_name(Verdict::kNotIdentified)) return 3;
+  const FitReport r = run_fit(o, std::cout);
+  if (o.require_identified && r.parametric.identifiability.verdict == Verdict::kNotIdentified) return 3;
   return 0;
 }
 

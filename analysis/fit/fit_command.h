@@ -17,6 +17,7 @@
 #include <nlohmann/json.hpp>
 
 #include "analysis/fit/fit_input.h"
+#include "analysis/fit/fit_report.h"
 #include "analysis/fit/scaling_fit.h"
 #include "analysis/fit/varpro.h"
 
@@ -46,14 +47,13 @@ struct FitCommandOptions {
 
 // Runs the whole command; returns what was written to OUTPUT/fit.json. Throws sst::UserError on bad input
 // (the message names the file and line for CSV problems).
-nlohmann::json run_fit(const FitCommandOptions& options, std::ostream& out);
+FitReport run_fit(const FitCommandOptions& options, std::ostream& out);
 
-// The human summary of a fit.json (what `fit` prints; the report reuses its pieces).
-void print_fit_summary(const nlohmann::json& fit, std::ostream& out);
-// "1.23", "4.56e+07", or "n/a" for a value that is missing or not finite: 3-4 significant digits.
-std::string format_value(const nlohmann::json& v, int digits = 4);
+// The human summary of a fit (what `fit` prints; the report reuses its pieces).
+void print_fit_summary(const FitReport& fit, std::ostream& out);
+// "1.23", "4.56e+07", or "n/a" for a value that is not finite: 3-4 significant digits.
 std::string format_value(double v, int digits = 4);
-std::string format_interval(const nlohmann::json& interval, int digits = 3);
+std::string format_interval(const Interval& interval, int digits = 3);  // "[lo, hi]" or "n/a"
 
 // Command-line entry: `sst-analyze fit [options]` (argv[0] is the subcommand name). Exit status: 0 success,
 // 1 bad input or environment, 2 usage error, 3 with --require-identified when the law is not identified.
