@@ -34,6 +34,7 @@ ApproachReport allocation_row(const std::string& name, double a, const Interval&
   r.points = points;
   r.identifiability = id;
   r.note = note;
+  withhold_if_rejected(r);
   return r;
 }
 
@@ -45,6 +46,12 @@ ApproachReport skipped_row(const std::string& name, const std::string& why) {
 }
 
 }  // namespace
+
+void withhold_if_rejected(ApproachReport& row) {
+  if (row.identifiability.verdict != Verdict::kNotIdentified) return;
+  row.a = row.b = kUndetermined;
+  row.a_interval = row.b_interval = Interval{kUndetermined, kUndetermined};
+}
 
 EnvelopePart envelope_approach(const FitContext& c) {
   const char* name = "1: lower envelope of the training curves";
@@ -85,10 +92,12 @@ IsoflopPart isoflop_approach(const FitContext& c) {
   p.report = allocation_row(name, a, a_ci, p.iso.used,
                             allocation_verdict(p.iso.used, "budget(s) whose sizes bracket the minimum", a, a_ci),
                             std::to_string(p.iso.budgets.size()) + " budgets");
-  p.report.profiles.emplace();  // per budget: where its parabola puts N_opt, and whether that is usable
+  // Per budget: where its parabola puts N_opt when the sizes bracket it. An unbracketed vertex is an
+  // extrapolation (it can sit at N = 1e-22 with a negative loss): not a result, so null.
+  p.report.profiles.emplace();
   for (const auto& f : p.iso.budgets)
-    p.report.profiles->push_back({f.flops, f.distinct_sizes, f.has_minimum ? f.n_opt : kUndetermined,
-                                  f.has_minimum ? f.loss_opt : kUndetermined, f.bracketed});
+    p.report.profiles->push_back({f.flops, f.distinct_sizes, f.bracketed ? f.n_opt : kUndetermined,
+                                  f.bracketed ? f.loss_opt : kUndetermined, f.bracketed});
   return p;
 }
 
@@ -98,7 +107,12 @@ std::vector<PredictionReport> predict_budgets(const FitContext& c, const Paramet
   for (double flops : c.o.budgets) {
     const BudgetPrediction b = predict_budget(p.fit.law, flops);
     predictions.push_back(b);
-    PredictionReport r{flops, b.n_opt, b.d_opt, b.loss, std::nullopt};
+    PredictionReport r{flops, kUndetermined, kUndetermined, kUndetermined, std::nullopt};
+    if (!p.identified()) {  // no prediction from a law that is not identified
+      rows.push_back(r);
+      continue;
+    }
+    r.N_opt = b.n_opt, r.D_opt = b.d_opt, r.loss = b.loss;
     if (!p.fit.boot.empty())
       r.intervals = PredictionIntervals{
           p.quantile([flops](const ScalingLaw& l) { return predict_budget(l, flops).n_opt; }, c.pct),
@@ -109,11 +123,12 @@ std::vector<PredictionReport> predict_budgets(const FitContext& c, const Paramet
   return rows;
 }
 
-std::vector<LawIsoflopReport> law_isoflops(const FitContext& c, const ScalingLaw& law,
+std::vector<LawIsoflopReport> law_isoflops(const FitContext& c, const ParametricPart& p,
                                            std::vector<IsoflopProfile>& profiles) {
   std::vector<LawIsoflopReport> rows;
+  const ScalingLaw& law = p.fit.law;
   const Allocation alloc = allocation(law);
-  if (!std::isfinite(alloc.G)) return rows;
+  if (!p.identified() || !std::isfinite(alloc.G)) return rows;
   for (double flops : isoflop_budgets(c.data, c.o.isoflop_count)) {
     const double center = alloc.n_opt(flops);
     profiles.push_back(isoflop_profile(law, flops, center / 100, center * 100));

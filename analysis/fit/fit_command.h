@@ -23,6 +23,8 @@
 
 namespace sst::analysis::fit {
 
+constexpr int kMaxIsoflopCount = 1000;  // --isoflop-budgets: each is a curve of the figure and a row of fit.json
+
 enum class FitMethod { kVarPro, kLbfgs, kBoth };  // kBoth: variable projection, checked against L-BFGS
 
 struct FitCommandOptions {
@@ -36,7 +38,7 @@ struct FitCommandOptions {
   BootstrapOptions bootstrap{100};
   double level = 0.9;                   // of the bootstrap intervals
   std::vector<double> budgets;          // FLOPs for which N_opt, D_opt and the loss are predicted
-  int isoflop_count = 5;                // IsoFLOP profiles of the fitted law, spanning the data's 6ND range
+  int isoflop_count = 5;                // IsoFLOP profiles of the law over the data's 6ND range (<= 1000)
   std::string holdout;                  // --holdout EXPR
   std::string curves_dir;               // where runs/RUN/metrics.jsonl are; empty: the CSV's folder
   std::string compare_params = "auto";  // the other N column to fit with; auto: params <-> non_embedding_params

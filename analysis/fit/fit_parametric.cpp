@@ -113,6 +113,11 @@ ParametricPart fit_parametric(const FitContext& c) {
     iv.d_exponent = p.quantile([](const ScalingLaw& l) { return allocation(l).d_exponent; }, c.pct);
   }
   r.bootstrap = {c.o.bootstrap.samples, c.o.bootstrap.seed, failed, c.o.level, {100 * c.pct.lo, 100 * c.pct.hi}};
+  if (!p.identified()) {  // a rejected law is not a result: null, with the verdict's reasons next to it
+    r.E = r.A = r.B = r.alpha = r.beta = kUndetermined;
+    r.allocation.G = r.allocation.n_exponent = r.allocation.d_exponent = kUndetermined;
+    r.intervals = LawIntervals{};
+  }
   return p;
 }
 
@@ -126,10 +131,11 @@ ApproachReport parametric_approach(const FitContext& c, const ParametricPart& p)
   a.points = c.data.size();
   a.identifiability = p.report.identifiability;
   a.identifiability.warnings.clear();  // the table's rows carry the verdict and its reasons
+  withhold_if_rejected(a);
   return a;
 }
 
-std::optional<KaplanPart> fit_kaplan_form(const FitContext& c) {
+std::optional<KaplanPart> fit_kaplan_form(const FitContext& c, const LawChecks& checks) {
   const FitCommandOptions& o = c.o;
   if (!o.kaplan || c.data.size() < 4) return std::nullopt;
   KaplanPart k;
@@ -149,32 +155,36 @@ std::optional<KaplanPart> fit_kaplan_form(const FitContext& c) {
     });
   }
   KaplanReport& r = k.report;
-  r.N_c = kap.law.Nc, r.D_c = kap.law.Dc, r.alpha_N = kap.law.alpha_N, r.alpha_D = kap.law.alpha_D;
   r.objective = kap.objective;
   r.starts = kap.starts.size();
+  std::vector<double> an, ad;
+  for (const auto& l : k.boot) an.push_back(l.alpha_N), ad.push_back(l.alpha_D);
+  Identifiability id;
+  check_design(id, checks.distinct_n, checks.distinct_d);  // as Chinchilla's form: one N or D fits anything
+  check_exponent(id, "alpha_N", kap.law.alpha_N, c.pct.of(an));
+  check_exponent(id, "alpha_D", kap.law.alpha_D, c.pct.of(ad));
+  r.identifiability = id;
+  if (id.verdict == Verdict::kNotIdentified) return k;  // nothing to report as a result
+  r.N_c = kap.law.Nc, r.D_c = kap.law.Dc, r.alpha_N = kap.law.alpha_N, r.alpha_D = kap.law.alpha_D;
   if (!k.boot.empty()) {
-    std::vector<double> an, ad;
-    for (const auto& l : k.boot) an.push_back(l.alpha_N), ad.push_back(l.alpha_D);
     r.intervals.alpha_N = c.pct.of(an);
     r.intervals.alpha_D = c.pct.of(ad);
   }
   return k;
 }
 
-ApproachReport kaplan_approach(const FitContext& c, const KaplanPart& k, const LawChecks& checks) {
-  std::vector<double> an, bn, alN, alD;
+ApproachReport kaplan_approach(const FitContext& c, const KaplanPart& k) {
+  std::vector<double> an, bn;
   for (const auto& l : k.boot) an.push_back(l.n_exponent()), bn.push_back(l.d_exponent());
-  for (const auto& l : k.boot) alN.push_back(l.alpha_N), alD.push_back(l.alpha_D);
   ApproachReport a;
   a.approach = "3: parametric, Kaplan et al.'s form";
-  check_design(a.identifiability, checks.distinct_n, checks.distinct_d);  // one N or D fits anything
-  check_exponent(a.identifiability, "alpha_N", k.law.alpha_N, c.pct.of(alN));
-  check_exponent(a.identifiability, "alpha_D", k.law.alpha_D, c.pct.of(alD));
+  a.identifiability = *k.report.identifiability;
   a.a = k.law.n_exponent();
   a.b = k.law.d_exponent();
   a.a_interval = c.pct.of(an);
   a.b_interval = c.pct.of(bn);
   a.points = c.data.size();
+  withhold_if_rejected(a);
   return a;
 }
 

@@ -130,6 +130,7 @@ void fields(KaplanReport& s, F&& f) {
   f("objective", s.objective);
   f("starts", s.starts);
   f("intervals", s.intervals);
+  f("identifiability", s.identifiability);
 }
 template <class F>
 void fields(IsoflopProfileReport& s, F&& f) {

@@ -5,7 +5,7 @@
 //
 // Conventions of the file: a double that is not determined (NaN) is null; an Interval is [lo, hi] (null
 // ends without a bootstrap); a std::optional that is empty leaves its key out. A key absent from an older
-// file reads as its default.
+// file reads as its default. A result whose verdict is "not identified" is null (fit_steps.h).
 #pragma once
 #include <cstdint>
 #include <limits>
@@ -95,6 +95,7 @@ struct KaplanReport {
   double objective = kUndetermined;
   size_t starts = 0;
   KaplanIntervals intervals;
+  std::optional<Identifiability> identifiability;  // absent from files written before it was kept
 };
 
 // ---- one row of the allocation-exponent table (approaches 1, 2, 3 and Kaplan's form) ----

@@ -19,6 +19,8 @@ FitContext read_context(const FitCommandOptions& o) {
   for (double c : o.budgets)
     if (!(std::isfinite(c) && c > 0)) throw UserError("--budget must be a positive number of FLOPs");
   if (!(o.level > 0 && o.level < 1)) throw UserError("--level must be in (0, 1)");
+  if (o.isoflop_count < 0 || o.isoflop_count > kMaxIsoflopCount)
+    throw UserError("--isoflop-budgets must be in [0, " + std::to_string(kMaxIsoflopCount) + "]");
   FitContext c{o, read_fit_input(o.input, o.columns, o.holdout), {}, {}, {(1 - o.level) / 2, 1 - (1 - o.level) / 2}};
   c.data = exclude_highest_loss(c.in.data, o.exclude_top_k, &c.excluded);
   return c;
@@ -63,6 +65,11 @@ FitFigureInput figure_input(const FitContext& c, const ParametricPart& p, const 
   fig.iso = iso.iso;
   fig.iso_points = c.in.data;
   if (k) fig.kaplan = k->law;
+  auto drawn = [](const Identifiability& id) { return id.verdict != Verdict::kNotIdentified; };
+  fig.law_identified = p.identified();
+  fig.kaplan_identified = k && drawn(*k->report.identifiability);
+  fig.envelope_identified = !env.report.skipped && drawn(env.report.identifiability);
+  fig.iso_identified = !iso.report.skipped && drawn(iso.report.identifiability);
   fig.n_name = c.in.n_column;
   fig.d_name = c.in.d_column;
   fig.loss_name = c.in.loss_column;
@@ -75,7 +82,9 @@ void write_outputs(const FitContext& c, FitReport& r, const FitFigureInput* fig)
   StagedDir staged(c.o.output, "fit");
   if (fig)
     for (const auto& stem : write_fit_figures(staged.path(), *fig)) r.plots.push_back(stem);
-  write_text_atomically((std::filesystem::path(staged.path()) / "fit.json").string(), to_json(r).dump(2) + "\n");
+  // Text from the CSV (a run name, a column) need not be UTF-8: such bytes are written as U+FFFD.
+  const std::string text = to_json(r).dump(2, ' ', false, nlohmann::json::error_handler_t::replace);
+  write_text_atomically((std::filesystem::path(staged.path()) / "fit.json").string(), text + "\n");
   staged.commit({c.o.input});
 }
 
@@ -91,18 +100,18 @@ FitReport run_fit(const FitCommandOptions& o, std::ostream& out) {
   const ParametricPart parametric = fit_parametric(c);
   r.fit_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t_fit).count();
   r.parametric = parametric.report;
-  const std::optional<KaplanPart> kaplan = fit_kaplan_form(c);
+  const std::optional<KaplanPart> kaplan = fit_kaplan_form(c, parametric.fit.checks);
   if (kaplan) r.kaplan = kaplan->report;
 
   const EnvelopePart envelope = envelope_approach(c);
   const IsoflopPart isoflop = isoflop_approach(c);
   r.approaches = {envelope.report, isoflop.report, parametric_approach(c, parametric)};
-  if (kaplan) r.approaches.push_back(kaplan_approach(c, *kaplan, parametric.fit.checks));
+  if (kaplan) r.approaches.push_back(kaplan_approach(c, *kaplan));
 
   std::vector<BudgetPrediction> predictions;
   std::vector<IsoflopProfile> profiles;
   r.predictions = predict_budgets(c, parametric, predictions);
-  r.isoflop = law_isoflops(c, parametric.fit.law, profiles);
+  r.isoflop = law_isoflops(c, parametric, profiles);
   r.single_variable = single_variable_fits(c);
   const std::vector<double> residuals = log_residuals(c.data, parametric.fit.law);
   r.residuals_log = summarize_residuals(residuals);

@@ -1,5 +1,6 @@
 // The steps of run_fit (fit_run.cpp), each returning its typed part of the FitReport (fit_report.h) and
-// what the later steps and the figures need of it:
+// what the later steps and the figures need of it. A part whose verdict is "not identified" reports no
+// number as a result (null, next to the verdict and its reasons); the figures draw no law for it.
 //   fit_parametric.cpp  approach 3 (Chinchilla's form, Kaplan's form) and the other parameter count
 //   fit_allocation.cpp  approaches 1 and 2, and what the law implies (predictions, IsoFLOP profiles,
 //                       single-variable laws, residuals, held-out runs)
@@ -42,6 +43,7 @@ LawFit fit_chinchilla(const Data& data, const FitCommandOptions& o, bool with_bo
 struct ParametricPart {
   ParametricReport report;
   LawFit fit;
+  bool identified() const { return report.identifiability.verdict != Verdict::kNotIdentified; }
   template <class Quantity>  // double(const ScalingLaw&), over the bootstrap's laws
   Interval quantile(Quantity&& q, const Percentiles& pct) const {
     std::vector<double> v;
@@ -57,8 +59,12 @@ struct KaplanPart {
   KaplanLaw law;
   std::vector<KaplanLaw> boot;
 };
-std::optional<KaplanPart> fit_kaplan_form(const FitContext& c);  // none with --no-kaplan or < 4 points
-ApproachReport kaplan_approach(const FitContext& c, const KaplanPart& k, const LawChecks& checks);
+// None with --no-kaplan or < 4 points. Its verdict takes the design's part from `checks` (Chinchilla's form's).
+std::optional<KaplanPart> fit_kaplan_form(const FitContext& c, const LawChecks& checks);
+ApproachReport kaplan_approach(const FitContext& c, const KaplanPart& k);
+
+// A row whose verdict is "not identified" keeps its verdict and reasons; its exponents become null.
+void withhold_if_rejected(ApproachReport& row);
 
 // The law with the other parameter count (total vs non-embedding); none when there is no such column.
 std::optional<WhichNReport> compare_parameter_counts(const FitContext& c, const ParametricPart& p);
@@ -79,7 +85,8 @@ IsoflopPart isoflop_approach(const FitContext& c);
 // ---- what the law implies (fit_allocation.cpp) ----
 std::vector<PredictionReport> predict_budgets(const FitContext& c, const ParametricPart& p,
                                               std::vector<BudgetPrediction>& predictions);
-std::vector<LawIsoflopReport> law_isoflops(const FitContext& c, const ScalingLaw& law,
+// None when the law is not identified.
+std::vector<LawIsoflopReport> law_isoflops(const FitContext& c, const ParametricPart& p,
                                            std::vector<IsoflopProfile>& profiles);
 SingleVariableFits single_variable_fits(const FitContext& c);
 // log L - log L_fit of every fitted point.

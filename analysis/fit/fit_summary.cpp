@@ -57,9 +57,13 @@ void print_parametric(const ParametricReport& p, int level, std::ostream& out) {
   if (const auto& c = p.method.lbfgs_check)
     out << "; L-BFGS check (" << c->starts << " starts, " << format_value(c->seconds, 3) << " s): objective differs by "
         << format_value(c->relative_difference, 2) << " (relative)";
-  out << "\n  L(N, D) = " << format_value(p.E) << " + " << format_value(p.A) << " / N^" << format_value(p.alpha)
-      << " + " << format_value(p.B) << " / D^" << format_value(p.beta) << "   (objective " << format_value(p.objective)
-      << ")\n";
+  const bool rejected = p.identifiability.verdict == Verdict::kNotIdentified;
+  if (rejected)  // no number is shown as a result: the verdict and its reasons follow
+    out << "\n  L(N, D) = E + A / N^alpha + B / D^beta: not identified, so no values are given\n";
+  else
+    out << "\n  L(N, D) = " << format_value(p.E) << " + " << format_value(p.A) << " / N^" << format_value(p.alpha)
+        << " + " << format_value(p.B) << " / D^" << format_value(p.beta) << "   (objective "
+        << format_value(p.objective) << ")\n";
   const LawIntervals& iv = p.intervals;
   if (iv.E) {
     out << "  " << level << "% bootstrap intervals (" << p.bootstrap.samples << " resamples):";
@@ -74,7 +78,9 @@ void print_parametric(const ParametricReport& p, int level, std::ostream& out) {
   out << "  identifiability: " << verdict << "\n";
   for (const auto& w : p.identifiability.warnings) out << "    note: " << w << "\n";
   const AllocationReport& al = p.allocation;
-  if (std::isfinite(al.G))
+  if (rejected)
+    out << "  compute-optimal (approach 3): not given (the law is not identified)\n";
+  else if (std::isfinite(al.G))
     out << "  compute-optimal (approach 3): N_opt = " << format_value(al.G) << " (C/6)^" << format_value(al.n_exponent)
         << ", D_opt = (C/6)^" << format_value(al.d_exponent) << " / " << format_value(al.G) << "\n";
   else
@@ -89,9 +95,13 @@ void print_approaches(const std::vector<ApproachReport>& approaches, int level, 
       out << "skipped: " << *a.skipped << "\n";
       continue;
     }
+    if (a.identifiability.verdict == Verdict::kNotIdentified) {  // the verdict and why, in place of numbers
+      out << a.identifiability.line() << "\n";
+      continue;
+    }
     out << pad("a " + format_value(a.a, 3) + " " + format_interval(a.a_interval), 27)
-        << pad("b " + format_value(a.b, 3) + " " + format_interval(a.b_interval), 27)
-        << verdict_name(a.identifiability.verdict) << "\n";
+        << pad("b " + format_value(a.b, 3) + " " + format_interval(a.b_interval), 27) << a.identifiability.line()
+        << "\n";
   }
 }
 
@@ -123,15 +133,24 @@ void print_fit_summary(const FitReport& r, std::ostream& out) {
   print_input(r, out);
   print_parametric(r.parametric, level, out);
   print_approaches(r.approaches, level, out);
-  if (const auto& k = r.kaplan)
+  const auto& k = r.kaplan;
+  if (k && k->identifiability && k->identifiability->verdict == Verdict::kNotIdentified)
+    out << "  Kaplan et al.'s form: " << k->identifiability->line() << "\n";
+  else if (k)
     out << "  Kaplan et al.'s form: N_c = " << format_value(k->N_c) << ", D_c = " << format_value(k->D_c)
         << ", alpha_N = " << format_value(k->alpha_N) << ", alpha_D = " << format_value(k->alpha_D) << " (objective "
         << format_value(k->objective) << ")\n";
   if (r.holdout) print_holdout(*r.holdout, level, out);
   if (r.which_n) print_which_n(*r.which_n, out);
-  for (const auto& p : r.predictions)
-    out << "  C = " << format_value(p.flops, 3) << " FLOPs: N_opt = " << format_value(p.N_opt, 3)
-        << ", D_opt = " << format_value(p.D_opt, 3) << ", loss = " << format_value(p.loss) << "\n";
+  const bool rejected = r.parametric.identifiability.verdict == Verdict::kNotIdentified;
+  for (const auto& p : r.predictions) {
+    out << "  C = " << format_value(p.flops, 3) << " FLOPs: ";
+    if (rejected)
+      out << "no prediction (the law is not identified)\n";
+    else
+      out << "N_opt = " << format_value(p.N_opt, 3) << ", D_opt = " << format_value(p.D_opt, 3)
+          << ", loss = " << format_value(p.loss) << "\n";
+  }
 }
 
 }  // namespace sst::analysis::fit
