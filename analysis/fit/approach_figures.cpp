@@ -114,11 +114,43 @@ void widen(std::pair<double, double>& into, const std::vector<std::vector<double
 // each way (a line leaving the data's neighbourhood is cut at the border, not allowed to set the scale).
 std::string frontier_axis(std::pair<double, double> data, std::pair<double, double> lines) {
   if (!(data.first <= data.second)) data = lines;
+  data.first /= 1.3, data.second *= 1.3;  // points on the border are hard to see
   if (lines.first <= lines.second) {
     data.first = std::min(data.first, std::max(lines.first, data.first / 10));
     data.second = std::max(data.second, std::min(lines.second, data.second * 10));
   }
   return log_range_axis("y", data.first, data.second);
+}
+
+struct FrontierLine {  // one approach's N_opt(C): its data block holds C, N_opt, D_opt (and a band's columns)
+  std::string title;
+  int block;
+  bool band;
+};
+
+// What one panel plots (0: N_opt, 1: D_opt): the bands, the runs, the frontier's runs and IsoFLOP minima
+// (blocks `runs`, `env`, `minima`; -1 when empty), and the lines.
+std::vector<std::string> frontier_series(int panel, const std::vector<FrontierLine>& lines, int runs, int env,
+                                         int minima) {
+  const std::string col = std::to_string(panel == 0 ? 2 : 3);
+  std::vector<std::string> series;
+  for (size_t k = 0; k < lines.size(); ++k)
+    if (lines[k].band)
+      series.push_back("datafile index " + std::to_string(lines[k].block) +
+                       " using 1:" + std::to_string(panel == 0 ? 4 : 6) + ":" + std::to_string(panel == 0 ? 5 : 7) +
+                       " with filledcurves lc " + std::to_string(k + 1) + " fs transparent solid 0.2 noborder notitle");
+  series.push_back("datafile index " + std::to_string(runs) + " using 1:" + col +
+                   " with points pt 7 ps 0.6 lc rgb '#aaaaaa' title 'runs'");
+  if (env >= 0)
+    series.push_back("datafile index " + std::to_string(env) + " using 1:" + col +
+                     " with points pt 6 ps 1.4 lw 2 lc rgb 'black' title 'on the frontier'");
+  if (minima >= 0)
+    series.push_back("datafile index " + std::to_string(minima) + " using 1:" + col +
+                     " with points pt 9 ps 1.8 lc rgb '#444444' title 'IsoFLOP minima'");
+  for (size_t k = 0; k < lines.size(); ++k)
+    series.push_back("datafile index " + std::to_string(lines[k].block) + " using 1:" + col + " with lines lw 2 lc " +
+                     std::to_string(k + 1) + " title " + plot::quote(panel == 0 ? lines[k].title : ""));
+  return series;
 }
 
 }  // namespace
@@ -138,13 +170,7 @@ std::string write_frontier_figure(const std::string& dir, const FitFigureInput& 
   clo /= 3, chi *= 3;
   const Allocation a = allocation(in.law);
   plot::DataFile data;
-  // Each line: C, N_opt, D_opt (and band columns for approach 3).
-  struct Line {
-    std::string title;
-    int block;
-    bool band;
-  };
-  std::vector<Line> lines;
+  std::vector<FrontierLine> lines;
   std::pair<double, double> line_range[2] = {{INFINITY, 0}, {INFINITY, 0}};  // of the drawn N_opt, D_opt
   auto add_line = [&](const std::string& title, auto&& n_of, bool with_band) {
     std::vector<std::vector<double>> rows;
@@ -200,26 +226,7 @@ std::string write_frontier_figure(const std::string& dir, const FitFigureInput& 
   body << "set multiplot layout 1,2 margins 0.07,0.98,0.27,0.9 spacing 0.08 title "
        << plot::quote("Compute-optimal allocation under C = 6ND: every approach, and the runs") << "\n";
   for (int panel = 0; panel < 2; ++panel) {
-    const int col = panel == 0 ? 2 : 3;
-    std::vector<std::string> series;
-    for (size_t k = 0; k < lines.size(); ++k)
-      if (lines[k].band)
-        series.push_back("datafile index " + std::to_string(lines[k].block) +
-                         " using 1:" + std::to_string(panel == 0 ? 4 : 6) + ":" + std::to_string(panel == 0 ? 5 : 7) +
-                         " with filledcurves lc " + std::to_string(k + 1) +
-                         " fs transparent solid 0.2 noborder notitle");
-    series.push_back("datafile index " + std::to_string(br) + " using 1:" + std::to_string(col) +
-                     " with points pt 7 ps 0.6 lc rgb '#aaaaaa' title 'runs'");
-    if (!env.empty())
-      series.push_back("datafile index " + std::to_string(bv) + " using 1:" + std::to_string(col) +
-                       " with points pt 6 ps 1.4 lw 2 lc rgb 'black' title 'on the frontier'");
-    if (!minima.empty())
-      series.push_back("datafile index " + std::to_string(bm) + " using 1:" + std::to_string(col) +
-                       " with points pt 9 ps 1.8 lc rgb '#444444' title 'IsoFLOP minima'");
-    for (size_t k = 0; k < lines.size(); ++k)
-      series.push_back("datafile index " + std::to_string(lines[k].block) + " using 1:" + std::to_string(col) +
-                       " with lines lw 2 lc " + std::to_string(k + 1) + " title " +
-                       plot::quote(panel == 0 ? lines[k].title : ""));
+    const auto series = frontier_series(panel, lines, br, env.empty() ? -1 : bv, minima.empty() ? -1 : bm);
     body << "set grid xtics ytics mxtics mytics lc rgb '#dddddd'\nset border lw 1.2\n"
          << (panel == 0 ? "set key at screen 0.5,0.14 center center horizontal maxrows 3 box font ',10' spacing 1.2\n"
                         : "unset key\n")
