@@ -16,9 +16,9 @@ using namespace figure;
 std::string write_isoflop_figure(const std::string& dir, const FitFigureInput& in) {
   plot::DataFile data;
   std::vector<std::string> series;
-  std::vector<std::vector<double>> minima, outside;
+  std::vector<std::vector<double>> minima;
   const auto shown = pick(in.iso.budgets.size(), 8);
-  double ylo = INFINITY, yhi = 0;
+  double ylo = INFINITY, yhi = 0, xlo = INFINITY, xhi = 0;
   for (size_t k = 0; k < shown.size(); ++k) {
     const IsoflopFit& f = in.iso.budgets[shown[k]];
     std::vector<std::vector<double>> pts, curve;
@@ -29,6 +29,7 @@ std::string write_isoflop_figure(const std::string& dir, const FitFigureInput& i
       lo = std::min(lo, in.iso_points.n[i]), hi = std::max(hi, in.iso_points.n[i]);
     }
     std::sort(pts.begin(), pts.end());
+    xlo = std::min(xlo, lo / 1.3), xhi = std::max(xhi, hi * 1.3);
     const std::string color = std::to_string(k + 1), label = "C = " + sci(f.flops) + " FLOPs";
     const int bp = data.add_block("runs at " + label, {"N", "loss"}, pts);
     series.push_back("datafile index " + std::to_string(bp) + " using 1:2 with points pt 7 ps 1.1 lc " + color +
@@ -38,24 +39,20 @@ std::string write_isoflop_figure(const std::string& dir, const FitFigureInput& i
       const int bc = data.add_block("parabola in log N at " + label, {"N", "loss_fit"}, curve);
       series.push_back("datafile index " + std::to_string(bc) + " using 1:2 with lines lw 2 lc " + color + " notitle");
     }
-    if (f.has_minimum) (f.bracketed ? minima : outside).push_back({f.n_opt, f.loss_opt, f.flops});
+    // Only a vertex the sizes bracket is a minimum; another is an extrapolation (it can lie decades away).
+    if (f.bracketed) minima.push_back({f.n_opt, f.loss_opt, f.flops});
   }
   const int bm = data.add_block("minima the sizes bracket (used for N_opt(C))", {"N_opt", "loss", "C"}, minima);
-  const int bo = data.add_block("minima the sizes do not bracket (not used)", {"N_opt", "loss", "C"}, outside);
   if (!minima.empty())
     series.push_back("datafile index " + std::to_string(bm) +
                      " using 1:2 with points pt 9 ps 2.2 lc rgb 'black' "
                      "title 'minimum (N_{opt})'");
-  if (!outside.empty())
-    series.push_back("datafile index " + std::to_string(bo) +
-                     " using 1:2 with points pt 8 ps 2.2 lc rgb '#888888' "
-                     "title 'minimum not bracketed (not used)'");
   std::ostringstream body;
   body << style() << "set title "
        << plot::quote("Approach 2: IsoFLOP profiles (runs of one budget, a parabola in log N, its minimum)") << "\n"
        << "set xlabel " << plot::quote("N = " + esc(in.n_name) + " (parameters)") << "\nset ylabel "
        << plot::quote("loss = " + esc(in.loss_name) + " (nats)") << "\n"
-       << log_axis("x") << log_range_axis("y", ylo, yhi) << plot_command(series);
+       << log_range_axis("x", xlo, xhi) << log_range_axis("y", ylo, yhi) << plot_command(series);
   plot::render((std::filesystem::path(dir) / "isoflop").string(), data.text(), body.str());
   return "isoflop";
 }
@@ -104,6 +101,60 @@ std::string write_envelope_figure(const std::string& dir, const FitFigureInput& 
   return "envelope";
 }
 
+namespace {
+
+// [lo, hi] of the positive, finite values of column `col`, widened to take in `into`.
+void widen(std::pair<double, double>& into, const std::vector<std::vector<double>>& rows, size_t col) {
+  for (const auto& r : rows)
+    if (col < r.size() && std::isfinite(r[col]) && r[col] > 0)
+      into.first = std::min(into.first, r[col]), into.second = std::max(into.second, r[col]);
+}
+
+// The y axis of a frontier panel: the data's span, widened by the drawn lines but by at most a decade
+// each way (a line leaving the data's neighbourhood is cut at the border, not allowed to set the scale).
+std::string frontier_axis(std::pair<double, double> data, std::pair<double, double> lines) {
+  if (!(data.first <= data.second)) data = lines;
+  data.first /= 1.3, data.second *= 1.3;  // points on the border are hard to see
+  if (lines.first <= lines.second) {
+    data.first = std::min(data.first, std::max(lines.first, data.first / 10));
+    data.second = std::max(data.second, std::min(lines.second, data.second * 10));
+  }
+  return log_range_axis("y", data.first, data.second);
+}
+
+struct FrontierLine {  // one approach's N_opt(C): its data block holds C, N_opt, D_opt (and a band's columns)
+  std::string title;
+  int block;
+  bool band;
+};
+
+// What one panel plots (0: N_opt, 1: D_opt): the bands, the runs, the frontier's runs and IsoFLOP minima
+// (blocks `runs`, `env`, `minima`; -1 when empty), and the lines.
+std::vector<std::string> frontier_series(int panel, const std::vector<FrontierLine>& lines, int runs, int env,
+                                         int minima) {
+  const std::string col = std::to_string(panel == 0 ? 2 : 3);
+  std::vector<std::string> series;
+  for (size_t k = 0; k < lines.size(); ++k)
+    if (lines[k].band)
+      series.push_back("datafile index " + std::to_string(lines[k].block) +
+                       " using 1:" + std::to_string(panel == 0 ? 4 : 6) + ":" + std::to_string(panel == 0 ? 5 : 7) +
+                       " with filledcurves lc " + std::to_string(k + 1) + " fs transparent solid 0.2 noborder notitle");
+  series.push_back("datafile index " + std::to_string(runs) + " using 1:" + col +
+                   " with points pt 7 ps 0.6 lc rgb '#aaaaaa' title 'runs'");
+  if (env >= 0)
+    series.push_back("datafile index " + std::to_string(env) + " using 1:" + col +
+                     " with points pt 6 ps 1.4 lw 2 lc rgb 'black' title 'on the frontier'");
+  if (minima >= 0)
+    series.push_back("datafile index " + std::to_string(minima) + " using 1:" + col +
+                     " with points pt 9 ps 1.8 lc rgb '#444444' title 'IsoFLOP minima'");
+  for (size_t k = 0; k < lines.size(); ++k)
+    series.push_back("datafile index " + std::to_string(lines[k].block) + " using 1:" + col + " with lines lw 2 lc " +
+                     std::to_string(k + 1) + " title " + plot::quote(panel == 0 ? lines[k].title : ""));
+  return series;
+}
+
+}  // namespace
+
 // N_opt(C) and D_opt(C), side by side: the line of every approach that has one, approach 3's bootstrap band,
 // the runs at the compute of their best loss, the envelope's runs and the IsoFLOP minima.
 std::string write_frontier_figure(const std::string& dir, const FitFigureInput& in) {
@@ -119,13 +170,8 @@ std::string write_frontier_figure(const std::string& dir, const FitFigureInput& 
   clo /= 3, chi *= 3;
   const Allocation a = allocation(in.law);
   plot::DataFile data;
-  // Each line: C, N_opt, D_opt (and band columns for approach 3).
-  struct Line {
-    std::string title;
-    int block;
-    bool band;
-  };
-  std::vector<Line> lines;
+  std::vector<FrontierLine> lines;
+  std::pair<double, double> line_range[2] = {{INFINITY, 0}, {INFINITY, 0}};  // of the drawn N_opt, D_opt
   auto add_line = [&](const std::string& title, auto&& n_of, bool with_band) {
     std::vector<std::vector<double>> rows;
     for (double c : log_space(clo, chi, 80)) {
@@ -140,26 +186,27 @@ std::string write_frontier_figure(const std::string& dir, const FitFigureInput& 
       }
       rows.push_back(row);
     }
+    widen(line_range[0], rows, 1), widen(line_range[1], rows, 2);
     std::vector<std::string> cols{"C", "N_opt", "D_opt"};
     if (with_band) cols.insert(cols.end(), {"N_lo", "N_hi", "D_lo", "D_hi"});
     lines.push_back({title, data.add_block(title, cols, rows), with_band});
   };
-  if (std::isfinite(a.G))
+  if (in.law_identified && std::isfinite(a.G))
     add_line(
         "approach 3 (parametric): N_{opt} ∝ C^{" + num(a.n_exponent) + "}", [&](double c) { return a.n_opt(c); },
         !in.boot.empty());
-  if (in.kaplan && std::isfinite(in.kaplan->n_exponent())) {
+  if (in.kaplan && in.kaplan_identified && std::isfinite(in.kaplan->n_exponent())) {
     const KaplanLaw& k = *in.kaplan;
     const double r = k.alpha_N / k.alpha_D;
     add_line(
         "Kaplan et al.'s form: N_{opt} ∝ C^{" + num(k.n_exponent()) + "}",
         [&](double c) { return std::pow(r * std::pow(k.Nc, r) * c / (6 * k.Dc), 1 / (1 + r)); }, false);
   }
-  if (std::isfinite(in.envelope.n_opt.exponent))
+  if (in.envelope_identified && std::isfinite(in.envelope.n_opt.exponent))
     add_line(
         "approach 1 (envelope): N_{opt} ∝ C^{" + num(in.envelope.n_opt.exponent) + "}",
         [&](double c) { return in.envelope.n_opt.at(c); }, false);
-  if (std::isfinite(in.iso.n_opt.exponent))
+  if (in.iso_identified && std::isfinite(in.iso.n_opt.exponent))
     add_line(
         "approach 2 (IsoFLOP): N_{opt} ∝ C^{" + num(in.iso.n_opt.exponent) + "}",
         [&](double c) { return in.iso.n_opt.at(c); }, false);
@@ -169,6 +216,9 @@ std::string write_frontier_figure(const std::string& dir, const FitFigureInput& 
   for (const auto& f : in.iso.budgets)
     if (f.bracketed) minima.push_back({f.flops, f.n_opt, f.flops / (6 * f.n_opt)});
   const int bv = data.add_block("runs on the frontier (approach 1's envelope)", {"C", "N", "D"}, env);
+  std::pair<double, double> data_range[2] = {{INFINITY, 0}, {INFINITY, 0}};  // of the points' N, D
+  for (int col = 1; col <= 2; ++col)
+    for (const auto* rows : {&runs, &env, &minima}) widen(data_range[col - 1], *rows, col);
   const int bm = data.add_block("IsoFLOP minima (approach 2)", {"C", "N_opt", "D_opt"}, minima);
 
   std::ostringstream body;
@@ -176,33 +226,15 @@ std::string write_frontier_figure(const std::string& dir, const FitFigureInput& 
   body << "set multiplot layout 1,2 margins 0.07,0.98,0.27,0.9 spacing 0.08 title "
        << plot::quote("Compute-optimal allocation under C = 6ND: every approach, and the runs") << "\n";
   for (int panel = 0; panel < 2; ++panel) {
-    const int col = panel == 0 ? 2 : 3;
-    std::vector<std::string> series;
-    for (size_t k = 0; k < lines.size(); ++k)
-      if (lines[k].band)
-        series.push_back("datafile index " + std::to_string(lines[k].block) +
-                         " using 1:" + std::to_string(panel == 0 ? 4 : 6) + ":" + std::to_string(panel == 0 ? 5 : 7) +
-                         " with filledcurves lc " + std::to_string(k + 1) +
-                         " fs transparent solid 0.2 noborder notitle");
-    series.push_back("datafile index " + std::to_string(br) + " using 1:" + std::to_string(col) +
-                     " with points pt 7 ps 0.6 lc rgb '#aaaaaa' title 'runs'");
-    if (!env.empty())
-      series.push_back("datafile index " + std::to_string(bv) + " using 1:" + std::to_string(col) +
-                       " with points pt 6 ps 1.4 lw 2 lc rgb 'black' title 'on the frontier'");
-    if (!minima.empty())
-      series.push_back("datafile index " + std::to_string(bm) + " using 1:" + std::to_string(col) +
-                       " with points pt 9 ps 1.8 lc rgb '#444444' title 'IsoFLOP minima'");
-    for (size_t k = 0; k < lines.size(); ++k)
-      series.push_back("datafile index " + std::to_string(lines[k].block) + " using 1:" + std::to_string(col) +
-                       " with lines lw 2 lc " + std::to_string(k + 1) + " title " +
-                       plot::quote(panel == 0 ? lines[k].title : ""));
+    const auto series = frontier_series(panel, lines, br, env.empty() ? -1 : bv, minima.empty() ? -1 : bm);
     body << "set grid xtics ytics mxtics mytics lc rgb '#dddddd'\nset border lw 1.2\n"
          << (panel == 0 ? "set key at screen 0.5,0.14 center center horizontal maxrows 3 box font ',10' spacing 1.2\n"
                         : "unset key\n")
          << "set title " << plot::quote(panel == 0 ? "N_{opt}(C) (parameters)" : "D_{opt}(C) (tokens)") << "\n"
          << "set xlabel 'compute C (FLOPs)'\nset ylabel "
          << plot::quote(panel == 0 ? "N = " + esc(in.n_name) : "D = " + esc(in.d_name)) << "\n"
-         << log_axis("x") << log_axis("y") << plot_command(series);
+         << log_range_axis("x", clo, chi) << frontier_axis(data_range[panel], line_range[panel])
+         << plot_command(series);
   }
   body << "unset multiplot\n";
   plot::render((std::filesystem::path(dir) / "compute_optimal").string(), data.text(), body.str(), {1500, 650});

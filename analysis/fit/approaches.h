@@ -4,9 +4,11 @@
 //
 // Approach 1, the lower envelope of training curves: every run's curve is its best dev loss so far against
 // the compute spent, C = 6 N tokens. At log-spaced C levels (where at least two runs have a point) the run
-// with the lowest loss is the compute-optimal one; log N_opt and log D_opt = log(C / 6 N_opt) are fitted
-// linearly in log C. Caveat: a run's loss part-way through its LR schedule is above what a run of that length
-// would reach, which is why Chinchilla used four schedule lengths per size.
+// with the lowest loss reached with at most that compute is the compute-optimal one (a run that ended
+// earlier keeps its best loss, so the envelope is non-increasing in C); log N_opt and
+// log D_opt = log(C / 6 N_opt) are fitted linearly in log C. Caveat: a run's loss part-way through its LR
+// schedule is above what a run of that length would reach, which is why Chinchilla used four schedule lengths
+// per size.
 //
 // Approach 2, IsoFLOP profiles: runs grouped by their compute budget C (a [budget] flops sweep); per budget a
 // parabola in log N is fitted to the losses, its minimum is N_opt(C) (when the sizes bracket it),

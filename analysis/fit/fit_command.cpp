@@ -14,7 +14,6 @@
 #include "common/error.h"
 
 namespace po = boost::program_options;
-using nlohmann::json;
 
 namespace sst::analysis::fit {
 
@@ -138,12 +137,13 @@ int fit_main(int argc, char** argv) {
     o.exclude_top_k = static_cast<size_t>(exclude);
     o.bootstrap.samples = static_cast<size_t>(samples);
     o.bootstrap.seed = static_cast<uint64_t>(seed);
-    if (o.isoflop_count < 0) throw po::error("--isoflop-budgets must be >= 0");
+    if (o.isoflop_count < 0 || o.isoflop_count > kMaxIsoflopCount)
+      throw po::error("--isoflop-budgets must be in [0, " + std::to_string(kMaxIsoflopCount) + "]");
     if (o.fit.solver.threads < 0) throw po::error("--threads must be >= 0");
   };
   if (auto exit = cli::parse_subcommand_options("fit", argc, argv, desc, std::nullopt, check)) return *exit;
-  const json j = run_fit(o, std::cout);
-  if (o.require_identified && j["identifiability"]["verdict"] == verdict_name(Verdict::kNotIdentified)) return 3;
+  const FitReport r = run_fit(o, std::cout);
+  if (o.require_identified && r.parametric.identifiability.verdict == Verdict::kNotIdentified) return 3;
   return 0;
 }
 

@@ -17,10 +17,13 @@
 #include <nlohmann/json.hpp>
 
 #include "analysis/fit/fit_input.h"
+#include "analysis/fit/fit_report.h"
 #include "analysis/fit/scaling_fit.h"
 #include "analysis/fit/varpro.h"
 
 namespace sst::analysis::fit {
+
+constexpr int kMaxIsoflopCount = 1000;  // --isoflop-budgets: each is a curve of the figure and a row of fit.json
 
 enum class FitMethod { kVarPro, kLbfgs, kBoth };  // kBoth: variable projection, checked against L-BFGS
 
@@ -35,7 +38,7 @@ struct FitCommandOptions {
   BootstrapOptions bootstrap{100};
   double level = 0.9;                   // of the bootstrap intervals
   std::vector<double> budgets;          // FLOPs for which N_opt, D_opt and the loss are predicted
-  int isoflop_count = 5;                // IsoFLOP profiles of the fitted law, spanning the data's 6ND range
+  int isoflop_count = 5;                // IsoFLOP profiles of the law over the data's 6ND range (<= 1000)
   std::string holdout;                  // --holdout EXPR
   std::string curves_dir;               // where runs/RUN/metrics.jsonl are; empty: the CSV's folder
   std::string compare_params = "auto";  // the other N column to fit with; auto: params <-> non_embedding_params
@@ -46,14 +49,13 @@ struct FitCommandOptions {
 
 // Runs the whole command; returns what was written to OUTPUT/fit.json. Throws sst::UserError on bad input
 // (the message names the file and line for CSV problems).
-nlohmann::json run_fit(const FitCommandOptions& options, std::ostream& out);
+FitReport run_fit(const FitCommandOptions& options, std::ostream& out);
 
-// The human summary of a fit.json (what `fit` prints; the report reuses its pieces).
-void print_fit_summary(const nlohmann::json& fit, std::ostream& out);
-// "1.23", "4.56e+07", or "n/a" for a value that is missing or not finite: 3-4 significant digits.
-std::string format_value(const nlohmann::json& v, int digits = 4);
+// The human summary of a fit (what `fit` prints; the report reuses its pieces).
+void print_fit_summary(const FitReport& fit, std::ostream& out);
+// "1.23", "4.56e+07", or "n/a" for a value that is not finite: 3-4 significant digits.
 std::string format_value(double v, int digits = 4);
-std::string format_interval(const nlohmann::json& interval, int digits = 3);
+std::string format_interval(const Interval& interval, int digits = 3);  // "[lo, hi]" or "n/a"
 
 // Command-line entry: `sst-analyze fit [options]` (argv[0] is the subcommand name). Exit status: 0 success,
 // 1 bad input or environment, 2 usage error, 3 with --require-identified when the law is not identified.

@@ -117,22 +117,23 @@ std::string write_law_figure(const std::string& dir, const std::string& stem, co
     }
     std::sort(pts.begin(), pts.end());
     const double at = std::exp(log_sum / static_cast<double>(level.size()));  // the level's geometric mean
+    const std::string label = std::string(along_n ? "D" : "N") + " = " + sci(at) + other_unit;
+    const int bp = data.add_block("runs at " + label, {along_n ? "N" : "D", "loss"}, pts);
+    const std::string color = std::to_string(k + 1);
+    lines.push_back("datafile index " + std::to_string(bp) + " using 1:2 with points pt 7 ps 1.1 lc " + color +
+                    " title " + plot::quote(label));
+    if (!in.law_identified) continue;  // a rejected law is not drawn
     std::vector<std::vector<double>> curve;
     for (double v : log_space(xlo / 1.5, xhi * 1.5, 80)) {
       const double nn = along_n ? v : at, dd = along_n ? at : v;
       const auto [lo, hi] = band(in.boot, in.level, nn, dd);
       curve.push_back({v, in.law.loss(nn, dd), lo, hi});
     }
-    const std::string label = std::string(along_n ? "D" : "N") + " = " + sci(at) + other_unit;
-    const int bp = data.add_block("runs at " + label, {along_n ? "N" : "D", "loss"}, pts);
     const int bc = data.add_block("fitted L along " + label + " and its bootstrap band",
                                   {along_n ? "N" : "D", "L_fit", "band_lo", "band_hi"}, curve);
-    const std::string color = std::to_string(k + 1);
     if (!in.boot.empty())
       bands.push_back("datafile index " + std::to_string(bc) + " using 1:3:4 with filledcurves lc " + color +
                       " fs transparent solid 0.15 noborder notitle");
-    lines.push_back("datafile index " + std::to_string(bp) + " using 1:2 with points pt 7 ps 1.1 lc " + color +
-                    " title " + plot::quote(label));
     lines.push_back("datafile index " + std::to_string(bc) + " using 1:2 with lines lw 2 lc " + color + " notitle");
   }
   std::vector<std::vector<double>> held;
@@ -141,6 +142,7 @@ std::string write_law_figure(const std::string& dir, const std::string& stem, co
   // The prediction along each level of the held-out runs that no fitted level already draws.
   const std::vector<double>& held_other = along_n ? in.held.d : in.held.n;
   for (const auto& level : group_levels(held_other)) {
+    if (!in.law_identified) break;
     const double at = held_other[level.front()];
     bool drawn = false;
     for (size_t k : shown) drawn = drawn || std::abs(other[levels[k].front()] / at - 1) < 0.02;
@@ -162,9 +164,11 @@ std::string write_law_figure(const std::string& dir, const std::string& stem, co
   std::ostringstream body;
   const std::string xname = along_n ? "N = " + esc(in.n_name) + " (parameters)" : "D = " + esc(in.d_name) + " (tokens)";
   std::string title = along_n ? "Loss vs model size per data size" : "Loss vs data size per model size";
-  title += " (lines: fitted L(N, D)";
-  if (!in.boot.empty()) title += ", bands: " + std::to_string(level_pct) + "% bootstrap";
-  title += ")";
+  if (!in.law_identified)
+    title += " (L(N, D) not identified: no law drawn)";
+  else
+    title += " (lines: fitted L(N, D)" +
+             (in.boot.empty() ? std::string() : ", bands: " + std::to_string(level_pct) + "% bootstrap") + ")";
   if (shown.size() < levels.size())
     title += "\\n" + std::to_string(shown.size()) + " of " + std::to_string(levels.size()) + " levels shown";
   body << style() << "set title " << plot::quote(title) << "\n"

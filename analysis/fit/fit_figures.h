@@ -6,8 +6,9 @@
 //   isoflop                         approach 2: the runs of each budget, its parabola in log N, the minima
 //   isoflop_law                     the IsoFLOP profiles the parametric law implies, with their minima
 //   envelope                        approach 1: every run's dev loss against compute, the lower envelope
-//   compute_optimal                 N_opt(C) and D_opt(C) of every approach (the parametric one with its band),
-//                                   the runs at their compute, and the runs on the frontier
+//   compute_optimal                 N_opt(C) and D_opt(C) of every identified approach (the parametric one with
+//                                   its band), the runs at their compute, and the runs on the frontier
+// A law whose verdict is "not identified" is never drawn; the axes span the data and what is drawn.
 #pragma once
 #include <optional>
 #include <string>
@@ -36,6 +37,8 @@ struct FitFigureInput {
   Data iso_points;                        // the runs approach 2 indexes (iso.budgets[k].runs)
   IsoflopResult iso;                      // approach 2 (no budgets: no isoflop figure)
   std::string n_name, d_name, loss_name;  // column names, for axis labels
+  // The verdicts: a law that is not identified is not drawn (its runs still are).
+  bool law_identified = true, kaplan_identified = true, envelope_identified = true, iso_identified = true;
 };
 
 // Writes DIR/STEM.{dat,gp,png,svg} for each figure that has data; returns the stems written (relative to

@@ -16,6 +16,8 @@ namespace sst::analysis::fit {
 namespace {
 
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+// N, D and L above this are refused: C = 6 N D, the bootstrap's sums and the figures' ranges stay finite.
+constexpr double kMaxValue = 1e30;
 
 double number(const CsvTable& t, size_t row, size_t col) {
   double v;
@@ -43,6 +45,7 @@ Data points(const CsvTable& t, const std::vector<size_t>& rows, const std::vecto
       const std::string where = t.source + ":" + std::to_string(t.lines[r]) + ": column '" + names[j] + "' value '";
       if (!parse_number(field, v)) throw UserError(where + field + "' is not a number");
       if (!(std::isfinite(v) && v > 0)) throw UserError(where + field + "' is not finite and positive");
+      if (v > kMaxValue) throw UserError(where + field + "' is too large (at most 1e30)");
       out[j]->push_back(v);
     }
   return d;
@@ -86,6 +89,9 @@ FitInput read_fit_input(const std::string& csv, const InputColumns& columns, con
   if (!holdout.empty()) held = holdout_rows(t, finished, parse_holdout(holdout));
   for (size_t k = 0; k < finished.size(); ++k) (held[k] ? in.held_out : in.rows).push_back(finished[k]);
   if (!holdout.empty() && in.held_out.empty()) throw UserError("--holdout '" + holdout + "' matches no finished run");
+  if (in.rows.empty())
+    throw UserError("--holdout '" + holdout + "' matches every finished run (" + std::to_string(finished.size()) +
+                    "): none is left to fit");
   const std::vector<std::string> names{in.n_column, in.d_column, in.loss_column};
   in.data = points(t, in.rows, names);
   in.held = points(t, in.held_out, names);

@@ -39,7 +39,8 @@ struct FitInput {
   std::string budget_note;  // why there is no flops_budget, when there is none
 };
 
-// Throws UserError naming the file and line for a missing column or a value that is not finite and > 0.
+// Throws UserError naming the file and line for a missing column or a value that is not finite and > 0 (or
+// above 1e30), and one naming --holdout when it matches no finished run or all of them.
 FitInput read_fit_input(const std::string& csv, const InputColumns& columns, const std::string& holdout);
 
 // The numbers of column `name` for `rows` (NaN where a field is empty or not a number).

@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
+#include <tuple>
 #include <utility>
 
 #include "analysis/attention/attention_command.h"
@@ -194,65 +195,62 @@ void add_sweep_table(ReportDoc& doc, const fit::CsvTable& t) {
   doc.table(header, rows);
 }
 
-void add_fit(ReportDoc& doc, const json& f) {
-  doc.paragraph("N = " + f["columns"]["params"].get<std::string>() +
-                ", D = " + f["columns"]["tokens"].get<std::string>() + " (" + f["tokens_meaning"].get<std::string>() +
-                "), L = " + f["columns"]["loss"].get<std::string>() + ". " +
-                std::to_string(f["n_points"].get<size_t>()) +
+void add_fit_law(ReportDoc& doc, const fit::FitReport& f, const std::string& level) {
+  doc.paragraph("N = " + f.columns.params + ", D = " + f.columns.tokens + " (" + f.tokens_meaning +
+                "), L = " + f.columns.loss + ". " + std::to_string(f.n_points) +
                 " finished runs (completed or early_stopped) fitted; details in fit/fit.json.");
-  const json& id = f["identifiability"];
-  std::string verdict = "Identifiability of the parametric law: " + id["verdict"].get<std::string>();
-  for (size_t i = 0; i < id["reasons"].size(); ++i) verdict += (i ? "; " : ": ") + id["reasons"][i].get<std::string>();
-  doc.paragraph(verdict + ".");
-  const json& iv = f["intervals"];
-  const std::string level = std::to_string(static_cast<int>(std::lround(100 * f["bootstrap"]["level"].get<double>())));
+  const fit::ParametricReport& p = f.parametric;
+  doc.paragraph("Identifiability of the parametric law: " + p.identifiability.line() + ".");
+  const fit::LawIntervals& iv = p.intervals;
   std::vector<std::vector<std::string>> law;
-  for (const char* k : {"E", "A", "B", "alpha", "beta"})
-    law.push_back({k, fit::format_value(f[k]), iv.contains(k) ? fit::format_interval(iv[k]) : "n/a"});
+  for (const auto& [k, v, i] : {std::tuple{"E", p.E, iv.E},
+                                {"A", p.A, iv.A},
+                                {"B", p.B, iv.B},
+                                {"alpha", p.alpha, iv.alpha},
+                                {"beta", p.beta, iv.beta}})
+    law.push_back({k, fit::format_value(v), i ? fit::format_interval(*i) : "n/a"});
   doc.table({"parameter of E + A/N^alpha + B/D^beta", "value", level + "% interval"}, law);
   std::vector<std::vector<std::string>> rows;
-  for (const auto& a : f["approaches"]) {
-    if (a.contains("skipped")) {
-      rows.push_back({a["approach"].get<std::string>(), "skipped", "", "", a["skipped"].get<std::string>()});
+  for (const auto& a : f.approaches) {
+    if (a.skipped) {
+      rows.push_back({a.approach, "skipped", "", "", *a.skipped});
       continue;
     }
-    std::string verdict_text = a["verdict"].get<std::string>();
-    for (const auto& r : a["reasons"]) verdict_text += "; " + r.get<std::string>();
-    rows.push_back({a["approach"].get<std::string>(),
-                    fit::format_value(a["a"], 3) + " " + fit::format_interval(a["a_interval"]),
-                    fit::format_value(a["b"], 3) + " " + fit::format_interval(a["b_interval"]),
-                    std::to_string(a["points"].get<size_t>()), verdict_text});
+    std::string verdict_text = fit::verdict_name(a.identifiability.verdict);
+    for (const auto& r : a.identifiability.reasons) verdict_text += "; " + r;
+    rows.push_back({a.approach, fit::format_value(a.a, 3) + " " + fit::format_interval(a.a_interval),
+                    fit::format_value(a.b, 3) + " " + fit::format_interval(a.b_interval), std::to_string(a.points),
+                    verdict_text});
   }
   doc.heading(3, "Allocation exponents: N_opt ∝ C^a, D_opt ∝ C^b");
   doc.table({"approach", "a [" + level + "%]", "b [" + level + "%]", "points", "verdict"}, rows);
-  if (f.contains("holdout")) {
-    const json& h = f["holdout"];
-    doc.heading(3, "Held-out runs (" + h["expression"].get<std::string>() + ")");
+}
+
+void add_fit(ReportDoc& doc, const fit::FitReport& f) {
+  const std::string level = std::to_string(static_cast<int>(std::lround(100 * f.parametric.bootstrap.level)));
+  add_fit_law(doc, f, level);
+  if (const auto& h = f.holdout) {
+    doc.heading(3, "Held-out runs (" + h->expression + ")");
     std::vector<std::vector<std::string>> hr;
-    for (const auto& r : h["runs"])
-      hr.push_back({r.value("run", std::to_string(r["line"].get<size_t>())), fit::format_value(r["observed"]),
-                    fit::format_value(r["predicted"]), fit::format_interval(r["interval"]),
-                    fit::format_value(100 * r["relative_error"].get<double>(), 2) + "%",
-                    r.contains("inside") ? (r["inside"].get<bool>() ? "yes" : "no") : "n/a"});
+    for (const auto& r : h->runs)
+      hr.push_back({r.run.value_or(std::to_string(r.line)), fit::format_value(r.observed),
+                    fit::format_value(r.predicted), fit::format_interval(r.interval),
+                    fit::format_value(100 * r.relative_error, 2) + "%", r.inside ? (*r.inside ? "yes" : "no") : "n/a"});
     doc.table({"run", "observed", "predicted", level + "% prediction interval", "error", "inside"}, hr);
-    doc.paragraph("Mean absolute relative error " +
-                  fit::format_value(100 * h["mean_abs_relative_error"].get<double>(), 2) + "%, max " +
-                  fit::format_value(100 * h["max_abs_relative_error"].get<double>(), 2) + "%.");
+    doc.paragraph("Mean absolute relative error " + fit::format_value(100 * h->mean_abs_relative_error, 2) + "%, max " +
+                  fit::format_value(100 * h->max_abs_relative_error, 2) + "%.");
   }
-  if (f.contains("which_n")) {
-    const json& w = f["which_n"];
-    std::string text = "Which N (by " + w["by"].get<std::string>() + "): " + w["better"].get<std::string>() + ".";
-    for (const auto& x : w["fits"]) {
-      text += " " + x["column"].get<std::string>() + ": alpha " + fit::format_value(x["alpha"], 3) + ", a " +
-              fit::format_value(x["n_exponent"], 3);
-      if (x.contains("holdout_mean_abs_relative_error"))
-        text +=
-            ", held-out error " + fit::format_value(100 * x["holdout_mean_abs_relative_error"].get<double>(), 2) + "%";
+  if (const auto& w = f.which_n) {
+    std::string text = "Which N (by " + w->by + "): " + w->better + ".";
+    for (const auto& x : w->fits) {
+      text += " " + x.column + ": alpha " + fit::format_value(x.alpha, 3) + ", a " + fit::format_value(x.n_exponent, 3);
+      if (x.holdout_mean_abs_relative_error)
+        text += ", held-out error " + fit::format_value(100 * *x.holdout_mean_abs_relative_error, 2) + "%";
       text += ".";
     }
     doc.paragraph(text);
   }
-  for (const auto& stem : f["plots"]) doc.image("fit/" + stem.get<std::string>() + ".png", stem.get<std::string>());
+  for (const auto& stem : f.plots) doc.image("fit/" + stem + ".png", stem);
 }
 
 }  // namespace

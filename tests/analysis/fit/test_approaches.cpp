@@ -68,6 +68,30 @@ TEST(AnalysisApproaches, LowerEnvelopeFindsTheLawsAllocation) {
   EXPECT_TRUE(std::isnan(one.n_opt.exponent));
 }
 
+// A run that ended keeps what its compute bought: the envelope over compute never rises. The defect this
+// pins down: a small run ending at C = 1e12 with loss 1.0 dropped out of the envelope there, which then rose
+// to the larger runs' 1.5 and above.
+TEST(AnalysisApproaches, LowerEnvelopeNeverRisesWithCompute) {
+  auto curve = [](double n, double c0, double c1, double l0, double l1) {
+    Curve c;
+    c.n = n;
+    for (int k = 0; k <= 20; ++k) {
+      const double t = k / 20.0;
+      c.flops.push_back(c0 * std::pow(c1 / c0, t));
+      c.loss.push_back(l0 + (l1 - l0) * t);
+    }
+    return c;
+  };
+  const std::vector<Curve> curves{curve(1e6, 1e10, 1e12, 2.0, 1.0), curve(1e8, 1e11, 1e14, 3.0, 1.5),
+                                  curve(1e9, 1e11, 1e14, 3.5, 1.6)};
+  const EnvelopeResult e = lower_envelope(curves, 40);
+  ASSERT_GE(e.points.size(), 20u);
+  for (size_t i = 1; i < e.points.size(); ++i)
+    EXPECT_LE(e.points[i].loss, e.points[i - 1].loss) << "at C = " << e.points[i].flops;
+  EXPECT_EQ(e.points.back().loss, 1.0) << "the small run's best loss is still the least any compute bought";
+  EXPECT_EQ(e.points.back().n, 1e6);
+}
+
 // IsoFLOP runs from the law (sizes spread around each budget's optimum): the parabolas' minima follow the
 // law's N_opt(C), so a comes back.
 TEST(AnalysisApproaches, IsoflopParabolasFindTheLawsAllocation) {
