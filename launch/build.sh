@@ -14,7 +14,7 @@ if command -v ccache >/dev/null 2>&1; then
   # shellcheck source=launch/cache_dir.sh
   source launch/cache_dir.sh
   export CCACHE_BASEDIR=${CCACHE_BASEDIR:-$PWD}
-  launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache -DCMAKE_C_COMPILER_LAUNCHER=ccache)
+  launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER="$(sst_ccache_launcher)" -DCMAKE_C_COMPILER_LAUNCHER="$(sst_ccache_launcher)")
 fi
 cmake -S . -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE="${CMAKE_BUILD_TYPE:-Release}" -DCMAKE_EXPORT_COMPILE_COMMANDS=ON \
   "${launcher[@]}" "$@" >"${BUILD_DIR}.configure.log" 2>&1 \

@@ -19,3 +19,10 @@ export CCACHE_DIR=${CCACHE_DIR:-$SST_CACHE_DIR/ccache}
 export CCACHE_MAXSIZE=${CCACHE_MAXSIZE:-8G}
 export CCACHE_SLOPPINESS=${CCACHE_SLOPPINESS:-pch_defines,time_macros,include_file_mtime,include_file_ctime}
 mkdir -p "$SST_CACHE_DIR"
+# The compiler launcher for CMake: ccache with these settings (and CCACHE_BASEDIR, set by the caller
+# before it uses this) carried in the launcher itself, so that a later plain `cmake --build DIR`, without
+# this environment, still shares the cache: without the base folder another clone's objects miss, and
+# without the sloppiness nothing that uses the precompiled headers is cached.
+sst_ccache_launcher() {
+  echo "env;CCACHE_DIR=$CCACHE_DIR;CCACHE_BASEDIR=${CCACHE_BASEDIR:-$PWD};CCACHE_SLOPPINESS=$CCACHE_SLOPPINESS;CCACHE_MAXSIZE=$CCACHE_MAXSIZE;ccache"
+}

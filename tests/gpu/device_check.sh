@@ -167,10 +167,10 @@ case "$(cmake --version 2>/dev/null | head -n 1)" in *" "[4-9].*) CMAKE_ARGS+=(-
 [ ${#prefix_paths[@]} -eq 0 ] || CMAKE_ARGS+=("-DCMAKE_PREFIX_PATH=$(IFS=';'; echo "${prefix_paths[*]}")")
 # With ccache (here), launch/build.sh's generator, launcher and cache, so that its cache hits; else Ninja.
 if command -v ccache >/dev/null; then
-  CMAKE_ARGS+=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache -DCMAKE_C_COMPILER_LAUNCHER=ccache)
   # shellcheck source=launch/cache_dir.sh
   source "$REPO/launch/cache_dir.sh"
   export CCACHE_BASEDIR=$REPO
+  CMAKE_ARGS+=(-DCMAKE_CXX_COMPILER_LAUNCHER="$(sst_ccache_launcher)" -DCMAKE_C_COMPILER_LAUNCHER="$(sst_ccache_launcher)")
 elif command -v ninja >/dev/null; then
   CMAKE_ARGS+=(-G Ninja)
 fi
