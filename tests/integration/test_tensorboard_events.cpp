@@ -23,6 +23,11 @@ namespace {
 std::string tensorboard_python(std::string& why) {
   const std::string dir = fs::path(bin("sst-train")).parent_path().parent_path().string() + "/python/tensorboard";
   if (fs::exists(dir + "/.installed")) return dir;
+  const auto pip = run_command("python3 -m pip --version 2>&1");
+  if (pip.exit_code != 0) {
+    ADD_FAILURE() << "python3 -m pip is not available (launch/install_deps.sh installs python3-pip): " << pip.output;
+    return "";
+  }
   const std::string tmp = dir + ".tmp";
   fs::remove_all(tmp);
   const auto install = run_command("python3 -m pip install --quiet --disable-pip-version-check --target " +
