@@ -1,7 +1,7 @@
 """Reads a run's TensorBoard event files with TensorBoard's own reader and prints every scalar as JSON.
 
-Usage: python3 read_tensorboard_scalars.py LOGDIR
-Prints {"TAG": [[step, value, wall_time], ...], ...}. EventAccumulator is what `tensorboard --logdir`
+Usage: python3 read_tensorboard_scalars.py LOGDIR OUT.json
+Writes {"TAG": [[step, value, wall_time], ...], ...} to OUT.json (TensorBoard logs to the terminal). EventAccumulator is what `tensorboard --logdir`
 loads scalars with: it checks each record's CRCs, parses the Event messages and applies session restarts
 (a resumed run's values after its resume step, from an earlier file, are dropped).
 """
@@ -17,7 +17,8 @@ def main():
     out = {}
     for tag in acc.Tags()["scalars"]:
         out[tag] = [[e.step, e.value, e.wall_time] for e in acc.Scalars(tag)]
-    json.dump(out, sys.stdout)
+    with open(sys.argv[2], "w", encoding="utf-8") as f:
+        json.dump(out, f)
 
 
 if __name__ == "__main__":

@@ -1,6 +1,7 @@
 // output.tensorboard end to end: sst-train writes TensorBoard event files next to metrics.jsonl, and
 // TensorBoard's own reader (the `tensorboard` Python package, installed here with pip into the build
-// tree) reads back exactly metrics.jsonl's numbers at its steps, also across a preemption and resume.
+// tree) reads back exactly metrics.jsonl's numbers at its steps, also across a failure, a preemption and
+// their resumes.
 // Every metrics.jsonl record carries its wall-clock time and the run's elapsed seconds.
 #include <gtest/gtest.h>
 
@@ -67,28 +68,33 @@ std::string train_command(const std::string& run, const std::string& extra) {
          kOnCpu + extra + " 2>&1";
 }
 
-TEST(TensorBoardEvents, TensorBoardReadsMetricsJsonlNumbersAcrossAResume) {
+TEST(TensorBoardEvents, TensorBoardReadsMetricsJsonlNumbersAcrossResumes) {
   std::string why;
   const std::string python = tensorboard_python(why);
   if (python.empty() && !why.empty()) GTEST_SKIP() << why;
   ASSERT_FALSE(python.empty());
   TempDir dir("tensorboard");
   const std::string run = dir / "run";
-  // Preempted after step 6 (exit 75), then resumed to step 12: two event files, one metrics.jsonl.
-  auto first = run_command(train_command(run, " --train.halt_at_step=6"));
-  ASSERT_EQ(first.exit_code, 75) << first.output;
-  auto second = run_command(train_command(run, " --resume auto"));
-  ASSERT_EQ(second.exit_code, 0) << second.output;
+  // Fails at step 7 after logging step 6 (its checkpoint is step 4's: metrics.jsonl's step-6 lines are
+  // dropped on resume, and TensorBoard must drop the first file's step-6 values too), resumes and is
+  // preempted after step 10 (exit 75), then resumes to step 12: three event files, one metrics.jsonl.
+  auto first = run_command("SST_INJECT_ERROR_AT_STEP=7 " + train_command(run, ""));
+  ASSERT_NE(first.exit_code, 0) << first.output;
+  ASSERT_NE(read_text(run + "/metrics.jsonl").find("\"step\":6,"), std::string::npos);
+  auto second = run_command(train_command(run, " --resume auto --train.halt_at_step=10"));
+  ASSERT_EQ(second.exit_code, 75) << second.output;
+  auto third = run_command(train_command(run, " --resume auto"));
+  ASSERT_EQ(third.exit_code, 0) << third.output;
   size_t files = 0;
   for (const auto& e : fs::directory_iterator(run + "/tensorboard"))
     files += e.path().filename().string().rfind("events.out.tfevents.", 0) == 0;
-  EXPECT_EQ(files, 2u);
+  EXPECT_EQ(files, 3u);
 
-  const auto read =
-      run_command("PYTHONPATH=" + sh_quote(python) + " python3 " + SST_SOURCE_DIR +
-                  "/tests/integration/read_tensorboard_scalars.py " + sh_quote(run + "/tensorboard") + " 2>/dev/null");
+  const auto read = run_command("PYTHONPATH=" + sh_quote(python) + " python3 " + SST_SOURCE_DIR +
+                                "/tests/integration/read_tensorboard_scalars.py " + sh_quote(run + "/tensorboard") +
+                                " " + sh_quote(dir / "scalars.json"));
   ASSERT_EQ(read.exit_code, 0) << read.output;
-  const json tb = json::parse(read.output);
+  const json tb = read_json(dir / "scalars.json");
 
   // Every number of every record, at its step, as TensorBoard's float; nothing else.
   size_t points = 0;
