@@ -41,6 +41,7 @@ std::string frame_record(const std::string& payload) {
 }
 
 EventWriter::EventWriter(const std::string& dir, int64_t resume_step, double wall_time) {
+  refuse_symlink(dir, "the TensorBoard folder " + dir);  // never written through a planted link
   ensure_writable_dir(dir);
   std::string host = host_name();
   if (host.empty()) host = "localhost";

@@ -23,7 +23,7 @@ class EventWriter {
   // Creates `dir` and a new event file in it, and writes the file-version record. A run resumed after
   // step `resume_step` > 0 also writes a session-start record at resume_step + 1: TensorBoard's reader
   // then drops the values of earlier files' steps after resume_step, as metrics.jsonl drops its lines.
-  // Throws UserError naming the path if the folder or file cannot be made.
+  // Throws UserError naming the path if the folder or file cannot be made, or `dir` is a symbolic link.
   EventWriter(const std::string& dir, int64_t resume_step, double wall_time);
   // Appends one event of scalars (tag, value) at `step`. A failed write is remembered, not thrown.
   void write_scalars(int64_t step, double wall_time, const std::vector<std::pair<std::string, double>>& scalars);

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "common/error.h"
 #include "test_support.h"
 #include "train/tensorboard_event.pb.h"
 #include "train/tensorboard_writer.h"
@@ -94,6 +95,19 @@ TEST(TensorBoardWriter, ResumedRunStartsASessionAfterTheResumeStep) {
   ASSERT_EQ(events.size(), 2u);
   EXPECT_EQ(events[1].session_log().status(), SessionLog::START);
   EXPECT_EQ(events[1].step(), 41);  // TensorBoard drops earlier files' values from this step on
+}
+
+TEST(TensorBoardWriter, RefusesALinkPlantedAtItsFolder) {
+  test::TempDir dir("tb");
+  std::filesystem::create_directory(dir / "elsewhere");
+  std::filesystem::create_directory_symlink(dir / "elsewhere", dir / "tensorboard");
+  try {
+    EventWriter w(dir / "tensorboard", 0, 1.0);
+    FAIL() << "wrote through a link";
+  } catch (const UserError& e) {
+    EXPECT_NE(std::string(e.what()).find("symbolic link"), std::string::npos) << e.what();
+  }
+  EXPECT_TRUE(std::filesystem::is_empty(dir / "elsewhere"));
 }
 
 }  // namespace
