@@ -36,7 +36,9 @@ std::string tensorboard_python(std::string& why) {
   if (install.exit_code != 0) {
     const auto probe = run_command("python3 -m pip index versions tensorboard 2>&1");
     if (probe.exit_code != 0) {
-      why = "pip cannot reach the package index to install tensorboard: " + probe.output.substr(0, 300);
+      std::string last = probe.output;  // pip's own reason: its last line
+      while (!last.empty() && last.back() == '\n') last.pop_back();
+      why = "pip cannot reach the package index to install tensorboard: " + last.substr(last.rfind('\n') + 1);
       return "";
     }
     ADD_FAILURE() << "pip install tensorboard failed although the index answers:\n" << install.output;
