@@ -5,6 +5,8 @@
 #                   cold run (how .ci/run's header figures were measured)
 #     ccache/         the host builds' compiler cache (CCACHE_DIR, when set, wins)
 #     ccache-trixie/  the compiler cache of the Debian 13 root's builds (launch/libtorch2_tests.sh)
+#     wheels/         the pip wheels of launch/pip_libtorch.sh (torch and three CUDA libraries)
+#     pip-libtorch/   their C++ parts unpacked, one folder per torch version (with its lock)
 #     roots/          the Debian roots of launch/libtorch2_tests.sh and tests/gpu/bare_root_check.sh, each
 #                     with its lock (ROOT.lock: one run at a time per root; later runs wait)
 # ccache keys are made from relative paths (CCACHE_BASEDIR, the clone), so two clones share hits. The

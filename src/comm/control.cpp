@@ -14,6 +14,15 @@ void ControlPlane::sum(std::vector<double>& values) const {
   MPI_Allreduce(MPI_IN_PLACE, values.data(), static_cast<int>(values.size()), MPI_DOUBLE, MPI_SUM, MPI_COMM_WORLD);
 }
 
+void ControlPlane::sum(std::initializer_list<double*> fields) const {
+  std::vector<double> values;
+  values.reserve(fields.size());
+  for (const double* f : fields) values.push_back(*f);
+  sum(values);
+  auto it = values.begin();
+  for (double* f : fields) *f = *it++;
+}
+
 std::string ControlPlane::broadcast(const std::string& s, int root) const {
   const CollectiveGuard guard("MPI_Bcast (control plane: a string of one rank)");
   int n = static_cast<int>(s.size());

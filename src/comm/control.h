@@ -5,6 +5,7 @@
 // here runs under the collective timeout (collective_watchdog.h): a peer gone silent ends the job.
 #pragma once
 #include <functional>
+#include <initializer_list>
 #include <string>
 #include <vector>
 
@@ -19,6 +20,9 @@ class ControlPlane {
 
   // Element-wise sum over all ranks of a small host vector.
   void sum(std::vector<double>& values) const;
+  // The same for named values: each pointed-to field is replaced by its sum over ranks, in one
+  // all-reduce (`sum({&c.loss, &c.count})`), so no caller reads results back by position.
+  void sum(std::initializer_list<double*> fields) const;
   // Rank `root`'s string, on every rank.
   std::string broadcast(const std::string& s, int root = 0) const;
   // Every rank's string, in rank order, on every rank.

@@ -23,7 +23,13 @@ std::string text(const T& v) {
 std::string model_signature(const ModelConfig& m) {
   std::string out;
   for_each_model_field(m, [&](const ModelField& f, const auto& v) {
-    if (f.architecture) out += (out.empty() ? "" : " ") + std::string(f.name) + "=" + text(v);
+    if (!f.architecture) return;
+    // Appended piece by piece: GCC 12 at C++20 warns (-Wstringop-overflow, a false positive) about the
+    // temporary strings of `a + b + c` here.
+    if (!out.empty()) out += ' ';
+    out += f.name;
+    out += '=';
+    out += text(v);
   });
   return out;
 }

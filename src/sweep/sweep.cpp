@@ -224,7 +224,7 @@ SweepSpec parse_sweep_file(const std::string& path, const std::string& data_over
   } catch (const po::error& e) {
     fail(e.what());
   }
-  std::map<std::string, std::string> sweep_keys, budget_keys;
+  std::map<std::string, std::string> sweep_keys, budget_keys, design_keys;
   std::string model_names;
   bool have_model_names = false;
   std::map<std::string, KeyValues> model_sections;
@@ -257,6 +257,8 @@ SweepSpec parse_sweep_file(const std::string& path, const std::string& data_over
              "' (known in [budget]: max_steps, epochs, eval_every, patience, checkpoint_every, flops, tokens, "
              "cooldown_branches)");
       budget_keys[rest] = value;
+    } else if (section == "design") {
+      design_keys[rest] = value;  // checked by parse_design (design.cpp)
     } else if (section == "overrides") {
       if (!valid_trainer_key(rest))
         fail("unknown key '" + key +
@@ -284,7 +286,7 @@ SweepSpec parse_sweep_file(const std::string& path, const std::string& data_over
       if (!model_sections.count(name)) model_section_order.push_back(name);
       model_sections[name].emplace_back(tkey, value);
     } else {
-      fail("unknown key '" + key + "' (sections: [sweep] [models] [model.NAME] [budget] [overrides])");
+      fail("unknown key '" + key + "' (sections: [sweep] [models] [model.NAME] [budget] [design] [overrides])");
     }
   }
 
@@ -412,6 +414,7 @@ SweepSpec parse_sweep_file(const std::string& path, const std::string& data_over
     fail(
         "[budget] needs max_steps > 0, epochs (train to best dev loss: epochs as a cap, with patience), or a "
         "budget grid (flops = C1, C2, ... or tokens = T1, T2, ...)");
+  if (!design_keys.empty()) spec.design = parse_design(design_keys, spec, fail);
   return spec;
 }
 

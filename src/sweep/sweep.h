@@ -12,6 +12,7 @@
 
 #include "rundir/run_dir.h"
 #include "rundir/summary.h"
+#include "sweep/design.h"
 
 namespace sst::sweep {
 
@@ -62,7 +63,8 @@ struct SweepSpec {
   bool fractions_given = true;  // false: a budget sweep without [sweep] fractions (all data, cycled)
   std::vector<int64_t> seeds;
   Budget budget;
-  KeyValues overrides;  // [overrides]
+  KeyValues overrides;           // [overrides]
+  std::optional<Design> design;  // [design]: an adaptive design (design.h), planned in waves
 };
 
 struct Point {

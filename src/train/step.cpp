@@ -38,6 +38,16 @@ class LapTimer {
   std::chrono::steady_clock::time_point last_;
 };
 
+// What every rank contributes to the step's one control all-reduce; after it, each field is the sum
+// over ranks.
+struct StepControl {
+  double loss_sum = 0;      // summed per-example losses
+  double grad_norm_sq = 0;  // squared norm of this rank's shard of the reduced gradient
+  double tokens = 0, examples = 0, truncated = 0, padded_tokens = 0;
+  double ranks_stopping = 0;   // ranks that saw a stop signal
+  double ranks_nonfinite = 0;  // ranks whose local loss is not finite
+};
+
 }  // namespace
 
 StepResult train_step(Run& r, int64_t step) {
@@ -87,29 +97,30 @@ StepResult train_step(Run& r, int64_t step) {
   // the flags every rank must agree on (a stop signal on any rank; a non-finite loss on any rank). The
   // stop flag rides along every step because the loss has to anyway.
   const auto device_values = torch::stack({loss_sum, r.grads->shard_grad_norm().to(torch::kDouble).square()}).cpu();
-  const double local_loss = device_values[0].item<double>();
-  std::vector<double> control = {local_loss,
-                                 device_values[1].item<double>(),
-                                 double(res.tokens),
-                                 double(res.examples),
-                                 double(res.truncated),
-                                 double(res.padded_tokens),
-                                 stop_requested() ? 1.0 : 0.0,
-                                 std::isfinite(local_loss) ? 0.0 : 1.0};
-  r.control.sum(control);
-  res.loss = control[0] / static_cast<double>(t.global_batch);
-  res.grad_norm = std::sqrt(control[1]);
-  res.tokens = static_cast<int64_t>(control[2]);
-  res.examples = static_cast<int64_t>(control[3]);
-  res.truncated = static_cast<int64_t>(control[4]);
-  res.padded_tokens = static_cast<int64_t>(control[5]);
-  res.stop = control[6] > 0;
+  StepControl c;
+  c.loss_sum = device_values[0].item<double>();
+  c.grad_norm_sq = device_values[1].item<double>();
+  c.tokens = double(res.tokens);
+  c.examples = double(res.examples);
+  c.truncated = double(res.truncated);
+  c.padded_tokens = double(res.padded_tokens);
+  c.ranks_stopping = stop_requested() ? 1.0 : 0.0;
+  c.ranks_nonfinite = std::isfinite(c.loss_sum) ? 0.0 : 1.0;
+  r.control.sum({&c.loss_sum, &c.grad_norm_sq, &c.tokens, &c.examples, &c.truncated, &c.padded_tokens,
+                 &c.ranks_stopping, &c.ranks_nonfinite});
+  res.loss = c.loss_sum / static_cast<double>(t.global_batch);
+  res.grad_norm = std::sqrt(c.grad_norm_sq);
+  res.tokens = static_cast<int64_t>(c.tokens);
+  res.examples = static_cast<int64_t>(c.examples);
+  res.truncated = static_cast<int64_t>(c.truncated);
+  res.padded_tokens = static_cast<int64_t>(c.padded_tokens);
+  res.stop = c.ranks_stopping > 0;
   res.times.wait = timer.lap();
 
   // The norm (and its finiteness) is the same on every rank. Clipping multiplies by a host number
   // already here: no further round trip. With sharding, each rank clips and updates its shard, and the
   // updated shards are then all-gathered.
-  res.nonfinite = control[7] > 0 || !std::isfinite(res.grad_norm);
+  res.nonfinite = c.ranks_nonfinite > 0 || !std::isfinite(res.grad_norm);
   if (!res.nonfinite) {  // otherwise the caller applies train.nan_policy; no update
     torch::NoGradGuard no_grad;
     if (t.grad_clip > 0 && res.grad_norm > t.grad_clip) r.grads->scale_gradients(t.grad_clip / (res.grad_norm + 1e-6));

@@ -35,9 +35,8 @@ struct DevResult {
 // Every rank scores its share of dev; the sums are reduced, so every rank has the same result.
 DevResult evaluate_dev(Run& r) {
   EvalSums s = evaluate_share(r.average ? r.average : r.model, *r.dev, r.world.rank, r.world.size, r.device);
-  std::vector<double> v = {s.loss_sum, s.correct, s.count};
-  r.control.sum(v);
-  return {v[0] / v[2], v[1] / v[2]};
+  r.control.sum({&s.loss_sum, &s.correct, &s.count});
+  return {s.loss_sum / s.count, s.correct / s.count};
 }
 
 CheckpointMeta meta_of(const Run& r) {

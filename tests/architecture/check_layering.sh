@@ -21,6 +21,7 @@ declare -A ALLOWED=(
   [data_prep]="common dataset"
   [analysis]="common dataset rundir sweep analysis"
   [analysis/model]="common dataset rundir sweep model shard train analysis"
+  [analysis/design]="common sweep analysis"
 )
 # Folders that must build without LibTorch (their headers are used by torch-free binaries and tests).
 TORCH_FREE="src/common src/dataset src/rundir src/sweep data_prep analysis"

@@ -187,6 +187,13 @@ int main(int argc, char** argv) {
   std::vector<double> sums = {1.0, static_cast<double>(world.rank)};
   control.sum(sums);
   check(sums[0] == W && sums[1] == W * (W - 1) / 2, "control plane sum");
+  struct {
+    double one = 1.0, rank = 0, untouched = -7.0;
+  } named;
+  named.rank = world.rank;
+  control.sum({&named.rank, &named.one});  // any order: each field gets its own sum
+  check(named.one == W && named.rank == W * (W - 1) / 2 && named.untouched == -7.0,
+        "control plane sum of named fields");
   check(control.broadcast(world.rank == 0 ? "from rank 0" : "") == "from rank 0", "control plane broadcast");
   auto names = control.all_gather(std::string(static_cast<size_t>(world.rank), 'x'));  // "", "x", "xx", ...
   bool gathered = names.size() == static_cast<size_t>(world.size);

@@ -100,7 +100,10 @@ fi
 CMAKE_ARGS=(-DCMAKE_BUILD_TYPE=Release)
 prefix_paths=()
 TORCH_CMAKE_PREFIX=${TORCH_CMAKE_PREFIX:-$("$PYTHON" -c 'import torch; print(torch.utils.cmake_prefix_path)' 2>/dev/null)}
-if [ -f "$TORCH_CMAKE_PREFIX/Torch/TorchConfig.cmake" ]; then prefix_paths+=("$TORCH_CMAKE_PREFIX")
+if [ -f "$TORCH_CMAKE_PREFIX/Torch/TorchConfig.cmake" ]; then
+  # Its install prefix too (TORCH_CMAKE_PREFIX is PREFIX/share/cmake): TorchConfig finds its libraries
+  # through the prefix path, and a system LibTorch (Debian's, in /usr/lib) would otherwise come first.
+  prefix_paths+=("$TORCH_CMAKE_PREFIX" "$(realpath -m "$TORCH_CMAKE_PREFIX/../..")")
 else say "LibTorch: no TorchConfig.cmake under '$TORCH_CMAKE_PREFIX'; CMake searches the system (e.g. Debian's libtorch-dev)"; fi
 if compgen -G "$DEV/debs/*.deb" >/dev/null; then
   P=$WORK/deps
@@ -171,11 +174,12 @@ if command -v ccache >/dev/null; then
 elif command -v ninja >/dev/null; then
   CMAKE_ARGS+=(-G Ninja)
 fi
-if [ "$DRY_RUN" -eq 0 ]; then
-  # Hopper (sm_90) only: the H200's; saves TorchConfig detecting it.
-  export TORCH_CUDA_ARCH_LIST=${TORCH_CUDA_ARCH_LIST:-9.0}
-  CMAKE_ARGS+=(-DCMAKE_CUDA_ARCHITECTURES="${CMAKE_CUDA_ARCHITECTURES:-90}")
-fi
+# Hopper (sm_90) only: the H200's. Given, TorchConfig does not probe for a GPU with a CUDA test program
+# (which fails without one, in a dry run, and under C++20).
+export TORCH_CUDA_ARCH_LIST=${TORCH_CUDA_ARCH_LIST:-9.0}
+CMAKE_ARGS+=(-DCMAKE_CUDA_ARCHITECTURES="${CMAKE_CUDA_ARCHITECTURES:-90}")
+# C++20: LibTorch's newest headers require it (issue 24); launch/cuda_libtorch_tests.sh builds the same way.
+CMAKE_ARGS+=(-DCMAKE_CXX_STANDARD="${SST_CXX_STANDARD:-20}")
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
 [ -z "${SST2_DIR:-}" ] && [ -f "$DEV/sst2/train.tsv" ] && export SST2_DIR=$DEV/sst2
 

@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# The test suite against the LibTorch a GPU user has: the CUDA build of PyPI's torch wheel
+# (launch/pip_libtorch.sh; torch 2.11, CUDA 13), compiled as C++20 with the machine's CUDA toolkit and NCCL
+# (/usr/local/cuda), so the NCCL communicator is compiled and linked against the real LibTorch CUDA
+# libraries. No GPU is needed: everything runs on the CPU (CUDA reports no device; the `gpu` tests skip
+# with their reasons). Then the one-call GPU check's dry run on the same build (tests/gpu/device_check.sh),
+# so its configure-and-build step is exercised before a GPU is ever lent.
+# Usage: bash launch/cuda_libtorch_tests.sh          (build in build-cuda/; the first run needs network)
+#   SST2_DIR    GLUE SST-2 folder for the integration tests (unset: they skip)
+#   CTEST_ARGS  default -LE slurm|multinode (the host's daemons and namespaces; .ci/run runs them once)
+#   SST_CUDA_HOME (/usr/local/cuda)  SST_PIP_TORCH (2.11.0)
+# The build fails on any compiler warning, as the LibTorch 2.6 build does (launch/libtorch2_tests.sh).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+CUDA_HOME=${SST_CUDA_HOME:-/usr/local/cuda}
+CTEST_ARGS=${CTEST_ARGS:-"-LE slurm|multinode"}
+[ -x "$CUDA_HOME/bin/nvcc" ] || { echo "cuda_libtorch_tests: error: no CUDA toolkit at $CUDA_HOME (SST_CUDA_HOME)" >&2; exit 1; }
+torch=$(bash launch/pip_libtorch.sh)
+export PATH=$PATH:$CUDA_HOME/bin
+# The arch list: the H200's (sm_90). Given, TorchConfig does not probe for a GPU with a CUDA test program.
+export TORCH_CUDA_ARCH_LIST=${TORCH_CUDA_ARCH_LIST:-9.0}
+# CMAKE_PREFIX_PATH, not Torch_DIR: TorchConfig searches its libraries through the prefix, and a system
+# LibTorch (Debian's libtorch-dev, /usr/lib) would otherwise be found before the wheel's.
+args=(-DCMAKE_PREFIX_PATH="$torch/torch" -DCMAKE_CXX_STANDARD=20 -DCMAKE_CUDA_ARCHITECTURES=90
+      -DCUDAToolkit_ROOT="$CUDA_HOME")
+set +e
+BUILD_DIR=build-cuda bash launch/build.sh "${args[@]}" >build-cuda.log 2>&1
+rc=$?
+set -e
+[ "$rc" -eq 0 ] || { tail -n 40 build-cuda.log; echo "cuda_libtorch_tests: the build failed (build-cuda.log)" >&2; exit 1; }
+grep "sst: Torch" build-cuda.configure.log
+grep -q "sst: Torch 2\..*NCCL communicator: ON" build-cuda.configure.log \
+  || { echo "cuda_libtorch_tests: error: not a LibTorch 2.x build with the NCCL communicator" >&2; exit 1; }
+if grep -n "warning:" build-cuda.log; then echo "cuda_libtorch_tests: the build has warnings (above)" >&2; exit 1; fi
+# shellcheck source=/dev/null  # written by launch/pip_libtorch.sh: LD_LIBRARY_PATH for the wheel's libraries
+source "$torch/env.sh"
+sst2=${SST2_DIR:+$(realpath -e "$SST2_DIR")}
+# shellcheck disable=SC2086  # CTEST_ARGS is a list of arguments
+(cd build-cuda && SST2_DIR=$sst2 ctest --output-on-failure -j"$(nproc)" $CTEST_ARGS)
+SST_DEVICE_BUILD=build-cuda TORCH_CMAKE_PREFIX="$torch/torch/share/cmake" SST2_DIR=$sst2 \
+  bash tests/gpu/device_check.sh --dry-run

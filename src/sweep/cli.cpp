@@ -1,0 +1,273 @@
+// sst-sweep's command line (cli.h): expands a sweep file into sst-train runs, and aggregates / reports a sweep
+// directory; commands of libraries above src/ (analysis/design: simulate) are passed in by the main.
+//   sst-sweep expand SWEEP.ini [--sweep-dir DIR] [--data FILE] [--index I [--field F]] [--count] [--force]
+//   sst-sweep aggregate SWEEP_DIR [--output FILE] [--finished-only]
+//   sst-sweep status SWEEP_DIR [--parallel K] [--index I] [--unfinished]
+// Exit status: 0 success, 1 bad input (one line "sst-sweep: error: ..."), 2 usage error.
+#include <boost/program_options.hpp>
+
+#include <cstdio>
+#include <filesystem>
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include "common/error.h"
+#include "sweep/cli.h"
+#include "sweep/sweep.h"
+
+namespace po = boost::program_options;
+namespace fs = std::filesystem;
+using nlohmann::json;
+namespace rundir = sst::rundir;
+
+namespace sst::sweep {
+namespace {
+
+const char* const kTopHelp =
+    "sst-sweep: scaling-law sweeps of sst-train (a grid of model sizes x data fractions x seeds).\n"
+    "Usage: sst-sweep COMMAND [options]     (sst-sweep COMMAND --help for its options)\n\n"
+    "Commands:\n"
+    "  expand SWEEP.ini     list the grid points (index, run name, sst-train arguments); with --sweep-dir\n"
+    "                       also write SWEEP_DIR/sweep_manifest.json; --index I prints one point's arguments\n"
+    "                       one per line (Slurm array tasks); --count prints the number of points\n"
+    "  aggregate SWEEP_DIR  every run's summary.json -> SWEEP_DIR/sweep.csv (one row per point)\n"
+    "  status SWEEP_DIR     done / running / left counts and an ETA from finished runs' wall_s\n";
+const char* const kTopHelpEnd =
+    "\nExit status: 0 success, 1 bad input, 2 usage error. The sweep file format: docs/sweeps.md.\n";
+
+po::variables_map parse(int argc, char** argv, const po::options_description& opts, const std::string& positional_name,
+                        const std::string& usage) {
+  po::options_description all(opts);
+  all.add_options()("help,h", "print this help and exit");
+  all.add_options()(positional_name.c_str(), po::value<std::vector<std::string>>(), "");
+  po::positional_options_description pos;
+  pos.add(positional_name.c_str(), -1);
+  po::variables_map vm;
+  try {
+    po::store(po::command_line_parser(argc, argv).options(all).positional(pos).run(), vm);
+    po::notify(vm);
+  } catch (const po::error& e) {
+    throw UsageError(e.what());
+  }
+  if (vm.count("help")) {
+    std::cout << usage << "\n" << opts << "  -h [ --help ]           print this help and exit\n";
+    std::exit(0);
+  }
+  const auto n = vm.count(positional_name) ? vm[positional_name].as<std::vector<std::string>>().size() : 0;
+  if (n != 1) throw UsageError("expected exactly one " + positional_name + " (see --help)");
+  return vm;
+}
+
+std::string positional(const po::variables_map& vm, const std::string& name) {
+  return vm[name].as<std::vector<std::string>>().front();
+}
+
+void print_point_field(const json& p, const std::string& field) {
+  if (field == "args") {
+    for (const auto& a : p.at("args")) std::cout << a.get<std::string>() << "\n";
+  } else if (field == "run" || field == "model" || field == "run_dir") {
+    std::cout << p.at(field).get<std::string>() << "\n";
+  } else if (field == "ranks" || field == "seed" || field == "index") {
+    std::cout << p.at(field).dump() << "\n";
+  } else if (field == "data_fraction") {
+    std::cout << format_number(p.at(field).get<double>()) << "\n";
+  } else if (field == "budget") {
+    std::cout << (p.contains("budget") ? format_number(p.at(field).get<double>()) : "") << "\n";
+  } else if (field == "parent") {
+    std::cout << p.value("parent", "") << "\n";
+  } else {
+    throw UsageError(
+        "--field must be one of args, run, run_dir, model, ranks, seed, data_fraction, budget, parent, index");
+  }
+}
+
+int cmd_expand(int argc, char** argv) {
+  po::options_description o("Options");
+  // clang-format off
+  o.add_options()
+    ("sweep-dir", po::value<std::string>(), "the sweep directory (default runs/sweeps/NAME); without --index, "
+                                            "writes DIR/sweep_manifest.json")
+    ("data", po::value<std::string>()->default_value(""), "HDF5 file for every run (overrides [sweep] data; "
+                                                          "default: what the sweep dir's manifest was made with)")
+    ("index", po::value<long long>(), "print only point I (0-based): its arguments one per line, or --field")
+    ("field", po::value<std::string>()->default_value("args"),
+     "with --index (or alone, for every point): args | run | run_dir | model | ranks | seed | data_fraction | "
+     "budget | parent (the run a cooldown branch starts from; empty otherwise)")
+    ("count", "print the number of points only")
+    ("print-dir", "print the sweep directory (absolute; --sweep-dir or the default) and exit")
+    ("force", "rewrite a manifest made from a different sweep file content");
+  // clang-format on
+  auto vm =
+      parse(argc, argv, o, "sweep-file",
+            "Usage: sst-sweep expand SWEEP.ini [--sweep-dir DIR] [--data FILE] [--index I [--field F]] [--count]\n"
+            "Lists the grid (models x fractions [x budgets] x seeds, seeds fastest): INDEX RUN SST_TRAIN_ARGS...");
+  SweepSpec spec = parse_sweep_file(positional(vm, "sweep-file"), vm["data"].as<std::string>());
+  const bool have_dir = vm.count("sweep-dir") > 0;
+  const std::string dir = have_dir ? vm["sweep-dir"].as<std::string>() : default_sweep_dir(spec);
+  // Without --data, a sweep dir keeps the data it was expanded with.
+  // With --force, a manifest that cannot be read (truncated by a full disk or a killed writer) is
+  // rewritten, as documented, instead of blocking the sweep: it keeps nothing worth reading.
+  const bool force = vm.count("force") > 0;
+  if (have_dir && vm["data"].as<std::string>().empty() && fs::exists(dir + "/" + kManifestName)) {
+    try {
+      const json m = read_manifest(dir);
+      if (m.value("sweep_hash", "") == spec.hash && !m.value("data", "").empty())
+        spec = parse_sweep_file(positional(vm, "sweep-file"), m.value("data", ""));
+    } catch (const sst::UserError& e) {
+      if (!force) throw;
+      std::cerr << "sst-sweep: warning: " << e.what() << "; rewriting it (--force)\n";
+    }
+  }
+  const auto points = expand(spec, dir);
+  json manifest = manifest_json(spec, dir, points);
+  if (vm.count("print-dir")) {
+    std::cout << manifest["sweep_dir"].get<std::string>() << "\n";
+    return 0;
+  }
+
+  if (vm.count("index")) {
+    const long long i = vm["index"].as<long long>();
+    if (i < 0 || i >= static_cast<long long>(points.size()))
+      throw sst::UserError("--index " + std::to_string(i) + " is outside the grid (0.." +
+                           std::to_string(points.size() - 1) + ")");
+    // A sweep dir with a manifest is authoritative (an array task runs what was submitted), as long as the
+    // sweep file has not changed since.
+    if (have_dir && fs::exists(dir + "/" + kManifestName)) {
+      const json m = read_manifest(dir);
+      if (m.value("sweep_hash", "") != spec.hash)
+        throw sst::UserError("sweep file " + spec.file + " changed since " + dir + "/" + kManifestName +
+                             " was written; re-run expand with --force, or restore the file");
+    }
+    print_point_field(manifest["points"].at(static_cast<size_t>(i)), vm["field"].as<std::string>());
+    return 0;
+  }
+  if (have_dir) write_manifest(spec, dir, points, force);
+  if (vm.count("count")) {
+    std::cout << points.size() << "\n";
+    return 0;
+  }
+  if (!vm["field"].defaulted()) {
+    for (const auto& p : manifest["points"]) print_point_field(p, vm["field"].as<std::string>());
+    return 0;
+  }
+  for (const auto& p : points) {
+    std::cout << p.index << "\t" << p.run << "\t";
+    for (size_t a = 0; a < p.args.size(); ++a) std::cout << (a ? " " : "") << shell_quote(p.args[a]);
+    std::cout << "\n";
+  }
+  return 0;
+}
+
+int cmd_aggregate(int argc, char** argv) {
+  po::options_description o("Options");
+  // clang-format off
+  o.add_options()
+    ("output", po::value<std::string>()->default_value(""), "write here instead of SWEEP_DIR/sweep.csv")
+    ("finished-only", "only rows with status completed or early_stopped (for sst-analyze fit)");
+  // clang-format on
+  auto vm = parse(
+      argc, argv, o, "sweep-dir",
+      "Usage: sst-sweep aggregate SWEEP_DIR [--output FILE] [--finished-only]\n"
+      "Writes one CSV row per grid point (atomically); the columns are in docs/sweeps.md:\n" +
+          [] {
+            std::string list;
+            for (const auto& c : csv_columns()) list += (list.empty() ? "" : ", ") + c;
+            return list;
+          }() +
+          ".\nstatus: " + rundir::all_statuses() +
+          "\n"
+          "(unfinished rows have empty numbers).");
+  const std::string dir = positional(vm, "sweep-dir");
+  const std::string path = aggregate(dir, vm["output"].as<std::string>(), vm.count("finished-only") > 0);
+  const auto states = run_states(dir, read_manifest(dir));
+  std::cout << "sst-sweep: wrote " << path << ": " << progress_line(progress(states, 0)) << "\n";
+  return 0;
+}
+
+int cmd_status(int argc, char** argv) {
+  po::options_description o("Options");
+  // clang-format off
+  o.add_options()
+    ("parallel", po::value<int>()->default_value(0), "runs executed at once, for the ETA (0: the number running)")
+    ("index", po::value<long long>(), "print only point I's status word")
+    ("action", "with --index: what a launcher does with the point: skip (finished), busy (a live launcher runs "
+               "it), wait (a cooldown branch whose parent run has not finished) or run")
+    ("unfinished", "print the indices of points neither finished nor running, comma-separated (for sbatch --array)")
+    ("stage", po::value<std::string>()->default_value("all"),
+     "with --unfinished: all | main (points that branch from nothing) | branches (cooldown branches, which need "
+     "their parent finished)")
+    ("verbose,v", "one line per point");
+  // clang-format on
+  auto vm = parse(argc, argv, o, "sweep-dir",
+                  "Usage: sst-sweep status SWEEP_DIR [--parallel K] [--index I] [--unfinished] [-v]\n"
+                  "Prints: DONE/TOTAL done, R running, L left, ETA H:MM:SS");
+  const std::string dir = positional(vm, "sweep-dir");
+  const json manifest = read_manifest(dir);
+  const auto states = run_states(dir, manifest);
+  if (vm.count("index")) {
+    const long long i = vm["index"].as<long long>();
+    if (i < 0 || i >= static_cast<long long>(states.size()))
+      throw sst::UserError("--index " + std::to_string(i) + " is outside the grid");
+    const RunState& st = states[static_cast<size_t>(i)];
+    if (vm.count("action"))
+      std::cout << launcher_action(states, static_cast<size_t>(i)) << "\n";
+    else
+      std::cout << rundir::to_string(st.status) << "\n";
+    return 0;
+  }
+  if (vm.count("unfinished")) {
+    const std::string stage = vm["stage"].as<std::string>();
+    if (stage != "all" && stage != "main" && stage != "branches")
+      throw UsageError("--stage must be all, main or branches");
+    std::string list;
+    for (const auto& s : states) {
+      if (stage == "main" && !s.parent.empty()) continue;
+      if (stage == "branches" && s.parent.empty()) continue;
+      if (!s.finished() && s.status != rundir::RunStatus::kRunning)
+        list += (list.empty() ? "" : ",") + std::to_string(s.index);
+    }
+    std::cout << list << "\n";
+    return 0;
+  }
+  if (vm.count("verbose"))
+    for (const auto& s : states) std::cout << s.index << "\t" << s.run << "\t" << rundir::to_string(s.status) << "\n";
+  std::cout << progress_line(progress(states, vm["parallel"].as<int>())) << "\n";
+  return 0;
+}
+
+}  // namespace
+
+int cli_main(int argc, char** argv, const std::vector<ExtraCommand>& extra) {
+  std::string help = kTopHelp;
+  for (const auto& e : extra) help += e.help;
+  help += kTopHelpEnd;
+  if (argc < 2) {
+    std::cerr << help;
+    return 2;
+  }
+  const std::string cmd = argv[1];
+  try {
+    if (cmd == "--help" || cmd == "-h" || cmd == "help") {
+      std::cout << help;
+      return 0;
+    }
+    if (cmd == "expand") return cmd_expand(argc - 1, argv + 1);
+    if (cmd == "aggregate") return cmd_aggregate(argc - 1, argv + 1);
+    if (cmd == "status") return cmd_status(argc - 1, argv + 1);
+    std::string names = "expand, aggregate, status";
+    for (const auto& e : extra) {
+      if (cmd == e.name) return e.run(argc - 1, argv + 1);
+      names += ", " + e.name;
+    }
+    throw UsageError("unknown command '" + cmd + "' (" + names + "; see --help)");
+  } catch (const UsageError& e) {
+    std::fprintf(stderr, "sst-sweep: usage error: %s\n", e.what());
+    return 2;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "sst-sweep: error: %s\n", e.what());
+    return 1;
+  }
+}
+
+}  // namespace sst::sweep
