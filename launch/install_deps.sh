@@ -12,6 +12,9 @@ PACKAGES=(
   libboost-program-options-dev    # options and INI configs
   libsentencepiece-dev            # tokenizer training and encoding
   nlohmann-json3-dev              # metrics / summary / manifests
+  libprotobuf-dev protobuf-compiler  # TensorBoard event records (output.tensorboard)
+  libboost-dev                    # header-only Boost (CRC-32C of the TensorBoard records)
+  python3-pip                     # tests: pip installs the tensorboard package to read the event files back
   libssl-dev                      # SHA-256 of sources and checkpoints
   libgtest-dev googletest         # unit and integration tests
   libceres-dev                    # scaling-law fit (sst-analyze)

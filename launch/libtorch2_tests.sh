@@ -37,6 +37,8 @@ PACKAGES=(
   libboost-program-options-dev
   libsentencepiece-dev
   nlohmann-json3-dev
+  libprotobuf-dev protobuf-compiler libboost-dev
+  python3 python3-pip
   libssl-dev
   libgtest-dev libgmock-dev
   libceres-dev

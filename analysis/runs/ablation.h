@@ -1,6 +1,7 @@
 // Grouping runs into ablation groups (no LibTorch): runs whose config.ini agree on every key except the
-// seed and the [output] section are replicates of one configuration; each group is compared with the
-// baseline run's group.
+// seed and the [output] section, and that ran on as many ranks with as many threads (summary.json), are
+// replicates of one configuration; each group is compared with the baseline run's group. A group's
+// spread is over its distinct seed values: runs that share a seed count once (their mean).
 #pragma once
 #include <string>
 #include <vector>
@@ -20,6 +21,14 @@ MeanStd mean_std(const std::vector<double>& values);
 // "section.*" for a whole section).
 bool ignored_config_key(const std::string& key, const std::vector<std::string>& extra);
 
+// The execution layout a run had, compared as two more keys: summary.json's world_size and
+// threads_per_rank (what ran; config.ini's train.threads, what was asked, is left out). A run without
+// summary.json has neither key and joins the first group whose config.ini it shares.
+inline constexpr const char* kWorldSizeKey = "world_size";
+inline constexpr const char* kThreadsKey = "threads_per_rank";
+// "world size" for kWorldSizeKey, "threads per rank" for kThreadsKey, other keys as they are.
+std::string difference_name(const std::string& key);
+
 struct ConfigDifference {
   std::string key;
   std::string baseline;  // "(absent)" when the baseline has no such key
@@ -28,11 +37,13 @@ struct ConfigDifference {
 
 struct AblationGroup {
   text::IniEntries config;                    // the shared config, ignored keys removed
+  text::IniEntries layout;                    // world_size and threads_per_rank; empty when no run knows them
   std::vector<size_t> runs;                   // indices into the runs given
-  std::vector<std::string> seeds;             // train.seed of each run, same order
+  std::vector<std::string> seeds;             // train.seed of each run, same order ("?" when absent)
+  size_t distinct_seeds = 0;                  // seed values ("?" runs count one each)
   std::vector<ConfigDifference> differences;  // versus the baseline group's config (empty for it)
   bool is_baseline = false;
-  MeanStd dev_acc, dev_loss;  // over the runs that have a best dev result (n says how many)
+  MeanStd dev_acc, dev_loss;  // over the seeds with a best dev result (n says how many), each the mean of its runs
 };
 
 struct Ablation {

@@ -18,7 +18,8 @@ using nlohmann::json;
 
 namespace sst::analysis::runs {
 
-const char* const kAblationsSummary = "group runs by config, compare with a baseline: mean +- std over seeds";
+const char* const kAblationsSummary =
+    "group runs by config and world size, compare with a baseline: mean +- std over seeds";
 
 size_t resolve_baseline(std::vector<Run>& runs, const std::string& b) {
   if (fs::is_directory(b)) {
@@ -58,7 +59,15 @@ std::string diff_text(const AblationGroup& g) {
   if (g.is_baseline) return "(baseline)";
   if (g.differences.empty()) return "(same config)";
   std::string s;
-  for (const auto& d : g.differences) s += (s.empty() ? "" : "; ") + d.key + ": " + d.baseline + " → " + d.value;
+  for (const auto& d : g.differences)
+    s += (s.empty() ? "" : "; ") + difference_name(d.key) + ": " + d.baseline + " → " + d.value;
+  return s;
+}
+
+// "3", or "2 (3 runs)" when runs share a seed.
+std::string seeds_text(const AblationGroup& g) {
+  std::string s = std::to_string(g.distinct_seeds);
+  if (g.runs.size() != g.distinct_seeds) s += " (" + std::to_string(g.runs.size()) + " runs)";
   return s;
 }
 
@@ -74,17 +83,21 @@ json ablation_json(const std::vector<Run>& runs, const Ablation& a, const std::v
     for (const auto& d : g.differences) diffs.push_back({{"key", d.key}, {"baseline", d.baseline}, {"value", d.value}});
     json config = json::object();
     for (const auto& [k, v] : g.config) config[k] = v;
+    for (const auto& [k, v] : g.layout) config[k] = v;
     groups.push_back({{"baseline", g.is_baseline},
-                      {"n_seeds", g.runs.size()},
+                      {"n_seeds", g.distinct_seeds},
+                      {"n_runs", g.runs.size()},
                       {"runs", runs_j},
                       {"differences", diffs},
                       {"dev_acc", mean_std_json(g.dev_acc)},
                       {"dev_loss", mean_std_json(g.dev_loss)},
                       {"config", config}});
   }
-  std::vector<std::string> ignored_keys{"train.seed", "output.*"};
+  std::vector<std::string> ignored_keys{"train.seed", "train.threads", "output.*"};
   ignored_keys.insert(ignored_keys.end(), ignored.begin(), ignored.end());
-  return {{"metric", "best dev accuracy / loss per run (summary.json, else metrics.jsonl); std over seeds (n-1)"},
+  return {{"metric",
+           "best dev accuracy / loss per run (summary.json, else metrics.jsonl), averaged over the runs of one seed "
+           "value; mean and std (n-1) over the seeds"},
           {"ignored_keys", ignored_keys},
           {"groups", groups}};
 }
@@ -96,11 +109,12 @@ std::string ablation_markdown(const std::vector<Run>& runs, const Ablation& a) {
     const auto& g = a.groups[i];
     std::string names;
     for (size_t k : g.runs) names += (names.empty() ? "" : ", ") + runs[k].name;
-    s << "| " << i + 1 << " | " << cli::md_cell(diff_text(g)) << " | " << g.runs.size() << " | "
+    s << "| " << i + 1 << " | " << cli::md_cell(diff_text(g)) << " | " << seeds_text(g) << " | "
       << pm(g.dev_acc, "%.4f") << " | " << pm(g.dev_loss, "%.4f") << " | " << cli::md_cell(names) << " |\n";
   }
-  s << "\nMean ± sample standard deviation over the seeds of each group (a single run shows its value); "
-       "runs are grouped by config.ini without train.seed and [output].\n";
+  s << "\nMean ± sample standard deviation over the seed values of each group (runs that share a seed count once, "
+       "as their mean; a single seed shows its value); runs are grouped by config.ini without train.seed, "
+       "train.threads and [output], and by the world size and threads per rank they ran with (summary.json).\n";
   return s.str();
 }
 
@@ -109,9 +123,11 @@ int ablations_main(int argc, char** argv) {
   std::string baseline, output = "ablations_out";
   po::options_description desc(
       "Usage: sst-analyze ablations RUN_DIR ... --baseline NAME_OR_DIR [--output DIR]\n\n"
-      "Groups runs whose config.ini agree except for train.seed and the [output] section, and compares each\n"
-      "group with the baseline's group: the keys that differ, the number of seeds, and best dev accuracy and\n"
-      "loss as mean ± std over seeds. Writes OUTPUT/ablations.json and ablations.md and prints the table.\n"
+      "Groups runs whose config.ini agree except for train.seed, train.threads and the [output] section and\n"
+      "that ran with the same world size and threads per rank (summary.json), and compares each group with\n"
+      "the baseline's group: the keys that differ (a different number of ranks shows as `world size: 1 → 2`),\n"
+      "the number of distinct seeds, and best dev accuracy and loss as mean ± std over seeds (runs that share\n"
+      "a seed count once). Writes OUTPUT/ablations.json and ablations.md and prints the table.\n"
       "A directory that is not a run (e.g. a sweep) stands for the runs below it.\n\nOptions");
   // clang-format off
   desc.add_options()
@@ -119,7 +135,8 @@ int ablations_main(int argc, char** argv) {
       ("baseline", po::value(&baseline)->required()->value_name("NAME_OR_DIR"), "baseline run (name or directory)")
       ("output", po::value(&output)->default_value(output)->value_name("DIR"), "output directory")
       ("ignore", po::value(&ignore)->composing()->value_name("KEY"),
-       "also ignore section.key (or section.*) when grouping, e.g. train.threads (repeatable)");
+       "also ignore section.key (or section.*) when grouping, e.g. model.dropout, or world_size / "
+       "threads_per_rank (repeatable)");
   // clang-format on
   const auto check = [&](const po::variables_map&) {
     if (dirs.empty()) throw po::error("give at least one RUN_DIR");

@@ -40,6 +40,7 @@ class RunDir {
   std::string train_log() const { return file("train.log"); }           // the progress lines
   std::string summary() const { return file("summary.json"); }          // rundir/summary.h
   std::string benchmark() const { return file("benchmark.json"); }      // sst-train --benchmark
+  std::string tensorboard() const { return file("tensorboard"); }       // event files (output.tensorboard)
   std::string checkpoints() const { return file("checkpoints"); }       // the checkpoint folder
   std::string manifest() const { return checkpoint("manifest.json"); }  // each checkpoint's step, SHA-256
   std::string best_checkpoint() const { return checkpoint("best.pt"); }

@@ -10,6 +10,7 @@
 
 #include "common/error.h"
 #include "common/files.h"
+#include "common/text.h"
 #include "sweep/sweep.h"
 
 namespace fs = std::filesystem;
@@ -83,6 +84,7 @@ RunState run_state(const std::string& sweep_dir, const json& point) {
   s.index = point.value("index", size_t{0});
   s.parent = point.value("parent", "");
   const rundir::RunDir dir((fs::path(sweep_dir) / point.value("run_dir", "runs/" + s.run)).string());
+  s.dir = dir.root();
   if ((s.summary = finished_summary(dir))) {
     s.status = s.summary->status;
     return s;
@@ -141,9 +143,65 @@ const std::vector<std::string>& csv_columns() {
                                           "budget_flops",
                                           "parent",
                                           "branch_step",
-                                          "flops_spent"};
+                                          "flops_spent",
+                                          "d_model",
+                                          "layers",
+                                          "heads",
+                                          "ff_dim",
+                                          "max_len",
+                                          "dropout",
+                                          "global_batch",
+                                          "lr",
+                                          "warmup_steps",
+                                          "weight_decay"};
   return c;
 }
+
+namespace {
+
+// A hyperparameter column and the config.ini key it is read from.
+struct HyperColumn {
+  const char* column;
+  const char* ini_key;
+};
+constexpr HyperColumn kHyperColumns[] = {{"d_model", "model.d_model"},
+                                         {"layers", "model.layers"},
+                                         {"heads", "model.heads"},
+                                         {"ff_dim", "model.ff_dim"},
+                                         {"max_len", "model.max_len"},
+                                         {"dropout", "model.dropout"},
+                                         {"global_batch", "train.global_batch"},
+                                         {"lr", "train.lr"},
+                                         {"warmup_steps", "train.warmup_steps"},
+                                         {"weight_decay", "train.weight_decay"}};
+
+const HyperColumn* hyper_column(const std::string& c) {
+  for (const auto& h : kHyperColumns)
+    if (c == h.column) return &h;
+  return nullptr;
+}
+
+// The run's config.ini, empty when it has none.
+text::IniEntries run_config(const RunState& s) {
+  if (s.dir.empty()) return {};
+  const std::string path = rundir::RunDir(s.dir).config_ini();
+  std::error_code ec;
+  if (!fs::exists(path, ec)) return {};
+  return text::read_ini_file(path);
+}
+
+// config.ini's value, else summary.json's ([model] fields are under "model").
+std::string hyper_cell(const HyperColumn& h, const text::IniEntries& config, const json& sum) {
+  const std::string v = text::ini_value(config, h.ini_key);
+  if (!v.empty()) return v;
+  const std::string key(h.ini_key);
+  const std::string field = key.substr(key.find('.') + 1);
+  if (key.rfind("model.", 0) == 0 && sum.contains("model") && sum["model"].contains(field))
+    return cell(sum["model"][field]);
+  return sum.contains(field) ? cell(sum[field]) : "";
+}
+
+}  // namespace
 
 std::string csv_text(const std::vector<RunState>& states, const json& manifest, bool finished_only) {
   std::ostringstream os;
@@ -156,9 +214,12 @@ std::string csv_text(const std::vector<RunState>& states, const json& manifest, 
     if (finished_only && !s.finished()) continue;
     const json& p = points.at(r);
     const json sum = s.summary ? rundir::to_json(*s.summary) : json::object();
+    const text::IniEntries config = run_config(s);
     std::vector<std::string> row;
     for (const auto& c : cols) {
-      if (c == "run")
+      if (const HyperColumn* h = hyper_column(c))
+        row.push_back(hyper_cell(*h, config, sum));
+      else if (c == "run")
         row.push_back(s.run);
       else if (c == "model")
         row.push_back(s.model);

@@ -121,6 +121,7 @@ struct RunState {
   rundir::RunStatus status = rundir::RunStatus::kMissing;
   std::optional<rundir::RunSummary> summary;  // summary.json when present and finished
   std::string parent;                         // manifest: the run a cooldown branch starts from
+  std::string dir;                            // the run directory
   bool finished() const { return rundir::is_finished(status); }
 };
 
@@ -131,7 +132,9 @@ std::string launcher_action(const std::vector<RunState>& states, size_t i);
 RunState run_state(const std::string& sweep_dir, const nlohmann::json& manifest_point);
 std::vector<RunState> run_states(const std::string& sweep_dir, const nlohmann::json& manifest);
 
-// The CSV header and rows (RFC 4180 quoting), one row per point in manifest order.
+// The CSV header and rows (RFC 4180 quoting), one row per point in manifest order. The hyperparameter
+// columns (d_model ... weight_decay) come from the run's config.ini when it has one, else from its
+// summary.json; a config.ini that cannot be read is an error naming it.
 const std::vector<std::string>& csv_columns();
 std::string csv_text(const std::vector<RunState>& states, const nlohmann::json& manifest, bool finished_only);
 // Writes SWEEP_DIR/sweep.csv (or `output`) atomically; returns the path written.

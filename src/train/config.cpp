@@ -146,6 +146,9 @@ void add_config_options(OptionTable& o, Config& c) {
         at_least(0));
   o.add("output.dir", c.out_dir, "run directory: checkpoints, metrics.jsonl, summary.json");
   o.add("output.run_name", c.run_name, "name recorded in summary.json (default: the run directory's name)");
+  o.add("output.tensorboard", c.tensorboard,
+        "also write metrics.jsonl's numbers as TensorBoard scalars (train/loss, eval/dev_acc, ...) into "
+        "RUN_DIR/tensorboard/ (tensorboard --logdir RUN_DIR)");
 }
 
 // The --config file: a readable regular file (a directory opens as an empty stream and would silently

@@ -105,6 +105,7 @@ struct Config {
   TrainConfig train;
   std::string out_dir = "runs/default";
   std::string run_name;         // defaults to the out_dir's last component
+  bool tensorboard = false;     // also write the metrics as TensorBoard scalars (RUN_DIR/tensorboard/)
   std::string resume = "none";  // none | auto | PATH to a checkpoint
   BenchmarkOptions benchmark;
   std::string source_file;                        // the --config file, if any

@@ -200,7 +200,7 @@ int train(Run& r, Clock::time_point start) {
   std::unique_ptr<Progress> progress;
   r.control.run_on_root([&] {
     write_text_atomically(r.dir.config_ini(), r.cfg.resolved_ini);
-    metrics = std::make_unique<MetricsLog>(r.dir.metrics(), r.state.step);
+    metrics = std::make_unique<MetricsLog>(r.dir.metrics(), r.state.step, r.cfg.tensorboard ? r.dir.tensorboard() : "");
     store = std::make_unique<CheckpointStore>(r.dir, t.keep_checkpoints);
     progress = std::make_unique<Progress>(r.dir.train_log(), r.total_steps, r.state.step);
     for (const auto& n : notes) progress->message(n);
@@ -256,7 +256,7 @@ int train(Run& r, Clock::time_point start) {
     r.state.examples_processed += res.examples;
     r.state.last_train_loss = res.loss;
     if (metrics && (r.state.step % t.log_every == 0 || r.state.step == 1)) {
-      metrics->write(train_record(r, res, step, step_s));
+      metrics->write(train_record(r, res, step, step_s), wall_before + seconds_since(start));
       progress->update(r.state.step, res.loss, res.tokens / step_s, r.schedule.at(step));
     }
 
@@ -273,7 +273,8 @@ int train(Run& r, Clock::time_point start) {
                         {"step", r.state.step},
                         {"dev_loss", dev.loss},
                         {"dev_acc", dev.acc},
-                        {"tokens_processed", r.state.tokens_processed}});
+                        {"tokens_processed", r.state.tokens_processed}},
+                       wall_before + seconds_since(start));
         char buf[160];
         std::snprintf(buf, sizeof(buf), "eval step %lld: dev loss %.4f, dev acc %.4f (best %.4f at step %lld)",
                       static_cast<long long>(r.state.step), dev.loss, dev.acc, r.state.best_dev_acc,

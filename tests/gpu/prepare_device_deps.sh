@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs HERE (Debian 12), before a GPU call: gathers what tests/gpu/device_check.sh needs on a CUDA machine
-# that has a pip torch but maybe no MPI, HDF5, Boost, SentencePiece, nlohmann-json, GoogleTest, OpenSSL
-# headers or pkg-config. Into SST_DEVICE_DIR (default .device/, git-ignored; the device call carries it):
+# that has a pip torch but maybe no MPI, HDF5, Boost, SentencePiece, nlohmann-json, GoogleTest, OpenSSL,
+# protobuf headers or pkg-config. Into SST_DEVICE_DIR (default .device/, git-ignored; the device call
+# carries it):
 #   debs/   those Debian 12 packages and the library packages they need (apt-get download), for dpkg -x
 #   sst2/   a copy of the SST-2 TSVs (the GPU machine cannot reach ../shared); never committed
 # Left out of debs/: what any machine with a C++ compiler has (libc, libstdc++, gcc, binutils, zlib) and
@@ -21,6 +22,7 @@ PACKAGES=(
   libsentencepiece-dev
   nlohmann-json3-dev
   libssl-dev                      # SHA-256
+  libprotobuf-dev protobuf-compiler  # TensorBoard event records (sst-train's output.tensorboard)
   libgtest-dev libgmock-dev
   pkgconf                         # CMake finds SentencePiece through pkg-config
 )

@@ -24,7 +24,7 @@ trap cleanup EXIT
 export SST_BIN_DIR=$BIN
 SWEEP="$SRC/configs/sweeps/ci_tiny.ini"
 DIR="$WORK/sweep"
-HEADER="run,model,params,non_embedding_params,data_fraction,train_tokens,tokens_processed,flops,best_dev_loss,best_dev_acc,epochs,wall_s,world_size,status,seed,steps,tokens_at_best,flops_at_best,lr_at_best,schedule,budget,budget_tokens,budget_flops,parent,branch_step,flops_spent"
+HEADER="run,model,params,non_embedding_params,data_fraction,train_tokens,tokens_processed,flops,best_dev_loss,best_dev_acc,epochs,wall_s,world_size,status,seed,steps,tokens_at_best,flops_at_best,lr_at_best,schedule,budget,budget_tokens,budget_flops,parent,branch_step,flops_spent,d_model,layers,heads,ff_dim,max_len,dropout,global_batch,lr,warmup_steps,weight_decay"
 
 "$BIN/sst-prep" --data-dir "$SST2_DIR" --output "$WORK/sst2.h5" --vocab-size 2000 >"$WORK/prep.log" 2>&1 ||
   { cat "$WORK/prep.log"; fail "sst-prep"; }
@@ -57,7 +57,8 @@ CSV="$DIR/sweep.csv"
 [ "$(tail -n +2 "$CSV" | wc -l)" = 4 ] || fail "sweep.csv should have 4 rows"
 tail -n +2 "$CSV" | awk -F, '
   { if ($14 != "completed" && $14 != "early_stopped") { print "row " NR ": status " $14; bad = 1 }
-    for (i = 1; i <= 20; ++i) if ($i == "") { print "row " NR ": empty column " i; bad = 1 } }
+    for (i = 1; i <= 20; ++i) if ($i == "") { print "row " NR ": empty column " i; bad = 1 }
+    for (i = 27; i <= 36; ++i) if ($i == "") { print "row " NR ": no hyperparameter in column " i; bad = 1 } }
   END { exit bad }' || fail "incomplete rows in sweep.csv"
 cp "$CSV" "$WORK/first.csv"
 

@@ -155,7 +155,7 @@ log "sweep finished: $("$BIN/sst-sweep" status "$SWEEP_DIR")"
 CSV="$SWEEP_DIR/sweep.csv"
 [ -f "$CSV" ] || fail "no $CSV"
 sed 's/^/    /' "$CSV"
-HEADER="run,model,params,non_embedding_params,data_fraction,train_tokens,tokens_processed,flops,best_dev_loss,best_dev_acc,epochs,wall_s,world_size,status,seed,steps,tokens_at_best,flops_at_best,lr_at_best,schedule,budget,budget_tokens,budget_flops,parent,branch_step,flops_spent"
+HEADER="run,model,params,non_embedding_params,data_fraction,train_tokens,tokens_processed,flops,best_dev_loss,best_dev_acc,epochs,wall_s,world_size,status,seed,steps,tokens_at_best,flops_at_best,lr_at_best,schedule,budget,budget_tokens,budget_flops,parent,branch_step,flops_spent,d_model,layers,heads,ff_dim,max_len,dropout,global_batch,lr,warmup_steps,weight_decay"
 [ "$(head -1 "$CSV")" = "$HEADER" ] || fail "sweep.csv header: $(head -1 "$CSV")"
 [ "$(tail -n +2 "$CSV" | wc -l)" = 4 ] || fail "sweep.csv should have 4 rows"
 tail -n +2 "$CSV" | awk -F, '

@@ -246,21 +246,24 @@ namespace {
 // A fake finished run: the summary.json fields sst-train writes.
 void fake_summary(const std::string& run_dir, const std::string& status, double loss, double wall) {
   fs::create_directories(run_dir);
-  json s = {{"run_name", fs::path(run_dir).filename().string()},
-            {"status", status},
-            {"steps", 40},
-            {"epochs", 1.5},
-            {"params", 100000},
-            {"non_embedding_params", 20000},
-            {"data_fraction", 0.25},
-            {"train_tokens", 123456},
-            {"tokens_processed", 200000},
-            {"flops", 2.4e10},
-            {"best_dev_loss", loss},
-            {"best_dev_acc", 0.75},
-            {"wall_s", wall},
-            {"world_size", 2},
-            {"seed", 1}};
+  json s = {
+      {"run_name", fs::path(run_dir).filename().string()},
+      {"status", status},
+      {"steps", 40},
+      {"epochs", 1.5},
+      {"params", 100000},
+      {"non_embedding_params", 20000},
+      {"data_fraction", 0.25},
+      {"train_tokens", 123456},
+      {"tokens_processed", 200000},
+      {"flops", 2.4e10},
+      {"best_dev_loss", loss},
+      {"best_dev_acc", 0.75},
+      {"wall_s", wall},
+      {"world_size", 2},
+      {"seed", 1},
+      {"global_batch", 32},
+      {"model", {{"d_model", 64}, {"layers", 2}, {"heads", 4}, {"ff_dim", 256}, {"max_len", 48}, {"dropout", 0.1}}}};
   write_text(run_dir + "/summary.json", s.dump(2));
 }
 
@@ -289,6 +292,13 @@ TEST(SweepAggregate, ColumnsRowsAndStates) {
   sst::sweep::write_manifest(spec, sd, points, false);
   fake_summary(sd + "/runs/xs_f0.25_s1", "completed", 0.5, 10);
   fake_summary(sd + "/runs/xs_f0.25_s2", "early_stopped", 0.625, 30);
+  // The hyperparameters: config.ini's over summary.json's, also for a run that has not finished.
+  const std::string ini =
+      "[model]\nd_model = 96\nlayers = 3\nheads = 6\nff_dim = 384\nmax_len = 64\ndropout = 0\n"
+      "[train]\nglobal_batch = 16\nlr = 0.002\nwarmup_steps = 5\nweight_decay = 0.01\n";
+  write_text(sd + "/runs/xs_f0.25_s2/config.ini", ini);
+  fs::create_directories(sd + "/runs/xs_f0.5_s1");
+  write_text(sd + "/runs/xs_f0.5_s1/config.ini", ini);
   // running: a live launcher marker (this process); failed: a marker with the exit code;
   // interrupted: a step checkpoint but no summary; stale marker (dead pid on this host) -> not running.
   fs::create_directories(sd + "/runs/xs_f0.5_s1");
@@ -311,14 +321,18 @@ TEST(SweepAggregate, ColumnsRowsAndStates) {
   EXPECT_EQ(line,
             "run,model,params,non_embedding_params,data_fraction,train_tokens,tokens_processed,flops,best_dev_loss,"
             "best_dev_acc,epochs,wall_s,world_size,status,seed,steps,tokens_at_best,flops_at_best,lr_at_best,schedule,"
-            "budget,budget_tokens,budget_flops,parent,branch_step,flops_spent");
+            "budget,budget_tokens,budget_flops,parent,branch_step,flops_spent,d_model,layers,heads,ff_dim,max_len,"
+            "dropout,global_batch,lr,warmup_steps,weight_decay");
   std::vector<std::vector<std::string>> rows;
   while (std::getline(in, line)) rows.push_back(split_line(line));
   ASSERT_EQ(rows.size(), 12u);
   EXPECT_THAT(rows[0], ElementsAre("xs_f0.25_s1", "xs", "100000", "20000", "0.25", "123456", "200000", "24000000000",
                                    "0.5", "0.75", "1.5", "10", "2", "completed", "1", "40", "0", "0", "", "", "", "0",
-                                   "0", "", "-1", "0"));
+                                   "0", "", "-1", "0", "64", "2", "4", "256", "48", "0.1", "32", "", "", ""));
   EXPECT_EQ(rows[1][13], "early_stopped");
+  const std::vector<std::string> hyper{"96", "3", "6", "384", "64", "0", "16", "0.002", "5", "0.01"};
+  EXPECT_EQ(std::vector<std::string>(rows[1].begin() + 26, rows[1].end()), hyper);
+  EXPECT_EQ(std::vector<std::string>(rows[2].begin() + 26, rows[2].end()), hyper);
   EXPECT_EQ(rows[2][13], "running");
   EXPECT_EQ(rows[3][13], "failed");
   EXPECT_EQ(rows[4][13], "interrupted");
@@ -327,7 +341,7 @@ TEST(SweepAggregate, ColumnsRowsAndStates) {
   EXPECT_EQ(rows[5][4], "1");  // fraction and seed from the manifest when there is no summary
   EXPECT_EQ(rows[5][14], "2");
   EXPECT_EQ(rows[5][2], "");  // no numbers for unfinished points
-  for (const auto& r : rows) EXPECT_EQ(r.size(), 26u);
+  for (const auto& r : rows) EXPECT_EQ(r.size(), 36u);
 
   sst::sweep::aggregate(sd, dir / "fin.csv", true);
   std::ifstream fin(dir / "fin.csv");
@@ -345,6 +359,22 @@ TEST(SweepAggregate, ColumnsRowsAndStates) {
   // xs runs: mean 20 s each: 3 left + 1 running (half) = 70 s; s runs: overall mean 20 s x 6 = 120 s; / 2.
   EXPECT_DOUBLE_EQ(*p.eta_s, (3 * 20 + 10 + 6 * 20) / 2.0);
   EXPECT_THAT(sst::sweep::progress_line(p), HasSubstr("2/12 done, 1 running, 9 left"));
+}
+
+TEST(SweepAggregate, UnreadableConfigIsAnErrorNamingIt) {
+  TempDir dir("sweep");
+  auto spec = sst::sweep::parse_sweep_file(write_sweep(dir));
+  const std::string sd = dir / "sd";
+  sst::sweep::write_manifest(spec, sd, sst::sweep::expand(spec, sd), false);
+  fake_summary(sd + "/runs/xs_f0.25_s1", "completed", 0.5, 10);
+  write_text(sd + "/runs/xs_f0.25_s1/config.ini", "[model\nd_model = 96\n");
+  try {
+    sst::sweep::aggregate(sd, "", false);
+    FAIL() << "a damaged config.ini was accepted";
+  } catch (const sst::UserError& e) {
+    EXPECT_THAT(e.what(), HasSubstr("xs_f0.25_s1/config.ini"));
+  }
+  EXPECT_FALSE(fs::exists(sd + "/sweep.csv"));  // no partial output
 }
 
 TEST(SweepAggregate, NoManifestIsAClearError) {

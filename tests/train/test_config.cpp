@@ -47,6 +47,14 @@ TEST(Config, CommandLineOverridesTheFile) {
   EXPECT_THAT(c.resolved_ini, HasSubstr("lr = 0.25"));
 }
 
+TEST(Config, TensorBoardIsOffByDefaultAndATypedOption) {
+  EXPECT_FALSE(parse({}).tensorboard);
+  const auto on = parse({"--output.tensorboard=true"});
+  EXPECT_TRUE(on.tensorboard);
+  EXPECT_THAT(on.resolved_ini, HasSubstr("tensorboard = true"));
+  EXPECT_THAT(error_of({"--output.tensorboard=yes please"}), HasSubstr("output.tensorboard"));
+}
+
 TEST(Config, PrintedConfigParsesBackToTheSameValues) {
   sst::test::TempDir dir("config");
   auto c = parse({"--model.layers=5", "--train.seed=42", "--model.pooling=mean"});
