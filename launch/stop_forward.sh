@@ -66,7 +66,12 @@ stop_banner_filter() {
       fflush(); n = 0; next
     }
     n > 0 { block[++n] = $0; next }
-    /^mpirun: Forwarding signal [0-9]+ to job$/ { print >> held; next }
+    # Its own line may come right after a rank'"'"'s unfinished one (a progress line): kept apart.
+    match($0, /mpirun: Forwarding signal [0-9]+ to job$/) {
+      print substr($0, RSTART) >> held
+      if (RSTART > 1) { print substr($0, 1, RSTART - 1); fflush() }
+      next
+    }
     { print; fflush() }
     END { for (i = 1; i <= n; i++) print block[i]; close(held); printf "" > (held ".done") }'
 }
