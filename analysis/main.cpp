@@ -84,7 +84,7 @@ int main(int argc, char** argv) {
       return 1;
     } catch (const std::exception& e) {
       // Not expected: a bug or a library failure. Still one line; outputs are written atomically.
-      std::cerr << prefix << "unexpected failure: " << e.what() << "\n";
+      std::cerr << prefix << "unexpected failure: " << sst::printable_message(e.what()) << "\n";
       return 1;
     }
   }

@@ -44,7 +44,7 @@ int main(int argc, char** argv) {
     if (seed < 0 || seed >= std::numeric_limits<uint32_t>::max()) throw po::error("--seed must be in 0 .. 4294967294");
     opts.tokenizer.seed = static_cast<uint32_t>(seed);
   } catch (const po::error& e) {
-    std::cerr << "sst-prep: error: " << e.what() << " (see sst-prep --help)\n";
+    std::cerr << "sst-prep: error: " << sst::printable_message(e.what()) << " (see sst-prep --help)\n";
     return 2;
   }
 
@@ -55,7 +55,7 @@ int main(int argc, char** argv) {
     return 1;
   } catch (const std::exception& e) {
     // Not expected: a bug or a library failure. Still one line, still no partial output.
-    std::cerr << "sst-prep: error: unexpected failure: " << e.what() << "\n";
+    std::cerr << "sst-prep: error: unexpected failure: " << sst::printable_message(e.what()) << "\n";
     return 1;
   }
   return 0;

@@ -91,7 +91,8 @@ run_point() {
   [ "$(action "$i")" = busy ] || rm -f "$run_dir/.sweep_running"
   # O_EXCL (safe_create): two launchers on one sweep dir never run the same point.
   local made=0 log_fd pid_file="$SWEEP_DIR/logs/.$name.pid"
-  echo "$(hostname -s) $me" | safe_create "$run_dir/.sweep_running" || made=$?
+  # HOST PID START: a PID reused after this launcher is gone never makes the point look busy.
+  echo "$(hostname -s) $me $(proc_start_time "$me")" | safe_create "$run_dir/.sweep_running" || made=$?
   if [ "$made" = 3 ]; then
     echo "sweep.sh: [$name] is being run by another launcher ($(cat "$run_dir/.sweep_running" 2>/dev/null)); skipped"
     return 0

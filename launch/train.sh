@@ -5,8 +5,12 @@
 # flags OpenMPI needs only when run as root, and --oversubscribe only when ranks > cores.
 # SIGTERM, SIGINT and SIGUSR1 to this script reach the ranks as SIGUSR1 (mpirun forwards it; a
 # SIGTERM to mpirun itself would tear the job down): they checkpoint at the next step and the script
-# exits 75 like sst-train ("checkpointed, please requeue").
+# exits 75 like sst-train ("checkpointed, please requeue"). A signal at any moment counts: one that
+# comes before every rank can handle it (mpirun starting, a rank still loading its libraries) is held
+# and forwarded once sst-train says it is ready (launch/stop_forward.sh).
 set -euo pipefail
+stop=0
+trap 'stop=1' TERM INT USR1
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 RANKS=${RANKS:-2}
 if [ "${1:-}" = "-n" ]; then RANKS=$2; shift 2; fi
@@ -30,17 +34,15 @@ mpi_flags=(-np "$RANKS" --bind-to none -x OMP_NUM_THREADS="$threads" -x OPENBLAS
 if [ "$(id -u)" -eq 0 ]; then
   export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
 fi
+# shellcheck source=launch/stop_forward.sh
+source "$ROOT/launch/stop_forward.sh"
+stop_forward_prepare "${TMPDIR:-/tmp}" || exit 1
 # mpirun in its own process group, so a terminal's Ctrl-C reaches only this script.
 set -m
-mpirun "${mpi_flags[@]}" "$SST_TRAIN" "$@" "${extra[@]}" &
+STOP_BANNER_FILTER=1
+mpirun "${mpi_flags[@]}" -x SST_STOP_READY_FILE "$SST_TRAIN" "$@" "${extra[@]}" 2> >(stop_banner_filter >&2) &
 child=$!
 set +m
-# shellcheck disable=SC2317  # called by the trap
-forward() { kill -USR1 "$child" 2>/dev/null || true; }
-trap forward TERM INT USR1
 rc=0
-while kill -0 "$child" 2>/dev/null; do
-  wait "$child" && rc=0 || rc=$?
-done
-wait "$child" 2>/dev/null && rc=0 || rc=$?  # the real status, even if the last wait was cut by a signal
+stop_forward_wait "$child" || rc=$?
 exit "$rc"

@@ -14,10 +14,20 @@
 #   SST_THREADS    intra-op threads per rank (default: $SLURM_CPUS_PER_TASK, else 1)
 # GPU jobs (SLURM_GPUS_ON_NODE > 0): one rank per GPU; see sst_gpu_args.
 
+# Slurm's warning signal (#SBATCH --signal=B:USR1@120, or scancel --signal=USR1 --batch) and SIGTERM may
+# come at any moment, even while this file is still being read: only noted here; sst_run forwards them
+# (launch/stop_forward.sh) once sst-train can checkpoint.
+SST_STOP_WARNED=0 SST_STOP_TERMINATED=0 stop=0
+trap 'SST_STOP_WARNED=1 stop=1' USR1
+trap 'SST_STOP_TERMINATED=1 stop=1' TERM
 SST_ROOT=${SST_ROOT:-${SLURM_SUBMIT_DIR:-$PWD}}
 # The markers are written through safe_write (no write through a link planted in a run directory).
 # shellcheck source=launch/safe_write.sh
 source "$SST_ROOT/launch/safe_write.sh"
+# shellcheck source=launch/stop_forward.sh
+source "$SST_ROOT/launch/stop_forward.sh"
+# shellcheck source=launch/own_children.sh
+source "$SST_ROOT/launch/own_children.sh"
 SAFE_WRITE_PROG=sst
 SST_SITE_ENV=${SST_SITE_ENV:-$SST_ROOT/slurm/site.env}
 # shellcheck disable=SC1090
@@ -66,7 +76,7 @@ sst_run() {
       [ "$(id -u)" -ne 0 ] || export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
       # shellcheck disable=SC2206
       cmd=(mpirun -np "${SLURM_NTASKS:-1}" --bind-to none -x OMP_NUM_THREADS="$SST_THREADS" -x OPENBLAS_NUM_THREADS="$SST_THREADS"
-           -x OMP_WAIT_POLICY ${SST_MPIRUN_ARGS:-}
+           -x OMP_WAIT_POLICY -x SST_STOP_READY_FILE ${SST_MPIRUN_ARGS:-}
            "$SST_BIN_DIR/sst-train") ;;
     *) echo "sst: SST_LAUNCHER must be srun or mpirun, got '$SST_LAUNCHER'" >&2; return 1 ;;
   esac
@@ -76,31 +86,32 @@ sst_run() {
   export OMP_WAIT_POLICY=${OMP_WAIT_POLICY:-PASSIVE}
   mkdir -p "$run_dir"
   rm -f "$run_dir/.sweep_failed"
-  echo "$(hostname -s) $$ ${SLURM_JOB_ID:-}" | safe_write "$run_dir/.sweep_running" || return 1
+  # HOST PID START JOBID (START: /proc/PID/stat's start time, so a reused PID is never taken for this job)
+  echo "$(hostname -s) $$ $(proc_start_time $$) ${SLURM_JOB_ID:-}" | safe_write "$run_dir/.sweep_running" || return 1
   safe_check "$run_dir/.sweep_failed" || { rm -f "$run_dir/.sweep_running"; return 1; }
 
-  # The warning signal (#SBATCH --signal=B:USR1@120, or scancel --signal=USR1 --batch) reaches this shell
-  # only: forward it to the launcher, which forwards it to every rank; they checkpoint and exit 75.
-  local child="" warned=0 terminated=0
-  trap 'warned=1; sst_log "SIGUSR1: asking sst-train to checkpoint"; [ -z "$child" ] || kill -USR1 "$child" 2>/dev/null' USR1
-  trap 'terminated=1; sst_log "SIGTERM"; [ -z "$child" ] || kill -USR1 "$child" 2>/dev/null' TERM
+  # The warning signal reaches this shell only: forwarded to the launcher, which passes it to every rank;
+  # they checkpoint and exit 75. The ready file is in the run directory, which rank 0 sees on any node.
+  trap 'SST_STOP_WARNED=1 stop=1; sst_log "SIGUSR1: asking sst-train to checkpoint"' USR1
+  trap 'SST_STOP_TERMINATED=1 stop=1; sst_log "SIGTERM"' TERM
+  stop_forward_prepare "$run_dir" || { rm -f "$run_dir/.sweep_running"; return 1; }
   sst_log "$SST_LAUNCHER: ${SLURM_NTASKS:-1} rank(s) on ${SLURM_JOB_NUM_NODES:-1} node(s), $SST_THREADS thread(s)/rank: sst-train $*"
   local gpu_args
   mapfile -t gpu_args < <(sst_gpu_args "$@")
-  "${cmd[@]}" "$@" "${gpu_args[@]+"${gpu_args[@]}"}" "--train.threads=$SST_THREADS" &
-  child=$!
+  if [ "$SST_LAUNCHER" = mpirun ]; then  # a clean stop ends with one line, not mpirun's banner
+    STOP_BANNER_FILTER=1
+    "${cmd[@]}" "$@" "${gpu_args[@]+"${gpu_args[@]}"}" "--train.threads=$SST_THREADS" 2> >(stop_banner_filter >&2) &
+  else
+    "${cmd[@]}" "$@" "${gpu_args[@]+"${gpu_args[@]}"}" "--train.threads=$SST_THREADS" &
+  fi
   local rc=0
-  while :; do
-    rc=0; wait "$child" || rc=$?
-    kill -0 "$child" 2>/dev/null || break  # gone: rc is its status (or the trap's 128+n, fixed below)
-  done
-  if [ "$rc" -gt 128 ]; then wait "$child" 2>/dev/null; local r2=$?; [ "$r2" = 127 ] || rc=$r2; fi
+  stop_forward_wait "$!" || rc=$?
   trap - USR1 TERM
   rm -f "$run_dir/.sweep_running"
   case $rc in
     0) sst_log "sst-train finished" ;;
     75)
-      if [ "$terminated" = 1 ] && [ "$warned" = 0 ]; then
+      if [ "$SST_STOP_TERMINATED" = 1 ] && [ "$SST_STOP_WARNED" = 0 ]; then
         sst_log "sst-train checkpointed after SIGTERM (job cancelled or preempted by Slurm); not requeueing myself"
       else
         sst_log "sst-train checkpointed (exit 75): scontrol requeue $SLURM_JOB_ID"

@@ -2,6 +2,7 @@
 
 #include <boost/program_options.hpp>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
@@ -51,6 +52,10 @@ std::string read_file(const std::string& path, const std::string& what) {
 IniEntries parse_ini(const std::string& text, const std::string& source) {
   po::options_description none;
   IniEntries out;
+  // Boost's message would be cut at a NUL byte (what() is a C string): named here instead.
+  if (const auto nul = text.find('\0'); nul != std::string::npos)
+    throw UserError(source + ": line " + std::to_string(1 + std::count(text.begin(), text.begin() + nul, '\n')) +
+                    " holds a NUL byte (not a text file?)");
   try {
     std::istringstream in(text);
     for (const auto& opt : po::parse_config_file(in, none, /*allow_unregistered=*/true).options)

@@ -39,16 +39,36 @@ std::string this_host() {
   return h.substr(0, h.find('.'));
 }
 
-// "HOST PID [JOBID]": live unless it names this host and a process that no longer exists.
+// The start time of process `pid` (field 22 of /proc/PID/stat, clock ticks since boot), "" if none. The
+// command name (field 2) may hold spaces and parentheses: fields are counted after its last ')'.
+std::string proc_start_time(long pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+  std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const auto close = stat.rfind(')');
+  if (close == std::string::npos) return "";
+  std::istringstream rest(stat.substr(close + 1));
+  std::string field;
+  for (int i = 3; i <= 22 && (rest >> field); ++i) {
+    if (i == 22) return field;
+  }
+  return "";
+}
+
+// "HOST PID START [JOBID]" (launch/sweep.sh, slurm/job_common.sh; START as in /proc/PID/stat): live
+// unless it names this host and a process that no longer exists, or one that started at another time
+// (the PID was reused). An older marker without START ("HOST PID [JOBID]") is judged by the PID alone.
 bool marker_live(const std::string& marker) {
   std::ifstream in(marker);
   if (!in) return false;
-  std::string host;
+  std::string host, start;
   long pid = 0;
-  in >> host >> pid;
+  in >> host >> pid >> start;
   if (host.empty() || pid <= 0) return true;  // unreadable: assume a launcher owns it
   if (host.substr(0, host.find('.')) != this_host()) return true;
-  return !(::kill(static_cast<pid_t>(pid), 0) != 0 && errno == ESRCH);
+  if (::kill(static_cast<pid_t>(pid), 0) != 0 && errno == ESRCH) return false;
+  const std::string now = proc_start_time(pid);
+  const bool has_start = !start.empty() && start.find_first_not_of("0123456789") == std::string::npos;
+  return !has_start || now.empty() || now == start;
 }
 
 bool has_checkpoint(const rundir::RunDir& run_dir) {

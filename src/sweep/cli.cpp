@@ -82,6 +82,29 @@ void print_point_field(const json& p, const std::string& field) {
   }
 }
 
+// expand prints one name, path or argument per line, read by launch/sweep.sh and slurm/*.sh (mapfile,
+// $(...)): a newline (or any control character) inside one would split it into two arguments or cut
+// it. Such names and paths are refused, never printed.
+void refuse_control_characters(const std::string& what, const std::string& value) {
+  for (size_t i = 0; i < value.size(); ++i) {
+    const auto c = static_cast<unsigned char>(value[i]);
+    if (c >= 0x20 && c != 0x7F) continue;
+    char byte[8];
+    std::snprintf(byte, sizeof byte, "0x%02x", c);
+    throw sst::UserError(what + " '" + value + "' contains a control character (byte " + byte + " at offset " +
+                         std::to_string(i) + "); names and paths given to a sweep must not hold any");
+  }
+}
+
+void refuse_control_characters(const json& manifest, const std::vector<Point>& points) {
+  refuse_control_characters("the sweep directory", manifest["sweep_dir"].get<std::string>());
+  for (const auto& p : points) {
+    refuse_control_characters("point " + std::to_string(p.index) + "'s run name", p.run);
+    refuse_control_characters("point " + std::to_string(p.index) + "'s run directory", p.run_dir);
+    for (const auto& a : p.args) refuse_control_characters("point " + std::to_string(p.index) + "'s argument", a);
+  }
+}
+
 int cmd_expand(int argc, char** argv) {
   po::options_description o("Options");
   // clang-format off
@@ -121,6 +144,7 @@ int cmd_expand(int argc, char** argv) {
   }
   const auto points = expand(spec, dir);
   json manifest = manifest_json(spec, dir, points);
+  refuse_control_characters(manifest, points);
   if (vm.count("print-dir")) {
     std::cout << manifest["sweep_dir"].get<std::string>() << "\n";
     return 0;
@@ -262,10 +286,10 @@ int cli_main(int argc, char** argv, const std::vector<ExtraCommand>& extra) {
     }
     throw UsageError("unknown command '" + cmd + "' (" + names + "; see --help)");
   } catch (const UsageError& e) {
-    std::fprintf(stderr, "sst-sweep: usage error: %s\n", e.what());
+    std::fprintf(stderr, "sst-sweep: usage error: %s\n", sst::printable_message(e.what()).c_str());
     return 2;
   } catch (const std::exception& e) {
-    std::fprintf(stderr, "sst-sweep: error: %s\n", e.what());
+    std::fprintf(stderr, "sst-sweep: error: %s\n", sst::printable_message(e.what()).c_str());
     return 1;
   }
 }

@@ -2,10 +2,12 @@
 
 #include <boost/program_options.hpp>
 
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <sstream>
 
 #include "common/error.h"
 #include "common/options.h"
@@ -157,8 +159,13 @@ void store_config_file(const std::string& file, const po::options_description& c
   std::error_code ec;
   if (!std::filesystem::exists(file, ec)) throw UserError("config file " + file + " does not exist");
   if (!std::filesystem::is_regular_file(file, ec)) throw UserError("config file " + file + " is not a regular file");
-  std::ifstream in(file);
-  if (!in) throw UserError("cannot open config file " + file);
+  const std::string text = text::read_file(file, "config file");
+  // Boost's message would be cut at a NUL byte (what() is a C string): named here instead.
+  if (const auto nul = text.find('\0'); nul != std::string::npos)
+    throw UserError("config file " + file + ": line " +
+                    std::to_string(1 + std::count(text.begin(), text.begin() + nul, '\n')) +
+                    " holds a NUL byte (not a text file?)");
+  std::istringstream in(text);
   try {
     po::store(po::parse_config_file(in, conf, /*allow_unregistered=*/false), vm);
   } catch (const po::error& e) {

@@ -220,7 +220,7 @@ int run_or_abort(Run& r, const std::function<int()>& body) {
   } catch (const std::exception& e) {
     if (r.comm) r.comm->abort();
     if (r.world.size > 1) {
-      std::fprintf(stderr, "sst-train: error (rank %d): %s\n", r.world.rank, e.what());
+      std::fprintf(stderr, "sst-train: error (rank %d): %s\n", r.world.rank, printable_message(e.what()).c_str());
       std::fflush(stderr);
       comm::abort_world(1);
     }

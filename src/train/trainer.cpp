@@ -4,9 +4,11 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <filesystem>
 
 #include "common/error.h"
 #include "common/files.h"
@@ -169,18 +171,36 @@ json train_record(const Run& r, const StepResult& res, int64_t step, double step
           {"truncated", res.truncated}};
 }
 
+// The end message: "best" as it was chosen (the lowest dev loss), and only the files that exist.
 void print_outcome(const Run& r, const RunOutcome& o) {
-  const std::string out = r.cfg.out_dir;
-  if (o.status == rundir::RunStatus::kPreempted)
+  if (o.status == rundir::RunStatus::kPreempted) {
     std::printf("preempted: checkpointed at step %lld of %lld; resume with --resume auto\n",
                 static_cast<long long>(r.state.step), static_cast<long long>(r.total_steps));
-  else
-    std::printf("%s: dev accuracy %.4f (best %.4f at step %lld), dev loss %.4f\n", rundir::to_string(o.status).c_str(),
-                o.final_dev_acc, r.state.best_dev_acc, static_cast<long long>(r.state.best_step), o.final_dev_loss);
-  std::printf(
-      "run directory: %s\n  checkpoints: %s/checkpoints (best.pt, step_*.pt, manifest.json)\n"
-      "  metrics:     %s/metrics.jsonl\n  summary:     %s/summary.json\n",
-      out.c_str(), out.c_str(), out.c_str(), out.c_str());
+  } else {
+    std::printf("%s: dev accuracy %.4f, dev loss %.4f", rundir::to_string(o.status).c_str(), o.final_dev_acc,
+                o.final_dev_loss);
+    if (std::isfinite(r.state.best_dev_loss))
+      std::printf("; best dev loss %.4f at step %lld (dev accuracy %.4f there)", r.state.best_dev_loss,
+                  static_cast<long long>(r.state.best_step), r.state.best_dev_acc);
+    std::printf("\n");
+  }
+  std::string checkpoints;
+  auto add = [&](bool present, const char* name) {
+    if (present) checkpoints += (checkpoints.empty() ? "" : ", ") + std::string(name);
+  };
+  std::vector<std::string> names;
+  std::error_code ec;
+  for (const auto& e : std::filesystem::directory_iterator(r.dir.checkpoints(), ec))
+    names.push_back(e.path().filename().string());
+  add(std::count(names.begin(), names.end(), "best.pt") > 0, "best.pt");
+  add(std::any_of(names.begin(), names.end(),
+                  [](const std::string& n) { return rundir::RunDir::step_of_checkpoint_name(n).has_value(); }),
+      "step_*.pt");
+  add(std::count(names.begin(), names.end(), "manifest.json") > 0, "manifest.json");
+  std::printf("run directory: %s\n", r.cfg.out_dir.c_str());
+  if (!checkpoints.empty()) std::printf("  checkpoints: %s (%s)\n", r.dir.checkpoints().c_str(), checkpoints.c_str());
+  if (std::filesystem::exists(r.dir.metrics(), ec)) std::printf("  metrics:     %s\n", r.dir.metrics().c_str());
+  if (std::filesystem::exists(r.dir.summary(), ec)) std::printf("  summary:     %s\n", r.dir.summary().c_str());
   std::fflush(stdout);
 }
 
@@ -276,8 +296,8 @@ int train(Run& r, Clock::time_point start) {
                         {"tokens_processed", r.state.tokens_processed}},
                        wall_before + seconds_since(start));
         char buf[160];
-        std::snprintf(buf, sizeof(buf), "eval step %lld: dev loss %.4f, dev acc %.4f (best %.4f at step %lld)",
-                      static_cast<long long>(r.state.step), dev.loss, dev.acc, r.state.best_dev_acc,
+        std::snprintf(buf, sizeof(buf), "eval step %lld: dev loss %.4f, dev acc %.4f (best dev loss %.4f at step %lld)",
+                      static_cast<long long>(r.state.step), dev.loss, dev.acc, r.state.best_dev_loss,
                       static_cast<long long>(r.state.best_step));
         progress->message(buf);
       }

@@ -126,6 +126,21 @@ TEST_F(Launcher, APointRunningElsewhereIsNamedAndTheExitIsNonZero) {
   EXPECT_EQ(read_text(run_dir() + "/.sweep_running"), marker) << "the other launcher's marker is left alone";
 }
 
+// A marker is "HOST PID START": one whose PID now belongs to a process started at another time (the
+// launcher is gone, its PID reused) is stale; the point runs, it is not "running elsewhere".
+TEST_F(Launcher, AMarkerWhosePidWasReusedIsStale) {
+  BackgroundProcess stranger({"sleep", "300"});  // took the PID of a launcher that was killed
+  ASSERT_TRUE(wait_until([&] { return fs::exists("/proc/" + std::to_string(stranger.pid()) + "/stat"); }, 5));
+  const std::string other_start = std::to_string(std::stoll(start_time(stranger.pid())) + 1);
+  write_text(run_dir() + "/.sweep_running",
+             sst::host_name() + " " + std::to_string(stranger.pid()) + " " + other_start + "\n");
+  const Outcome r = run_with_deadline(sweep_sh(), 90, env());
+  EXPECT_EQ(r.exit_code, 0) << r.all();
+  EXPECT_EQ(r.all().find("running elsewhere"), std::string::npos) << r.all();
+  EXPECT_NE(r.out.find("sweep.sh: all 1 points finished"), std::string::npos) << r.all();
+  EXPECT_EQ(::kill(stranger.pid(), 0), 0) << "the stranger is never signalled";
+}
+
 // A failed point is named too (its status), and the last line is not "all N points finished".
 TEST_F(Launcher, AFailedPointIsNamedAndTheExitIsNonZero) {
   write_text(dir / "tiny.ini", tiny_ini_text() + "memory_limit_gb = 0.0000001\n");  // refused at setup

@@ -171,6 +171,65 @@ const std::vector<Row> kRows = {
        s.expect = {"the manifest " + s.sweep_dir + "/sweep_manifest.json is the input",
                    "refusing to replace an input with an output"};
      }},
+    // ---- names and paths that cannot inject (issue 26): expand prints one per line ----
+    {"NewlineInSweepDir", 1,
+     [](Scene& s) {
+       s.sst_sweep({"expand", s.sweep_file, "--sweep-dir", s.sweep_dir + "\n--train.lr=0.5"});
+       s.expect = {"the sweep directory '" + s.sweep_dir +
+                   "\\n--train.lr=0.5' contains a control character (byte 0x0a"};
+     }},
+    {"NewlineInSweepDirThroughTheDriver", 1,
+     [](Scene& s) {
+       s.sweep_sh({"--no-check"});
+       s.argv[4] = s.sweep_dir + "\n--train.lr=0.5";
+       s.tool = "sst-sweep";  // the driver stops at expand's one line
+       s.expect = {"contains a control character (byte 0x0a"};
+     }},
+    {"EscapeSequenceInSweepName", 1,
+     [](Scene& s) {
+       // The default sweep directory and every run name come from [sweep] name: refused, shown escaped.
+       write_text(s.sweep_file, with(kSweep, "name = h", "name = h\x1b[2J\x1b]0;owned\x07"));
+       s.sst_sweep({"expand", s.sweep_file, "--data", tiny_dataset()});
+       s.expect = {"sweep.name 'h\\x1b[2J\\x1b]0;owned\\x07' must be letters, digits"};
+     }},
+    {"EscapeInBaseConfigPath", 1,
+     [](Scene& s) {
+       // The file exists: only the control character in its name is wrong (it reaches every point's --config).
+       write_text(s.dir / "ti\x1bny.ini", tiny_ini_text());
+       write_text(s.sweep_file, with(kSweep, "base_config = tiny.ini", "base_config = ti\x1bny.ini"));
+       s.sst_sweep({"expand", s.sweep_file, "--sweep-dir", s.sweep_dir, "--data", tiny_dataset()});
+       s.expect = {"point 0's argument '" + (s.dir / "ti\\x1bny.ini") + "' contains a control character (byte 0x1b"};
+     }},
+    {"TabInDataPath", 1,
+     [](Scene& s) {
+       s.sst_sweep({"expand", s.sweep_file, "--sweep-dir", s.sweep_dir, "--data", s.dir / "d\t.h5"});
+       s.expect = {"d\\t.h5"};
+     }},
+    // ---- messages safe on a terminal: escaped, bounded, a BOM shown ----
+    {"NulInSweepFileValue", 1,
+     [](Scene& s) {
+       write_text(s.sweep_file, with(kSweep, "seeds = 1", std::string("seeds = 1\0after the nul", 25)));
+       s.sst_sweep({"expand", s.sweep_file, "--sweep-dir", s.sweep_dir});
+       s.expect = {"sweep.seeds: '1\\x00after' is not"};  // the NUL neither cuts the line nor passes
+     }},
+    {"EscapeInSweepFileValue", 1,
+     [](Scene& s) {
+       write_text(s.sweep_file, with(kSweep, "ranks = 1", "ranks = \x1b[31mred"));
+       s.sst_sweep({"expand", s.sweep_file, "--sweep-dir", s.sweep_dir});
+       s.expect = {"\\x1b[31mred"};
+     }},
+    {"MegabyteValueGivesABoundedLine", 1,
+     [](Scene& s) {
+       write_text(s.sweep_file, with(kSweep, "fractions = 1/2", "fractions = 1/" + std::string(1 << 20, 'x')));
+       s.sst_sweep({"expand", s.sweep_file, "--sweep-dir", s.sweep_dir});
+       s.expect = {"sweep.fractions: '1/xxxxxxxx", "xxxxxxxx ... (", " bytes left out) ... xxx' is not a number"};
+     }},
+    {"ByteOrderMarkIsShown", 1,
+     [](Scene& s) {
+       write_text(s.sweep_file, "\xEF\xBB\xBF" + std::string(kSweep));
+       s.sst_sweep({"expand", s.sweep_file, "--sweep-dir", s.sweep_dir});
+       s.expect = {"<BOM>[sweep]"};
+     }},
 };
 
 void PrintTo(const Row& row, std::ostream* os) { *os << row.name; }
@@ -190,6 +249,11 @@ TEST_P(HostileSweep, RefusedWithOneLineAndNothingChanged) {
   const Snapshot before = Snapshot::of(watched);
   const Outcome r = run_with_deadline(s.argv, 120, {"SST_BIN_DIR=" + std::string(SST_BIN_DIR)});
   expect_refused(r, GetParam().exit_code, s.tool, s.expect, /*mpi=*/driver);
+  // Every error line of sst-sweep is safe on a terminal: no control character, bounded in length.
+  if (!driver) {
+    for (char c : r.err) EXPECT_TRUE(c == '\n' || static_cast<unsigned char>(c) >= 0x20) << "raw byte " << int(c);
+    EXPECT_LT(r.err.size(), 700u) << "an error line is bounded";
+  }
   EXPECT_EQ(before.difference_to(Snapshot::of(watched)), "");
   if (driver && std::string(GetParam().name) == "DriverCheckShowsTheRunsOwnError")
     EXPECT_FALSE(fs::exists(s.sweep_dir + "/runs")) << "a point refused up front starts no run";

@@ -93,6 +93,27 @@ const std::vector<Row> kRows = {
        write_text(s.ini, tiny_ini_text() + "learning_rat = 0.1\n");
        s.expect = {s.ini, "train.learning_rat"};
      }},
+    // ---- messages safe on a terminal (issue 26): escaped, bounded, a BOM shown ----
+    {"ByteOrderMarkInConfig", 0,
+     [](Scene& s) {
+       write_text(s.ini, "\xEF\xBB\xBF" + tiny_ini_text());
+       s.expect = {"config file " + s.ini, "invalid line '<BOM>[model]'"};
+     }},
+    {"EscapeSequenceInConfigValue", 0,
+     [](Scene& s) {
+       write_text(s.ini, tiny_ini_text() + "weight_decay = 1e-3\x1b[2J\x1b]0;owned\x07\n");
+       s.expect = {"config file " + s.ini, "1e-3\\x1b[2J\\x1b]0;owned\\x07"};
+     }},
+    {"NulByteInConfig", 0,
+     [](Scene& s) {
+       write_text(s.ini, tiny_ini_text() + std::string("weight_decay = 1e-3\0x\n", 22));
+       s.expect = {"config file " + s.ini + ": line 20 holds a NUL byte"};
+     }},
+    {"MegabyteValueInConfig", 0,
+     [](Scene& s) {
+       write_text(s.ini, tiny_ini_text() + "weight_decay = " + std::string(1 << 20, '9') + "x\n");
+       s.expect = {"config file " + s.ini, "999 ... (", " bytes left out) ... "};
+     }},
     {"UnknownCommandLineOption", 0,
      [](Scene& s) {
        s.args = {"--train.bogus_option=3"};
