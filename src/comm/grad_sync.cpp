@@ -10,7 +10,9 @@ GradientSynchronizer::GradientSynchronizer(std::vector<torch::Tensor> params, Co
       layout_(params_, options.bucket_bytes, control.world().size, options.sparse_param),
       comm_(comm),
       rank_(control.world().rank),
-      shard_(options.shard) {
+      world_size_(control.world().size),
+      shard_(options.shard),
+      fault_(options.fault) {
   const auto flat_options = params_.at(0).options().requires_grad(false);
   flat_grads_ = torch::zeros({layout_.padded_size()}, flat_options);
   flat_params_ = torch::zeros({layout_.padded_size()}, flat_options);
@@ -29,6 +31,7 @@ GradientSynchronizer::GradientSynchronizer(std::vector<torch::Tensor> params, Co
     sparse_bucket_ = layout_.bucket_of(static_cast<size_t>(options.sparse_param));
     sparse_width_ = table.size(1);
   }
+  if (fault_ != ReductionFault::kNone) faulty_bucket_ = sparse_bucket_ == 0 && num_buckets() > 1 ? 1 : 0;
 
   if (options.overlap && comm_.asynchronous())
     overlap_ = Overlap::kStream;
@@ -99,6 +102,9 @@ void GradientSynchronizer::issue(int bucket) {
 
 void GradientSynchronizer::reduce(int bucket) {
   auto& b = buckets_[bucket];
+  const ReductionFault fault = bucket == faulty_bucket_ ? fault_ : ReductionFault::kNone;
+  if (fault == ReductionFault::kSkipBucket) return;
+  if (fault == ReductionFault::kDropRank && rank_ == world_size_ - 1) b.view.zero_();
   if (bucket == sparse_bucket_ && sparse_this_step_) {
     // The bucket is exactly the table's slot.
     auto grad = b.view.view({-1, sparse_width_});
@@ -107,6 +113,10 @@ void GradientSynchronizer::reduce(int bucket) {
     comm_.reduce_scatter_sum(b.view, b.counts);
   } else {
     comm_.allreduce_sum(b.view);
+  }
+  if (fault == ReductionFault::kSumNotAverage) {
+    comm_.join();  // an asynchronous communicator: the reduction must have landed first
+    b.view.mul_(static_cast<double>(world_size_));
   }
 }
 

@@ -36,6 +36,15 @@
 
 namespace sst::comm {
 
+// A reduction broken on purpose, for the tests that must show the equality checks can fail
+// (SST_BREAK_REDUCTION, train/fault_injection.h); applied to the first dense bucket of every step.
+enum class ReductionFault {
+  kNone,
+  kSkipBucket,     // not reduced at all: every rank keeps its own gradient
+  kSumNotAverage,  // the sum of the ranks' mean gradients, not their mean (x world size)
+  kDropRank,       // the last rank's share left out
+};
+
 struct GradSyncOptions {
   int64_t bucket_bytes = 4 << 20;
   bool overlap = true;    // reduce buckets during backward (an asynchronous communicator, or one usable off
@@ -43,6 +52,7 @@ struct GradSyncOptions {
   bool shard = false;     // reduce-scatter to contiguous per-rank shards (ZeRO-1) instead of all-reduce
   int sparse_param = -1;  // index of a [V, D] parameter whose rows may travel sparsely
   SparseMode sparse = SparseMode::kNever;
+  ReductionFault fault = ReductionFault::kNone;  // tests only
 };
 
 class GradientSynchronizer {
@@ -109,8 +119,10 @@ class GradientSynchronizer {
   std::vector<Bucket> buckets_;
   std::vector<std::shared_ptr<void>> hooks_;  // keep the gradient accumulators (and their hooks) alive
   Communicator& comm_;
-  int rank_;
+  int rank_, world_size_;
   bool shard_;
+  ReductionFault fault_;
+  int faulty_bucket_ = -1;  // the bucket `fault_` breaks
   Overlap overlap_ = Overlap::kNone;
   std::unique_ptr<SparseRows> sparse_;
   int sparse_bucket_ = -1;

@@ -5,6 +5,8 @@
 #include <stdexcept>
 #include <string>
 
+#include "common/error.h"
+
 namespace sst {
 namespace {
 
@@ -17,6 +19,16 @@ int64_t step_on_this_rank(const char* step_var, const char* rank_var, int rank) 
 }
 
 }  // namespace
+
+comm::ReductionFault reduction_fault_from_env() {
+  const char* v = std::getenv("SST_BREAK_REDUCTION");
+  if (!v || !*v) return comm::ReductionFault::kNone;
+  const std::string s = v;
+  if (s == "skip_bucket") return comm::ReductionFault::kSkipBucket;
+  if (s == "sum") return comm::ReductionFault::kSumNotAverage;
+  if (s == "drop_rank") return comm::ReductionFault::kDropRank;
+  throw UserError("SST_BREAK_REDUCTION='" + s + "' is not skip_bucket, sum or drop_rank (a test hook; unset it)");
+}
 
 void install_fault_injection(Run& r) {
   // Steps are 0-based inside the loop and 1-based in logs and in the variables.

@@ -149,6 +149,7 @@ void setup_communication(Run& r) {
   sync.overlap = helper_thread_wanted(t.overlap_allreduce, r) && r.world.size > 1;  // alone: nothing to overlap
   sync.shard = t.shard_optimizer;
   sync.sparse = sparse_mode(t.sparse_embedding, r.world.size);
+  sync.fault = reduction_fault_from_env();
   for (size_t i = 0; i < params.size(); ++i)
     if (params[i].is_same(r.model->token_embedding())) sync.sparse_param = static_cast<int>(i);
   r.token_rows_needed = sync.sparse != comm::SparseMode::kNever;
