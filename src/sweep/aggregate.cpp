@@ -212,7 +212,7 @@ text::IniEntries run_config(const RunState& s) {
 
 // config.ini's value, else summary.json's ([model] fields are under "model").
 std::string hyper_cell(const HyperColumn& h, const text::IniEntries& config, const json& sum) {
-  const std::string v = text::ini_value(config, h.ini_key);
+  std::string v = text::ini_value(config, h.ini_key);  // not const: returned by move
   if (!v.empty()) return v;
   const std::string key(h.ini_key);
   const std::string field = key.substr(key.find('.') + 1);
