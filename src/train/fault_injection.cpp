@@ -1,10 +1,13 @@
 #include "train/fault_injection.h"
 
+#include <array>
 #include <cmath>
 #include <cstdlib>
 #include <stdexcept>
 #include <string>
+#include <utility>
 
+#include "common/enum_names.h"
 #include "common/error.h"
 
 namespace sst {
@@ -20,14 +23,21 @@ int64_t step_on_this_rank(const char* step_var, const char* rank_var, int rank) 
 
 }  // namespace
 
+// The names SST_BREAK_REDUCTION takes (kNone is the variable unset).
+template <>
+struct EnumNames<comm::ReductionFault> {
+  static constexpr std::array<std::pair<comm::ReductionFault, const char*>, 3> kNames{
+      {{comm::ReductionFault::kSkipBucket, "skip_bucket"},
+       {comm::ReductionFault::kSumNotAverage, "sum"},
+       {comm::ReductionFault::kDropRank, "drop_rank"}}};
+};
+
 comm::ReductionFault reduction_fault_from_env() {
   const char* v = std::getenv("SST_BREAK_REDUCTION");
   if (!v || !*v) return comm::ReductionFault::kNone;
-  const std::string s = v;
-  if (s == "skip_bucket") return comm::ReductionFault::kSkipBucket;
-  if (s == "sum") return comm::ReductionFault::kSumNotAverage;
-  if (s == "drop_rank") return comm::ReductionFault::kDropRank;
-  throw UserError("SST_BREAK_REDUCTION='" + s + "' is not skip_bucket, sum or drop_rank (a test hook; unset it)");
+  if (auto fault = parse_enum<comm::ReductionFault>(v)) return *fault;
+  throw UserError(std::string("SST_BREAK_REDUCTION='") + v +
+                  "' is not skip_bucket, sum or drop_rank (a test hook; unset it)");
 }
 
 void install_fault_injection(Run& r) {
