@@ -4,6 +4,8 @@
 #   BUILD_DIR   the build folder (default build)
 #   TARGETS     build only these targets (space-separated; default all)
 #   CONFIGURE_ONLY=1  configure (and write compile_commands.json) without building
+#   BUILD_LOG   write the compiler's full output to this file and print only a short progress line
+#               (every 5 %, with the elapsed time); on failure the log's last 40 lines
 # ccache is used when installed (launch/cache_dir.sh: outside the clone; clones and worktrees share hits).
 # The build prints its progress; a quiet caller redirects it.
 set -euo pipefail
@@ -22,4 +24,22 @@ cmake -S . -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE="${CMAKE_BUILD_TYPE:-Release}" -DC
 [ "${CONFIGURE_ONLY:-0}" = 1 ] && exit 0
 targets=()
 for t in ${TARGETS:-}; do targets+=(--target "$t"); done
-cmake --build "$BUILD_DIR" -j"$(nproc)" "${targets[@]}"
+if [ -z "${BUILD_LOG:-}" ]; then
+  cmake --build "$BUILD_DIR" -j"$(nproc)" "${targets[@]}"
+  exit 0
+fi
+# Brief progress: Make's "[ 42%]" prefixes, one line per 5 %, so a long cold build is visibly moving.
+started=$(date +%s)
+if ! cmake --build "$BUILD_DIR" -j"$(nproc)" "${targets[@]}" 2>&1 | tee "$BUILD_LOG" \
+  | awk -v t0="$started" '
+      match($0, /^\[ *[0-9]+%\]/) {
+        p = substr($0, RSTART + 1, RLENGTH - 3) + 0
+        if (p >= shown + 5 || (p == 100 && shown < 100)) {
+          s = systime() - t0; shown = p
+          printf "build: %3d%% after %dm%02ds\n", p, s / 60, s % 60; fflush()
+        }
+      }'; then
+  tail -n 40 "$BUILD_LOG" >&2
+  echo "build.sh: the build failed (full output: $BUILD_LOG)" >&2
+  exit 1
+fi

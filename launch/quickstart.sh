@@ -16,7 +16,9 @@ if [ ! -f "$SST2_DIR/train.tsv" ]; then
 fi
 
 echo "== 1/4 install dependencies"; bash launch/install_deps.sh
-echo "== 2/4 build";                bash launch/build.sh >/dev/null && echo "binaries in build/bin"
+# Only the two binaries the main job runs; `bash launch/build.sh` (or the test command) builds the rest.
+echo "== 2/4 build sst-prep and sst-train (full output: build.log)"
+TARGETS="sst-prep sst-train" BUILD_LOG=build.log bash launch/build.sh
 echo "== 3/4 SST-2 -> data/sst2.h5"
 mkdir -p data
 build/bin/sst-prep --data-dir "$SST2_DIR" --output data/sst2.h5

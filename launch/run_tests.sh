@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash launch/install_deps.sh
-bash launch/build.sh >build.log 2>&1 || { tail -n 40 build.log; echo "run_tests: the build failed (build.log)" >&2; exit 1; }
+BUILD_LOG=build.log bash launch/build.sh || { echo "run_tests: the build failed (build.log)" >&2; exit 1; }
 # Tests run from build/: make the data path absolute.
 if [ -n "${SST2_DIR:-}" ]; then SST2_DIR="$(realpath "$SST2_DIR")"; export SST2_DIR; fi
 echo "run_tests: SST2_DIR=${SST2_DIR:-<unset>}"
