@@ -29,16 +29,19 @@ if [ -z "${BUILD_LOG:-}" ]; then
   exit 0
 fi
 # Brief progress: Make's "[ 42%]" prefixes, one line per 5 %, so a long cold build is visibly moving.
-started=$(date +%s)
-if ! cmake --build "$BUILD_DIR" -j"$(nproc)" "${targets[@]}" 2>&1 | tee "$BUILD_LOG" \
-  | awk -v t0="$started" '
-      match($0, /^\[ *[0-9]+%\]/) {
-        p = substr($0, RSTART + 1, RLENGTH - 3) + 0
-        if (p >= shown + 5 || (p == 100 && shown < 100)) {
-          s = systime() - t0; shown = p
-          printf "build: %3d%% after %dm%02ds\n", p, s / 60, s % 60; fflush()
-        }
-      }'; then
+# (A shell loop, not awk: mawk reads a pipe in blocks and would print nothing until the end.)
+brief_progress() {
+  local line p shown=-5 started=$SECONDS
+  while IFS= read -r line; do
+    [[ $line =~ ^\[\ *([0-9]+)%\] ]] || continue
+    p=${BASH_REMATCH[1]}
+    if ((p >= shown + 5 || (p == 100 && shown < 100))); then
+      shown=$p
+      printf 'build: %3d%% after %dm%02ds\n' "$p" $(((SECONDS - started) / 60)) $(((SECONDS - started) % 60))
+    fi
+  done
+}
+if ! cmake --build "$BUILD_DIR" -j"$(nproc)" "${targets[@]}" 2>&1 | tee "$BUILD_LOG" | brief_progress; then
   tail -n 40 "$BUILD_LOG" >&2
   echo "build.sh: the build failed (full output: $BUILD_LOG)" >&2
   exit 1
