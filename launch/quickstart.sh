@@ -18,7 +18,7 @@ fi
 echo "== 1/4 install dependencies"; bash launch/install_deps.sh
 # Only the two binaries the main job runs; `bash launch/build.sh` (or the test command) builds the rest.
 echo "== 2/4 build sst-prep and sst-train (full output: build.log)"
-TARGETS="sst-prep sst-train" BUILD_LOG=build.log bash launch/build.sh
+TARGETS=main-job BUILD_LOG=build.log bash launch/build.sh
 echo "== 3/4 SST-2 -> data/sst2.h5"
 mkdir -p data
 build/bin/sst-prep --data-dir "$SST2_DIR" --output data/sst2.h5

@@ -2,26 +2,18 @@
 // resume, evaluation and the best checkpoint, periodic checkpoints, stops, metrics and the summary.
 #include "train/trainer.h"
 
-#include <nlohmann/json.hpp>
-
-#include <algorithm>
 #include <chrono>
 #include <cmath>
-#include <cstdio>
-#include <filesystem>
 
 #include "common/error.h"
-#include "common/files.h"
 #include "train/budget.h"
 #include "train/checkpoint_store.h"
 #include "train/evaluate.h"
-#include "train/metrics.h"
 #include "train/run_policy.h"
+#include "train/run_recorder.h"
 #include "train/signals.h"
 #include "train/step.h"
 #include "train/summary.h"
-
-using nlohmann::json;
 
 namespace sst {
 namespace {
@@ -39,18 +31,6 @@ DevResult evaluate_dev(Run& r) {
   EvalSums s = evaluate_share(r.average ? r.average : r.model, *r.dev, r.world.rank, r.world.size, r.device);
   r.control.sum({&s.loss_sum, &s.correct, &s.count});
   return {s.loss_sum / s.count, s.correct / s.count};
-}
-
-CheckpointMeta meta_of(const Run& r) {
-  CheckpointMeta m;
-  m.state = r.state;
-  m.model = r.cfg.model;
-  m.config_ini = r.cfg.resolved_ini;
-  m.tokenizer = r.file->tokenizer();
-  m.data_schema_version = r.file->identity().schema_version;
-  m.seed = r.cfg.train.seed;
-  m.world_size = r.world.size;
-  return m;
 }
 
 std::string joined(const std::vector<std::string>& items, const std::string& sep) {
@@ -154,182 +134,77 @@ std::string placement_line(const Run& r) {
          std::to_string(torch::get_num_threads()) + " thread(s), device " + r.device.str();
 }
 
-json train_record(const Run& r, const StepResult& res, int64_t step, double step_s) {
-  return {{"kind", "train"},
-          {"step", r.state.step},
-          {"epoch", double(step) / r.sampler->batches_per_epoch()},
-          {"loss", res.loss},
-          {"lr", r.schedule.at(step)},
-          {"grad_norm", res.grad_norm},
-          {"examples_per_s", res.examples / step_s},
-          {"tokens_per_s", res.tokens / step_s},
-          {"step_ms", 1e3 * step_s},
-          {"data_wait_ms", 1e3 * res.times.data},
-          {"allreduce_wait_ms", 1e3 * res.times.allreduce},
-          {"pad_fraction", 1.0 - double(res.tokens) / double(std::max<int64_t>(1, res.padded_tokens))},
-          {"tokens_processed", r.state.tokens_processed},
-          {"truncated", res.truncated}};
-}
-
-// The end message: "best" as it was chosen (the lowest dev loss), and only the files that exist.
-void print_outcome(const Run& r, const RunOutcome& o) {
-  if (o.status == rundir::RunStatus::kPreempted) {
-    std::printf("preempted: checkpointed at step %lld of %lld; resume with --resume auto\n",
-                static_cast<long long>(r.state.step), static_cast<long long>(r.total_steps));
-  } else {
-    std::printf("%s: dev accuracy %.4f, dev loss %.4f", rundir::to_string(o.status).c_str(), o.final_dev_acc,
-                o.final_dev_loss);
-    if (std::isfinite(r.state.best_dev_loss))
-      std::printf("; best dev loss %.4f at step %lld (dev accuracy %.4f there)", r.state.best_dev_loss,
-                  static_cast<long long>(r.state.best_step), r.state.best_dev_acc);
-    std::printf("\n");
+// One optimizer step and its bookkeeping (train.nan_policy, counters, the metrics line).
+StepResult step_and_record(Run& r, RunRecorder& rec) {
+  const int64_t step = r.state.step;
+  const auto t0 = Clock::now();
+  StepResult res = train_step(r, step);
+  const double step_s = seconds_since(t0);
+  if (res.nonfinite) {
+    if (r.cfg.train.nan_policy == NanPolicy::kStop)
+      throw CollectiveError("non-finite loss or gradient at step " + std::to_string(step + 1) +
+                                " (train.nan_policy = stop); no checkpoint was written for it",
+                            r.world.is_root());
+    ++r.state.skipped_steps;
+    rec.message("warning: non-finite loss/gradient at step " + std::to_string(step + 1) + ", skipped");
   }
-  std::string checkpoints;
-  auto add = [&](bool present, const char* name) {
-    if (present) checkpoints += (checkpoints.empty() ? "" : ", ") + std::string(name);
-  };
-  std::vector<std::string> names;
-  std::error_code ec;
-  for (const auto& e : std::filesystem::directory_iterator(r.dir.checkpoints(), ec))
-    names.push_back(e.path().filename().string());
-  add(std::count(names.begin(), names.end(), "best.pt") > 0, "best.pt");
-  add(std::any_of(names.begin(), names.end(),
-                  [](const std::string& n) { return rundir::RunDir::step_of_checkpoint_name(n).has_value(); }),
-      "step_*.pt");
-  add(std::count(names.begin(), names.end(), "manifest.json") > 0, "manifest.json");
-  std::printf("run directory: %s\n", r.cfg.out_dir.c_str());
-  if (!checkpoints.empty()) std::printf("  checkpoints: %s (%s)\n", r.dir.checkpoints().c_str(), checkpoints.c_str());
-  if (std::filesystem::exists(r.dir.metrics(), ec)) std::printf("  metrics:     %s\n", r.dir.metrics().c_str());
-  if (std::filesystem::exists(r.dir.summary(), ec)) std::printf("  summary:     %s\n", r.dir.summary().c_str());
-  std::fflush(stdout);
+  r.state.step = step + 1;
+  r.state.tokens_processed += res.tokens;
+  r.state.examples_processed += res.examples;
+  r.state.last_train_loss = res.loss;
+  rec.train_step_done(res, step, step_s);
+  return res;
 }
 
-// The run, from setup to the summary.
+// Dev evaluation on every rank; the best checkpoint when its dev loss is the lowest so far.
+void evaluate_and_record(Run& r, const RunPolicy& policy, RunRecorder& rec, RunOutcome& outcome) {
+  const DevResult dev = evaluate_dev(r);
+  outcome.final_dev_loss = dev.loss;
+  outcome.final_dev_acc = dev.acc;
+  if (policy.record_eval(r.state, dev.loss, dev.acc)) rec.save_best();  // the same decision on every rank
+  rec.eval_done(dev.loss, dev.acc);
+}
+
+// The run, from setup to the summary: RunPolicy decides, RunRecorder writes (rank 0) and saves (all).
 int train(Run& r, Clock::time_point start) {
-  const comm::World& world = r.world;
   setup(r);
   std::vector<std::string> notes;
   resume(r, notes);
   for (auto& line : r.control.all_gather(placement_line(r))) notes.push_back(std::move(line));
+  notes.push_back(start_line(r));
+  if (!r.comm_note.empty()) notes.push_back(r.comm_note);
+  RunRecorder rec(r, notes, start);  // the run is accepted: from here on its directory changes
 
-  // The run is accepted: only now does anything in the run directory change. Rank 0 writes every
-  // file of it, and every write that can fail (a full disk) is agreed on, so all ranks end together.
-  const auto& t = r.cfg.train;
-  std::unique_ptr<MetricsLog> metrics;
-  std::unique_ptr<CheckpointStore> store;
-  std::unique_ptr<Progress> progress;
-  r.control.run_on_root([&] {
-    write_text_atomically(r.dir.config_ini(), r.cfg.resolved_ini);
-    metrics = std::make_unique<MetricsLog>(r.dir.metrics(), r.state.step, r.cfg.tensorboard ? r.dir.tensorboard() : "");
-    store = std::make_unique<CheckpointStore>(r.dir, t.keep_checkpoints);
-    progress = std::make_unique<Progress>(r.dir.train_log(), r.total_steps, r.state.step);
-    for (const auto& n : notes) progress->message(n);
-    progress->message(start_line(r));
-    if (!r.comm_note.empty()) progress->message(r.comm_note);
-  });
-  const RunPolicy policy(t, r.total_steps, r.snapshot_steps);
+  const RunPolicy policy(r.cfg.train, r.total_steps, r.snapshot_steps);
   RunOutcome outcome{rundir::RunStatus::kCompleted, NAN, NAN, NAN};
   std::optional<Stop> stop;
   if (policy.already_stopped(r.state)) {
     stop = Stop{StopReason::kPatience};
-    if (progress)
-      progress->message("this run already stopped early at step " + std::to_string(r.state.step) +
-                        "; nothing to train");
+    rec.message("this run already stopped early at step " + std::to_string(r.state.step) + "; nothing to train");
   }
-  const double wall_before = r.state.wall_s;
-  // Every rank comes here together: a sharded optimizer gathers its full state for rank 0 to write;
-  // a metrics line that could not be written fails the run here, where the ranks agree.
-  auto save_step_checkpoint = [&] {
-    r.state.wall_s = wall_before + seconds_since(start);
-    r.optimizer->gather_state();
-    r.control.run_on_root([&] {
-      metrics->check();
-      store->save_step(r.model, *r.optimizer, meta_of(r), r.average);
-    });
-  };
-  auto save_snapshot = [&] {  // kept for cooldown branches; not part of the rotation
-    r.state.wall_s = wall_before + seconds_since(start);
-    r.optimizer->gather_state();
-    r.control.run_on_root([&] {
-      ensure_writable_dir(r.dir.snapshots());
-      save_checkpoint(r.dir.snapshot(r.state.step), r.model, r.optimizer.get(), meta_of(r), r.average);
-    });
-  };
-
   r.model->train();
   while (!stop && r.state.step < r.total_steps) {
-    const int64_t step = r.state.step;
-    auto t0 = Clock::now();
-    StepResult res = train_step(r, step);
-    const double step_s = seconds_since(t0);
-    if (res.nonfinite) {
-      if (t.nan_policy == NanPolicy::kStop)
-        throw CollectiveError("non-finite loss or gradient at step " + std::to_string(step + 1) +
-                                  " (train.nan_policy = stop); no checkpoint was written for it",
-                              world.is_root());
-      ++r.state.skipped_steps;
-      if (progress)
-        progress->message("warning: non-finite loss/gradient at step " + std::to_string(step + 1) + ", skipped");
-    }
-    r.state.step = step + 1;
-    r.state.tokens_processed += res.tokens;
-    r.state.examples_processed += res.examples;
-    r.state.last_train_loss = res.loss;
-    if (metrics && (r.state.step % t.log_every == 0 || r.state.step == 1)) {
-      metrics->write(train_record(r, res, step, step_s), wall_before + seconds_since(start));
-      progress->update(r.state.step, res.loss, res.tokens / step_s, r.schedule.at(step));
-    }
-
-    if (policy.eval_due(r.state.step)) {
-      const DevResult dev = evaluate_dev(r);
-      outcome.final_dev_loss = dev.loss;
-      outcome.final_dev_acc = dev.acc;
-      if (policy.record_eval(r.state, dev.loss, dev.acc)) {  // the same on every rank
-        r.optimizer->gather_state();
-        r.control.run_on_root([&] { store->save_best(r.model, *r.optimizer, meta_of(r), r.average); });
-      }
-      if (metrics) {
-        metrics->write({{"kind", "eval"},
-                        {"step", r.state.step},
-                        {"dev_loss", dev.loss},
-                        {"dev_acc", dev.acc},
-                        {"tokens_processed", r.state.tokens_processed}},
-                       wall_before + seconds_since(start));
-        char buf[160];
-        std::snprintf(buf, sizeof(buf), "eval step %lld: dev loss %.4f, dev acc %.4f (best dev loss %.4f at step %lld)",
-                      static_cast<long long>(r.state.step), dev.loss, dev.acc, r.state.best_dev_loss,
-                      static_cast<long long>(r.state.best_step));
-        progress->message(buf);
-      }
-    }
+    const StepResult res = step_and_record(r, rec);
+    if (policy.eval_due(r.state.step)) evaluate_and_record(r, policy, rec, outcome);
     stop = policy.stop_after(r.state, res.stop);
-    if (stop && stop->reason != StopReason::kBudgetDone && progress) progress->message(stop->message(t, r.state.step));
-    if (!stop && policy.checkpoint_due(r.state.step)) save_step_checkpoint();
-    if (policy.snapshot_due(r.state.step)) save_snapshot();
+    if (stop && stop->reason != StopReason::kBudgetDone) rec.message(stop->message(r.cfg.train, r.state.step));
+    if (!stop && policy.checkpoint_due(r.state.step)) rec.save_step();
+    if (policy.snapshot_due(r.state.step)) rec.save_snapshot();
   }
 
   outcome.status = stop ? stop->status() : rundir::RunStatus::kCompleted;
-  if (outcome.status == rundir::RunStatus::kPreempted) {
-    save_step_checkpoint();  // agreed: complete before any rank exits
-  } else {
-    if (std::isnan(outcome.final_dev_loss)) {
-      const DevResult dev = evaluate_dev(r);
-      outcome.final_dev_loss = dev.loss;
-      outcome.final_dev_acc = dev.acc;
-    }
-    save_step_checkpoint();
+  const bool preempted = outcome.status == rundir::RunStatus::kPreempted;
+  if (!preempted && std::isnan(outcome.final_dev_loss)) {
+    const DevResult dev = evaluate_dev(r);
+    outcome.final_dev_loss = dev.loss;
+    outcome.final_dev_acc = dev.acc;
   }
-  r.state.wall_s = wall_before + seconds_since(start);
+  rec.save_step();  // agreed: complete on every rank before any rank exits (also when preempted)
   // Kept in the checkpoint, so a run resumed from its final checkpoint (a crash before the summary)
   // still reports it.
   outcome.final_train_loss = r.state.last_train_loss;
-  r.control.run_on_root([&] {
-    metrics->check();
-    progress->finish();
-    rundir::write_summary(r.dir, make_summary(r, outcome));
-    print_outcome(r, outcome);
-  });
-  return outcome.status == rundir::RunStatus::kPreempted ? kExitCheckpointedRequeue : 0;
+  rec.finish(outcome);
+  return preempted ? kExitCheckpointedRequeue : 0;
 }
 
 }  // namespace
