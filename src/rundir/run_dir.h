@@ -3,10 +3,14 @@
 // launch/ and slurm/ scripts) and sst-analyze that reads it. The files are described in README.md
 // ("Outputs"); summary.json's fields are in rundir/summary.h.
 #pragma once
+#include <array>
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
+
+#include "common/enum_names.h"
 
 namespace sst::rundir {
 
@@ -22,12 +26,33 @@ enum class RunStatus {
   kMissing,       // nothing yet
 };
 
-std::string to_string(RunStatus s);
-std::optional<RunStatus> parse_status(std::string_view s);
+}  // namespace sst::rundir
+
+namespace sst {
+template <>
+struct EnumNames<rundir::RunStatus> {
+  using S = rundir::RunStatus;
+  static constexpr std::array<std::pair<S, const char*>, 7> kNames{{
+      {S::kCompleted, "completed"},
+      {S::kEarlyStopped, "early_stopped"},
+      {S::kPreempted, "preempted"},
+      {S::kRunning, "running"},
+      {S::kFailed, "failed"},
+      {S::kInterrupted, "interrupted"},
+      {S::kMissing, "missing"},
+  }};
+};
+}  // namespace sst
+
+namespace sst::rundir {
+
+// The names through the project's one enum-names table (common/enum_names.h).
+inline std::string to_string(RunStatus s) { return enum_name(s); }
+inline std::optional<RunStatus> parse_status(std::string_view s) { return parse_enum<RunStatus>(s); }
+// "completed | early_stopped | ..." for help texts.
+inline std::string all_statuses() { return enum_choices<RunStatus>(); }
 // Completed or stopped early: nothing more to train.
 bool is_finished(RunStatus s);
-// "completed | early_stopped | ..." for help texts.
-std::string all_statuses();
 
 // The paths inside one run directory.
 class RunDir {

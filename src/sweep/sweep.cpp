@@ -116,7 +116,7 @@ void parse_budget_grid(SweepSpec& spec, std::map<std::string, std::string>& keys
   if (keys.count("flops") && keys.count("tokens")) fail("budget.flops and budget.tokens: give one budget grid");
   for (const char* k : {"flops", "tokens"}) {
     if (!keys.count(k)) continue;
-    b.kind = std::string(k) == "flops" ? BudgetKind::kFlops : BudgetKind::kTokens;
+    b.kind = *parse_enum<BudgetKind>(k);
     b.values = parse_budget_values(std::string("budget.") + k, keys[k], fail);
   }
   if (b.kind == BudgetKind::kNone) {
@@ -153,18 +153,6 @@ bool valid_name(const std::string& n) {
 }
 
 }  // namespace
-
-std::string budget_kind_name(BudgetKind k) {
-  switch (k) {
-    case BudgetKind::kFlops:
-      return "flops";
-    case BudgetKind::kTokens:
-      return "tokens";
-    case BudgetKind::kNone:
-      break;
-  }
-  return "";
-}
 
 std::string compact_number(double v) {
   char buf[64];

@@ -4,12 +4,14 @@
 #pragma once
 #include <nlohmann/json.hpp>
 
+#include <array>
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <utility>
 #include <vector>
 
+#include "common/enum_names.h"
 #include "rundir/run_dir.h"
 #include "rundir/summary.h"
 #include "sweep/design.h"
@@ -29,7 +31,19 @@ struct ModelSize {
 
 // What a budget list counts: FLOPs (train.max_flops, C = 6 N tokens) or tokens (train.max_tokens).
 enum class BudgetKind { kNone, kFlops, kTokens };
-std::string budget_kind_name(BudgetKind k);  // "", "flops", "tokens"
+}  // namespace sst::sweep
+
+namespace sst {
+template <>
+struct EnumNames<sweep::BudgetKind> {
+  using K = sweep::BudgetKind;
+  static constexpr std::array<std::pair<K, const char*>, 3> kNames{
+      {{K::kNone, ""}, {K::kFlops, "flops"}, {K::kTokens, "tokens"}}};
+};
+}  // namespace sst
+
+namespace sst::sweep {
+inline std::string budget_kind_name(BudgetKind k) { return enum_name(k); }  // "", "flops", "tokens"
 
 struct Budget {
   std::optional<int64_t> max_steps;  // train.max_steps (> 0 wins over epochs, as in sst-train)
