@@ -76,6 +76,9 @@ safe_check "$SWEEP_DIR/slurm/jobs.txt" || exit 1  # before any job is submitted
 if [ "$ALL" = 1 ]; then
   indices=$("$SWEEP" expand "$SWEEP_FILE" --sweep-dir "$SWEEP_DIR" --field parent | awk '$0 == "" { printf "%s%d", (n++ ? "," : ""), NR - 1 }')
   branches=$("$SWEEP" expand "$SWEEP_FILE" --sweep-dir "$SWEEP_DIR" --field parent | awk '$0 != "" { printf "%s%d", (n++ ? "," : ""), NR - 1 }')
+elif [ "$MODE" = waves ]; then  # a branch whose parent finished in an earlier wave can start at once
+  indices=$("$SWEEP" status "$SWEEP_DIR" --unfinished --stage ready)
+  branches=$("$SWEEP" status "$SWEEP_DIR" --unfinished --stage waiting)
 else
   indices=$("$SWEEP" status "$SWEEP_DIR" --unfinished --stage main)
   branches=$("$SWEEP" status "$SWEEP_DIR" --unfinished --stage branches)

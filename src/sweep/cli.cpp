@@ -265,7 +265,8 @@ int cmd_status(int argc, char** argv) {
     ("unfinished", "print the indices of points neither finished nor running, comma-separated (for sbatch --array)")
     ("stage", po::value<std::string>()->default_value("all"),
      "with --unfinished: all | main (points that branch from nothing) | branches (cooldown branches, which need "
-     "their parent finished)")
+     "their parent finished) | ready (can start now: main runs, and branches whose parent has finished) | waiting "
+     "(branches whose parent has not finished)")
     ("verbose,v", "one line per point");
   // clang-format on
   auto vm = parse(argc, argv, o, "sweep-dir",
@@ -287,12 +288,14 @@ int cmd_status(int argc, char** argv) {
   }
   if (vm.count("unfinished")) {
     const std::string stage = vm["stage"].as<std::string>();
-    if (stage != "all" && stage != "main" && stage != "branches")
-      throw UsageError("--stage must be all, main or branches");
+    if (stage != "all" && stage != "main" && stage != "branches" && stage != "ready" && stage != "waiting")
+      throw UsageError("--stage must be all, main, branches, ready or waiting");
     std::string list;
     for (const auto& s : states) {
       if (stage == "main" && !s.parent.empty()) continue;
       if (stage == "branches" && s.parent.empty()) continue;
+      const bool waiting = launcher_action(states, static_cast<size_t>(&s - states.data())) == "wait";
+      if ((stage == "ready" && waiting) || (stage == "waiting" && !waiting)) continue;
       if (!s.finished() && s.status != rundir::RunStatus::kRunning)
         list += (list.empty() ? "" : ",") + std::to_string(s.index);
     }

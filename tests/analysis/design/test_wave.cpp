@@ -2,7 +2,8 @@
 // run's summary.json written from a known law, it plans exactly what `simulate` plans (the same design.jsonl,
 // stop and run count), writes every point in expand's form with cooldown branches whose parents were trained
 // first, is idempotent (planning again changes nothing), waits while a wave is unfinished, and refuses the
-// mixes of grid and adaptive sweep directories with one line each. No training: seconds.
+// mixes of grid and adaptive sweep directories with one line each; `status --stage ready|waiting` tells the
+// branches that can start at once from those whose parent runs in the same wave. No training: seconds.
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -10,6 +11,7 @@
 
 #include "analysis/design/ladder.h"
 #include "analysis/design/simulate.h"
+#include "analysis/design/wave.h"
 #include "rundir/summary.h"
 #include "sweep/sweep.h"
 #include "test_support.h"
@@ -55,6 +57,24 @@ bool has_arg(const json& p, const std::string& arg) {
   return false;
 }
 
+// Before wave `wave` runs: `status --unfinished --stage ready` lists its main runs and the branches of runs
+// finished in earlier waves (they can start at once), `--stage waiting` the branches of its own main runs.
+void expect_stages(const std::string& sweep_dir, int wave) {
+  const json m = sst::test::read_json(sweep_dir + "/sweep_manifest.json");
+  std::map<std::string, int> wave_of;
+  for (const auto& p : m["points"]) wave_of[p["run"]] = p["wave"];
+  std::string ready, waiting;
+  for (const auto& p : m["points"]) {
+    if (p["wave"] != wave) continue;
+    std::string& list = p.contains("parent") && wave_of.at(p["parent"]) == wave ? waiting : ready;
+    list += (list.empty() ? "" : ",") + p["index"].dump();
+  }
+  for (const auto& [stage, want] : {std::make_pair("ready", ready), std::make_pair("waiting", waiting)}) {
+    const auto r = sst::test::run_tool("sst-sweep", {"status", sweep_dir, "--unfinished", "--stage", stage});
+    EXPECT_EQ(r.out, want + "\n") << "wave " << wave << ", --stage " << stage << ": " << r.err;
+  }
+}
+
 }  // namespace
 
 TEST(AnalysisDesignWave, RealRunsReplayTheSimulationWaveByWave) {
@@ -76,6 +96,7 @@ TEST(AnalysisDesignWave, RealRunsReplayTheSimulationWaveByWave) {
     EXPECT_EQ(again.exit_code, 0) << again.err;
     EXPECT_NE(again.out.find("unfinished; run them first"), std::string::npos) << again.out;
     EXPECT_EQ(sst::test::read_text(sd + "/sweep_manifest.json"), manifest);
+    expect_stages(sd, waves);
     finish_wave(sd, waves, in, law);
   }
   EXPECT_EQ(waves, sim.waves.back().wave);
@@ -156,4 +177,43 @@ TEST(AnalysisDesignWave, GridAndAdaptiveSweepDirsDoNotMix) {
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_NE(r.err.find("no [design] section"), std::string::npos) << r.err;
   EXPECT_FALSE(std::filesystem::exists(dir / "b/sweep_manifest.json"));
+}
+
+// A branch of a run finished in an earlier wave: its parent is that run (the largest budget of its size and
+// seed trained so far), it can start at once (`--stage ready`), and a new larger budget is a main run that keeps
+// a snapshot at every smaller budget of its size.
+TEST(AnalysisDesignWave, BranchesOfEarlierWavesStartAtOnce) {
+  TempDir dir("wave");
+  const auto spec = sst::sweep::parse_sweep_file(sweep_file(dir, "start = d8\ncap_flops = 1e16\n"));
+  const std::string sd = dir / "sweep";
+  design::Wave w0;
+  w0.points = {{"d8", 1e12, 1}};
+  const auto p0 = design::wave_points(spec, sd, json::array(), w0);
+  ASSERT_EQ(p0.size(), 1u);
+  EXPECT_TRUE(p0[0].parent.empty());
+  json m = design::next_manifest(spec, sd, json(), p0, w0);
+  EXPECT_TRUE(has_arg(m["points"][0], "--train.snapshot_budgets=100000000000"));
+  design::Wave w1;
+  w1.wave = 1;
+  w1.points = {{"d8", 1e11, 1}, {"d8", 1e13, 2}, {"d8", 1e12, 2}};
+  const auto p1 = design::wave_points(spec, sd, m["points"], w1);
+  ASSERT_EQ(p1.size(), 3u);
+  EXPECT_EQ(p1[0].index, 1u);
+  EXPECT_EQ(p1[0].parent, "d8_c1e12_s1");
+  EXPECT_EQ(p1[2].parent, "d8_c1e13_s2");
+  m = design::next_manifest(spec, sd, m, p1, w1);
+  EXPECT_TRUE(has_arg(m["points"][2], "--train.snapshot_budgets=100000000000,1000000000000"));
+  EXPECT_FALSE(m["design"]["ended"].get<bool>());
+  EXPECT_EQ(m["design"]["waves"], 2);
+  sst::test::write_text(sd + "/sweep_manifest.json", m.dump(2));
+  sst::rundir::RunSummary s;
+  s.best_dev_loss = 1.0;
+  std::filesystem::create_directories(sd + "/runs/d8_c1e12_s1");
+  sst::rundir::write_summary(sst::rundir::RunDir(sd + "/runs/d8_c1e12_s1"), s);
+  EXPECT_EQ(sst::test::run_tool("sst-sweep", {"status", sd, "--unfinished", "--stage", "ready"}).out, "1,2\n");
+  EXPECT_EQ(sst::test::run_tool("sst-sweep", {"status", sd, "--unfinished", "--stage", "waiting"}).out, "3\n");
+  const auto results = design::manifest_results(sd, m);
+  ASSERT_EQ(results.size(), 1u);
+  EXPECT_EQ(results[0].point.model, "d8");
+  EXPECT_EQ(results[0].wave, 0);
 }
