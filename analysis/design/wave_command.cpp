@@ -87,6 +87,10 @@ int wave_command(int argc, char** argv) {
   sweep::SweepSpec spec = sweep::parse_sweep_file(file, data);
   const std::string dir = vm.count("sweep-dir") ? vm["sweep-dir"].as<std::string>() : sweep::default_sweep_dir(spec);
   const bool force = vm.count("force") > 0;
+  for (const char c : fs::absolute(dir).string())  // the launchers read the points' paths one per line
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7F)
+      throw UserError("the sweep directory '" + dir +
+                      "' contains a control character; paths given to a sweep must not hold any");
   json old = existing_manifest(spec, dir, force);
   if (!old.is_null() && data.empty() && !old.value("data", "").empty())
     spec = sweep::parse_sweep_file(file, old["data"]);

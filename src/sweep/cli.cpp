@@ -122,6 +122,12 @@ int expand_waves(const po::variables_map& vm, const SweepSpec& spec, const std::
     throw sst::UserError("sweep file " + spec.file + " changed since " + dir + "/" + kManifestName +
                          " was written; restore it, or continue with sst-sweep wave --force");
   const json& points = m["points"];
+  refuse_control_characters("the sweep directory", m.value("sweep_dir", ""));
+  for (const auto& p : points) {
+    const std::string what = "point " + p.at("index").dump() + "'s ";
+    refuse_control_characters(what + "run name", p.at("run").get<std::string>());
+    for (const auto& a : p.at("args")) refuse_control_characters(what + "argument", a.get<std::string>());
+  }
   if (vm.count("index")) {
     const long long i = vm["index"].as<long long>();
     if (i < 0 || i >= static_cast<long long>(points.size()))

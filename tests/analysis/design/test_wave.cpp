@@ -172,6 +172,11 @@ TEST(AnalysisDesignWave, GridAndAdaptiveSweepDirsDoNotMix) {
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_NE(r.err.find("changed since"), std::string::npos) << r.err;
   EXPECT_EQ(sst::test::run_tool("sst-sweep", {"wave", file, "--sweep-dir", dir / "a", "--force"}).exit_code, 0);
+  // A sweep dir whose path holds a newline would split the launchers' lines: refused, nothing written.
+  r = sst::test::run_tool("sst-sweep", {"wave", file, "--sweep-dir", dir / "c\nd"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("contains a control character"), std::string::npos) << r.err;
+  EXPECT_FALSE(std::filesystem::exists(dir / "c\nd"));
   // A grid sweep file has no design to plan.
   r = sst::test::run_tool("sst-sweep", {"wave", dir / "grid.ini", "--sweep-dir", dir / "b"});
   EXPECT_EQ(r.exit_code, 1);
