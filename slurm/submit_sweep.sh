@@ -22,7 +22,7 @@
 # an unfinished point (failed, cancelled) stops the chain with that point named; submitting again retries it.
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
-usage() { sed -n '2,21p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,22p' "$0" | sed 's/^# \{0,1\}//'; }
 
 export SST_ROOT=${SST_ROOT:-$ROOT}
 SST_SITE_ENV=${SST_SITE_ENV:-$SST_ROOT/slurm/site.env}
