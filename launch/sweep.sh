@@ -8,7 +8,9 @@
 #     --force          accept a sweep dir made from a different version of the sweep file
 #     --no-check       skip checking every point's options with `sst-train --print-config` first
 #     --points LIST    run only these point indices (comma-separated, e.g. a pilot); the others are left as
-#                      they are, and a later launch without --points runs them
+#                      they are, and a later launch without --points runs them (not for an adaptive design)
+# A sweep file with [design] is an adaptive design: `sst-sweep wave` plans a wave from the finished runs, the
+# wave runs, and so on until a rule ends the design (DIR/design.jsonl logs every decision; exit 0 then).
 # Resumable: a point whose summary.json says completed / early_stopped is skipped; an interrupted one is
 # continued from its newest checkpoint (every point runs with --resume auto). A cooldown branch
 # ([budget] cooldown_branches) waits until the run it branches from has finished. Ctrl-C (or SIGTERM) asks the
@@ -18,7 +20,7 @@
 # error, 130 interrupted. --force also rewrites a damaged (unreadable) sweep_manifest.json.
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
-usage() { sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'; }
 
 PROG=sweep.sh
 # shellcheck source=launch/sweep_common.sh
@@ -42,6 +44,7 @@ done
 case "$PARALLEL" in ''|*[!0-9]*|0) echo "sweep.sh: --parallel needs a positive number, got '$PARALLEL'" >&2; exit 2 ;; esac
 case "$POINTS" in *[!0-9,]*) echo "sweep.sh: --points needs comma-separated indices, got '$POINTS'" >&2; exit 2 ;; esac
 sweep_prepare
+[ "$MODE" = grid ] || [ -z "$POINTS" ] || { echo "sweep.sh: --points: an adaptive design's points are planned in waves" >&2; exit 2; }
 export SST_TRAIN=${SST_TRAIN:-$SST_BIN_DIR/sst-train}
 [ -x "$SST_TRAIN" ] || { echo "sweep.sh: $SST_TRAIN not found; build first (launch/build.sh)" >&2; exit 2; }
 
@@ -59,18 +62,12 @@ selected() {  # selected INDEX: true when --points is not given or lists INDEX
 }
 
 cores=$(nproc)
-echo "sweep.sh: $COUNT points from $SWEEP_FILE -> $SWEEP_DIR ($PARALLEL at a time, $cores cores)"
-
-if [ "$CHECK" = 1 ]; then  # every unfinished point's options, before hours of training
-  for ((i = 0; i < COUNT; i++)); do
-    selected "$i" || continue
-    [ "$(action "$i")" != skip ] || continue
-    point_args "$i"
-    if ! out=$("$SST_TRAIN" "${ARGS[@]}" --print-config 2>&1 >/dev/null); then
-      echo "sweep.sh: point $i ($(point "$i" run)): $out" >&2; exit 1
-    fi
-  done
+if [ "$MODE" = waves ]; then
+  echo "sweep.sh: an adaptive design from $SWEEP_FILE -> $SWEEP_DIR, in waves ($PARALLEL at a time, $cores cores)"
+else
+  echo "sweep.sh: $COUNT points from $SWEEP_FILE -> $SWEEP_DIR ($PARALLEL at a time, $cores cores)"
 fi
+
 mkdir -p "$SWEEP_DIR/logs"
 own_child_remove_stale "$SWEEP_DIR/logs"  # left by a launcher killed with its point (never trusted)
 
@@ -143,62 +140,96 @@ launch_when_free() {  # launch_when_free INDEX: waits for a free slot, then runs
   run_point "$1" &
 }
 
-echo "sweep.sh: progress: $(status_line)"
-WAITING=()  # cooldown branches whose parent had not finished when their turn came
-for ((i = 0; i < COUNT; i++)); do
-  [ "$STOPPING" = 0 ] || break
-  selected "$i" || continue
-  case "$(action "$i")" in
-    skip) echo "sweep.sh: [$(point "$i" run)] $("$SST_SWEEP" status "$SWEEP_DIR" --index "$i"), skipped"; continue ;;
-    busy) echo "sweep.sh: [$(point "$i" run)] running elsewhere, skipped"; continue ;;
-    wait) WAITING+=("$i"); continue ;;
-  esac
-  launch_when_free "$i"
-done
-# The branches, as their parents finish: a pass that starts none waits for a running point to end; with
-# none running, the rest have a parent that did not finish here (failed or stopped).
-while [ "$STOPPING" = 0 ] && [ ${#WAITING[@]} -gt 0 ]; do
-  still=()
-  for i in "${WAITING[@]}"; do
-    [ "$STOPPING" = 0 ] || break
-    case "$(action "$i")" in
-      run) launch_when_free "$i" ;;
-      wait) still+=("$i") ;;
-    esac
+check_points() {  # every unfinished point's options, before hours of training
+  [ "$CHECK" = 1 ] || return 0
+  local i out
+  for ((i = 0; i < COUNT; i++)); do
+    selected "$i" || continue
+    [ "$(action "$i")" != skip ] || continue
+    point_args "$i"
+    if ! out=$("$SST_TRAIN" "${ARGS[@]}" --print-config 2>&1 >/dev/null); then
+      echo "sweep.sh: point $i ($(point "$i" run)): $out" >&2; exit 1
+    fi
   done
-  [ ${#still[@]} -lt ${#WAITING[@]} ] || {
-    if [ -n "$(jobs -rp)" ]; then wait -n || true; continue; fi
-    for i in "${still[@]}"; do
-      echo "sweep.sh: [$(point "$i" run)] not run: it branches from $(point "$i" parent), which has not finished" >&2
-    done
-    break
-  }
-  WAITING=("${still[@]}")
-done
-while [ -n "$(jobs -rp)" ]; do wait || true; done
+}
 
-"$SST_SWEEP" aggregate "$SWEEP_DIR"
-if [ "$STOPPING" = 1 ]; then
-  echo "sweep.sh: interrupted; run the same command again to continue" >&2
-  exit 130
+# run_points: runs every selected point of the manifest that is not finished (cooldown branches once their parent
+# has), then aggregates. Returns 0 when every one finished; exits 130 when interrupted, 1 when a point did not finish.
+run_points() {
+  local i still not_finished run st
+  check_points
+  echo "sweep.sh: progress: $(status_line)"
+  WAITING=()  # cooldown branches whose parent had not finished when their turn came
+  for ((i = 0; i < COUNT; i++)); do
+    [ "$STOPPING" = 0 ] || break
+    selected "$i" || continue
+    case "$(action "$i")" in
+      skip) echo "sweep.sh: [$(point "$i" run)] $("$SST_SWEEP" status "$SWEEP_DIR" --index "$i"), skipped"; continue ;;
+      busy) echo "sweep.sh: [$(point "$i" run)] running elsewhere, skipped"; continue ;;
+      wait) WAITING+=("$i"); continue ;;
+    esac
+    launch_when_free "$i"
+  done
+  # The branches, as their parents finish: a pass that starts none waits for a running point to end; with
+  # none running, the rest have a parent that did not finish here (failed or stopped).
+  while [ "$STOPPING" = 0 ] && [ ${#WAITING[@]} -gt 0 ]; do
+    still=()
+    for i in "${WAITING[@]}"; do
+      [ "$STOPPING" = 0 ] || break
+      case "$(action "$i")" in
+        run) launch_when_free "$i" ;;
+        wait) still+=("$i") ;;
+      esac
+    done
+    [ ${#still[@]} -lt ${#WAITING[@]} ] || {
+      if [ -n "$(jobs -rp)" ]; then wait -n || true; continue; fi
+      for i in "${still[@]}"; do
+        echo "sweep.sh: [$(point "$i" run)] not run: it branches from $(point "$i" parent), which has not finished" >&2
+      done
+      break
+    }
+    WAITING=("${still[@]}")
+  done
+  while [ -n "$(jobs -rp)" ]; do wait || true; done
+
+  "$SST_SWEEP" aggregate "$SWEEP_DIR"
+  if [ "$STOPPING" = 1 ]; then
+    echo "sweep.sh: interrupted; run the same command again to continue" >&2
+    exit 130
+  fi
+  # The last line is true: every point this launch covers is looked at again now that its own runs have
+  # ended. One run by another launcher (still running elsewhere), failed, stopped or never started makes
+  # the launch unfinished: exit 1, each named with its state, never "all N points finished".
+  not_finished=()
+  while IFS=$'\t' read -r i run st; do
+    selected "$i" || continue
+    case $st in
+      completed | early_stopped) ;;
+      running) not_finished+=("$i	$run	running elsewhere (another launcher holds it: $(cat "$SWEEP_DIR/runs/$run/.sweep_running" 2>/dev/null))") ;;
+      *) not_finished+=("$i	$run	$st") ;;
+    esac
+  done < <("$SST_SWEEP" status "$SWEEP_DIR" -v | awk -F'\t' 'NF == 3')
+  if [ ${#not_finished[@]} -gt 0 ]; then
+    echo "sweep.sh: ${#not_finished[@]} point(s) not finished (index, run, status):" >&2
+    printf '  %s\n' "${not_finished[@]}" >&2
+    exit 1
+  fi
+}
+
+if [ "$MODE" = waves ]; then
+  # The adaptive design: plan a wave from the finished runs, run it, and again, until a rule ends the design.
+  # Interrupted anywhere, the same command continues: the planner only reads what has finished.
+  while :; do
+    [ "$STOPPING" = 0 ] || { echo "sweep.sh: interrupted; run the same command again to continue" >&2; exit 130; }
+    rc=0; sweep_plan_wave || rc=$?
+    [ "$rc" = 0 ] || break
+    run_points
+  done
+  "$SST_SWEEP" aggregate "$SWEEP_DIR"
+  echo "sweep.sh: the design ended; every point of its waves finished: $SWEEP_DIR/sweep.csv, $SWEEP_DIR/design.jsonl"
+  exit 0
 fi
-# The last line is true: every point this launch covers is looked at again now that its own runs have
-# ended. One run by another launcher (still running elsewhere), failed, stopped or never started makes
-# the launch unfinished: exit 1, each named with its state, never "all N points finished".
-not_finished=()
-while IFS=$'\t' read -r i run st; do
-  selected "$i" || continue
-  case $st in
-    completed | early_stopped) ;;
-    running) not_finished+=("$i	$run	running elsewhere (another launcher holds it: $(cat "$SWEEP_DIR/runs/$run/.sweep_running" 2>/dev/null))") ;;
-    *) not_finished+=("$i	$run	$st") ;;
-  esac
-done < <("$SST_SWEEP" status "$SWEEP_DIR" -v | awk -F'\t' 'NF == 3')
-if [ ${#not_finished[@]} -gt 0 ]; then
-  echo "sweep.sh: ${#not_finished[@]} point(s) not finished (index, run, status):" >&2
-  printf '  %s\n' "${not_finished[@]}" >&2
-  exit 1
-fi
+run_points
 if [ -n "$POINTS" ]; then
   echo "sweep.sh: the selected points finished; the whole sweep: $(status_line)"
   exit 0

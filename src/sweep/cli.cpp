@@ -1,6 +1,7 @@
 // sst-sweep's command line (cli.h): expands a sweep file into sst-train runs, and aggregates / reports a sweep
 // directory; commands of libraries above src/ (analysis/design: simulate) are passed in by the main.
 //   sst-sweep expand SWEEP.ini [--sweep-dir DIR] [--data FILE] [--index I [--field F]] [--count] [--force]
+//     (a file with [design]: in its sweep dir, the points `wave` planned, read from the manifest)
 //   sst-sweep aggregate SWEEP_DIR [--output FILE] [--finished-only]
 //   sst-sweep status SWEEP_DIR [--parallel K] [--index I] [--unfinished]
 // Exit status: 0 success, 1 bad input (one line "sst-sweep: error: ..."), 2 usage error.
@@ -10,6 +11,7 @@
 #include <filesystem>
 #include <iostream>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "common/error.h"
@@ -105,6 +107,48 @@ void refuse_control_characters(const json& manifest, const std::vector<Point>& p
   }
 }
 
+// A sweep file with [design] is planned in waves (`sst-sweep wave`, analysis/design): in its sweep dir, expand reads
+// the points the planner wrote to the manifest and never rewrites it, so launchers run a wave as they run a grid.
+int expand_waves(const po::variables_map& vm, const SweepSpec& spec, const std::string& dir) {
+  if (!fs::exists(dir + "/" + kManifestName))
+    throw sst::UserError("sweep file " + spec.file +
+                         " has a [design]: its points are planned in waves; run `sst-sweep wave " + spec.file +
+                         " --sweep-dir " + dir + "` first (launch/sweep.sh and slurm/submit_adaptive.sh do)");
+  const json m = read_manifest(dir);
+  if (!m.contains("design"))
+    throw sst::UserError(dir + " holds a grid sweep, but sweep file " + spec.file +
+                         " has a [design] (planned in waves); use another --sweep-dir");
+  if (m.value("sweep_hash", "") != spec.hash)
+    throw sst::UserError("sweep file " + spec.file + " changed since " + dir + "/" + kManifestName +
+                         " was written; restore it, or continue with sst-sweep wave --force");
+  const json& points = m["points"];
+  refuse_control_characters("the sweep directory", m.value("sweep_dir", ""));
+  for (const auto& p : points) {
+    const std::string what = "point " + p.at("index").dump() + "'s ";
+    refuse_control_characters(what + "run name", p.at("run").get<std::string>());
+    for (const auto& a : p.at("args")) refuse_control_characters(what + "argument", a.get<std::string>());
+  }
+  if (vm.count("index")) {
+    const long long i = vm["index"].as<long long>();
+    if (i < 0 || i >= static_cast<long long>(points.size()))
+      throw sst::UserError("--index " + std::to_string(i) + " is outside the waves planned so far (" +
+                           std::to_string(points.size()) + " points)");
+    print_point_field(points.at(static_cast<size_t>(i)), vm["field"].as<std::string>());
+  } else if (vm.count("count")) {
+    std::cout << points.size() << "\n";
+  } else if (!vm["field"].defaulted()) {
+    for (const auto& p : points) print_point_field(p, vm["field"].as<std::string>());
+  } else {
+    for (const auto& p : points) {
+      std::cout << p.at("index").dump() << "\t" << p.at("run").get<std::string>() << "\t";
+      std::string sep;
+      for (const auto& a : p.at("args")) std::cout << std::exchange(sep, " ") << shell_quote(a.get<std::string>());
+      std::cout << "\n";
+    }
+  }
+  return 0;
+}
+
 int cmd_expand(int argc, char** argv) {
   po::options_description o("Options");
   // clang-format off
@@ -119,6 +163,8 @@ int cmd_expand(int argc, char** argv) {
      "budget | parent (the run a cooldown branch starts from; empty otherwise)")
     ("count", "print the number of points only")
     ("print-dir", "print the sweep directory (absolute; --sweep-dir or the default) and exit")
+    ("print-mode", "print how the file is run and exit: grid (every point), or waves (it has a [design]: "
+                   "`sst-sweep wave` plans its points, and expand --sweep-dir reads them from the manifest)")
     ("force", "rewrite a manifest made from a different sweep file content");
   // clang-format on
   auto vm =
@@ -128,6 +174,11 @@ int cmd_expand(int argc, char** argv) {
   SweepSpec spec = parse_sweep_file(positional(vm, "sweep-file"), vm["data"].as<std::string>());
   const bool have_dir = vm.count("sweep-dir") > 0;
   const std::string dir = have_dir ? vm["sweep-dir"].as<std::string>() : default_sweep_dir(spec);
+  if (vm.count("print-mode")) {
+    std::cout << (spec.design ? "waves" : "grid") << "\n";
+    return 0;
+  }
+  if (spec.design && have_dir && !vm.count("print-dir")) return expand_waves(vm, spec, dir);
   // Without --data, a sweep dir keeps the data it was expanded with.
   // With --force, a manifest that cannot be read (truncated by a full disk or a killed writer) is
   // rewritten, as documented, instead of blocking the sweep: it keeps nothing worth reading.
@@ -220,7 +271,8 @@ int cmd_status(int argc, char** argv) {
     ("unfinished", "print the indices of points neither finished nor running, comma-separated (for sbatch --array)")
     ("stage", po::value<std::string>()->default_value("all"),
      "with --unfinished: all | main (points that branch from nothing) | branches (cooldown branches, which need "
-     "their parent finished)")
+     "their parent finished) | ready (can start now: main runs, and branches whose parent has finished) | waiting "
+     "(branches whose parent has not finished)")
     ("verbose,v", "one line per point");
   // clang-format on
   auto vm = parse(argc, argv, o, "sweep-dir",
@@ -242,12 +294,14 @@ int cmd_status(int argc, char** argv) {
   }
   if (vm.count("unfinished")) {
     const std::string stage = vm["stage"].as<std::string>();
-    if (stage != "all" && stage != "main" && stage != "branches")
-      throw UsageError("--stage must be all, main or branches");
+    if (stage != "all" && stage != "main" && stage != "branches" && stage != "ready" && stage != "waiting")
+      throw UsageError("--stage must be all, main, branches, ready or waiting");
     std::string list;
     for (const auto& s : states) {
       if (stage == "main" && !s.parent.empty()) continue;
       if (stage == "branches" && s.parent.empty()) continue;
+      const bool waiting = launcher_action(states, static_cast<size_t>(&s - states.data())) == "wait";
+      if ((stage == "ready" && waiting) || (stage == "waiting" && !waiting)) continue;
       if (!s.finished() && s.status != rundir::RunStatus::kRunning)
         list += (list.empty() ? "" : ",") + std::to_string(s.index);
     }

@@ -7,16 +7,20 @@
 #   2. runs point 0 again with slurm/train.sbatch, preempts it mid-run (scancel --signal=USR1 --batch, what
 #      --signal=B:USR1@120 delivers before a time limit), and checks that it checkpointed (exit 75),
 #      requeued itself, resumed, and finished with exactly the result of the uninterrupted run;
-#   3. on exit (success, failure or interrupt) cancels its jobs and stops only the daemons it started, by PID,
-#      and removes the temp dir.
-# Usage: tests/slurm/run_slurm_test.sh [BIN_DIR]     (BIN_DIR: sst-train, sst-sweep, sst-prep; default
-#        $SST_BIN_DIR or build/bin).  Needs SST2_DIR and root (to run munged as user munge and install
+#   3. with PARTS = adaptive, instead of 1 and 2: configs/sweeps/ci_adaptive.ini as an adaptive design, each wave
+#      a job array and a planner job afterany on it that submits the next (tests/slurm/slurm_adaptive.sh);
+#   on exit (success, failure or interrupt) it cancels its jobs and stops only the daemons it started, by PID,
+#   and removes the temp dir.
+# Usage: tests/slurm/run_slurm_test.sh [BIN_DIR [PARTS]]   (BIN_DIR: sst-train, sst-sweep, sst-prep; default
+#        $SST_BIN_DIR or build/bin; PARTS: grid (default) or adaptive).  Needs SST2_DIR and root (to run munged as user munge and install
 #        packages). Installs slurm-wlm and munge with apt-get when missing.
 # Exit status: 0 pass, 1 fail, 77 skipped (no SST2_DIR, not root, or Slurm cannot be installed / started).
 # Variables: SST_SLURM_TEST_LAUNCHER=srun|mpirun (default srun), SST_SLURM_TEST_KEEP=1 keeps the temp dir.
 set -uo pipefail
 SRC="$(cd "$(dirname "$0")/../.." && pwd)"
 BIN=${1:-${SST_BIN_DIR:-$SRC/build/bin}}
+PARTS=${2:-grid}  # grid: parts 1 and 2; adaptive: part 3 only (tests/slurm/slurm_adaptive.sh)
+case "$PARTS" in grid | adaptive) ;; *) echo "run_slurm_test: the parts are grid or adaptive, not '$PARTS'" >&2; exit 1 ;; esac
 BIN=$(cd "$BIN" 2>/dev/null && pwd) || { echo "run_slurm_test: no binary dir $1" >&2; exit 1; }
 T0=$(date +%s)
 log() { echo "[slurm-test +$(( $(date +%s) - T0 ))s] $*"; }
@@ -55,7 +59,7 @@ cleanup() {
     echo "---- diagnostics (rc $rc) ----" >&2
     squeue 2>/dev/null >&2
     for f in "$WORK"/log/slurmctld.log "$WORK"/log/slurmd.log; do [ -f "$f" ] && { echo "== $f" >&2; tail -n 25 "$f" >&2; }; done
-    for f in "$WORK"/sweep/slurm/*.out "$WORK"/preempt/*.out; do [ -f "$f" ] && { echo "== $f" >&2; tail -n 15 "$f" >&2; }; done
+    for f in "$WORK"/sweep/slurm/*.out "$WORK"/preempt/*.out "$WORK"/adaptive/slurm/*.out; do [ -f "$f" ] && { echo "== $f" >&2; tail -n 15 "$f" >&2; }; done
   }
   local pid
   for pid in "$SLURMD_PID" "$CTLD_PID" "$MUNGE_PID"; do
@@ -138,6 +142,13 @@ DATA="$WORK/sst2.h5"
 "$BIN/sst-prep" --data-dir "$SST2_DIR" --output "$DATA" --vocab-size 2000 >"$WORK/prep.log" 2>&1 \
   || { cat "$WORK/prep.log"; fail "sst-prep failed"; }
 log "data ready"
+
+if [ "$PARTS" = adaptive ]; then
+  # shellcheck source=tests/slurm/slurm_adaptive.sh
+  . "$SRC/tests/slurm/slurm_adaptive.sh"
+  log "PASSED"
+  exit 0
+fi
 
 # ---- 1. the ci_tiny sweep as a job array + dependent aggregation ----------------------------------------
 SWEEP_DIR="$WORK/sweep"
