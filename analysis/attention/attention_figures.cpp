@@ -19,13 +19,16 @@ std::string tics(const char* axis, const std::vector<std::string>& labels, const
   return s.str();
 }
 
-// Heat map of a T x T matrix (x = key, y = query, query 0 on top).
-std::string heatmap_commands(int block, const std::vector<std::string>& pieces, const std::string& title) {
+// Heat map of a T x T matrix (x = key, y = query, query 0 on top), coloured over [0, cbmax] so that
+// several maps of one figure share one scale (cbmax <= 0: the map's own maximum).
+std::string heatmap_commands(int block, const std::vector<std::string>& pieces, const std::string& title,
+                             double cbmax = 0) {
   const int T = static_cast<int>(pieces.size());
   std::ostringstream s;
   s << "set title " << quote(title) << "\n"
     << tics("xtics", pieces, "rotate by 60 right font ',8'") << tics("ytics", pieces, "font ',8'")
-    << "set xrange [-0.5:" << T - 0.5 << "]\nset yrange [" << T - 0.5 << ":-0.5]\nset cbrange [0:*]\n"
+    << "set xrange [-0.5:" << T - 0.5 << "]\nset yrange [" << T - 0.5
+    << ":-0.5]\nset cbrange [0:" << (cbmax > 0 ? std::to_string(cbmax) : std::string("*")) << "]\n"
     << "plot datafile index " << block << " using 1:2:3 with image notitle\n";
   return s.str();
 }
@@ -47,13 +50,18 @@ void write_attention_layer_figure(const std::string& stem, const std::vector<std
   for (int h = 0; h < a.heads; ++h)
     blocks.push_back(data.add_block("layer " + std::to_string(layer + 1) + " head " + std::to_string(h + 1),
                                     {"key", "query", "weight"}, matrix_rows(head_weights(a, layer, h), T)));
+  // One colour scale for every head of the layer: a head's weights compare with its neighbours'.
+  double cbmax = 0;
+  for (int h = 0; h < a.heads; ++h)
+    for (double w : head_weights(a, layer, h)) cbmax = std::max(cbmax, w);
   const int cols = std::min(a.heads, 4);
   const int rows = (a.heads + cols - 1) / cols;
   std::ostringstream s;
   s << "set termoption noenhanced\nset multiplot layout " << rows << "," << cols << " title " << quote(title)
     << "\nset palette defined (0 'white', 1 '#fdae61', 2 '#d7191c', 3 '#542788')\nset size square\n";
   for (int h = 0; h < a.heads; ++h)
-    s << heatmap_commands(blocks[h], pieces, "layer " + std::to_string(layer + 1) + ", head " + std::to_string(h + 1));
+    s << heatmap_commands(blocks[h], pieces, "layer " + std::to_string(layer + 1) + ", head " + std::to_string(h + 1),
+                          cbmax);
   s << "unset multiplot\n";
   const int side = std::max(420, std::min(900, 14 * T + 220));
   plot::render(stem, data.text(), s.str(), {cols * side, rows * side + 40});

@@ -183,12 +183,49 @@ void draw(const fs::path& dir, std::vector<Output>& files, const std::string& da
 
 }  // namespace
 
+std::string series_colour(size_t i, size_t n, int alpha) {
+  // Tol's muted scheme (https://personal.sron.nl/~pault/), in its published order, then grey.
+  static const unsigned kMuted[] = {0x332288, 0x88CCEE, 0x44AA99, 0x117733, 0x999933,
+                                    0xDDCC77, 0xCC6677, 0x882255, 0xAA4499, 0x777777};
+  unsigned rgb = 0;
+  if (n <= std::size(kMuted)) {
+    rgb = kMuted[i % std::size(kMuted)];
+  } else {  // HSV hue steps, value alternating 0.85 / 0.55, saturation 0.75
+    const double h = 6.0 * static_cast<double>(i) / static_cast<double>(n), v = i % 2 ? 0.55 : 0.85, c = 0.75 * v;
+    const double x = c * (1 - std::fabs(std::fmod(h, 2.0) - 1)), m = v - c;
+    double r = 0, g = 0, b = 0;
+    const int sector = static_cast<int>(h) % 6;
+    const double rs[] = {c, x, 0, 0, x, c}, gs[] = {x, c, c, x, 0, 0}, bs[] = {0, 0, x, c, c, x};
+    r = rs[sector], g = gs[sector], b = bs[sector];
+    auto byte = [&](double u) { return static_cast<unsigned>(std::lround(255 * (u + m))); };
+    rgb = byte(r) << 16 | byte(g) << 8 | byte(b);
+  }
+  char buf[16];
+  if (alpha > 0)
+    std::snprintf(buf, sizeof buf, "#%02X%06X", std::clamp(alpha, 0, 255), rgb);
+  else
+    std::snprintf(buf, sizeof buf, "#%06X", rgb);
+  return buf;
+}
+
 std::string log_axis(const char* axis, double lo, double hi) {
   if (!(lo > 0) || !(hi >= lo)) return std::string("set logscale ") + axis + " 10\n";
   lo /= 1.04, hi *= 1.04;
-  if (hi / lo >= 10)
-    return std::string("set logscale ") + axis + " 10\nset format " + axis + " '10^{%L}'\nset " + axis + "range [" +
-           num(lo) + ":" + num(hi) + "]\n";
+  const std::string a = axis;
+  const std::string range = "set logscale " + a + " 10\nset " + a + "range [" + num(lo) + ":" + num(hi) + "]\n";
+  // Three decades or more: each decade labelled, minor tics at 2..9 of each.
+  if (hi / lo >= 1000) return range + "set format " + a + " '10^{%L}'\nset " + a + "tics 10\nset m" + a + "tics 10\n";
+  if (hi / lo >= 10) {  // one to three decades: 1, 2 and 5 of each decade labelled, minor tics between
+    std::string adds;
+    for (int e = static_cast<int>(std::floor(std::log10(lo))); e <= static_cast<int>(std::ceil(std::log10(hi))); ++e)
+      for (double m : {2.0, 5.0}) {
+        const double v = m * std::pow(10.0, e);
+        if (v >= lo && v <= hi) adds += (adds.empty() ? "" : ", ") + num(v);
+      }
+    const bool plain = lo >= 1e-3 && hi <= 1e5;  // 0.002 ... 50000 read better as plain numbers
+    return range + "set format " + a + (plain ? " '%g'" : " '%.0s×10^{%S}'") + "\nset " + a + "tics 10\n" +
+           (adds.empty() ? "" : "set " + a + "tics add (" + adds + ")\n") + "set m" + a + "tics 10\n";
+  }
   // Within a decade, labelled tics at round values (1-1.5-2-3-4-5-7 steps, thinned to at most ~8).
   static const double kMantissas[] = {1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 7, 8};
   std::vector<double> tics;
@@ -229,14 +266,15 @@ int DataFile::add_block(const std::string& title, const std::vector<std::string>
 }
 
 std::string quote(const std::string& s) {
-  std::string out = "'";
+  // Single quotes take everything literally, but gnuplot draws the tic label '''' (one apostrophe, a
+  // SentencePiece piece) as nothing: text with an apostrophe goes in double quotes, escaped.
+  if (s.find('\'') == std::string::npos) return "'" + s + "'";
+  std::string out = "\"";
   for (char c : s) {
-    if (c == '\'')
-      out += "''";
-    else
-      out += c;
+    if (c == '\\' || c == '"') out += '\\';
+    out += c;
   }
-  return out + "'";
+  return out + "\"";
 }
 
 bool gnuplot_available() { return !find_on_path("gnuplot").empty(); }

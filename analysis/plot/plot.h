@@ -27,10 +27,17 @@ class DataFile {
   int blocks_ = 0;
 };
 
-// gnuplot commands for a log axis over [lo, hi] (a small margin added): decades labelled 10^k when it spans
-// one or more, otherwise labelled tics at round values (1, 1.5, 2, 3, 4, 5, 7 ...) so that a narrow range is
-// still readable. `axis` is "x" or "y"; the format assumes enhanced text (use noenhanced-safe '%g' inside).
+// gnuplot commands for a log axis over [lo, hi] (a small margin added), minor tics always: every decade
+// labelled 10^k when it spans three or more; 1, 2 and 5 of each decade labelled when it spans one to three;
+// otherwise labelled tics at round values (1, 1.5, 2, 3, 4, 5, 7 ...) so that a narrow range is still
+// readable. `axis` is "x" or "y"; the format assumes enhanced text (use noenhanced-safe '%g' inside).
 std::string log_axis(const char* axis, double lo, double hi);
+
+// A colour for series `i` of `n`, as gnuplot's "#RRGGBB" (or "#AARRGGBB" with `alpha` = 0..255 of
+// transparency, for faint raw data behind a smoothed line). Up to 10 series: Paul Tol's "muted"
+// qualitative scheme plus grey, designed to stay distinct (also for colour-blind readers); more: evenly
+// spaced hues at alternating lightness, so no two series share a colour.
+std::string series_colour(size_t i, size_t n, int alpha = 0);
 
 // Quotes `s` as a gnuplot single-quoted string literal (doubling embedded single quotes).
 std::string quote(const std::string& s);

@@ -12,15 +12,42 @@
 
 namespace sst::analysis::runs {
 
+namespace {
+
+// The training loss smoothed as TensorBoard does: an exponential moving average, debiased for its start,
+// over about 1/25 of the logged points (at least 1, i.e. none for short runs).
+std::vector<double> smoothed(const std::vector<TrainPoint>& points) {
+  const double window = std::max(1.0, static_cast<double>(points.size()) / 25.0);
+  const double beta = 1.0 - 1.0 / window;
+  std::vector<double> out;
+  double avg = 0, weight = 0;
+  for (const auto& p : points) {
+    if (!std::isfinite(p.loss)) {
+      out.push_back(NAN);
+      continue;
+    }
+    avg = beta * avg + (1 - beta) * p.loss;
+    weight = beta * weight + (1 - beta);
+    out.push_back(avg / weight);
+  }
+  return out;
+}
+
+}  // namespace
+
 std::vector<std::string> write_curves_figures(const std::string& dir, const std::vector<Run>& runs) {
   ensure_output_dir(dir);
   plot::DataFile data;
   std::vector<int> train_blocks, eval_blocks;
   for (const auto& r : runs) {
     std::vector<std::vector<double>> t, e;
-    for (const auto& p : r.train) t.push_back({static_cast<double>(p.step), p.tokens, p.loss});
+    const std::vector<double> smooth = smoothed(r.train);
+    for (size_t i = 0; i < r.train.size(); ++i) {
+      const auto& p = r.train[i];
+      t.push_back({static_cast<double>(p.step), p.tokens, p.loss, smooth[i]});
+    }
     for (const auto& p : r.evals) e.push_back({static_cast<double>(p.step), p.tokens, p.dev_loss, p.dev_acc});
-    train_blocks.push_back(data.add_block(r.name + " train", {"step", "tokens_processed", "loss"}, t));
+    train_blocks.push_back(data.add_block(r.name + " train", {"step", "tokens_processed", "loss", "loss_ema"}, t));
     eval_blocks.push_back(data.add_block(r.name + " eval", {"step", "tokens_processed", "dev_loss", "dev_acc"}, e));
   }
   struct Panel {
@@ -29,7 +56,7 @@ std::vector<std::string> write_curves_figures(const std::string& dir, const std:
     bool train;  // from the train blocks (else eval blocks)
     int column;  // y column in its block
   };
-  const Panel panels[] = {{"training loss", "loss (nats)", true, 3},
+  const Panel panels[] = {{"training loss (line: moving average; faint: raw)", "loss (nats)", true, 3},
                           {"dev loss", "loss (nats)", false, 3},
                           {"dev accuracy", "accuracy", false, 4}};
   // One key for the three panels, in the right margin (fixed panel margins leave room for it), and only
@@ -75,10 +102,18 @@ std::vector<std::string> write_curves_figures(const std::string& dir, const std:
       for (size_t i = 0; i < runs.size(); ++i) {
         const bool has = p.train ? !runs[i].train.empty() : !runs[i].evals.empty();
         if (!has) continue;  // an all-NaN series would make gnuplot stop ("all points undefined")
-        const int blk = p.train ? train_blocks[i] : eval_blocks[i];
-        series.push_back("datafile index " + std::to_string(blk) + " using " + xcol + ":" + std::to_string(p.column) +
-                         " with " + (p.train ? "lines" : "linespoints pt 7 ps 0.6") + " lc " + std::to_string(i + 1) +
-                         " title " + plot::quote(runs[i].name));
+        const std::string data_of =
+            "datafile index " + std::to_string(p.train ? train_blocks[i] : eval_blocks[i]) + " using " + xcol + ":";
+        const std::string colour = plot::quote(plot::series_colour(i, runs.size()));
+        const std::string title = " title " + plot::quote(runs[i].name);
+        if (p.train) {  // the raw loss faint, its moving average on top
+          series.push_back(data_of + "3 with lines lw 1 lc rgb " +
+                           plot::quote(plot::series_colour(i, runs.size(), 0xC0)) + " notitle");
+          series.push_back(data_of + "4 with lines lw 2 lc rgb " + colour + title);
+        } else {
+          series.push_back(data_of + std::to_string(p.column) + " with linespoints pt 7 ps 0.6 lc rgb " + colour +
+                           title);
+        }
       }
       if (series.empty()) {
         s << "unset logscale\nset label 1 'no data' at graph 0.5,0.5 center\nset xrange [0:1]\nset yrange [0:1]\n"

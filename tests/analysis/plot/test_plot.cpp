@@ -28,7 +28,10 @@ TEST(AnalysisPlot, DataFileBlocksAreIndexed) {
   EXPECT_EQ(f.add_block("empty", {"x", "y"}, {}), 1);
   EXPECT_EQ(f.blocks(), 2);
   EXPECT_EQ(f.text(), "# [0] first\n# x y\n1 2\n3 NaN\n\n\n# [1] empty\n# x y\nNaN NaN\n");
-  EXPECT_EQ(quote("it's"), "'it''s'");
+  EXPECT_EQ(quote("plain"), "'plain'");
+  EXPECT_EQ(quote("it's"), "\"it's\"");
+  EXPECT_EQ(quote("'"), "\"'\"");  // as '''' gnuplot would draw an empty tic label
+  EXPECT_EQ(quote("a'\"b\\"), "\"a'\\\"b\\\\\"");
 }
 
 TEST(AnalysisPlot, RendersPngAndSvgNextToDataAndScript) {
