@@ -5,13 +5,10 @@ Reads the runs listed by gpu_bench.sh (runs.tsv: config, precision, implementati
 JSON, log, config file) and writes one JSON document and one Markdown table.
 
 MFU = model FLOPs per second / the device's dense bf16 peak, for fp32 runs too (the issue's yardstick).
-Model FLOPs per real token (the formula of TransformerClassifierImpl::train_flops_per_token):
-  6 N + 12 L d T_eff
-N: non-embedding parameters (every matmul weight: 2 FLOPs forward, 4 backward per weight and token);
-12 L d T_eff: QK^T and AV (2 T d each per token and layer forward, x3 with backward), where T_eff is
-the token-weighted mean sequence length E[t^2] / E[t] over the train split ([CLS] + tokens cut to
-max_len), so that tokens/s x 12 L d T_eff = the attention FLOPs summed over sequences, 12 L d t^2 each.
-Padding is not counted: FLOPs spent on pad positions are not model FLOPs.
+Model FLOPs per real token are not computed here: sst-train's benchmark.json gives them
+(flops_per_token = 6 N + 12 L d T_eff, src/model/flops.h, with T_eff = sum t^2 / sum t over the timed
+batches), and the reference trains and times the same batches (batches.txt), so one count serves both
+rows. Padding is not counted: FLOPs spent on pad positions are not model FLOPs.
 """
 import argparse
 import configparser
@@ -20,8 +17,6 @@ import os
 import sys
 import time
 
-import h5py
-import numpy as np
 
 # Dense (no sparsity) bf16 tensor-core peaks from the vendor datasheets, in TFLOP/s, keyed by the
 # substring of torch.cuda.get_device_name(). NVIDIA H200 datasheet (nvidia.com/en-us/data-center/h200):
@@ -46,14 +41,6 @@ def peak_for(device_name):
     return None, f"no known dense bf16 peak for '{device_name}': MFU not computed (set PEAK_TFLOPS)"
 
 
-def effective_length(data, max_len):
-    """E[t^2] / E[t] over the train split, t = min(len, max_len - 1) + 1 (the [CLS] token)."""
-    with h5py.File(data, "r") as f:
-        offsets = f["splits/train/offsets"][:].astype(np.float64)
-    t = np.minimum(np.diff(offsets), max_len - 1) + 1
-    return float((t * t).sum() / t.sum())
-
-
 def read_config(path):
     p = configparser.ConfigParser(inline_comment_prefixes=("#",), interpolation=None)
     p.read(path)
@@ -72,14 +59,11 @@ def load(path):
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--runs", required=True, help="runs.tsv written by gpu_bench.sh")
-    ap.add_argument("--data", required=True, help="the HDF5 file the runs trained on")
     ap.add_argument("--notes", help="a text file of notes to carry into the report (one per line)")
     ap.add_argument("--json", required=True)
     ap.add_argument("--markdown", required=True)
     args = ap.parse_args()
 
-    with h5py.File(args.data, "r") as f:
-        vocab = int(f["tokenizer"].attrs["vocab_size"])
     rows, order = {}, []
     with open(args.runs) as f:
         for line in f:
@@ -101,25 +85,28 @@ def main():
     for key in order:
         r = rows[key]
         cfg = read_config(r["path"])
-        t_eff = effective_length(args.data, cfg["max_len"])
-        out = {"config": r["config"], "precision": r["precision"], **cfg, "t_eff": round(t_eff, 2)}
-        embedding = vocab * cfg["d_model"] + (cfg["max_len"] * cfg["d_model"] if cfg["position"] == "learned" else 0)
+        out = {"config": r["config"], "precision": r["precision"], **cfg}
+        # The C++ run's count of the timed batches (a reference run exists only after a C++ one).
+        cpp = r.get("cpp", {})
+        flops_per_token = load(cpp["result"])["flops_per_token"] if cpp.get("status") == "ok" else None
+        if flops_per_token:
+            cpp_res = load(cpp["result"])
+            out.update({"t_eff": round(cpp_res["effective_length"], 2), "flops_per_token": flops_per_token,
+                        "non_embedding_params": cpp_res["non_embedding_params"]})
         for impl in ("cpp", "pytorch"):
             run = r.get(impl, {"status": "not run", "result": "", "log": ""})
             entry = {"status": run["status"], "log": run["log"]}
             if run["status"] == "ok":
                 res = load(run["result"])
-                n = res["params"] - embedding
-                flops_per_token = 6.0 * n + 12.0 * cfg["layers"] * cfg["d_model"] * t_eff
                 out.setdefault("params", res["params"])
-                out.setdefault("non_embedding_params", n)
-                out.setdefault("flops_per_token", flops_per_token)
                 out.setdefault("global_batch", res.get("global_batch"))
-                model_tflops = flops_per_token * res["tokens_per_s"] / 1e12
+                model_tflops = flops_per_token * res["tokens_per_s"] / 1e12 if flops_per_token else None
                 entry.update({
                     "examples_per_s": round(res["examples_per_s"], 1), "tokens_per_s": round(res["tokens_per_s"]),
-                    "step_ms_median": round(res["step_ms"]["median"], 3), "model_tflops": round(model_tflops, 3),
-                    "mfu": round(model_tflops / peak, 4) if peak else None, "final_loss": res.get("final_loss"),
+                    "step_ms_median": round(res["step_ms"]["median"], 3),
+                    "model_tflops": round(model_tflops, 3) if model_tflops else None,
+                    "mfu": round(model_tflops / peak, 4) if peak and model_tflops else None,
+                    "final_loss": res.get("final_loss"), "gpu_memory": res.get("gpu_memory"),
                     "breakdown_ms": res.get("breakdown_ms"), "device": res.get("device"),
                     "pad_fraction": res.get("pad_fraction"), "params": res["params"]})
                 if impl == "cpp":
@@ -139,7 +126,8 @@ def main():
         notes = [ln.strip() for ln in open(args.notes) if ln.strip()]
     doc = {"date": time.strftime("%Y-%m-%d %H:%M"), "device_name": device_name, "peak_bf16_tflops": peak,
            "peak_source": peak_source, "torch_cpp": torch_cpp, "torch_python": torch_py, "notes": notes,
-           "mfu_formula": "(6 N_non_embedding + 12 L d T_eff) x non-pad tokens/s / dense bf16 peak",
+           "mfu_formula": "(6 N_non_embedding + 12 L d T_eff) x non-pad tokens/s / dense bf16 peak, "
+                          "T_eff = sum t^2 / sum t over the timed batches (sst-train's flops_per_token)",
            "results": results}
     write_atomically(args.json, json.dumps(doc, indent=2) + "\n")
     write_atomically(args.markdown, markdown(doc))
@@ -151,7 +139,8 @@ def markdown(doc):
         return f"{100 * x:.1f}%" if x is not None else "n/a"
 
     def cell(e, k, fmt):
-        return fmt.format(e[k]) if e.get("status") == "ok" else e.get("status", "not run")
+        # "not run (needs ~E s, L s left)": the reason is in runs.tsv and the device check's summary.
+        return fmt.format(e[k]) if e.get("status") == "ok" else e.get("status", "not run").split(" (")[0]
 
     lines = [f"# sst-train vs eager PyTorch on {doc['device_name']} ({doc['date']})", "",
              f"LibTorch (C++) {doc['torch_cpp']}, PyTorch {doc['torch_python']}. "
@@ -173,7 +162,22 @@ def markdown(doc):
             pct(p.get("mfu")) if p.get("status") == "ok" else "-",
             f"{r['speedup_cpp_over_pytorch']:.2f}x" if "speedup_cpp_over_pytorch" in r else "-", losses))
     warnings = [f"- {r['config']} {r['precision']}: {r['warning']}" for r in doc["results"] if "warning" in r]
-    return "\n".join(lines + ([""] + warnings if warnings else [])) + "\n"
+    return "\n".join(lines + ([""] + warnings if warnings else []) + memory_lines(doc)) + "\n"
+
+
+def memory_lines(doc):
+    """sst-train's GPU memory estimate against the CUDA caching allocator's peaks, per C++ run on a GPU."""
+    gb = 1e9
+    out = []
+    for r in doc["results"]:
+        m = r["cpp"].get("gpu_memory")
+        if not m or m.get("peak_reserved_bytes", -1) <= 0:
+            continue
+        out.append(f"- {r['config']} {r['precision']}: estimate {m['estimate_bytes'] / gb:.3f} GB, allocator peak "
+                   f"{m['peak_reserved_bytes'] / gb:.3f} GB reserved ({m['peak_allocated_bytes'] / gb:.3f} GB "
+                   f"allocated): estimate / peak reserved = {m['estimate_bytes'] / m['peak_reserved_bytes']:.2f}")
+    return ["", "GPU memory per rank, the estimate checked before the first step vs the caching allocator:"] + out \
+        if out else []
 
 
 def write_atomically(path, text):

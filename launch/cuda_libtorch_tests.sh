@@ -4,7 +4,8 @@
 # (/usr/local/cuda), so the NCCL communicator is compiled and linked against the real LibTorch CUDA
 # libraries. No GPU is needed: everything runs on the CPU (CUDA reports no device; the `gpu` tests skip
 # with their reasons). Then the one-call GPU check's dry run on the same build (tests/gpu/device_check.sh),
-# so its configure-and-build step is exercised before a GPU is ever lent.
+# so its configure-and-build step is exercised before a GPU is ever lent, on a fake 2-GPU machine with a
+# short benchmark budget, so that its plan is tested too (tests/gpu/dry_run_plan_test.sh).
 # Usage: bash launch/cuda_libtorch_tests.sh          (build in build-cuda/; the first run needs network)
 #   SST2_DIR    GLUE SST-2 folder for the integration tests (unset: they skip)
 #   CTEST_ARGS  default -LE slurm|multinode (the host's daemons and namespaces; .ci/run runs them once)
@@ -41,4 +42,4 @@ sst2=${SST2_DIR:+$(realpath -e "$SST2_DIR")}
 # shellcheck disable=SC2086  # CTEST_ARGS is a list of arguments
 (cd build-cuda && SST2_DIR=$sst2 ctest --output-on-failure -j"$(nproc)" $CTEST_ARGS)
 SST_DEVICE_BUILD=build-cuda TORCH_CMAKE_PREFIX="$torch/torch/share/cmake" SST2_DIR=$sst2 \
-  bash tests/gpu/device_check.sh --dry-run
+  bash tests/gpu/dry_run_plan_test.sh

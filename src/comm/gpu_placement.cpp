@@ -7,6 +7,9 @@
 #ifdef SST_HAVE_NCCL  // the CUDA runtime comes with the NCCL backend
 #include <cuda_runtime.h>
 #endif
+#ifdef SST_TORCH_CUDA  // a CUDA LibTorch: its caching allocator's statistics
+#include <c10/cuda/CUDACachingAllocator.h>
+#endif
 
 namespace sst::comm {
 
@@ -53,6 +56,19 @@ double gpu_free_memory_bytes(int device) {
   (void)device;
   return -1;
 #endif
+}
+
+GpuPeakMemory gpu_peak_memory(int device) {
+  GpuPeakMemory m;
+#ifdef SST_TORCH_CUDA
+  const auto stats = c10::cuda::CUDACachingAllocator::getDeviceStats(static_cast<c10::DeviceIndex>(device));
+  constexpr size_t kAllPools = 0;  // StatType::AGGREGATE: the small and the large pool together
+  m.allocated = static_cast<double>(stats.allocated_bytes[kAllPools].peak);
+  m.reserved = static_cast<double>(stats.reserved_bytes[kAllPools].peak);
+#else
+  (void)device;
+#endif
+  return m;
 }
 
 std::string describe_shared_gpus(const std::vector<std::string>& identities) {

@@ -25,6 +25,14 @@ std::string gpu_identity(int device, const std::string& host);
 // runtime or when the query fails.
 double gpu_free_memory_bytes(int device);
 
+// The CUDA caching allocator's peaks on visible device `device` since the process started, in bytes:
+// the most its tensors held (allocated) and the most it held from the driver (reserved, which
+// fragmentation adds to). Both -1 in a build whose LibTorch has no CUDA.
+struct GpuPeakMemory {
+  double allocated = -1, reserved = -1;
+};
+GpuPeakMemory gpu_peak_memory(int device);
+
 // From every rank's identity (in rank order): "" when no two ranks share a device, else a sentence
 // naming the ranks and the device.
 std::string describe_shared_gpus(const std::vector<std::string>& identities);

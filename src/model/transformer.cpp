@@ -4,6 +4,7 @@
 #include <limits>
 
 #include "common/torch_compat.h"
+#include "model/flops.h"
 
 namespace sst {
 
@@ -117,11 +118,8 @@ int64_t TransformerClassifierImpl::num_embedding_params() const {
   return tok_emb_->weight.numel() + (pos_emb_ ? pos_emb_->weight.numel() : 0);
 }
 
-double TransformerClassifierImpl::train_flops_per_token(double mean_seq_len) const {
-  // 6N for the matmuls (2 forward + 4 backward per weight), plus QK^T and AV: 2*2*T*d forward per
-  // layer per token, times 3 for backward.
-  return 6.0 * static_cast<double>(num_non_embedding_params()) +
-         12.0 * static_cast<double>(cfg_.layers) * mean_seq_len * static_cast<double>(cfg_.d_model);
+double TransformerClassifierImpl::train_flops_per_token(double t_eff) const {
+  return sst::train_flops_per_token(num_non_embedding_params(), cfg_.layers, cfg_.d_model, t_eff);
 }
 
 ParamGroups split_for_weight_decay(TransformerClassifier& model) {

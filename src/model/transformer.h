@@ -47,8 +47,8 @@ class TransformerClassifierImpl : public torch::nn::Module {
   int64_t num_params() const;
   int64_t num_embedding_params() const;  // token + position tables
   int64_t num_non_embedding_params() const { return num_params() - num_embedding_params(); }
-  // Forward+backward FLOPs per real token: 6 N_non_embedding + attention (12 L T d), for MFU.
-  double train_flops_per_token(double mean_seq_len) const;
+  // Training FLOPs per real token over sequences of effective length t_eff (model/flops.h).
+  double train_flops_per_token(double t_eff) const;
 
  private:
   ModelConfig cfg_;

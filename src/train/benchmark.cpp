@@ -7,9 +7,11 @@
 #include <cstdio>
 #include <sstream>
 
+#include "comm/gpu_placement.h"
 #include "common/files.h"
 #include "common/torch_compat.h"
 #include "model/config.h"
+#include "model/flops.h"
 #include "train/step.h"
 
 using nlohmann::json;
@@ -46,6 +48,26 @@ std::string batches_text(const shard::GlobalBatchSampler& sampler, int64_t steps
   return os.str();
 }
 
+// The lengths the model sees ([CLS] + tokens, cut to max_len) of the examples of steps [first, end).
+std::vector<int32_t> step_lengths(const Run& r, int64_t first, int64_t end) {
+  std::vector<int32_t> lengths;
+  for (int64_t s = first; s < end; ++s)
+    for (int64_t id : r.sampler->global_batch(s)) lengths.push_back(r.train_lengths[static_cast<size_t>(id)]);
+  return lengths;
+}
+
+// On a GPU: the memory estimate setup checked (train/memory_estimate.h) against the caching allocator's
+// peaks over the warm-up and timed steps; null on the CPU.
+json gpu_memory_json(const Run& r) {
+  if (!r.device.is_cuda()) return nullptr;
+  const comm::GpuPeakMemory peak = comm::gpu_peak_memory(r.device.index());
+  json j = {{"estimate_bytes", r.gpu_memory_estimate},
+            {"peak_allocated_bytes", peak.allocated},
+            {"peak_reserved_bytes", peak.reserved}};
+  if (peak.reserved > 0) j["estimate_over_peak_reserved"] = r.gpu_memory_estimate / peak.reserved;
+  return j;
+}
+
 // Setup, the timed steps, and the report.
 int benchmark(Run& r) {
   const comm::World& world = r.world;
@@ -53,6 +75,9 @@ int benchmark(Run& r) {
   r.sync_timers = true;
   const auto& b = r.cfg.benchmark;
   const int64_t total = b.warmup + b.steps;
+  // MFU's attention term over the timed batches themselves (model/flops.h); the reference trains on them.
+  const double t_eff = effective_length(step_lengths(r, b.warmup, total));
+  const double flops_per_token = r.model->train_flops_per_token(t_eff);
   if (world.is_root()) {
     // Before the first step: once steps run, the prefetch thread owns r.sampler.
     write_text_atomically(r.cfg.out_dir + "/batches.txt", batches_text(*r.sampler, total));
@@ -119,10 +144,11 @@ int benchmark(Run& r) {
         {"optimizer_state_bytes_per_rank", r.optimizer->state_bytes()},
         {"sparse_embedding_steps", r.grads->sparse_steps()},
         {"precision", enum_name(t.precision)},
-        // Model FLOPs actually done per second (6 N_non-embedding + attention, per non-pad token).
-        {"model_gflops_per_s",
-         r.model->train_flops_per_token(static_cast<double>(tokens) / static_cast<double>(examples)) *
-             static_cast<double>(tokens) / wall / 1e9},
+        // Model FLOPs done per second: flops_per_token (6 N + 12 L d T_eff) x non-pad tokens/s.
+        {"non_embedding_params", r.model->num_non_embedding_params()},
+        {"effective_length", t_eff},
+        {"flops_per_token", flops_per_token},
+        {"model_gflops_per_s", flops_per_token * static_cast<double>(tokens) / wall / 1e9},
         {"examples_per_s", static_cast<double>(examples) / wall},
         {"tokens_per_s", static_cast<double>(tokens) / wall},
         {"pad_fraction", 1.0 - static_cast<double>(tokens) / static_cast<double>(std::max<int64_t>(1, padded))},
@@ -131,6 +157,7 @@ int benchmark(Run& r) {
         {"breakdown_ms", per_rank[0]["breakdown_ms"]},
         {"per_rank", per_rank},
         {"final_loss", last_loss},
+        {"gpu_memory", gpu_memory_json(r)},
     };
     write_text_atomically(r.dir.benchmark(), out.dump(2) + "\n");
     std::printf("%.1f examples/s, %.0f tokens/s (non-pad; %.1f%% padding), step %.1f ms median\n",

@@ -35,6 +35,7 @@ struct Run {
   rundir::RunDir dir;
   std::unique_ptr<rundir::RunLock> lock;  // rank 0, for the whole run: it alone writes the run directory
   torch::Device device = torch::kCPU;
+  double gpu_memory_estimate = 0;  // bytes per rank on a GPU (estimate_gpu_memory's total); 0 on the CPU
   // The rank's input.
   std::unique_ptr<dataset::DatasetFile> file;
   std::unique_ptr<shard::SplitReader> train, dev;

@@ -112,8 +112,9 @@ void setup_model(Run& r) {
   if (r.device.is_cuda()) {
     const int gpus = static_cast<int>(torch::cuda::device_count());
     const int ranks_on_gpu = (r.world.local_size + gpus - 1) / gpus;  // round-robin (comm/gpu_placement.h)
-    check_gpu_memory_fits(estimate_gpu_memory(r.cfg, r.world.size, compat::kHasFusedAttention), r.cfg, ranks_on_gpu,
-                          comm::gpu_free_memory_bytes(r.device.index()), r.device.str());
+    const GpuMemoryEstimate e = estimate_gpu_memory(r.cfg, r.world.size, compat::kHasFusedAttention);
+    check_gpu_memory_fits(e, r.cfg, ranks_on_gpu, comm::gpu_free_memory_bytes(r.device.index()), r.device.str());
+    r.gpu_memory_estimate = e.total();  // compared with the allocator's peak by --benchmark
   }
   torch::manual_seed(t.seed);
   r.model = TransformerClassifier(r.cfg.model);

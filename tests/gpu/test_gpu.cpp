@@ -3,6 +3,8 @@
 //     while backward runs equal the sequential reduction (one rank per visible GPU);
 //   - one CUDA training step equals the CPU step in fp32 (a few steps, losses and weights);
 //   - bf16 on the GPU tracks fp32;
+//   - --benchmark records the GPU memory estimate next to the caching allocator's peaks (the device
+//     check reports their ratio);
 //   - a checkpoint written on the GPU resumes on the CPU, and one written on the CPU resumes on the GPU;
 //     on the GPU alone, with train.deterministic, a resumed run is bit-identical to a straight one;
 //   - two ranks on one GPU train through the MPI fallback (host staging), say so in the log, and match
@@ -11,6 +13,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstdio>
 #include <filesystem>
 
 #include "comm/communicator.h"
@@ -99,6 +102,23 @@ TEST(CudaStep, Bf16TracksFp32) {
     differs = differs || a[i] != b[i];
   }
   EXPECT_TRUE(differs) << "bf16 gave exactly fp32's losses: autocast did not take effect";
+}
+
+// The estimate setup checks before the first step (train/memory_estimate.h) and what the caching
+// allocator really held: both recorded. Their ratio is reported (bench.md, the device check's summary),
+// not bounded here: no GPU has measured it yet.
+TEST(CudaStep, BenchmarkRecordsTheMemoryEstimateAndTheAllocatorPeaks) {
+  SST_REQUIRE_GPU();
+  const std::string data = dataset();
+  TempDir dir("gpu_memory");
+  auto r = train_small(1, data, dir / "run", "--benchmark --benchmark.steps=3 --benchmark.warmup=1", 32, "cuda");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  const auto m = read_json(dir / "run/benchmark.json")["gpu_memory"];
+  ASSERT_TRUE(m.is_object()) << m;
+  EXPECT_GT(m["estimate_bytes"].get<double>(), 0) << m;
+  EXPECT_GT(m["peak_allocated_bytes"].get<double>(), 0) << m;
+  EXPECT_GE(m["peak_reserved_bytes"].get<double>(), m["peak_allocated_bytes"].get<double>()) << m;
+  std::printf("GPU memory estimate / allocator peak reserved: %.2f\n", m["estimate_over_peak_reserved"].get<double>());
 }
 
 TEST(Checkpoints, WrittenOnTheGpuResumeOnTheCpuAndBack) {

@@ -130,6 +130,17 @@ TEST(Benchmark, TwoRanksWriteBreakdownAndTheirBatches) {
     for (const char* phase : {"data", "forward", "backward", "allreduce", "wait", "optimizer"})
       EXPECT_GE(rank["breakdown_ms"][phase].get<double>(), 0.0) << phase;
   EXPECT_GT(b["per_rank"][1]["breakdown_ms"]["forward"].get<double>(), 0.0) << "rank 1 reported its own times";
+  // MFU's count (model/flops.h) over the timed batches: T_eff = sum t^2 / sum t is at least their mean
+  // length, and model FLOP/s = flops_per_token x tokens/s. No GPU memory on the CPU.
+  const double t_eff = b["effective_length"].get<double>(), per_token = b["flops_per_token"].get<double>();
+  EXPECT_GE(t_eff, b["tokens_per_s"].get<double>() / b["examples_per_s"].get<double>() * (1 - 1e-9));
+  EXPECT_LE(t_eff, b["model"]["max_len"].get<double>());
+  EXPECT_DOUBLE_EQ(per_token,
+                   6.0 * b["non_embedding_params"].get<double>() +
+                       12.0 * b["model"]["layers"].get<double>() * b["model"]["d_model"].get<double>() * t_eff);
+  EXPECT_NEAR(b["model_gflops_per_s"].get<double>(), per_token * b["tokens_per_s"].get<double>() / 1e9,
+              1e-9 * b["model_gflops_per_s"].get<double>());
+  EXPECT_TRUE(b["gpu_memory"].is_null());
   // One line of global_batch example ids per warm-up and timed step.
   std::istringstream lines(read_text(run + "/batches.txt"));
   std::string line;
