@@ -7,7 +7,7 @@
 #include <numeric>
 #include <string>
 
-#include "analysis/fit/scaling_internal.h"
+#include "analysis/fit/solver.h"
 #include "common/error.h"
 
 namespace sst::analysis::fit {
@@ -46,16 +46,10 @@ double kaplan_objective(const Data& data, const KaplanTheta& p, double delta, Ka
     const double mx = std::max(t1, t2);
     const double e1 = std::exp(t1 - mx), e2 = std::exp(t2 - mx);
     const double lse = mx + std::log(e1 + e2), s1 = e1 / (e1 + e2), s2 = 1 - s1;
-    const double r = ad * lse - std::log(data.loss[i]);
-    double psi;
-    if (std::abs(r) <= delta) {
-      f += 0.5 * r * r;
-      psi = r;
-    } else {
-      f += delta * (std::abs(r) - 0.5 * delta);
-      psi = r > 0 ? delta : -delta;
-    }
+    const Huber h = huber(ad * lse - std::log(data.loss[i]), delta);
+    f += h.value;
     if (gradient) {
+      const double psi = h.psi;
       (*gradient)[0] += psi * an * s1;
       (*gradient)[1] += psi * ad * s2;
       (*gradient)[2] += psi * s1 * u;
