@@ -1,0 +1,147 @@
+// The solver layer under the scaling laws (analysis/fit/solver.cpp): the Huber loss and its derivatives,
+// Ceres' L-BFGS through the one adapter (a known quadratic, Rosenbrock, a wall of non-finite values), the
+// parallel loop (every index once, an exception rethrown) and the portable, seeded resampling.
+#include "analysis/fit/solver.h"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <cmath>
+#include <limits>
+#include <stdexcept>
+#include <vector>
+
+namespace sst::analysis::fit {
+namespace {
+
+TEST(AnalysisSolver, HuberIsQuadraticInsideDeltaAndLinearOutside) {
+  const double delta = 0.5;
+  EXPECT_DOUBLE_EQ(huber(0.2, delta).value, 0.02);
+  EXPECT_DOUBLE_EQ(huber(0.2, delta).psi, 0.2);
+  EXPECT_DOUBLE_EQ(huber(0.2, delta).dpsi, 1.0);
+  EXPECT_DOUBLE_EQ(huber(-0.5, delta).value, 0.125);  // the boundary belongs to the quadratic part
+  EXPECT_DOUBLE_EQ(huber(2.0, delta).value, 0.5 * (2.0 - 0.25));
+  EXPECT_DOUBLE_EQ(huber(2.0, delta).psi, delta);
+  EXPECT_DOUBLE_EQ(huber(-2.0, delta).psi, -delta);
+  EXPECT_DOUBLE_EQ(huber(-2.0, delta).dpsi, 0.0);
+  EXPECT_DOUBLE_EQ(huber(-2.0, delta).value, huber(2.0, delta).value);
+}
+
+TEST(AnalysisSolver, HuberDerivativesMatchFiniteDifferences) {
+  const double delta = 1e-3, h = 1e-9;
+  for (double r : {-3e-3, -8e-4, -1e-4, 0.0, 2e-4, 9e-4, 1.1e-3, 0.5}) {
+    const double fd = (huber(r + h, delta).value - huber(r - h, delta).value) / (2 * h);
+    EXPECT_NEAR(huber(r, delta).psi, fd, 1e-6) << r;
+    const double fd2 = (huber(r + h, delta).psi - huber(r - h, delta).psi) / (2 * h);
+    EXPECT_NEAR(huber(r, delta).dpsi, fd2, 1e-6) << r;
+  }
+  // Continuous at +-delta: both pieces give delta^2 / 2 there.
+  EXPECT_NEAR(huber(delta * (1 + 1e-12), delta).value, 0.5 * delta * delta, 1e-15);
+}
+
+// f(x) = sum_i c_i (x_i - m_i)^2: the adapter passes value and gradient through, L-BFGS lands on m.
+TEST(AnalysisSolver, LbfgsFindsTheMinimumOfAKnownQuadratic) {
+  const std::vector<double> m{1.5, -2.0, 0.25}, c{1.0, 10.0, 0.5};
+  int gradient_calls = 0;
+  const Objective f = [&](const double* x, double* g) {
+    double v = 0;
+    for (size_t i = 0; i < m.size(); ++i) {
+      v += c[i] * (x[i] - m[i]) * (x[i] - m[i]);
+      if (g) g[i] = 2 * c[i] * (x[i] - m[i]);
+    }
+    if (g) ++gradient_calls;
+    return v;
+  };
+  const Minimum r = minimize_lbfgs(f, 3, {0, 0, 0}, SolverOptions{});
+  ASSERT_EQ(r.x.size(), 3u);
+  for (size_t i = 0; i < m.size(); ++i) EXPECT_NEAR(r.x[i], m[i], 1e-6) << i;
+  EXPECT_TRUE(r.converged);
+  EXPECT_GT(r.iterations, 0);
+  EXPECT_GT(gradient_calls, 0);
+  EXPECT_NEAR(r.objective, 0.0, 1e-10);
+  // The reported objective is f at the reported point, not the solver's last cost.
+  EXPECT_EQ(r.objective, f(r.x.data(), nullptr));
+}
+
+TEST(AnalysisSolver, LbfgsSolvesRosenbrock) {
+  const Objective rosenbrock = [](const double* x, double* g) {
+    const double a = 1 - x[0], b = x[1] - x[0] * x[0];
+    if (g) {
+      g[0] = -2 * a - 400 * x[0] * b;
+      g[1] = 200 * b;
+    }
+    return a * a + 100 * b * b;
+  };
+  SolverOptions tight;
+  tight.function_tolerance = 1e-14;
+  tight.parameter_tolerance = 1e-14;
+  const Minimum r = minimize_lbfgs(rosenbrock, 2, {-1.2, 1.0}, tight);
+  EXPECT_NEAR(r.x[0], 1.0, 1e-4);
+  EXPECT_NEAR(r.x[1], 1.0, 1e-4);
+  EXPECT_LT(r.objective, 1e-8);
+  // An iteration cap is honoured: one step does not get there.
+  SolverOptions one = tight;
+  one.max_iterations = 1;
+  const Minimum capped = minimize_lbfgs(rosenbrock, 2, {-1.2, 1.0}, one);
+  EXPECT_FALSE(capped.converged);
+  EXPECT_GT(capped.objective, 1e-3);
+}
+
+// A non-finite value is a wall: the adapter refuses the point and the line search steps back, so the
+// minimum of (x - 2)^2 on the finite side x <= 1 is approached from inside and never crossed.
+TEST(AnalysisSolver, NonFiniteValuesAreNeverAccepted) {
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  const Objective walled = [nan](const double* x, double* g) {
+    if (x[0] > 1) return nan;
+    if (g) g[0] = 2 * (x[0] - 2);
+    return (x[0] - 2) * (x[0] - 2);
+  };
+  const Minimum r = minimize_lbfgs(walled, 1, {0.0}, SolverOptions{});
+  EXPECT_LE(r.x[0], 1.0);
+  EXPECT_GT(r.x[0], 0.0);  // it did move towards the minimum
+  EXPECT_TRUE(std::isfinite(r.objective));
+  // A non-finite gradient is refused too; a start where nothing is finite reports infinity, not NaN.
+  const Objective nowhere = [nan](const double*, double* g) {
+    if (g) g[0] = nan;
+    return nan;
+  };
+  EXPECT_EQ(minimize_lbfgs(nowhere, 1, {0.0}, SolverOptions{}).objective, std::numeric_limits<double>::infinity());
+}
+
+TEST(AnalysisSolver, ParallelForRunsEveryIndexOnceOnAnyThreadCount) {
+  for (int threads : {0, 1, 2, 7}) {
+    std::vector<std::atomic<int>> hits(50);
+    parallel_for(hits.size(), threads, [&](size_t i) { ++hits[i]; });
+    for (size_t i = 0; i < hits.size(); ++i) EXPECT_EQ(hits[i].load(), 1) << "threads " << threads << " index " << i;
+  }
+  parallel_for(0, 4, [](size_t) { FAIL() << "no index in an empty range"; });
+  EXPECT_THROW(parallel_for(20, 3,
+                            [](size_t i) {
+                              if (i == 11) throw std::runtime_error("index 11");
+                            }),
+               std::runtime_error);
+}
+
+TEST(AnalysisSolver, ResamplingIsDeterminedBySeed) {
+  const auto a = resample_indices(37, 5, 42), b = resample_indices(37, 5, 42), c = resample_indices(37, 5, 43);
+  ASSERT_EQ(a.size(), 5u);
+  EXPECT_EQ(a, b);
+  EXPECT_NE(a, c);
+  for (const auto& sample : a) {
+    ASSERT_EQ(sample.size(), 37u);
+    for (size_t i : sample) EXPECT_LT(i, 37u);
+  }
+  EXPECT_NE(a[0], a[1]);  // each resample is drawn afresh, in order
+  // The first resample does not depend on how many follow (drawn in order from one stream).
+  EXPECT_EQ(resample_indices(37, 1, 42)[0], a[0]);
+  // Every index is drawn, about equally often (2100 draws of 3 indices).
+  std::vector<int> count(3, 0);
+  const auto many = resample_indices(3, 700, 5);
+  for (const auto& s : many)
+    for (size_t i : s) ++count[i];
+  for (int k = 0; k < 3; ++k) EXPECT_GT(count[k], 500) << k;
+  EXPECT_TRUE(resample_indices(5, 0, 1).empty());
+}
+
+}  // namespace
+}  // namespace sst::analysis::fit
