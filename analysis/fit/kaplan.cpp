@@ -65,24 +65,23 @@ KaplanFit fit_kaplan(const Data& data, double delta, const SolverOptions& solver
   if (data.size() < 4)
     throw UserError("Kaplan fit needs at least 4 points (it has 4 parameters), got " + std::to_string(data.size()));
   if (starts.empty()) throw UserError("Kaplan fit: no initial values");
-  KaplanFit r;
-  r.n_points = data.size();
-  r.starts = starts;
-  r.finals.resize(starts.size());
-  r.objectives.assign(starts.size(), std::numeric_limits<double>::infinity());
   const Objective f = [&](const double* x, double* g) {
     KaplanTheta t{x[0], x[1], x[2], x[3]}, grad;
     const double v = kaplan_objective(data, t, delta, g ? &grad : nullptr);
     if (g) std::copy(grad.begin(), grad.end(), g);
     return v;
   };
-  parallel_for(starts.size(), solver.threads, [&](size_t i) {
-    const Minimum m = minimize_lbfgs(f, 4, std::vector<double>(starts[i].begin(), starts[i].end()), solver);
-    std::copy(m.x.begin(), m.x.end(), r.finals[i].begin());
-    r.objectives[i] = m.objective;
-  });
-  const size_t best =
-      static_cast<size_t>(std::min_element(r.objectives.begin(), r.objectives.end()) - r.objectives.begin());
+  const std::vector<Minimum> minima = minimize_from_each(f, starts, solver);
+  KaplanFit r;
+  r.n_points = data.size();
+  r.starts = starts;
+  r.finals.resize(starts.size());
+  r.objectives.resize(starts.size());
+  for (size_t i = 0; i < starts.size(); ++i) {
+    std::copy(minima[i].x.begin(), minima[i].x.end(), r.finals[i].begin());
+    r.objectives[i] = minima[i].objective;
+  }
+  const size_t best = lowest(minima);
   if (!std::isfinite(r.objectives[best])) throw UserError("Kaplan fit: no start reached a finite objective");
   r.theta = r.finals[best];
   r.objective = r.objectives[best];

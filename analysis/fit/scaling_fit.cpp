@@ -100,11 +100,10 @@ class LseHuber {
   std::vector<uint32_t> index_[M];  // per variable and point: index into unique_
 };
 
-// One start's minimisation of an LseHuber objective.
+// An LseHuber as the solver's objective (it must outlive the returned function).
 template <size_t M>
-Minimum solve(const LseHuber<M>& f, const std::vector<double>& init, const SolverOptions& so) {
-  const Objective objective = [&f](const double* x, double* gradient) { return f(x, gradient); };
-  return minimize_lbfgs(objective, LseHuber<M>::kNumParameters, init, so);
+Objective as_objective(const LseHuber<M>& f) {
+  return [&f](const double* x, double* gradient) { return f(x, gradient); };
 }
 
 void check_delta(double delta) {
@@ -199,21 +198,19 @@ FitResult fit_from(const Data& data, const std::vector<Theta>& starts, double de
     throw UserError("scaling fit needs at least 5 points (it has 5 parameters), got " + std::to_string(data.size()));
   if (starts.empty()) throw UserError("scaling fit: the grid of initial values is empty");
   const LseHuber<2> f({data.n, data.d}, data.loss, delta);
+  const std::vector<Minimum> minima = minimize_from_each(as_objective(f), starts, solver);
   FitResult r;
   r.n_points = data.size();
   r.starts.resize(starts.size());
-  parallel_for(starts.size(), solver.threads, [&](size_t i) {
-    const Minimum s = solve(f, std::vector<double>(starts[i].begin(), starts[i].end()), solver);
+  for (size_t i = 0; i < starts.size(); ++i) {
     StartResult& out = r.starts[i];
     out.initial = starts[i];
-    std::copy(s.x.begin(), s.x.end(), out.final.begin());
-    out.objective = s.objective;
-    out.iterations = s.iterations;
-    out.converged = s.converged;
-  });
-  r.best_start = 0;
-  for (size_t i = 1; i < r.starts.size(); ++i)
-    if (r.starts[i].objective < r.starts[r.best_start].objective) r.best_start = i;
+    std::copy(minima[i].x.begin(), minima[i].x.end(), out.final.begin());
+    out.objective = minima[i].objective;
+    out.iterations = minima[i].iterations;
+    out.converged = minima[i].converged;
+  }
+  r.best_start = lowest(minima);
   const StartResult& best = r.starts[r.best_start];
   if (!std::isfinite(best.objective)) throw UserError("scaling fit: no start reached a finite objective");
   r.theta = best.final;
@@ -241,13 +238,8 @@ PowerLawFit fit_power_law(const std::vector<double>& x, const std::vector<double
       for (double val : g.alpha) starts.push_back({va, ve, val});
   if (starts.empty()) throw UserError("power-law fit: the grid of initial values is empty");
   const LseHuber<1> f({x}, loss, options.delta);
-  std::vector<Minimum> solved(starts.size());
-  parallel_for(starts.size(), options.solver.threads, [&](size_t i) {
-    solved[i] = solve(f, std::vector<double>(starts[i].begin(), starts[i].end()), options.solver);
-  });
-  size_t best = 0;
-  for (size_t i = 1; i < solved.size(); ++i)
-    if (solved[i].objective < solved[best].objective) best = i;
+  const std::vector<Minimum> solved = minimize_from_each(as_objective(f), starts, options.solver);
+  const size_t best = lowest(solved);
   if (!std::isfinite(solved[best].objective)) throw UserError("power-law fit: no start reached a finite objective");
   const auto& p = solved[best].x;  // layout (a, e, alpha)
   PowerLawFit r;

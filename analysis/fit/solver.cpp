@@ -82,6 +82,13 @@ Minimum minimize_lbfgs(const Objective& f, int dimension, std::vector<double> st
   return out;
 }
 
+size_t lowest(const std::vector<Minimum>& minima) {
+  size_t best = 0;
+  for (size_t i = 1; i < minima.size(); ++i)
+    if (minima[i].objective < minima[best].objective) best = i;
+  return best;
+}
+
 void parallel_for(size_t n, int threads, const std::function<void(size_t)>& body) {
   size_t workers = threads > 0 ? static_cast<size_t>(threads) : std::max(1u, std::thread::hardware_concurrency());
   workers = std::min(workers, n);

@@ -2,6 +2,7 @@
 // nothing of them): the Huber loss, Ceres' line-search L-BFGS behind one objective type, a parallel loop
 // whose result does not depend on the thread count, and the bootstrap's portable resampling.
 #pragma once
+#include <array>
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
@@ -43,6 +44,14 @@ struct Minimum {
 // warnings are silenced once per process (thousands of starts would bury the summary); errors still print.
 Minimum minimize_lbfgs(const Objective& f, int dimension, std::vector<double> start, const SolverOptions& solver);
 
+// The multi-start every law uses: f minimised from each start, the starts spread over `solver.threads`;
+// result i is start i's, so the outcome does not depend on the thread count.
+template <size_t K>
+std::vector<Minimum> minimize_from_each(const Objective& f, const std::vector<std::array<double, K>>& starts,
+                                        const SolverOptions& solver);
+// The index of the lowest objective (ties: the lowest index); `minima` must not be empty.
+size_t lowest(const std::vector<Minimum>& minima);
+
 // Runs body(0..n-1) on `threads` workers (0 = hardware concurrency). Each index is handled exactly once and
 // results are written by index, so the outcome does not depend on the thread count. The first exception
 // thrown by a body is rethrown after all workers stop.
@@ -51,5 +60,15 @@ void parallel_for(size_t n, int threads, const std::function<void(size_t)>& body
 // `samples` resamples of n indices with replacement, drawn in order from `seed` (portable: the same on every
 // standard library).
 std::vector<std::vector<size_t>> resample_indices(size_t n, size_t samples, uint64_t seed);
+
+template <size_t K>
+std::vector<Minimum> minimize_from_each(const Objective& f, const std::vector<std::array<double, K>>& starts,
+                                        const SolverOptions& solver) {
+  std::vector<Minimum> out(starts.size());
+  parallel_for(starts.size(), solver.threads, [&](size_t i) {
+    out[i] = minimize_lbfgs(f, static_cast<int>(K), std::vector<double>(starts[i].begin(), starts[i].end()), solver);
+  });
+  return out;
+}
 
 }  // namespace sst::analysis::fit

@@ -1,10 +1,11 @@
 // The solver layer under the scaling laws (analysis/fit/solver.cpp): the Huber loss and its derivatives,
 // Ceres' L-BFGS through the one adapter (a known quadratic, Rosenbrock, a wall of non-finite values), the
-// parallel loop (every index once, an exception rethrown) and the portable, seeded resampling.
+// multi-start, the parallel loop (every index once, an exception rethrown) and the seeded resampling.
 #include "analysis/fit/solver.h"
 
 #include <gtest/gtest.h>
 
+#include <array>
 #include <atomic>
 #include <cmath>
 #include <limits>
@@ -87,8 +88,9 @@ TEST(AnalysisSolver, LbfgsSolvesRosenbrock) {
   EXPECT_GT(capped.objective, 1e-3);
 }
 
-// A non-finite value is a wall: the adapter refuses the point and the line search steps back, so the
-// minimum of (x - 2)^2 on the finite side x <= 1 is approached from inside and never crossed.
+// A non-finite value is a wall: the point is refused (the adapter answers false; Ceres' line search also
+// checks the value) and the search steps back, so the minimum of (x - 2)^2 on the finite side x <= 1 is
+// approached from inside and never crossed.
 TEST(AnalysisSolver, NonFiniteValuesAreNeverAccepted) {
   const double nan = std::numeric_limits<double>::quiet_NaN();
   const Objective walled = [nan](const double* x, double* g) {
@@ -106,6 +108,35 @@ TEST(AnalysisSolver, NonFiniteValuesAreNeverAccepted) {
     return nan;
   };
   EXPECT_EQ(minimize_lbfgs(nowhere, 1, {0.0}, SolverOptions{}).objective, std::numeric_limits<double>::infinity());
+}
+
+// A tilted double well, (x^2 - 1)^2 + x / 10: a lower minimum near -1, a higher one near +1. Each start keeps
+// its own basin's minimum, in start order, on any thread count, and the lowest is the one picked.
+TEST(AnalysisSolver, MultiStartKeepsEveryStartAndPicksTheLowest) {
+  const Objective well = [](const double* x, double* g) {
+    const double u = x[0] * x[0] - 1;
+    if (g) g[0] = 4 * x[0] * u + 0.1;
+    return u * u + 0.1 * x[0];
+  };
+  const std::vector<std::array<double, 1>> starts{{2.0}, {-2.0}, {0.8}, {-0.5}};
+  SolverOptions one, three;
+  one.threads = 1, three.threads = 3;
+  const std::vector<Minimum> a = minimize_from_each(well, starts, one), b = minimize_from_each(well, starts, three);
+  ASSERT_EQ(a.size(), starts.size());
+  EXPECT_NEAR(a[0].x[0], 0.987, 1e-2);
+  EXPECT_NEAR(a[1].x[0], -1.012, 1e-2);
+  EXPECT_NEAR(a[2].x[0], 0.987, 1e-2);
+  EXPECT_NEAR(a[3].x[0], -1.012, 1e-2);
+  for (size_t i = 0; i < starts.size(); ++i) {
+    EXPECT_EQ(a[i].x, b[i].x) << i;
+    EXPECT_EQ(a[i].objective, b[i].objective) << i;
+  }
+  const size_t best = lowest(a);  // one of the two starts in the lower well
+  EXPECT_TRUE(best == 1 || best == 3) << best;
+  for (const Minimum& m : a) EXPECT_LE(a[best].objective, m.objective);
+  std::vector<Minimum> tied(3);  // ties: the lowest index
+  tied[0].objective = 2, tied[1].objective = 1, tied[2].objective = 1;
+  EXPECT_EQ(lowest(tied), 1u);
 }
 
 TEST(AnalysisSolver, ParallelForRunsEveryIndexOnceOnAnyThreadCount) {
