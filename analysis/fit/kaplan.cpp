@@ -4,7 +4,6 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
-#include <numeric>
 #include <string>
 
 #include "analysis/fit/solver.h"
@@ -90,23 +89,7 @@ KaplanFit fit_kaplan(const Data& data, double delta, const SolverOptions& solver
 }
 
 std::vector<KaplanTheta> kaplan_reduced_starts(const KaplanFit& fit, size_t count) {
-  std::vector<KaplanTheta> out{fit.theta}, finals{fit.theta};
-  std::vector<size_t> order(fit.objectives.size());
-  std::iota(order.begin(), order.end(), 0);
-  std::stable_sort(order.begin(), order.end(),
-                   [&](size_t x, size_t y) { return fit.objectives[x] < fit.objectives[y]; });
-  for (size_t i : order) {
-    if (out.size() > count || !std::isfinite(fit.objectives[i])) break;
-    const bool distinct = std::all_of(finals.begin(), finals.end(), [&](const KaplanTheta& f) {
-      for (size_t k = 0; k < 4; ++k)
-        if (std::abs(f[k] - fit.finals[i][k]) > 1e-2) return true;
-      return false;
-    });
-    if (!distinct) continue;
-    out.push_back(fit.starts[i]);
-    finals.push_back(fit.finals[i]);
-  }
-  return out;
+  return distinct_best_starts(fit.theta, fit.starts, fit.finals, fit.objectives, count);
 }
 
 }  // namespace sst::analysis::fit

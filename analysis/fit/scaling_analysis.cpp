@@ -14,30 +14,16 @@ namespace {
 
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
-// The reduced bootstrap grid: the full-data optimum, then the initial points of the best starts whose
-// optima differ (by more than `tol` in any coordinate) from those already taken.
+// The reduced bootstrap grid (solver.h's distinct_best_starts) of the full-data fit.
 std::vector<Theta> reduced_starts(const FitResult& best, size_t count) {
-  std::vector<Theta> out{best.theta};
-  std::vector<Theta> finals{best.theta};
-  std::vector<size_t> order(best.starts.size());
-  std::iota(order.begin(), order.end(), 0);
-  std::stable_sort(order.begin(), order.end(),
-                   [&](size_t x, size_t y) { return best.starts[x].objective < best.starts[y].objective; });
-  const double tol = 1e-2;
-  for (size_t i : order) {
-    if (out.size() > count) break;
-    const StartResult& s = best.starts[i];
-    if (!std::isfinite(s.objective)) break;
-    bool distinct = std::all_of(finals.begin(), finals.end(), [&](const Theta& f) {
-      for (size_t k = 0; k < f.size(); ++k)
-        if (std::abs(f[k] - s.final[k]) > tol) return true;
-      return false;
-    });
-    if (!distinct) continue;
-    out.push_back(s.initial);
-    finals.push_back(s.final);
+  std::vector<Theta> initial, final;
+  std::vector<double> objectives;
+  for (const StartResult& s : best.starts) {
+    initial.push_back(s.initial);
+    final.push_back(s.final);
+    objectives.push_back(s.objective);
   }
-  return out;
+  return distinct_best_starts(best.theta, initial, final, objectives, count);
 }
 
 }  // namespace

@@ -2,11 +2,13 @@
 // nothing of them): the Huber loss, Ceres' line-search L-BFGS behind one objective type, a parallel loop
 // whose result does not depend on the thread count, and the bootstrap's portable resampling.
 #pragma once
+#include <algorithm>
 #include <array>
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <numeric>
 #include <vector>
 
 namespace sst::analysis::fit {
@@ -52,6 +54,16 @@ std::vector<Minimum> minimize_from_each(const Objective& f, const std::vector<st
 // The index of the lowest objective (ties: the lowest index); `minima` must not be empty.
 size_t lowest(const std::vector<Minimum>& minima);
 
+// The bootstrap's reduced grid of a multi-start fit: `optimum`, then the initial points of the best starts
+// (lowest objective first) whose optima differ by more than 1e-2 in some coordinate from every optimum
+// already taken, at most `count` of them; starts[i] ended at finals[i] with objectives[i]. Refitting a
+// resample from these is fast and still covers the basins the full grid found.
+template <size_t K>
+std::vector<std::array<double, K>> distinct_best_starts(const std::array<double, K>& optimum,
+                                                        const std::vector<std::array<double, K>>& starts,
+                                                        const std::vector<std::array<double, K>>& finals,
+                                                        const std::vector<double>& objectives, size_t count);
+
 // Runs body(0..n-1) on `threads` workers (0 = hardware concurrency). Each index is handled exactly once and
 // results are written by index, so the outcome does not depend on the thread count. The first exception
 // thrown by a body is rethrown after all workers stop.
@@ -68,6 +80,29 @@ std::vector<Minimum> minimize_from_each(const Objective& f, const std::vector<st
   parallel_for(starts.size(), solver.threads, [&](size_t i) {
     out[i] = minimize_lbfgs(f, static_cast<int>(K), std::vector<double>(starts[i].begin(), starts[i].end()), solver);
   });
+  return out;
+}
+
+template <size_t K>
+std::vector<std::array<double, K>> distinct_best_starts(const std::array<double, K>& optimum,
+                                                        const std::vector<std::array<double, K>>& starts,
+                                                        const std::vector<std::array<double, K>>& finals,
+                                                        const std::vector<double>& objectives, size_t count) {
+  std::vector<std::array<double, K>> out{optimum}, taken{optimum};
+  std::vector<size_t> order(objectives.size());
+  std::iota(order.begin(), order.end(), 0);
+  std::stable_sort(order.begin(), order.end(), [&](size_t x, size_t y) { return objectives[x] < objectives[y]; });
+  for (size_t i : order) {
+    if (out.size() > count || !std::isfinite(objectives[i])) break;
+    const bool distinct = std::all_of(taken.begin(), taken.end(), [&](const std::array<double, K>& f) {
+      for (size_t k = 0; k < K; ++k)
+        if (std::abs(f[k] - finals[i][k]) > 1e-2) return true;
+      return false;
+    });
+    if (!distinct) continue;
+    out.push_back(starts[i]);
+    taken.push_back(finals[i]);
+  }
   return out;
 }
 

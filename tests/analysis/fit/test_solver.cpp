@@ -139,6 +139,21 @@ TEST(AnalysisSolver, MultiStartKeepsEveryStartAndPicksTheLowest) {
   EXPECT_EQ(lowest(tied), 1u);
 }
 
+// Five starts: two end in the optimum's basin, two share another optimum, one never reached a finite value.
+TEST(AnalysisSolver, ReducedStartsAreTheBestDistinctOptima) {
+  using P = std::array<double, 2>;
+  const P optimum{1, 1};
+  const std::vector<P> starts{{0, 0}, {5, 5}, {9, 9}, {7, 7}, {3, 3}};
+  const std::vector<P> finals{{1, 1.001}, {2, 2}, {0, 0}, {2.005, 2}, {4, 4}};
+  const double inf = std::numeric_limits<double>::infinity();
+  const std::vector<double> objectives{0.1, 0.3, inf, 0.2, 0.5};
+  // Best first: start 0 (same optimum as `optimum`: skipped), start 3 (new), start 1 (same as 3: skipped),
+  // start 4 (new), start 2 (not finite: the end).
+  EXPECT_EQ(distinct_best_starts(optimum, starts, finals, objectives, 5), (std::vector<P>{optimum, {7, 7}, {3, 3}}));
+  EXPECT_EQ(distinct_best_starts(optimum, starts, finals, objectives, 1), (std::vector<P>{optimum, {7, 7}}));
+  EXPECT_EQ(distinct_best_starts(optimum, starts, finals, objectives, 0), std::vector<P>{optimum});
+}
+
 TEST(AnalysisSolver, ParallelForRunsEveryIndexOnceOnAnyThreadCount) {
   for (int threads : {0, 1, 2, 7}) {
     std::vector<std::atomic<int>> hits(50);
