@@ -1,6 +1,7 @@
 // The numerical layer under every scaling law (analysis/fit's laws and approaches sit above it; it knows
-// nothing of them): the Huber loss, Ceres' line-search L-BFGS behind one objective type, a parallel loop
-// whose result does not depend on the thread count, and the bootstrap's portable resampling.
+// nothing of them): the Huber loss, Ceres' line-search L-BFGS behind one objective type and the multi-start
+// over it, a parallel loop whose result does not depend on the thread count, and the bootstrap's portable
+// resampling and reduced grid of starts.
 #pragma once
 #include <algorithm>
 #include <array>
