@@ -8,7 +8,7 @@
 #include <map>
 #include <set>
 
-#include "analysis/fit/scaling_internal.h"
+#include "analysis/fit/solver.h"
 
 namespace sst::analysis::fit {
 namespace {

@@ -5,7 +5,7 @@
 #include <set>
 
 #include "analysis/fit/fit_steps.h"
-#include "analysis/fit/scaling_internal.h"
+#include "analysis/fit/solver.h"
 #include "common/error.h"
 
 namespace sst::analysis::fit {

@@ -1,7 +1,7 @@
 // `sst-analyze fit`: every approach from one set of runs, one typed part each, assembled into a FitReport
 // (fit_report.h) and written as fit.json (see fit_command.h). The steps are in fit_parametric.cpp and
 // fit_allocation.cpp (fit_steps.h); the numerics in scaling_fit.cpp, varpro.cpp, kaplan.cpp and
-// approaches.cpp; the figures in fit_figures.cpp; the printed summary in fit_summary.cpp.
+// approaches.cpp, on solver.cpp; the figures in fit_figures.cpp; the printed summary in fit_summary.cpp.
 #include <chrono>
 #include <cmath>
 #include <filesystem>

@@ -4,10 +4,9 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
-#include <numeric>
 #include <string>
 
-#include "analysis/fit/scaling_internal.h"
+#include "analysis/fit/solver.h"
 #include "common/error.h"
 
 namespace sst::analysis::fit {
@@ -46,16 +45,10 @@ double kaplan_objective(const Data& data, const KaplanTheta& p, double delta, Ka
     const double mx = std::max(t1, t2);
     const double e1 = std::exp(t1 - mx), e2 = std::exp(t2 - mx);
     const double lse = mx + std::log(e1 + e2), s1 = e1 / (e1 + e2), s2 = 1 - s1;
-    const double r = ad * lse - std::log(data.loss[i]);
-    double psi;
-    if (std::abs(r) <= delta) {
-      f += 0.5 * r * r;
-      psi = r;
-    } else {
-      f += delta * (std::abs(r) - 0.5 * delta);
-      psi = r > 0 ? delta : -delta;
-    }
+    const Huber h = huber(ad * lse - std::log(data.loss[i]), delta);
+    f += h.value;
     if (gradient) {
+      const double psi = h.psi;
       (*gradient)[0] += psi * an * s1;
       (*gradient)[1] += psi * ad * s2;
       (*gradient)[2] += psi * s1 * u;
@@ -71,24 +64,23 @@ KaplanFit fit_kaplan(const Data& data, double delta, const SolverOptions& solver
   if (data.size() < 4)
     throw UserError("Kaplan fit needs at least 4 points (it has 4 parameters), got " + std::to_string(data.size()));
   if (starts.empty()) throw UserError("Kaplan fit: no initial values");
-  KaplanFit r;
-  r.n_points = data.size();
-  r.starts = starts;
-  r.finals.resize(starts.size());
-  r.objectives.assign(starts.size(), std::numeric_limits<double>::infinity());
   const Objective f = [&](const double* x, double* g) {
     KaplanTheta t{x[0], x[1], x[2], x[3]}, grad;
     const double v = kaplan_objective(data, t, delta, g ? &grad : nullptr);
     if (g) std::copy(grad.begin(), grad.end(), g);
     return v;
   };
-  parallel_for(starts.size(), solver.threads, [&](size_t i) {
-    const Minimum m = minimize_lbfgs(f, 4, std::vector<double>(starts[i].begin(), starts[i].end()), solver);
-    std::copy(m.x.begin(), m.x.end(), r.finals[i].begin());
-    r.objectives[i] = m.objective;
-  });
-  const size_t best =
-      static_cast<size_t>(std::min_element(r.objectives.begin(), r.objectives.end()) - r.objectives.begin());
+  const std::vector<Minimum> minima = minimize_from_each(f, starts, solver);
+  KaplanFit r;
+  r.n_points = data.size();
+  r.starts = starts;
+  r.finals.resize(starts.size());
+  r.objectives.resize(starts.size());
+  for (size_t i = 0; i < starts.size(); ++i) {
+    std::copy(minima[i].x.begin(), minima[i].x.end(), r.finals[i].begin());
+    r.objectives[i] = minima[i].objective;
+  }
+  const size_t best = lowest(minima);
   if (!std::isfinite(r.objectives[best])) throw UserError("Kaplan fit: no start reached a finite objective");
   r.theta = r.finals[best];
   r.objective = r.objectives[best];
@@ -97,23 +89,7 @@ KaplanFit fit_kaplan(const Data& data, double delta, const SolverOptions& solver
 }
 
 std::vector<KaplanTheta> kaplan_reduced_starts(const KaplanFit& fit, size_t count) {
-  std::vector<KaplanTheta> out{fit.theta}, finals{fit.theta};
-  std::vector<size_t> order(fit.objectives.size());
-  std::iota(order.begin(), order.end(), 0);
-  std::stable_sort(order.begin(), order.end(),
-                   [&](size_t x, size_t y) { return fit.objectives[x] < fit.objectives[y]; });
-  for (size_t i : order) {
-    if (out.size() > count || !std::isfinite(fit.objectives[i])) break;
-    const bool distinct = std::all_of(finals.begin(), finals.end(), [&](const KaplanTheta& f) {
-      for (size_t k = 0; k < 4; ++k)
-        if (std::abs(f[k] - fit.finals[i][k]) > 1e-2) return true;
-      return false;
-    });
-    if (!distinct) continue;
-    out.push_back(fit.starts[i]);
-    finals.push_back(fit.finals[i]);
-  }
-  return out;
+  return distinct_best_starts(fit.theta, fit.starts, fit.finals, fit.objectives, count);
 }
 
 }  // namespace sst::analysis::fit

@@ -4,10 +4,9 @@
 #include <cmath>
 #include <limits>
 #include <numeric>
-#include <random>
 
 #include "analysis/fit/scaling_fit.h"
-#include "analysis/fit/scaling_internal.h"
+#include "analysis/fit/solver.h"
 #include "common/error.h"
 
 namespace sst::analysis::fit {
@@ -15,40 +14,16 @@ namespace {
 
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
-// Unbiased integer in [0, n) from a 64-bit engine. std::uniform_int_distribution is implementation-defined,
-// which would make `--seed` give different resamples on different standard libraries.
-uint64_t bounded(std::mt19937_64& rng, uint64_t n) {
-  const uint64_t threshold = (0 - n) % n;  // 2^64 mod n: reject the short last bucket
-  for (;;) {
-    uint64_t r = rng();
-    if (r >= threshold) return r % n;
-  }
-}
-
-// The reduced bootstrap grid: the full-data optimum, then the initial points of the best starts whose
-// optima differ (by more than `tol` in any coordinate) from those already taken.
+// The reduced bootstrap grid (solver.h's distinct_best_starts) of the full-data fit.
 std::vector<Theta> reduced_starts(const FitResult& best, size_t count) {
-  std::vector<Theta> out{best.theta};
-  std::vector<Theta> finals{best.theta};
-  std::vector<size_t> order(best.starts.size());
-  std::iota(order.begin(), order.end(), 0);
-  std::stable_sort(order.begin(), order.end(),
-                   [&](size_t x, size_t y) { return best.starts[x].objective < best.starts[y].objective; });
-  const double tol = 1e-2;
-  for (size_t i : order) {
-    if (out.size() > count) break;
-    const StartResult& s = best.starts[i];
-    if (!std::isfinite(s.objective)) break;
-    bool distinct = std::all_of(finals.begin(), finals.end(), [&](const Theta& f) {
-      for (size_t k = 0; k < f.size(); ++k)
-        if (std::abs(f[k] - s.final[k]) > tol) return true;
-      return false;
-    });
-    if (!distinct) continue;
-    out.push_back(s.initial);
-    finals.push_back(s.final);
+  std::vector<Theta> initial, final;
+  std::vector<double> objectives;
+  for (const StartResult& s : best.starts) {
+    initial.push_back(s.initial);
+    final.push_back(s.final);
+    objectives.push_back(s.objective);
   }
-  return out;
+  return distinct_best_starts(best.theta, initial, final, objectives, count);
 }
 
 }  // namespace
@@ -158,24 +133,6 @@ std::vector<std::vector<size_t>> group_levels(const std::vector<double>& values,
     levels.back().push_back(i);
   }
   return levels;
-}
-
-std::vector<std::vector<size_t>> resample_indices(size_t n, size_t samples, uint64_t seed) {
-  std::mt19937_64 rng(seed);
-  std::vector<std::vector<size_t>> picks(samples, std::vector<size_t>(n));
-  for (auto& p : picks)
-    for (auto& i : p) i = static_cast<size_t>(bounded(rng, n));
-  return picks;
-}
-
-Data subset(const Data& data, const std::vector<size_t>& indices) {
-  Data out;
-  for (size_t i : indices) {
-    out.n.push_back(data.n[i]);
-    out.d.push_back(data.d[i]);
-    out.loss.push_back(data.loss[i]);
-  }
-  return out;
 }
 
 BootstrapResult bootstrap(const Data& data, const FitResult& best, const FitOptions& options,

@@ -1,20 +1,16 @@
-// The multi-start Huber/log-sum-exp fit of the Chinchilla loss (and of one-variable power laws) with Ceres
-// L-BFGS. See scaling_fit.h for the model; allocation, IsoFLOP and bootstrap live in scaling_analysis.cpp.
-#include <ceres/ceres.h>
-#include <glog/logging.h>
+// The multi-start Huber/log-sum-exp fit of the Chinchilla loss (and of one-variable power laws) with the
+// solver layer's L-BFGS (solver.h). See scaling_fit.h for the model; allocation, IsoFLOP and bootstrap live in
+// scaling_analysis.cpp.
+#include "analysis/fit/scaling_fit.h"
 
 #include <algorithm>
-#include <atomic>
 #include <cmath>
-#include <limits>
-#include <mutex>
+#include <cstdint>
 #include <numeric>
 #include <stdexcept>
 #include <string>
-#include <thread>
 
-#include "analysis/fit/scaling_fit.h"
-#include "analysis/fit/scaling_internal.h"
+#include "analysis/fit/solver.h"
 #include "common/error.h"
 
 namespace sst::analysis::fit {
@@ -79,17 +75,10 @@ class LseHuber {
         for (size_t k = 0; k <= m_; ++k) s += (w[k] = std::exp(t[k] - mx));
         lse = mx + std::log(s);
       }
-      const double r = lse - logy_[i];
-      double psi;  // dHuber/dr
-      if (std::abs(r) <= delta_) {
-        f += 0.5 * r * r;
-        psi = r;
-      } else {
-        f += delta_ * (std::abs(r) - 0.5 * delta_);
-        psi = r > 0 ? delta_ : -delta_;
-      }
+      const Huber h = huber(lse - logy_[i], delta_);
+      f += h.value;
       if (grad) {
-        const double g = psi / s;  // psi times the softmax normaliser: d lse / d t_k = w_k / s
+        const double g = h.psi / s;  // psi times the softmax normaliser: d lse / d t_k = w_k / s
         for (size_t j = 0; j < m_; ++j) {
           grad[j] += g * w[j];
           grad[m_ + 1 + j] -= g * w[j] * unique_[j][index_[j][i]];
@@ -111,129 +100,17 @@ class LseHuber {
   std::vector<uint32_t> index_[M];  // per variable and point: index into unique_
 };
 
+// An LseHuber as the solver's objective (it must outlive the returned function).
 template <size_t M>
-class CeresFunction : public ceres::FirstOrderFunction {
- public:
-  explicit CeresFunction(const LseHuber<M>* f) : f_(f) {}
-  bool Evaluate(const double* parameters, double* cost, double* gradient) const override {
-    *cost = (*f_)(parameters, gradient);
-    if (!std::isfinite(*cost)) return false;
-    if (gradient)
-      for (int i = 0; i < NumParameters(); ++i)
-        if (!std::isfinite(gradient[i])) return false;
-    return true;
-  }
-  int NumParameters() const override { return LseHuber<M>::kNumParameters; }
-
- private:
-  const LseHuber<M>* f_;
-};
-
-struct Solved {
-  std::vector<double> x;
-  double objective;
-  int iterations;
-  bool converged;
-};
-
-// Ceres's L-BFGS line search with the caller's iteration cap and tolerances, silent.
-ceres::GradientProblemSolver::Options lbfgs_options(const SolverOptions& so) {
-  ceres::GradientProblemSolver::Options o;
-  o.line_search_direction_type = ceres::LBFGS;
-  o.max_num_iterations = so.max_iterations;
-  o.function_tolerance = so.function_tolerance;
-  o.gradient_tolerance = so.gradient_tolerance;
-  o.parameter_tolerance = so.parameter_tolerance;
-  o.logging_type = ceres::SILENT;
-  return o;
+Objective as_objective(const LseHuber<M>& f) {
+  return [&f](const double* x, double* gradient) { return f(x, gradient); };
 }
-
-template <size_t M>
-Solved solve(const LseHuber<M>& f, const std::vector<double>& init, const SolverOptions& so) {
-  Solved out{init, 0, 0, false};
-  ceres::GradientProblem problem(new CeresFunction<M>(&f));  // takes ownership of the wrapper only
-  const auto o = lbfgs_options(so);
-  ceres::GradientProblemSolver::Summary summary;
-  ceres::Solve(o, problem, out.x.data(), &summary);
-  // Ceres leaves the parameters at the last accepted point even on failure; rescoring there makes the
-  // reported objective exactly the function value at the reported parameters.
-  out.objective = f(out.x.data(), nullptr);
-  if (!std::isfinite(out.objective)) out.objective = std::numeric_limits<double>::infinity();
-  out.iterations = static_cast<int>(summary.iterations.size());
-  out.converged = summary.termination_type == ceres::CONVERGENCE;
-  return out;
-}
-
-// Ceres logs line-search oddities (e.g. "constant polynomial" during interpolation) as glog warnings;
-// across thousands of starts they would bury the summary. Errors still print.
-void quiet_ceres_logging() {
-  static std::once_flag once;
-  std::call_once(once, [] { FLAGS_minloglevel = google::GLOG_ERROR; });
-}
-
-class FunctionAdapter : public ceres::FirstOrderFunction {
- public:
-  FunctionAdapter(const Objective& f, int n) : f_(f), n_(n) {}
-  bool Evaluate(const double* x, double* cost, double* gradient) const override {
-    *cost = f_(x, gradient);
-    if (!std::isfinite(*cost)) return false;
-    if (gradient)
-      for (int i = 0; i < n_; ++i)
-        if (!std::isfinite(gradient[i])) return false;
-    return true;
-  }
-  int NumParameters() const override { return n_; }
-
- private:
-  const Objective& f_;
-  int n_;
-};
 
 void check_delta(double delta) {
   if (!(delta > 0) || !std::isfinite(delta)) throw UserError("--delta must be a positive number");
 }
 
 }  // namespace
-
-void parallel_for(size_t n, int threads, const std::function<void(size_t)>& body) {
-  size_t workers = threads > 0 ? static_cast<size_t>(threads) : std::max(1u, std::thread::hardware_concurrency());
-  workers = std::min(workers, n);
-  if (workers <= 1) {
-    for (size_t i = 0; i < n; ++i) body(i);
-    return;
-  }
-  std::atomic<size_t> next{0};
-  std::exception_ptr error;
-  std::atomic<bool> failed{false};
-  std::vector<std::thread> pool;
-  for (size_t w = 0; w < workers; ++w) {
-    pool.emplace_back([&, w] {
-      for (size_t i; !failed && (i = next++) < n;) {
-        try {
-          body(i);
-        } catch (...) {
-          if (!failed.exchange(true)) error = std::current_exception();
-        }
-      }
-      (void)w;
-    });
-  }
-  for (auto& t : pool) t.join();
-  if (error) std::rethrow_exception(error);
-}
-
-Minimum minimize_lbfgs(const Objective& f, int dimension, std::vector<double> start, const SolverOptions& so) {
-  quiet_ceres_logging();
-  Minimum out{std::move(start), 0, false};
-  ceres::GradientProblem problem(new FunctionAdapter(f, dimension));
-  const auto o = lbfgs_options(so);
-  ceres::GradientProblemSolver::Summary summary;
-  ceres::Solve(o, problem, out.x.data(), &summary);
-  out.objective = f(out.x.data(), nullptr);
-  if (!std::isfinite(out.objective)) out.objective = std::numeric_limits<double>::infinity();
-  out.converged = summary.termination_type == ceres::CONVERGENCE;
-  return out;
-}
 
 double ScalingLaw::log_loss(double n, double d) const {
   const double t[3] = {std::log(A) - alpha * std::log(n), std::log(B) - beta * std::log(d), std::log(E)};
@@ -280,6 +157,16 @@ Data exclude_highest_loss(const Data& data, size_t k, std::vector<size_t>* exclu
   return out;
 }
 
+Data subset(const Data& data, const std::vector<size_t>& indices) {
+  Data out;
+  for (size_t i : indices) {
+    out.n.push_back(data.n[i]);
+    out.d.push_back(data.d[i]);
+    out.loss.push_back(data.loss[i]);
+  }
+  return out;
+}
+
 StartGrid StartGrid::chinchilla() {
   StartGrid g;
   g.alpha = g.beta = {0, 0.5, 1, 1.5, 2};
@@ -311,22 +198,19 @@ FitResult fit_from(const Data& data, const std::vector<Theta>& starts, double de
     throw UserError("scaling fit needs at least 5 points (it has 5 parameters), got " + std::to_string(data.size()));
   if (starts.empty()) throw UserError("scaling fit: the grid of initial values is empty");
   const LseHuber<2> f({data.n, data.d}, data.loss, delta);
-  quiet_ceres_logging();
+  const std::vector<Minimum> minima = minimize_from_each(as_objective(f), starts, solver);
   FitResult r;
   r.n_points = data.size();
   r.starts.resize(starts.size());
-  parallel_for(starts.size(), solver.threads, [&](size_t i) {
-    Solved s = solve(f, std::vector<double>(starts[i].begin(), starts[i].end()), solver);
+  for (size_t i = 0; i < starts.size(); ++i) {
     StartResult& out = r.starts[i];
     out.initial = starts[i];
-    std::copy(s.x.begin(), s.x.end(), out.final.begin());
-    out.objective = s.objective;
-    out.iterations = s.iterations;
-    out.converged = s.converged;
-  });
-  r.best_start = 0;
-  for (size_t i = 1; i < r.starts.size(); ++i)
-    if (r.starts[i].objective < r.starts[r.best_start].objective) r.best_start = i;
+    std::copy(minima[i].x.begin(), minima[i].x.end(), out.final.begin());
+    out.objective = minima[i].objective;
+    out.iterations = minima[i].iterations;
+    out.converged = minima[i].converged;
+  }
+  r.best_start = lowest(minima);
   const StartResult& best = r.starts[r.best_start];
   if (!std::isfinite(best.objective)) throw UserError("scaling fit: no start reached a finite objective");
   r.theta = best.final;
@@ -353,15 +237,9 @@ PowerLawFit fit_power_law(const std::vector<double>& x, const std::vector<double
     for (double ve : g.e)
       for (double val : g.alpha) starts.push_back({va, ve, val});
   if (starts.empty()) throw UserError("power-law fit: the grid of initial values is empty");
-  quiet_ceres_logging();
   const LseHuber<1> f({x}, loss, options.delta);
-  std::vector<Solved> solved(starts.size());
-  parallel_for(starts.size(), options.solver.threads, [&](size_t i) {
-    solved[i] = solve(f, std::vector<double>(starts[i].begin(), starts[i].end()), options.solver);
-  });
-  size_t best = 0;
-  for (size_t i = 1; i < solved.size(); ++i)
-    if (solved[i].objective < solved[best].objective) best = i;
+  const std::vector<Minimum> solved = minimize_from_each(as_objective(f), starts, options.solver);
+  const size_t best = lowest(solved);
   if (!std::isfinite(solved[best].objective)) throw UserError("power-law fit: no start reached a finite objective");
   const auto& p = solved[best].x;  // layout (a, e, alpha)
   PowerLawFit r;

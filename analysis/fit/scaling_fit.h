@@ -7,15 +7,18 @@
 //   predicted log L_i = LSE(a - alpha log N_i, b - beta log D_i, e)      (log-sum-exp, computed stably)
 //   objective(theta)  = sum_i Huber_delta(predicted log L_i - log L_i)   (delta = 1e-3 by default)
 // with Huber_delta(r) = r^2/2 for |r| <= delta, delta(|r| - delta/2) otherwise. It is minimised with Ceres'
-// line-search L-BFGS (ceres::GradientProblemSolver, analytic gradient) from every point of a grid of initial
+// line-search L-BFGS (solver.h's minimize_lbfgs, analytic gradient) from every point of a grid of initial
 // values (Chinchilla's grid by default) and the lowest objective is kept. Every start's result is returned.
 //
-// Sources: scaling_fit.cpp (the fit itself), scaling_analysis.cpp (allocation, IsoFLOP, bootstrap).
+// Sources: scaling_fit.cpp (the fit itself), scaling_analysis.cpp (allocation, IsoFLOP, bootstrap); both on
+// the solver layer (solver.h: the Huber loss, L-BFGS, the parallel loop, the resampling).
 #pragma once
 #include <array>
 #include <cstddef>
 #include <cstdint>
 #include <vector>
+
+#include "analysis/fit/solver.h"
 
 namespace sst::analysis::fit {
 
@@ -43,6 +46,8 @@ void validate(const Data& data);
 // Returns `data` without its k highest-loss points (ties: the later point goes first); `excluded`, if
 // given, receives their indices in `data`, highest loss first. Throws UserError if k >= data.size().
 Data exclude_highest_loss(const Data& data, size_t k, std::vector<size_t>* excluded = nullptr);
+// The points of `data` at `indices`, in that order (repeats allowed: a bootstrap resample).
+Data subset(const Data& data, const std::vector<size_t>& indices);
 
 // The grid of initial values; every combination is one start.
 struct StartGrid {
@@ -52,17 +57,6 @@ struct StartGrid {
   size_t size() const { return a.size() * b.size() * e.size() * alpha.size() * beta.size(); }
   // All combinations; the last coordinate (beta) varies fastest.
   std::vector<Theta> points() const;
-};
-
-// Ceres line-search L-BFGS settings for each start.
-// The tolerances are Ceres' defaults: on 256 synthetic points tightening them to 1e-10 changed the best
-// objective by < 1e-9 (relative) and the parameters in the 5th digit, at 2.3x the run time.
-struct SolverOptions {
-  int max_iterations = 1000;          // Ceres' default of 50 stops some starts early
-  double function_tolerance = 1e-6;   // relative change of the objective
-  double gradient_tolerance = 1e-10;  // max-norm of the gradient
-  double parameter_tolerance = 1e-8;  // relative step size
-  int threads = 0;                    // starts are solved in parallel; 0 = hardware concurrency
 };
 
 struct FitOptions {

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "analysis/fit/solver.h"
 #include "common/error.h"
 
 namespace sst::analysis::fit {
@@ -17,17 +18,6 @@ namespace {
 constexpr double kInf = std::numeric_limits<double>::infinity();
 using Vec3 = std::array<double, 3>;
 using Mat3 = std::array<Vec3, 3>;
-
-double huber(double r, double delta, double* psi, double* dpsi) {
-  if (std::abs(r) <= delta) {
-    *psi = r;
-    *dpsi = 1;
-    return 0.5 * r * r;
-  }
-  *psi = r > 0 ? delta : -delta;
-  *dpsi = 0;
-  return delta * (std::abs(r) - 0.5 * delta);
-}
 
 // Solves M_SS x_S = c_S for the variables in `mask` (Gaussian elimination with partial pivoting); false if
 // the subsystem is singular.
@@ -97,11 +87,11 @@ class Inner {
   }
 
   double objective(const Vec3& phi) const {
-    double h = 0, psi, dpsi;
+    double h = 0;
     for (size_t i = 0; i < u_.size(); ++i) {
       const double p = phi[0] * u_[i][0] + phi[1] * u_[i][1] + phi[2] * u_[i][2];
       if (!(p > 0)) return kInf;
-      h += huber(std::log(p) - logy_[i], delta_, &psi, &dpsi);
+      h += huber(std::log(p) - logy_[i], delta_).value;
     }
     return h;
   }
@@ -146,20 +136,19 @@ class Inner {
   };
   Local local(const Vec3& phi) const {
     Local l;
-    double psi, dpsi;
     for (size_t i = 0; i < u_.size(); ++i) {
       const double p = phi[0] * u_[i][0] + phi[1] * u_[i][1] + phi[2] * u_[i][2];
       const double r = std::log(p) - logy_[i];
-      huber(r, delta_, &psi, &dpsi);
+      const Huber h = huber(r, delta_);
       const double w = std::abs(r) <= delta_ ? 1.0 : delta_ / std::abs(r);  // psi(r) / r
       Vec3 a;
       for (int k = 0; k < 3; ++k) a[k] = u_[i][k] / p;  // d r / d phi
       for (int k = 0; k < 3; ++k) {
-        l.g[k] += psi * a[k];
+        l.g[k] += h.psi * a[k];
         l.cw[k] += w * a[k] * (1.0 - r);  // a . phi = 1: the Gauss-Newton target of a . phi'
         for (int j = 0; j < 3; ++j) {
           l.mw[k][j] += w * a[k] * a[j];
-          l.hess[k][j] += (dpsi - psi) * a[k] * a[j];  // d2r/dphi2 = -a a^T
+          l.hess[k][j] += (h.dpsi - h.psi) * a[k] * a[j];  // d2r/dphi2 = -a a^T
         }
       }
     }
@@ -226,11 +215,10 @@ class Profile {
   // dF/d(alpha, beta) = dh/d(alpha, beta) at the inner optimum (the envelope theorem).
   std::array<double, 2> gradient(const Point& p) const {
     std::array<double, 2> g{0, 0};
-    double psi, dpsi;
     for (size_t i = 0; i < d_.size(); ++i) {
       const double x = p.part.A * std::pow(d_.n[i], -p.alpha), y = p.part.B * std::pow(d_.d[i], -p.beta);
       const double pred = p.part.E + x + y;
-      huber(std::log(pred) - std::log(d_.loss[i]), delta_, &psi, &dpsi);
+      const double psi = huber(std::log(pred) - std::log(d_.loss[i]), delta_).psi;
       g[0] -= psi * x * std::log(d_.n[i]) / pred;
       g[1] -= psi * y * std::log(d_.d[i]) / pred;
     }

@@ -1,12 +1,11 @@
-// Chinchilla's approaches 1 and 2 (analysis/fit/approaches.cpp) and Kaplan et al.'s form (kaplan.cpp) on
-// synthetic data with known parameters: the allocation exponents come back, what cannot be determined is NaN
-// (never a number pretending to be one), and the bootstraps are deterministic for a seed.
+// Chinchilla's approaches 1 and 2 (analysis/fit/approaches.cpp) on synthetic data with known parameters: the
+// allocation exponents come back, what cannot be determined is NaN (never a number pretending to be one), and
+// the bootstraps are deterministic for a seed. Kaplan et al.'s form is in test_kaplan.cpp.
 #include <gtest/gtest.h>
 
 #include <cmath>
 
 #include "analysis/fit/approaches.h"
-#include "analysis/fit/kaplan.h"
 #include "analysis/fit/scaling_fit.h"
 #include "common/error.h"
 #include "tests/analysis/fit/synthetic.h"
@@ -151,41 +150,6 @@ TEST(AnalysisApproaches, EnvelopeBootstrapIsDeterministic) {
   ASSERT_EQ(a.size(), 20u);
   for (size_t s = 0; s < a.size(); ++s)
     if (!std::isnan(a[s])) EXPECT_EQ(a[s], b[s]);
-}
-
-// Kaplan et al.'s published L(N, D) (N_c = 8.8e13, D_c = 5.4e13, alpha_N = 0.076, alpha_D = 0.095) with 0.5%
-// noise: the exponents and the implied allocation come back.
-TEST(AnalysisKaplan, RecoversKnownParameters) {
-  const KaplanLaw truth{8.8e13, 5.4e13, 0.076, 0.095};
-  Data data;
-  Noise noise(0.005, 11);
-  for (int i = 0; i < 12; ++i)
-    for (int j = 0; j < 12; ++j) {
-      const double n = std::pow(10.0, 6 + 3.0 * i / 11), d = std::pow(10.0, 8 + 3.0 * j / 11);
-      data.n.push_back(n), data.d.push_back(d), data.loss.push_back(truth.loss(n, d) * noise());
-    }
-  SolverOptions so;
-  const KaplanFit f = fit_kaplan(data, 1e-3, so);
-  EXPECT_NEAR(f.law.alpha_N, truth.alpha_N, 0.01);
-  EXPECT_NEAR(f.law.alpha_D, truth.alpha_D, 0.01);
-  EXPECT_NEAR(f.law.n_exponent(), truth.n_exponent(), 0.05);
-  EXPECT_NEAR(truth.n_exponent(), 0.095 / (0.076 + 0.095), 1e-12);
-  EXPECT_LE(f.objective, kaplan_objective(data, {std::log(truth.Nc), std::log(truth.Dc), 0.076, 0.095}, 1e-3));
-  EXPECT_EQ(f.starts.size(), kaplan_starts().size());
-  // The analytic gradient.
-  const KaplanTheta at{30.0, 28.0, 0.1, 0.12};
-  KaplanTheta g;
-  kaplan_objective(data, at, 1.0, &g);
-  for (size_t k = 0; k < 4; ++k) {
-    KaplanTheta hi = at, lo = at;
-    hi[k] += 1e-6, lo[k] -= 1e-6;
-    const double fd = (kaplan_objective(data, hi, 1.0) - kaplan_objective(data, lo, 1.0)) / 2e-6;
-    EXPECT_NEAR(g[k], fd, 1e-5 * std::max(1.0, std::abs(fd))) << k;
-  }
-  EXPECT_TRUE(std::isnan(KaplanLaw{1, 1, -0.1, 0.1}.n_exponent()));
-  Data few = data;
-  few.n.resize(3), few.d.resize(3), few.loss.resize(3);
-  EXPECT_THROW(fit_kaplan(few, 1e-3, so), UserError);
 }
 
 }  // namespace
