@@ -107,6 +107,8 @@ class GradientSynchronizer {
   bool overlapping() const { return overlap_ != Overlap::kNone; }
   // Steps whose sparse parameter's gradient travelled as rows (0 without a sparse parameter).
   int64_t sparse_steps() const { return sparse_ ? sparse_->sparse_steps() : 0; }
+  // Steps whose touched-row counts took a host all-reduce of their own (not agreed ahead).
+  int64_t row_count_allreduces() const { return sparse_ ? sparse_->count_allreduces() : 0; }
 
  private:
   enum class Overlap { kNone, kThread, kStream };

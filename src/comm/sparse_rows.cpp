@@ -14,6 +14,7 @@ std::vector<int64_t> SparseRows::count_rows(const torch::Tensor& rows_host) cons
   std::vector<double> slots(static_cast<size_t>(control_.world().size), 0.0);
   slots[control_.world().rank] = static_cast<double>(rows_host.numel());
   control_.sum(slots);
+  ++count_allreduces_;
   return std::vector<int64_t>(slots.begin(), slots.end());
 }
 

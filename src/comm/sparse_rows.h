@@ -49,7 +49,8 @@ class SparseRows {
   void end_exchange();
 
   int64_t sparse_steps() const { return sparse_steps_; }
-  int64_t rows_sent_last() const { return rows_total_; }  // gathered rows in the last sparse step
+  int64_t rows_sent_last() const { return rows_total_; }          // gathered rows in the last sparse step
+  int64_t count_allreduces() const { return count_allreduces_; }  // count_rows() calls so far
 
  private:
   Communicator& comm_;
@@ -62,6 +63,7 @@ class SparseRows {
   torch::Tensor all_ids_, all_values_;  // kept until the next step: an asynchronous gather reads them
   torch::Tensor grad_;                  // between begin_exchange() and end_exchange()
   int64_t sparse_steps_ = 0;
+  mutable int64_t count_allreduces_ = 0;
 };
 
 }  // namespace sst::comm

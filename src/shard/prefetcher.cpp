@@ -1,17 +1,23 @@
 #include "shard/prefetcher.h"
 
 #ifdef SST_TORCH_CUDA  // a CUDA LibTorch
-#include <ATen/cuda/CUDAEvent.h>
 #include <c10/cuda/CUDACachingAllocator.h>
 #include <c10/cuda/CUDAGuard.h>
 #include <c10/cuda/CUDAStream.h>
+#if __has_include(<c10/cuda/CUDAEvent.h>)  // where newer LibTorch keeps the event (no at::cuda alias)
+#include <c10/cuda/CUDAEvent.h>
+using CudaEvent = c10::cuda::CUDAEvent;
+#else
+#include <ATen/cuda/CUDAEvent.h>
+using CudaEvent = at::cuda::CUDAEvent;
+#endif
 #endif
 
 namespace sst::shard {
 
 struct BatchPrefetcher::CopyDone {
 #ifdef SST_TORCH_CUDA
-  at::cuda::CUDAEvent event;
+  CudaEvent event;
   c10::DeviceIndex device = 0;
 #endif
 };

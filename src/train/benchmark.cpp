@@ -118,6 +118,7 @@ int benchmark(Run& r) {
         {"optimizer", r.optimizer->name()},
         {"optimizer_state_bytes_per_rank", r.optimizer->state_bytes()},
         {"sparse_embedding_steps", r.grads->sparse_steps()},
+        {"sparse_counts_apart", r.grads->row_count_allreduces()},
         {"precision", enum_name(t.precision)},
         // Model FLOPs actually done per second (6 N_non-embedding + attention, per non-pad token).
         {"model_gflops_per_s",
