@@ -2,6 +2,7 @@
 
 #include <mpi.h>
 
+#include <algorithm>
 #include <limits>
 
 #include "comm/collective_watchdog.h"
@@ -15,12 +16,19 @@ void ControlPlane::sum(std::vector<double>& values) const {
 }
 
 void ControlPlane::sum(std::initializer_list<double*> fields) const {
-  std::vector<double> values;
-  values.reserve(fields.size());
-  for (const double* f : fields) values.push_back(*f);
-  sum(values);
-  auto it = values.begin();
+  std::vector<double> none;
+  sum(fields, none);
+}
+
+void ControlPlane::sum(std::initializer_list<double*> fields, std::vector<double>& values) const {
+  std::vector<double> all;
+  all.reserve(fields.size() + values.size());
+  for (const double* f : fields) all.push_back(*f);
+  all.insert(all.end(), values.begin(), values.end());
+  sum(all);
+  auto it = all.begin();
   for (double* f : fields) *f = *it++;
+  std::copy(it, all.end(), values.begin());
 }
 
 std::string ControlPlane::broadcast(const std::string& s, int root) const {

@@ -23,6 +23,8 @@ class ControlPlane {
   // The same for named values: each pointed-to field is replaced by its sum over ranks, in one
   // all-reduce (`sum({&c.loss, &c.count})`), so no caller reads results back by position.
   void sum(std::initializer_list<double*> fields) const;
+  // Both at once: the named fields and a vector of values, in one all-reduce.
+  void sum(std::initializer_list<double*> fields, std::vector<double>& values) const;
   // Rank `root`'s string, on every rank.
   std::string broadcast(const std::string& s, int root = 0) const;
   // Every rank's string, in rank order, on every rank.

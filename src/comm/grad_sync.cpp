@@ -61,20 +61,26 @@ void GradientSynchronizer::zero_grad() {
   armed_ = false;
   sparse_this_step_ = false;
   touched_host_ = touched_device_ = torch::Tensor();
+  touched_counts_.clear();
   next_launch_ = 0;
   done_ = 0;
 }
 
-void GradientSynchronizer::set_touched_rows(const torch::Tensor& rows_host, const torch::Tensor& rows_device) {
+void GradientSynchronizer::set_touched_rows(const torch::Tensor& rows_host, const torch::Tensor& rows_device,
+                                            std::vector<int64_t> counts) {
   touched_host_ = rows_host;
   touched_device_ = rows_device;
+  touched_counts_ = std::move(counts);
 }
 
 void GradientSynchronizer::arm() {
   // Dense or sparse for this step, agreed by all ranks before any bucket is issued.
   if (sparse_) {
     TORCH_CHECK(touched_host_.defined(), "set_touched_rows() was not called before arm()");
-    sparse_this_step_ = sparse_->plan(touched_host_, touched_device_);
+    // The counts agreed ahead, or (first step, restarted input) a host all-reduce of their own.
+    auto counts = touched_counts_;
+    if (counts.empty() && sparse_->needs_counts()) counts = sparse_->count_rows(touched_host_);
+    sparse_this_step_ = sparse_->plan(std::move(counts), touched_device_);
   }
   armed_ = overlap_ != Overlap::kNone;
   for (int b = 0; b < num_buckets(); ++b) buckets_[b].pending = layout_.params_in_bucket(b);
@@ -107,17 +113,18 @@ void GradientSynchronizer::reduce(int bucket) {
   if (fault == ReductionFault::kDropRank && rank_ == world_size_ - 1) b.view.zero_();
   if (bucket == sparse_bucket_ && sparse_this_step_) {
     // The bucket is exactly the table's slot.
-    auto grad = b.view.view({-1, sparse_width_});
-    sparse_->exchange(grad);
+    sparse_->begin_exchange(b.view.view({-1, sparse_width_}));  // completed after join()
   } else if (shard_) {
     comm_.reduce_scatter_sum(b.view, b.counts);
   } else {
     comm_.allreduce_sum(b.view);
   }
-  if (fault == ReductionFault::kSumNotAverage) {
-    comm_.join();  // an asynchronous communicator: the reduction must have landed first
-    b.view.mul_(static_cast<double>(world_size_));
-  }
+  // kSumNotAverage multiplies after join(), in complete_reductions().
+}
+
+void GradientSynchronizer::complete_reductions() {
+  if (sparse_this_step_) sparse_->end_exchange();
+  if (fault_ == ReductionFault::kSumNotAverage) buckets_[faulty_bucket_].view.mul_(static_cast<double>(world_size_));
 }
 
 void GradientSynchronizer::worker_loop() {
@@ -150,6 +157,7 @@ void GradientSynchronizer::finish() {
     rebind_grads(params_, grad_views_);
     for (int b = 0; b < num_buckets(); ++b) reduce(b);
     comm_.join();
+    complete_reductions();
     return;
   }
   // A parameter that got no gradient this step never fires its hook: its bucket is launched here.
@@ -163,6 +171,7 @@ void GradientSynchronizer::finish() {
     cv_.wait(lock, [this] { return done_ == num_buckets(); });
     if (error_) std::rethrow_exception(error_);
   }
+  complete_reductions();
   // A gradient that was replaced instead of accumulated in place missed its reduction: never
   // expected (autograd accumulates into an existing .grad), so fail loudly rather than diverge.
   TORCH_CHECK(!rebind_grads(params_, grad_views_), "a gradient left the flat buffer during backward; cannot reduce it");

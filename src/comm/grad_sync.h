@@ -10,7 +10,8 @@
 // directly, queued on the communication stream after the kernels that produced the gradients.
 // Buckets are always issued in index order, so every rank issues the same collectives in the same
 // order. finish() completes all of them (NCCL: orders the compute stream after them, without waiting
-// on the host). The loss is pre-scaled by 1/global_batch, so the sum over ranks is the global mean.
+// on the host); a hook never waits for a collective. The loss is pre-scaled by 1/global_batch, so the
+// sum over ranks is the global mean.
 //
 // How a bucket is reduced:
 //   - all-reduce: every rank ends with the whole summed gradient (and updates every parameter);
@@ -67,14 +68,22 @@ class GradientSynchronizer {
   // Zeroes the gradients (replaces optimizer.zero_grad(), which may drop the views) and points any
   // parameter whose storage was replaced (a checkpoint load) back into the flat buffer.
   void zero_grad();
+  // Whether set_touched_rows() wants every rank's count of touched rows (a sparse parameter in a mode
+  // that can go sparse); the same on every rank.
+  bool needs_row_counts() const { return sparse_ && sparse_->needs_counts(); }
   // The rows of the sparse parameter this step's batches touch (unique int64 ids, host and device);
-  // before arm(), every step, on every rank.
-  void set_touched_rows(const torch::Tensor& rows_host, const torch::Tensor& rows_device);
+  // before arm(), every step, on every rank. `counts`: every rank's number of touched rows this step,
+  // if the ranks already agreed on them (the previous step's control all-reduce); empty: arm() agrees
+  // on them with a host all-reduce of its own.
+  void set_touched_rows(const torch::Tensor& rows_host, const torch::Tensor& rows_device,
+                        std::vector<int64_t> counts = {});
   // Call before the backward of the step's last micro-batch: from then on, ready buckets are
   // reduced while backward runs. Earlier micro-batches only accumulate locally.
   void arm();
   // Reduces whatever was not reduced during backward: afterwards update_span() of the gradient buffer
-  // holds the sum over ranks (work queued later on the device sees it).
+  // holds the sum over ranks (work queued later on the device sees it). The one place where the step
+  // waits for the communication (NCCL: the compute stream waits for the communication stream's events;
+  // the host does not wait); no backward hook waits for any.
   void finish();
   // L2 norm of this rank's shard of the reduced gradient (a scalar on its device): the global norm is
   // the root of the sum over ranks of its square, in either mode.
@@ -98,6 +107,8 @@ class GradientSynchronizer {
   bool overlapping() const { return overlap_ != Overlap::kNone; }
   // Steps whose sparse parameter's gradient travelled as rows (0 without a sparse parameter).
   int64_t sparse_steps() const { return sparse_ ? sparse_->sparse_steps() : 0; }
+  // Steps whose touched-row counts took a host all-reduce of their own (not agreed ahead).
+  int64_t row_count_allreduces() const { return sparse_ ? sparse_->count_allreduces() : 0; }
 
  private:
   enum class Overlap { kNone, kThread, kStream };
@@ -111,6 +122,7 @@ class GradientSynchronizer {
   void issue(int bucket);       // to the worker thread, or reduce it here
   void reduce(int bucket);
   void worker_loop();
+  void complete_reductions();  // after comm_.join(): the work that reads what the collectives wrote
 
   std::vector<torch::Tensor> params_;
   FlatLayout layout_;
@@ -128,6 +140,7 @@ class GradientSynchronizer {
   int sparse_bucket_ = -1;
   int64_t sparse_width_ = 0;
   torch::Tensor touched_host_, touched_device_;
+  std::vector<int64_t> touched_counts_;  // every rank's, when agreed ahead; else empty
   bool sparse_this_step_ = false;
   bool armed_ = false;
   int next_launch_ = 0;  // buckets [0, next_launch_) have been issued this step

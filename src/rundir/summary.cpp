@@ -51,6 +51,7 @@ void for_each_field(Summary& s, F&& f) {
   f("optimizer", s.optimizer);
   f("optimizer_state_bytes_per_rank", s.optimizer_state_bytes_per_rank);
   f("sparse_embedding_steps", s.sparse_embedding_steps);
+  f("sparse_counts_apart", s.sparse_counts_apart);
   f("seed", s.seed);
   f("global_batch", s.global_batch);
   f("model", s.model);

@@ -48,6 +48,7 @@ struct RunSummary {
   std::string optimizer;                       // adamw | fused_adamw | fused_adamw_sharded
   int64_t optimizer_state_bytes_per_rank = 0;  // the AdamW moments one rank holds (shards are equal)
   int64_t sparse_embedding_steps = 0;          // steps (of the last process) whose embedding gradient went as rows
+  int64_t sparse_counts_apart = 0;             // steps whose touched-row counts took an all-reduce apart
   uint64_t seed = 0;
   int64_t global_batch = 0;
   nlohmann::json model = nlohmann::json::object();  // the [model] section (model/config.h's fields)

@@ -143,6 +143,7 @@ int benchmark(Run& r) {
         {"optimizer", r.optimizer->name()},
         {"optimizer_state_bytes_per_rank", r.optimizer->state_bytes()},
         {"sparse_embedding_steps", r.grads->sparse_steps()},
+        {"sparse_counts_apart", r.grads->row_count_allreduces()},
         {"precision", enum_name(t.precision)},
         // Model FLOPs done per second: flops_per_token (6 N + 12 L d T_eff) x non-pad tokens/s.
         {"non_embedding_params", r.model->num_non_embedding_params()},

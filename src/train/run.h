@@ -56,6 +56,10 @@ struct Run {
   std::unique_ptr<comm::GradientSynchronizer> grads;
   bool token_rows_needed = false;  // the input carries each step's touched embedding rows (sparse gradients)
   std::unique_ptr<shard::BatchPrefetcher> batches;
+  // Every rank's count of touched embedding rows for step `row_counts_step`, agreed in the control
+  // all-reduce of the step before it (sparse gradients; train/step.cpp).
+  int64_t row_counts_step = -1;
+  std::vector<int64_t> row_counts;
 
   TrainState state;
   bool sync_timers = false;  // wait for the GPU at phase boundaries (benchmark mode)

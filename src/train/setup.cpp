@@ -181,8 +181,8 @@ void setup_optimizer(Run& r) {
   r.optimizer = std::make_unique<FusedAdamW>(std::move(flat), std::move(groups), settings);
 }
 
-// This rank's B/W examples of global batch `step`, as accum_steps padded micro-batches on the
-// training device. Runs on the prefetch thread.
+// This rank's B/W examples of global batch `step`, as accum_steps padded micro-batches on the host
+// (the prefetcher stages them on the training device). Runs on the prefetch thread.
 shard::StepInput read_step_batches(const Run& r, int64_t step) {
   const auto& t = r.cfg.train;
   auto local = r.sampler->local_slice(step, r.world.rank, r.world.size);
@@ -192,24 +192,14 @@ shard::StepInput read_step_batches(const Run& r, int64_t step) {
     std::vector<int64_t> ids(local.begin() + m * micro, local.begin() + (m + 1) * micro);
     out.micro.push_back(r.train->batch(ids, r.cfg.model.max_len));
   }
-  if (r.token_rows_needed) {
-    out.token_rows = shard::unique_tokens(out.micro);
-    out.token_rows_device = out.token_rows.to(r.device);
-  }
-  if (!r.device.is_cpu()) {
-    for (auto& b : out.micro) {
-      b.ids = b.ids.to(r.device);
-      b.pad_mask = b.pad_mask.to(r.device);
-      b.labels = b.labels.to(r.device);
-    }
-  }
+  if (r.token_rows_needed) out.token_rows = shard::unique_tokens(out.micro);
   return out;
 }
 
 // The input pipeline: this rank's micro-batches of each step, read ahead on a background thread.
 void setup_pipeline(Run& r) {
   r.batches = std::make_unique<shard::BatchPrefetcher>([&r](int64_t step) { return read_step_batches(r, step); },
-                                                       helper_thread_wanted(r.cfg.train.prefetch, r));
+                                                       helper_thread_wanted(r.cfg.train.prefetch, r), r.device);
 }
 
 }  // namespace

@@ -1,7 +1,8 @@
 // The whole training step reads top to bottom in train_step(): this rank's micro-batches from the
 // prefetcher, forward/backward (the last backward overlaps the bucketed gradient reduction), one
-// small control all-reduce, clipping by the global norm, AdamW (on this rank's shard, with sharding,
-// then the all-gather of the updated parameters), and the weight average, if on.
+// small control all-reduce (which also agrees on the next step's sparse rows), clipping by the global
+// norm, AdamW (on this rank's shard, with sharding, then the all-gather of the updated parameters),
+// and the weight average, if on. The control all-reduce is the step's only host collective.
 #include "train/step.h"
 
 #include <chrono>
@@ -48,6 +49,42 @@ struct StepControl {
   double ranks_nonfinite = 0;  // ranks whose local loss is not finite
 };
 
+// The step's one control all-reduce, after this rank's part of the step (its loss on the device, its
+// host counters in `res`).
+StepControl sum_control(Run& r, int64_t step, const torch::Tensor& loss_sum, const StepResult& res) {
+  // The one device-to-host transfer of the step: this rank's loss and the squared norm of its shard of
+  // the reduced gradient. Then the control values travel in one small all-reduce: loss, the squared
+  // norms (summed: the global norm, the same on every rank with or without sharding), counters, and
+  // the flags every rank must agree on (a stop signal on any rank; a non-finite loss on any rank). The
+  // stop flag rides along every step because the loss has to anyway.
+  const auto device_values = torch::stack({loss_sum, r.grads->shard_grad_norm().to(torch::kDouble).square()}).cpu();
+  StepControl c;
+  c.loss_sum = device_values[0].item<double>();
+  c.grad_norm_sq = device_values[1].item<double>();
+  c.tokens = double(res.tokens);
+  c.examples = double(res.examples);
+  c.truncated = double(res.truncated);
+  c.padded_tokens = double(res.padded_tokens);
+  c.ranks_stopping = stop_requested() ? 1.0 : 0.0;
+  c.ranks_nonfinite = std::isfinite(c.loss_sum) ? 0.0 : 1.0;
+  // With sparse embedding gradients, the next step's touched-row counts ride along (one slot per rank),
+  // read from the next step's input, which the prefetcher has usually staged by now: so no host
+  // collective sits between the next step's forward and backward.
+  std::vector<double> next_rows;
+  if (r.grads->needs_row_counts()) {
+    next_rows.assign(static_cast<size_t>(r.world.size), 0.0);
+    next_rows[r.world.rank] = static_cast<double>(r.batches->peek(step + 1).token_rows.numel());
+  }
+  r.control.sum({&c.loss_sum, &c.grad_norm_sq, &c.tokens, &c.examples, &c.truncated, &c.padded_tokens,
+                 &c.ranks_stopping, &c.ranks_nonfinite},
+                next_rows);
+  if (!next_rows.empty()) {
+    r.row_counts.assign(next_rows.begin(), next_rows.end());
+    r.row_counts_step = step + 1;
+  }
+  return c;
+}
+
 }  // namespace
 
 StepResult train_step(Run& r, int64_t step) {
@@ -60,7 +97,14 @@ StepResult train_step(Run& r, int64_t step) {
 
   torch::manual_seed(step_seed(t.seed, r.world.rank, step));
   r.grads->zero_grad();
-  if (input.token_rows.defined()) r.grads->set_touched_rows(input.token_rows, input.token_rows_device);
+  if (input.token_rows.defined()) {
+    // Every rank's count of touched rows, agreed in the previous step's control all-reduce if that
+    // step was step - 1 (otherwise arm() agrees on them with a small all-reduce of its own).
+    std::vector<int64_t> counts;
+    if (r.row_counts_step == step) counts = std::move(r.row_counts);
+    r.grads->set_touched_rows(input.token_rows, input.token_rows_device, std::move(counts));
+  }
+  r.row_counts_step = -1;
   // Nothing in this loop reads a device value on the host (on a GPU, the host runs ahead queueing
   // kernels): the loss is summed on the device, the counters are host numbers from the batches.
   auto loss_sum = torch::zeros({}, torch::TensorOptions().dtype(torch::kDouble).device(r.device));
@@ -91,23 +135,7 @@ StepResult train_step(Run& r, int64_t step) {
   r.grads->finish();
   res.times.allreduce = timer.lap();
 
-  // The one device-to-host transfer of the step: this rank's loss and the squared norm of its shard of
-  // the reduced gradient. Then the control values travel in one small all-reduce: loss, the squared
-  // norms (summed: the global norm, the same on every rank with or without sharding), counters, and
-  // the flags every rank must agree on (a stop signal on any rank; a non-finite loss on any rank). The
-  // stop flag rides along every step because the loss has to anyway.
-  const auto device_values = torch::stack({loss_sum, r.grads->shard_grad_norm().to(torch::kDouble).square()}).cpu();
-  StepControl c;
-  c.loss_sum = device_values[0].item<double>();
-  c.grad_norm_sq = device_values[1].item<double>();
-  c.tokens = double(res.tokens);
-  c.examples = double(res.examples);
-  c.truncated = double(res.truncated);
-  c.padded_tokens = double(res.padded_tokens);
-  c.ranks_stopping = stop_requested() ? 1.0 : 0.0;
-  c.ranks_nonfinite = std::isfinite(c.loss_sum) ? 0.0 : 1.0;
-  r.control.sum({&c.loss_sum, &c.grad_norm_sq, &c.tokens, &c.examples, &c.truncated, &c.padded_tokens,
-                 &c.ranks_stopping, &c.ranks_nonfinite});
+  const StepControl c = sum_control(r, step, loss_sum, res);
   res.loss = c.loss_sum / static_cast<double>(t.global_batch);
   res.grad_norm = std::sqrt(c.grad_norm_sq);
   res.tokens = static_cast<int64_t>(c.tokens);

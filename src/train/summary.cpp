@@ -50,6 +50,7 @@ rundir::RunSummary make_summary(const Run& r, const RunOutcome& o) {
   s.optimizer = r.optimizer->name();
   s.optimizer_state_bytes_per_rank = r.optimizer->state_bytes();
   s.sparse_embedding_steps = r.grads->sparse_steps();
+  s.sparse_counts_apart = r.grads->row_count_allreduces();
   s.seed = t.seed;
   s.global_batch = t.global_batch;
   s.model = model_json(r.cfg.model);

@@ -30,8 +30,11 @@ TEST(WorldSizeInvariance, OneTwoAndFourRanksTrainTheSameModel) {
     EXPECT_NE(log.find("gradient bucket(s), overlapped with backward"), std::string::npos) << log;
     EXPECT_EQ(log.find("(1 gradient bucket(s)"), std::string::npos) << "expected several buckets:\n" << log;
     // Embedding gradients went as touched rows (train.sparse_embedding = auto) on more than one rank.
-    EXPECT_GT(read_json(runs[world] + "/summary.json")["sparse_embedding_steps"].get<int64_t>(), 0)
-        << "world " << world;
+    const auto summary = read_json(runs[world] + "/summary.json");
+    EXPECT_GT(summary["sparse_embedding_steps"].get<int64_t>(), 0) << "world " << world;
+    // The touched-row counts rode on the previous step's control all-reduce: only the first step
+    // needed an all-reduce of its own.
+    EXPECT_EQ(summary["sparse_counts_apart"].get<int64_t>(), 1) << "world " << world;
     expect_same_training(runs[1], runs[world], 50, "world " + std::to_string(world));
   }
 }
