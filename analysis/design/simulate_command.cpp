@@ -7,7 +7,6 @@
 
 #include <cmath>
 #include <cstdio>
-#include <iostream>
 
 #include "analysis/design/ladder.h"
 #include "analysis/design/simulate.h"
@@ -56,29 +55,14 @@ int simulate_command(int argc, char** argv) {
       "noise", po::value<double>(), "relative Gaussian noise of a run's loss, SIGMA >= 0 (required)")(
       "seed", po::value<uint64_t>()->default_value(1), "the noise's seed")(
       "output", po::value<std::string>(), "folder of simulation.json and design.jsonl");
-  po::options_description all(opts);
-  all.add_options()("help,h", "")("sweep", po::value<std::vector<std::string>>(), "");
-  po::positional_options_description pos;
-  pos.add("sweep", -1);
-  po::variables_map vm;
-  try {
-    po::store(po::command_line_parser(argc, argv).options(all).positional(pos).run(), vm);
-  } catch (const po::error& e) {
-    throw sweep::UsageError(e.what());
-  }
-  if (vm.count("help")) {
-    std::cout << kUsage << "\n" << opts;
-    return 0;
-  }
-  if (!vm.count("sweep") || vm["sweep"].as<std::vector<std::string>>().size() != 1)
-    throw sweep::UsageError("simulate: expected exactly one SWEEP file (see --help)");
+  const po::variables_map vm = sweep::parse_command(argc, argv, opts, "sweep-file", kUsage);
   if (!vm.count("law")) throw sweep::UsageError("simulate: --law E,A,alpha,B,beta is required");
   if (!vm.count("noise")) throw sweep::UsageError("simulate: --noise SIGMA is required");
   const double sigma = vm["noise"].as<double>();
   if (!(sigma >= 0 && sigma < 1)) throw UserError("--noise " + sweep::format_number(sigma) + ": must be in [0, 1)");
   const Law law = parse_law(vm["law"].as<std::string>());
   const uint64_t seed = vm["seed"].as<uint64_t>();
-  const auto spec = sweep::parse_sweep_file(vm["sweep"].as<std::vector<std::string>>().front());
+  const auto spec = sweep::parse_sweep_file(sweep::positional(vm, "sweep-file"));
   const PlannerInput in = planner_input(spec);
   const std::string dir =
       vm.count("output") ? vm["output"].as<std::string>() : sweep::default_sweep_dir(spec) + "/simulation";

@@ -10,7 +10,6 @@
 
 #include <cstdio>
 #include <filesystem>
-#include <iostream>
 
 #include "analysis/design/ladder.h"
 #include "analysis/design/wave.h"
@@ -66,23 +65,8 @@ int wave_command(int argc, char** argv) {
   opts.add_options()("sweep-dir", po::value<std::string>(), "the sweep directory (default runs/sweeps/NAME)")(
       "data", po::value<std::string>()->default_value(""), "HDF5 file for every run (default: the manifest's)")(
       "force", "continue a design whose sweep file changed (its finished runs are kept as results)");
-  po::options_description all(opts);
-  all.add_options()("help,h", "")("sweep", po::value<std::vector<std::string>>(), "");
-  po::positional_options_description pos;
-  pos.add("sweep", -1);
-  po::variables_map vm;
-  try {
-    po::store(po::command_line_parser(argc, argv).options(all).positional(pos).run(), vm);
-  } catch (const po::error& e) {
-    throw sweep::UsageError(e.what());
-  }
-  if (vm.count("help")) {
-    std::cout << kUsage << "\n" << opts;
-    return 0;
-  }
-  if (!vm.count("sweep") || vm["sweep"].as<std::vector<std::string>>().size() != 1)
-    throw sweep::UsageError("wave: expected exactly one SWEEP file (see --help)");
-  const std::string file = vm["sweep"].as<std::vector<std::string>>().front();
+  const po::variables_map vm = sweep::parse_command(argc, argv, opts, "sweep-file", kUsage);
+  const std::string file = sweep::positional(vm, "sweep-file");
   const std::string data = vm["data"].as<std::string>();
   sweep::SweepSpec spec = sweep::parse_sweep_file(file, data);
   const std::string dir = vm.count("sweep-dir") ? vm["sweep-dir"].as<std::string>() : sweep::default_sweep_dir(spec);

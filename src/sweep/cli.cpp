@@ -38,33 +38,6 @@ const char* const kTopHelp =
 const char* const kTopHelpEnd =
     "\nExit status: 0 success, 1 bad input, 2 usage error. The sweep file format: docs/sweeps.md.\n";
 
-po::variables_map parse(int argc, char** argv, const po::options_description& opts, const std::string& positional_name,
-                        const std::string& usage) {
-  po::options_description all(opts);
-  all.add_options()("help,h", "print this help and exit");
-  all.add_options()(positional_name.c_str(), po::value<std::vector<std::string>>(), "");
-  po::positional_options_description pos;
-  pos.add(positional_name.c_str(), -1);
-  po::variables_map vm;
-  try {
-    po::store(po::command_line_parser(argc, argv).options(all).positional(pos).run(), vm);
-    po::notify(vm);
-  } catch (const po::error& e) {
-    throw UsageError(e.what());
-  }
-  if (vm.count("help")) {
-    std::cout << usage << "\n" << opts << "  -h [ --help ]           print this help and exit\n";
-    std::exit(0);
-  }
-  const auto n = vm.count(positional_name) ? vm[positional_name].as<std::vector<std::string>>().size() : 0;
-  if (n != 1) throw UsageError("expected exactly one " + positional_name + " (see --help)");
-  return vm;
-}
-
-std::string positional(const po::variables_map& vm, const std::string& name) {
-  return vm[name].as<std::vector<std::string>>().front();
-}
-
 void print_point_field(const json& p, const std::string& field) {
   if (field == "args") {
     for (const auto& a : p.at("args")) std::cout << a.get<std::string>() << "\n";
@@ -167,10 +140,10 @@ int cmd_expand(int argc, char** argv) {
                    "`sst-sweep wave` plans its points, and expand --sweep-dir reads them from the manifest)")
     ("force", "rewrite a manifest made from a different sweep file content");
   // clang-format on
-  auto vm =
-      parse(argc, argv, o, "sweep-file",
-            "Usage: sst-sweep expand SWEEP.ini [--sweep-dir DIR] [--data FILE] [--index I [--field F]] [--count]\n"
-            "Lists the grid (models x fractions [x budgets] x seeds, seeds fastest): INDEX RUN SST_TRAIN_ARGS...");
+  auto vm = parse_command(
+      argc, argv, o, "sweep-file",
+      "Usage: sst-sweep expand SWEEP.ini [--sweep-dir DIR] [--data FILE] [--index I [--field F]] [--count]\n"
+      "Lists the grid (models x fractions [x budgets] x seeds, seeds fastest): INDEX RUN SST_TRAIN_ARGS...");
   SweepSpec spec = parse_sweep_file(positional(vm, "sweep-file"), vm["data"].as<std::string>());
   const bool have_dir = vm.count("sweep-dir") > 0;
   const std::string dir = have_dir ? vm["sweep-dir"].as<std::string>() : default_sweep_dir(spec);
@@ -275,9 +248,9 @@ int cmd_status(int argc, char** argv) {
      "(branches whose parent has not finished)")
     ("verbose,v", "one line per point");
   // clang-format on
-  auto vm = parse(argc, argv, o, "sweep-dir",
-                  "Usage: sst-sweep status SWEEP_DIR [--parallel K] [--index I] [--unfinished] [-v]\n"
-                  "Prints: DONE/TOTAL done, R running, L left, ETA H:MM:SS");
+  auto vm = parse_command(argc, argv, o, "sweep-dir",
+                          "Usage: sst-sweep status SWEEP_DIR [--parallel K] [--index I] [--unfinished] [-v]\n"
+                          "Prints: DONE/TOTAL done, R running, L left, ETA H:MM:SS");
   const std::string dir = positional(vm, "sweep-dir");
   const json manifest = read_manifest(dir);
   const auto states = run_states(dir, manifest);
@@ -315,6 +288,33 @@ int cmd_status(int argc, char** argv) {
 }
 
 }  // namespace
+
+po::variables_map parse_command(int argc, char** argv, const po::options_description& opts,
+                                const std::string& positional_name, const std::string& usage) {
+  po::options_description all(opts);
+  all.add_options()("help,h", "print this help and exit");
+  all.add_options()(positional_name.c_str(), po::value<std::vector<std::string>>(), "");
+  po::positional_options_description pos;
+  pos.add(positional_name.c_str(), -1);
+  po::variables_map vm;
+  try {
+    po::store(po::command_line_parser(argc, argv).options(all).positional(pos).run(), vm);
+    po::notify(vm);
+  } catch (const po::error& e) {
+    throw UsageError(e.what());
+  }
+  if (vm.count("help")) {
+    std::cout << usage << "\n" << opts << "  -h [ --help ]           print this help and exit\n";
+    std::exit(0);
+  }
+  const auto n = vm.count(positional_name) ? vm[positional_name].as<std::vector<std::string>>().size() : 0;
+  if (n != 1) throw UsageError("expected exactly one " + positional_name + " (see --help)");
+  return vm;
+}
+
+std::string positional(const po::variables_map& vm, const std::string& name) {
+  return vm[name].as<std::vector<std::string>>().front();
+}
 
 int cli_main(int argc, char** argv, const std::vector<ExtraCommand>& extra) {
   std::string help = kTopHelp;
