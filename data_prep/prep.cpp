@@ -30,7 +30,7 @@ const char* extension(InputFormat f) { return f == InputFormat::kJsonl ? ".jsonl
 
 // Reads one split. SST-2's reader checks labels are 0/1 at their line; the others keep them as written.
 Source read_source(const std::string& name, const std::string& path, InputFormat format) {
-  Source src{name, path, {}, {}, sha256_file(path)};
+  Source src{name, path, {}, {}, {}};
   if (format == InputFormat::kSst2) {
     dataset::TsvData d = dataset::read_tsv_file(path);
     src.data.sentences = std::move(d.sentences);
@@ -39,6 +39,7 @@ Source read_source(const std::string& name, const std::string& path, InputFormat
   } else {
     src.data = format == InputFormat::kTsv ? dataset::read_class_tsv_file(path) : dataset::read_jsonl_file(path);
   }
+  src.sha256 = sha256_file(path);  // after the reader: a missing file is its "cannot open PATH"
   return src;
 }
 
