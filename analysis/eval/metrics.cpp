@@ -60,6 +60,7 @@ Metrics compute_metrics(const std::vector<int>& labels, const std::vector<Probs>
   for (int c = 0; c < K; ++c) correct += m.confusion[c][c];
   m.accuracy = static_cast<double>(correct) / m.n;
   double f1_sum = 0;
+  int present = 0;  // classes with an example or a prediction: the ones macro F1 averages (as scikit-learn)
   for (int c = 0; c < K; ++c) {
     ClassMetrics& k = m.per_class[c];
     const double tp = m.confusion[c][c];
@@ -69,9 +70,12 @@ Metrics compute_metrics(const std::vector<int>& labels, const std::vector<Probs>
     k.precision = ratio(tp, predicted);
     k.recall = ratio(tp, static_cast<double>(k.support));
     k.f1 = ratio(2 * k.precision * k.recall, k.precision + k.recall);
-    f1_sum += k.f1;
+    if (k.support > 0 || predicted > 0) {
+      f1_sum += k.f1;
+      ++present;
+    }
   }
-  m.macro_f1 = f1_sum / K;
+  m.macro_f1 = f1_sum / present;  // present >= 1: there is at least one example
   return m;
 }
 

@@ -38,7 +38,9 @@ struct Metrics {
   // confusion[t][p]: examples with true label t predicted as p (K x K).
   std::vector<std::vector<int64_t>> confusion;
   std::vector<ClassMetrics> per_class;  // K
-  double macro_f1 = 0;                  // the unweighted mean of the K per-class F1
+  // The unweighted mean of the per-class F1 over the classes that occur as a label or a prediction
+  // (scikit-learn's f1_score(average="macro")): a class absent from both is not counted as F1 = 0.
+  double macro_f1 = 0;
 };
 using BinaryMetrics = Metrics;  // the name from when only SST-2's two classes were evaluated
 

@@ -29,6 +29,10 @@ TEST(AnalysisMulticlass, ConfusionPerClassAndMacroF1) {
   EXPECT_NEAR(m.per_class[2].f1, 0.5, 1e-12);
   EXPECT_NEAR(m.macro_f1, (2.0 / 3 + 0.8 + 0.5) / 3, 1e-12);
   EXPECT_EQ(m.per_class[1].support, 3);
+  // Class 2 neither occurs nor is predicted: macro F1 averages classes 0 and 1 only.
+  const Metrics absent = compute_metrics({0, 1}, {{0.6, 0.3, 0.1}, {0.2, 0.7, 0.1}});
+  EXPECT_DOUBLE_EQ(absent.macro_f1, 1.0);
+  EXPECT_EQ(absent.per_class[2].support, 0);
   EXPECT_THROW(compute_metrics({0, 3}, {{0.5, 0.3, 0.2}, {0.5, 0.3, 0.2}}), UserError);  // label 3 of 3 classes
   EXPECT_THROW(compute_metrics({0, 1}, {{0.5, 0.3, 0.2}, {0.5, 0.5}}), UserError);       // ragged
 }
