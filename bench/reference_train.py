@@ -98,8 +98,8 @@ class TrainSplit:
             with h5py.File(path, "r") as f:
                 if text_attr(f.attrs.get("format", "")) != "sst2-tokenized":
                     raise UserError(f"{path} is not an sst2-tokenized file (no matching 'format' attribute)")
-                if int(f.attrs.get("schema_version", -1)) != 1:
-                    raise UserError(f"{path} has schema version {f.attrs.get('schema_version')}, expected 1")
+                if int(f.attrs.get("schema_version", -1)) not in (1, 2):
+                    raise UserError(f"{path} has schema version {f.attrs.get('schema_version')}, expected 1 or 2")
                 tok = f["tokenizer"].attrs
                 self.vocab_size = int(tok["vocab_size"])
                 self.pad_id, self.cls_id = int(tok["pad_id"]), int(tok["cls_id"])

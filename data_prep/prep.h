@@ -1,4 +1,4 @@
-// The sst-prep pipeline as a library call: TSVs -> SentencePiece -> one HDF5 file.
+// The sst-prep pipeline as a library call: TSV or JSONL files -> SentencePiece -> one HDF5 file.
 #pragma once
 #include <cstdint>
 #include <iosfwd>
@@ -9,9 +9,13 @@
 
 namespace sst::prep {
 
+// The input files: GLUE SST-2 TSV (labels 0/1, the default), TSV with any labels, or JSON lines.
+enum class InputFormat { kSst2, kTsv, kJsonl };
+
 struct PrepOptions {
-  std::string data_dir;  // holds train.tsv, dev.tsv and optionally test.tsv (GLUE SST-2 layout)
-  std::string output;    // the .h5 file to write (replaced atomically)
+  std::string data_dir;  // holds train.EXT, dev.EXT and optionally test.EXT (EXT: tsv, or jsonl)
+  InputFormat format = InputFormat::kSst2;
+  std::string output;  // the .h5 file to write (replaced atomically)
   dataset::TokenizerOptions tokenizer;
 };
 
@@ -24,6 +28,7 @@ struct SplitSummary {
 struct PrepSummary {
   std::vector<SplitSummary> splits;  // train, dev, then test when present
   int32_t vocab_size = 0;
+  std::vector<std::string> class_names;  // class id k is class_names[k]
   std::string output;
   double seconds = 0;
 };

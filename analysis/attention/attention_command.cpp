@@ -38,6 +38,7 @@ json run_attention(const AttentionOptions& o, const model::Classifier& classifie
   // The model runs on every sentence before anything is written.
   std::vector<model::AttentionResult> results;
   for (const auto& s : o.sentences) results.push_back(classifier.attention(s));
+  const std::vector<std::string> names = eval::display_class_names(classifier.class_names());
   ensure_output_dir(o.output);
   json j{{"checkpoint", o.checkpoint},
          {"rollout",
@@ -50,11 +51,13 @@ json run_attention(const AttentionOptions& o, const model::Classifier& classifie
     const Matrix rollout = attention_rollout(a);
     const int label = eval::predicted_label(r.probs);
     const std::string prefix = "sentence_" + std::to_string(i + 1);
-    const std::string caption = "\"" + shorten(o.sentences[i]) + "\" -> " + eval::label_name(label) +
+    const std::string caption = "\"" + shorten(o.sentences[i]) + "\" -> " + shorten(names[label]) +
                                 " (p = " + std::to_string(r.probs[label]).substr(0, 5) + ")";
-    json s{{"sentence", o.sentences[i]}, {"ids", r.ids},   {"pieces", r.pieces},
-           {"p_positive", r.probs[1]},   {"label", label}, {"layers", json::array()},
-           {"figures", json::array()}};
+    json s{{"sentence", o.sentences[i]}, {"ids", r.ids},
+           {"pieces", r.pieces},         {"label", label},
+           {"name", names[label]},       {"probability", r.probs[label]},
+           {"layers", json::array()},    {"figures", json::array()}};
+    if (names.size() == 2) s["p_positive"] = r.probs[1];  // two classes only
     for (int l = 0; l < a.layers; ++l) {
       json heads = json::array();
       for (int h = 0; h < a.heads; ++h) heads.push_back(matrix_json(head_weights(a, l, h), a.tokens));

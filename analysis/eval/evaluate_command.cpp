@@ -12,6 +12,7 @@
 #include "analysis/plot/plot.h"
 #include "common/error.h"
 #include "common/files.h"
+#include "dataset/class_labels.h"
 #include "dataset/tsv_reader.h"
 
 namespace po = boost::program_options;
@@ -42,6 +43,23 @@ std::vector<int> parse_int_list(const std::string& s, const std::string& option)
 
 namespace {
 
+// Texts and labels of --tsv: SST-2's reader (labels 0/1) for a two-class "0"/"1" checkpoint; otherwise
+// the any-label TSV reader (or JSONL for a .jsonl file), labels mapped to the checkpoint's classes.
+void read_labeled_text(const std::string& path, const model::Classifier& classifier, EvaluationInput& in) {
+  in.source = path;
+  if (classifier.class_names() == std::vector<std::string>{"0", "1"}) {
+    const dataset::TsvData d = dataset::read_tsv_file(path);
+    in.texts = d.sentences;
+    for (int8_t l : d.labels) in.labels.push_back(d.labeled ? l : -1);
+    return;
+  }
+  const bool jsonl = path.size() >= 6 && path.compare(path.size() - 6, 6, ".jsonl") == 0;
+  const dataset::TextData d = jsonl ? dataset::read_jsonl_file(path) : dataset::read_class_tsv_file(path);
+  in.texts = d.sentences;
+  for (int8_t l : dataset::class_ids_of(d, classifier.class_names(), path, "checkpoint " + classifier.info().path))
+    in.labels.push_back(l);
+}
+
 EvaluationInput gather(const EvaluateOptions& o, const model::Classifier& classifier) {
   EvaluationInput in;
   in.checkpoint = o.checkpoint;
@@ -49,18 +67,17 @@ EvaluationInput gather(const EvaluateOptions& o, const model::Classifier& classi
   const std::vector<int32_t> specials{tok.pad_id, tok.cls_id, tok.eos_id};
   in.rare = rare_by_id_range(tok.vocab_size ? tok.vocab_size : classifier.tokenizer().vocab_size(), o.rare_fraction,
                              tok.unk_id, specials);
+  in.class_names = display_class_names(classifier.class_names());
   if (!o.tsv.empty()) {
-    const dataset::TsvData d = dataset::read_tsv_file(o.tsv);
-    in.source = o.tsv;
-    in.texts = d.sentences;
-    for (const auto& s : d.sentences) in.tokens.push_back(classifier.tokenizer().encode(s));
-    for (int8_t l : d.labels) in.labels.push_back(d.labeled ? l : -1);
+    read_labeled_text(o.tsv, classifier, in);
+    for (const auto& s : in.texts) in.tokens.push_back(classifier.tokenizer().encode(s));
     in.probs = classifier.predict(in.tokens);
     return in;
   }
   const dataset::DatasetFile file(o.data);
   if (!file.has_split(o.split)) throw UserError(o.data + " has no split '" + o.split + "'");
   classifier.check_same_data(file.identity(), o.data);
+  classifier.check_same_classes(file.class_names(), o.data);
   const dataset::Split split = file.read_split(o.split);
   in.source = "split '" + o.split + "' of " + o.data;
   for (int64_t i = 0; i < split.num_examples(); ++i) {
@@ -130,9 +147,10 @@ int evaluate_main(int argc, char** argv) {
   po::options_description desc(
       "Usage: sst-analyze evaluate --checkpoint PATH (--data FILE.h5 [--split dev|test] | --tsv FILE) [options]\n\n"
       "Runs the checkpoint on every example and writes OUTPUT/evaluation.json, evaluation.md, predictions.tsv\n"
-      "and a reliability diagram: accuracy, precision/recall/F1 per class, log loss, confusion matrix, expected\n"
-      "calibration error, the most confident errors, and accuracy on slices (negation, contrast, length, rare\n"
-      "tokens). Unlabeled data (the GLUE test split, label -1) gets predictions.tsv only.\n\nOptions");
+      "and a reliability diagram: accuracy, precision/recall/F1 per class, macro F1, log loss, the K x K\n"
+      "confusion matrix, expected calibration error (of the top class), the most confident errors, and accuracy\n"
+      "on slices (negation, contrast, length, rare tokens). Any number of classes K (sst-prep --format\n"
+      "tsv|jsonl). Unlabeled data (the GLUE test split, label -1) gets predictions.tsv only.\n\nOptions");
   // clang-format off
   desc.add_options()
       ("help,h", "print this help and exit")
@@ -140,7 +158,9 @@ int evaluate_main(int argc, char** argv) {
        "sst-train checkpoint (e.g. RUN/checkpoints/best.pt)")
       ("data", po::value(&o.data)->value_name("FILE.h5"), "tokenized dataset from sst-prep (same tokenizer as the run)")
       ("split", po::value(&o.split)->default_value(o.split)->value_name("NAME"), "split of --data: dev or test")
-      ("tsv", po::value(&o.tsv)->value_name("FILE"), "GLUE-format TSV (sentence[, label]) instead of --data")
+      ("tsv", po::value(&o.tsv)->value_name("FILE"),
+       "GLUE-format TSV (sentence[, label]) instead of --data; for a K-class checkpoint also text/label TSV or "
+       "a .jsonl file")
       ("output", po::value(&o.output)->default_value(o.output)->value_name("DIR"), "output directory")
       ("top-k", po::value(&top_k)->default_value(top_k)->value_name("K"), "most confident errors to list")
       ("bins", po::value(&o.settings.bins)->default_value(15)->value_name("B"), "calibration bins")

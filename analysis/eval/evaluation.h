@@ -18,8 +18,11 @@ struct EvaluationInput {
   std::string checkpoint;
   std::vector<std::string> texts;
   std::vector<std::vector<int32_t>> tokens;  // SentencePiece ids, without [CLS]
-  std::vector<int> labels;                   // 0/1, or all -1 for an unlabeled split
-  std::vector<Probs> probs;
+  std::vector<int> labels;                   // class ids 0 .. K-1, or all -1 for an unlabeled split
+  std::vector<Probs> probs;                  // K probabilities each
+  // The names of the K classes as reports show them (display_class_names); empty: SST-2's
+  // "negative", "positive" when K = 2, else "0" .. "K-1".
+  std::vector<std::string> class_names;
   RareTokens rare;
 };
 
@@ -35,13 +38,15 @@ struct Evaluation {
   Calibration calibration;  // for the reliability diagram (empty when unlabeled)
 };
 
-// Throws UserError if sizes disagree or labels mix -1 with 0/1.
+// Throws UserError if sizes disagree, labels mix -1 with class ids, or the class names are not K.
 Evaluation evaluate_predictions(const EvaluationInput& in, const EvaluationSettings& s);
 
 // evaluation.md from evaluation.json (figure links relative to the output directory).
 std::string evaluation_markdown(const nlohmann::json& j);
 
-// predictions.tsv: index, label, predicted, p_negative, p_positive, sentence (tabs/newlines -> spaces).
+// predictions.tsv: index, label, predicted, one probability per class, sentence (tabs/newlines -> spaces).
+// The probability columns are p_negative, p_positive for SST-2 and p_0 .. p_{K-1} otherwise (their
+// names are evaluation.json's "classes").
 std::string predictions_tsv(const EvaluationInput& in);
 
 }  // namespace sst::analysis::eval

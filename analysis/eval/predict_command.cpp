@@ -34,7 +34,7 @@ int predict_main(int argc, char** argv) {
       "Usage: sst-analyze predict --checkpoint PATH [--format tsv|jsonl] [SENTENCE ...]\n\n"
       "Classifies each SENTENCE (or, with none, each non-empty line of stdin) with the checkpoint's model and\n"
       "tokenizer. Prints one line per sentence: TSV with a header (label, name, probability of that label,\n"
-      "p_positive, sentence) or JSON lines.\n\nOptions");
+      "p_positive for a two-class model, sentence) or JSON lines.\n\nOptions");
   // clang-format off
   desc.add_options()
       ("help,h", "print this help and exit")
@@ -69,18 +69,21 @@ int predict_main(int argc, char** argv) {
   const model::Classifier classifier(checkpoint, threads);
   const std::vector<Probs> probs = classifier.predict_text(sentences, batch);
   // Everything is computed before the first line is printed: a failure prints no partial table.
-  std::string out = format == "tsv" ? "label\tname\tprobability\tp_positive\tsentence\n" : "";
+  // p_positive, the probability of class 1, is a two-class column: K-class checkpoints have none.
+  const std::vector<std::string> names = display_class_names(classifier.class_names());
+  const bool binary = names.size() == 2;
+  std::string out = format == "tsv" ? (binary ? "label\tname\tprobability\tp_positive\tsentence\n"
+                                              : "label\tname\tprobability\tsentence\n")
+                                    : "";
   for (size_t i = 0; i < sentences.size(); ++i) {
     const int label = predicted_label(probs[i]);
     if (format == "tsv") {
-      out += std::to_string(label) + "\t" + label_name(label) + "\t" + fmt6(probs[i][label]) + "\t" +
-             fmt6(probs[i][1]) + "\t" + cli::one_line(sentences[i]) + "\n";
+      out += std::to_string(label) + "\t" + cli::one_line(names[label]) + "\t" + fmt6(probs[i][label]) + "\t" +
+             (binary ? fmt6(probs[i][1]) + "\t" : "") + cli::one_line(sentences[i]) + "\n";
     } else {
-      nlohmann::json j{{"sentence", sentences[i]},
-                       {"label", label},
-                       {"name", label_name(label)},
-                       {"probability", probs[i][label]},
-                       {"p_positive", probs[i][1]}};
+      nlohmann::json j{
+          {"sentence", sentences[i]}, {"label", label}, {"name", names[label]}, {"probability", probs[i][label]}};
+      if (binary) j["p_positive"] = probs[i][1];
       out += j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
     }
   }

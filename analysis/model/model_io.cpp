@@ -22,8 +22,9 @@ namespace {
 std::vector<Probs> to_probs(const torch::Tensor& t) {
   auto p = t.to(torch::kDouble).contiguous();
   auto a = p.accessor<double, 2>();
-  std::vector<Probs> out(p.size(0));
-  for (int64_t i = 0; i < p.size(0); ++i) out[i] = {a[i][0], a[i][1]};
+  std::vector<Probs> out(p.size(0), Probs(p.size(1)));
+  for (int64_t i = 0; i < p.size(0); ++i)
+    for (int64_t k = 0; k < p.size(1); ++k) out[i][k] = a[i][k];
   return out;
 }
 }  // namespace
@@ -35,6 +36,7 @@ Classifier::Classifier(const std::string& checkpoint, int threads) {
   load_evaluated_weights(checkpoint, impl_->model);  // the weight average, if the run kept one
   impl_->model->eval();                              // no dropout: deterministic predictions
   tokenizer_info_ = meta.tokenizer;
+  class_names_ = meta.class_names;
   data_identity_ = dataset::identity_of(meta.tokenizer, meta.data_schema_version);
   tokenizer_ = std::make_unique<TextTokenizer>(meta.tokenizer.model_proto);
   const ModelConfig& m = meta.model;
@@ -44,6 +46,18 @@ Classifier::Classifier(const std::string& checkpoint, int threads) {
 }
 
 Classifier::~Classifier() = default;
+
+void Classifier::check_same_classes(const std::vector<std::string>& names, const std::string& what) const {
+  if (names == class_names_) return;
+  const auto list = [](const std::vector<std::string>& v) {
+    std::string s;
+    for (size_t k = 0; k < v.size() && k < 8; ++k) s += (k ? ", '" : "'") + v[k] + "'";
+    return s + (v.size() > 8 ? ", ..." : "");
+  };
+  throw UserError(what + " has " + std::to_string(names.size()) + " classes (" + list(names) + "), checkpoint " +
+                  info_.path + " was trained on " + std::to_string(class_names_.size()) + " (" + list(class_names_) +
+                  "); evaluate it on data prepared from the same labels");
+}
 
 void Classifier::check_same_data(const dataset::DataIdentity& data, const std::string& what) const {
   dataset::refuse_other_tokenization(data_identity_, "checkpoint " + info_.path, data, what,

@@ -42,6 +42,11 @@ class Classifier {
   const CheckpointInfo& info() const { return info_; }
   const dataset::TokenizerInfo& tokenizer_info() const { return tokenizer_info_; }
   const TextTokenizer& tokenizer() const { return *tokenizer_; }
+  // The classes the head predicts, in id order (the training data's names; SST-2: "0", "1").
+  int num_classes() const { return static_cast<int>(class_names_.size()); }
+  const std::vector<std::string>& class_names() const { return class_names_; }
+  // Throws UserError naming `what` if data with classes `names` is not labeled as the checkpoint's was.
+  void check_same_classes(const std::vector<std::string>& names, const std::string& what) const;
 
   // Throws UserError naming `what` and both identities if it was tokenized differently from what the
   // checkpoint was trained on (dataset/data_identity.h: the same check sst-train makes on resume).
@@ -60,6 +65,7 @@ class Classifier {
   std::unique_ptr<Impl> impl_;
   CheckpointInfo info_;
   dataset::TokenizerInfo tokenizer_info_;
+  std::vector<std::string> class_names_;
   dataset::DataIdentity data_identity_;  // of the data the checkpoint was trained on
   std::unique_ptr<TextTokenizer> tokenizer_;
 };

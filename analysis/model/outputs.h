@@ -1,14 +1,13 @@
 // What a loaded classifier (model_io.h) returns, as plain vectors (no LibTorch): class probabilities and
 // one sentence's attention weights. eval/ computes metrics on the first, attention/ the rollout on the second.
 #pragma once
-#include <array>
 #include <cstddef>
 #include <vector>
 
 namespace sst::analysis::model {
 
-// {P(negative), P(positive)} of one example (label 0 = negative, 1 = positive).
-using Probs = std::array<double, 2>;
+// P(class k) of one example, k = 0 .. K-1 (SST-2: {P(negative), P(positive)}).
+using Probs = std::vector<double>;
 
 // One sentence's attention weights: weights[((l * heads + h) * tokens + q) * tokens + k].
 struct AttentionStack {

@@ -56,15 +56,22 @@ void add_evaluation(ReportDoc& doc, const json& e) {
              {"macro F1", fmt(e["macro_f1"], "%.4f")},
              {"ECE (" + show(e["calibration"]["n_bins"]) + " bins)", fmt(e["calibration"]["ece"], "%.4f")}});
   std::vector<std::vector<std::string>> rows;
-  for (const char* c : {"negative", "positive"}) {
+  const std::vector<std::string> names = e["classes"].get<std::vector<std::string>>();
+  for (const std::string& c : names) {
     const auto& k = e["per_class"][c];
     rows.push_back(
         {c, fmt(k["precision"], "%.4f"), fmt(k["recall"], "%.4f"), fmt(k["f1"], "%.4f"), show(k["support"])});
   }
   doc.table({"class", "precision", "recall", "F1", "support"}, rows);
   const auto& m = e["confusion"]["matrix"];
-  doc.table({"true \\ predicted", "negative", "positive"},
-            {{"negative", show(m[0][0]), show(m[0][1])}, {"positive", show(m[1][0]), show(m[1][1])}});
+  std::vector<std::string> header{"true \\ predicted"};
+  header.insert(header.end(), names.begin(), names.end());
+  rows.clear();
+  for (size_t t = 0; t < names.size(); ++t) {
+    rows.push_back({names[t]});
+    for (size_t p = 0; p < names.size(); ++p) rows.back().push_back(show(m[t][p]));
+  }
+  doc.table(header, rows);
   if (e["files"].contains("reliability_diagram")) doc.image("evaluation/reliability.png", "reliability diagram (dev)");
   rows.clear();
   for (const auto& r : e["slices"]["rows"])
@@ -75,10 +82,18 @@ void add_evaluation(ReportDoc& doc, const json& e) {
   for (const auto& [k, v] : e["slices"]["definitions"].items()) defs += k + ": " + v.get<std::string>() + "\n";
   doc.preformatted(defs);
   rows.clear();
-  for (const auto& x : e["most_confident_errors"])
-    rows.push_back({eval::label_name(x["label"].get<int>()), fmt(x["p_positive"], "%.3f"), show(x["text"])});
+  const bool binary = names.size() == 2;
+  for (const auto& x : e["most_confident_errors"]) {
+    rows.push_back({names.at(x["label"].get<size_t>())});
+    if (!binary) rows.back().push_back(names.at(x["predicted"].get<size_t>()));
+    rows.back().push_back(fmt(binary ? x["p_positive"] : x["confidence"], "%.3f"));
+    rows.back().push_back(show(x["text"]));
+  }
   doc.heading(3, "Most confident errors");
-  doc.table({"label", "P(positive)", "text"}, rows);
+  if (binary)
+    doc.table({"label", "P(positive)", "text"}, rows);
+  else
+    doc.table({"label", "predicted", "confidence", "text"}, rows);
 }
 
 // The run's dataset: --data, else config.ini's data.path as given or relative to the run directory.
@@ -146,8 +161,10 @@ void add_run_sections(ReportDoc& doc, const ReportOptions& o, std::ostream& out)
   ao.output = (fs::path(o.output) / "attention").string();
   const json a = attention::run_attention(ao, classifier, out);
   const json& s = a["sentences"][0];
-  doc.paragraph("\"" + o.sentence + "\": predicted " + eval::label_name(s["label"].get<int>()) +
-                ", P(positive) = " + fmt(s["p_positive"], "%.3f") +
+  doc.paragraph("\"" + o.sentence + "\": predicted " + s["name"].get<std::string>() + ", " +
+                (s.contains("p_positive")
+                     ? "P(positive) = " + fmt(s["p_positive"], "%.3f")
+                     : "P(" + s["name"].get<std::string>() + ") = " + fmt(s["probability"], "%.3f")) +
                 ". Attention rollout (Abnar & Zuidema 2020) "
                 "and the heads of the last layer; every layer is in attention/.");
   const auto& figs = s["figures"];

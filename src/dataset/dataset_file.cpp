@@ -8,6 +8,7 @@
 
 #include "common/error.h"
 #include "common/files.h"
+#include "dataset/class_labels.h"
 #include "dataset/hdf5_errors.h"
 
 namespace sst::dataset {
@@ -129,10 +130,28 @@ void for_each_block(const H5::DataSet& ds, hsize_t n, F&& fn) {
   }
 }
 
+// Class names are stored as one string attribute, one name per line.
+std::string join_names(const std::vector<std::string>& names) {
+  std::string out;
+  for (const std::string& n : names) out += (out.empty() ? "" : "\n") + n;
+  return out;
+}
+
+void check_class_names(const std::vector<std::string>& names, const std::string& where) {
+  const int k = static_cast<int>(names.size());
+  if (k < 2 || k > kMaxClasses)
+    throw UserError(where + ": " + std::to_string(k) + " classes (expected 2 to " + std::to_string(kMaxClasses) + ")");
+  for (const std::string& n : names) {
+    const bool control = std::any_of(n.begin(), n.end(), [](char c) { return static_cast<unsigned char>(c) < 0x20; });
+    if (n.empty() || control) throw UserError(where + ": a class name is empty or holds a control character");
+  }
+}
+
 }  // namespace
 
 void write_dataset_file(const std::string& path, const TokenizerInfo& tok, const std::vector<Split>& splits,
-                        const std::string& created_by) {
+                        const std::string& created_by, const std::vector<std::string>& class_names) {
+  check_class_names(class_names, "cannot write " + path);
   H5::Exception::dontPrint();
   write_atomically(path, [&](const std::string& tmp) {
     Hdf5ErrorCapture errors(tmp);
@@ -148,6 +167,8 @@ void write_dataset_file(const std::string& path, const TokenizerInfo& tok, const
       write_str_attr(f, "format", kFormatName);
       write_num_attr<int32_t>(f, "schema_version", kSchemaVersion);
       write_str_attr(f, "created_by", created_by);
+      write_num_attr<int32_t>(f, "num_classes", static_cast<int32_t>(class_names.size()));
+      write_str_attr(f, "class_names", join_names(class_names));
 
       H5::Group tg = f.createGroup("/tokenizer");
       write_vector<uint8_t>(tg, "model", std::vector<uint8_t>(tok.model_proto.begin(), tok.model_proto.end()));
@@ -194,9 +215,12 @@ DatasetFile::DatasetFile(const std::string& path) : path_(path) {
     if (!file_->attrExists("format") || read_str_attr(*file_, "format") != kFormatName)
       throw UserError(path + " is not an " + std::string(kFormatName) + " file (no matching 'format' attribute)");
     int32_t v = read_num_attr<int32_t>(*file_, "schema_version");
-    if (v != kSchemaVersion)
-      throw UserError(path + " has schema version " + std::to_string(v) + ", this build reads version " +
-                      std::to_string(kSchemaVersion) + " (re-run sst-prep)");
+    if (v < kOldestSchemaVersion || v > kSchemaVersion)
+      throw UserError(path + " has schema version " + std::to_string(v) + ", this build reads versions " +
+                      std::to_string(kOldestSchemaVersion) + " to " + std::to_string(kSchemaVersion) +
+                      " (re-run sst-prep)");
+    schema_version_ = v;
+    read_classes();
     H5::Group tg = file_->openGroup("/tokenizer");
     auto bytes = read_vector<uint8_t>(tg, "model");
     tokenizer_.model_proto.assign(bytes.begin(), bytes.end());
@@ -214,6 +238,26 @@ DatasetFile::DatasetFile(const std::string& path) : path_(path) {
   } catch (const H5::Exception& e) {
     throw UserError(path + " is malformed: " + e.getDetailMsg());
   }
+}
+
+void DatasetFile::read_classes() {
+  if (schema_version_ < 2) {  // version 1 held SST-2 only
+    class_names_ = {"0", "1"};
+    return;
+  }
+  const int32_t k = read_num_attr<int32_t>(*file_, "num_classes");
+  std::string joined = read_str_attr(*file_, "class_names");
+  class_names_.clear();
+  for (size_t start = 0;;) {
+    const size_t nl = joined.find('\n', start);
+    class_names_.push_back(joined.substr(start, nl == std::string::npos ? std::string::npos : nl - start));
+    if (nl == std::string::npos) break;
+    start = nl + 1;
+  }
+  if (static_cast<int32_t>(class_names_.size()) != k)
+    throw UserError(path_ + ": num_classes = " + std::to_string(k) + " but class_names has " +
+                    std::to_string(class_names_.size()) + " names");
+  check_class_names(class_names_, path_);
 }
 
 void DatasetFile::validate_tokenizer(const H5::Group& tg) const {
@@ -253,11 +297,14 @@ void DatasetFile::validate_split(const std::string& split) const {
   if (offsets.back() != static_cast<int64_t>(num_tokens))
     throw UserError(where + ": its offsets end at " + std::to_string(offsets.back()) + " but it has " +
                     std::to_string(num_tokens) + " tokens");
+  const int k = num_classes();
+  const std::string ids = k == 2 ? "0 or 1" : "0 .. " + std::to_string(k - 1);
+  const std::string ids_or_unlabeled = k == 2 ? "0, 1 or -1 for unlabeled" : ids + " or -1 for unlabeled";
   for (size_t i = 0; i < labels.size(); ++i) {
     const int label = labels[i];
-    if (label == 0 || label == 1 || (label == -1 && !must_be_labeled(split))) continue;
-    throw UserError(where + ": example " + std::to_string(i) + " has label " + std::to_string(label) +
-                    (must_be_labeled(split) ? " (expected 0 or 1)" : " (expected 0, 1 or -1 for unlabeled)"));
+    if ((label >= 0 && label < k) || (label == -1 && !must_be_labeled(split))) continue;
+    throw UserError(where + ": example " + std::to_string(i) + " has label " + std::to_string(label) + " (expected " +
+                    (must_be_labeled(split) ? ids : ids_or_unlabeled) + ")");
   }
   const int32_t vocab = tokenizer_.vocab_size;
   for_each_block(tokens, num_tokens, [&](int64_t first, const std::vector<int32_t>& ids) {

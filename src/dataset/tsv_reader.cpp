@@ -51,27 +51,30 @@ struct Columns {
   size_t count = 0;
 };
 
-Columns parse_header(const std::string& line, const std::string& name) {
+// `text_column`: a 'text' column may stand for 'sentence' (the any-label reader; SST-2's keeps GLUE's name).
+Columns parse_header(const std::string& line, const std::string& name, bool text_column) {
   Columns c;
   std::vector<std::string> fields = split_tabs(line);
   c.count = fields.size();
   for (size_t i = 0; i < fields.size(); ++i) {
     std::string f = trim(fields[i]);
-    int* slot = f == "sentence" ? &c.sentence : f == "label" ? &c.label : f == "index" ? &c.index : nullptr;
+    const bool is_sentence = f == "sentence" || (text_column && f == "text");
+    int* slot = is_sentence ? &c.sentence : f == "label" ? &c.label : f == "index" ? &c.index : nullptr;
     if (slot == nullptr) continue;  // unknown columns are carried along but ignored
-    if (*slot >= 0) fail(name, 1, "header has the column '" + f + "' twice");
+    if (*slot >= 0)
+      fail(name, 1,
+           "header has the column '" + f + "' twice" +
+               (is_sentence && text_column ? " (or both 'sentence' and 'text')" : ""));
     *slot = static_cast<int>(i);
   }
   if (c.sentence < 0)
     fail(name, 1,
-         "header " + quote(line) +
-             " has no 'sentence' column (expected 'sentence\\tlabel' or "
-             "'index\\tsentence')");
+         "header " + quote(line) + (text_column ? " has no 'sentence' or 'text' column" : " has no 'sentence' column") +
+             " (expected 'sentence\\tlabel' or 'index\\tsentence')");
   return c;
 }
 
-int8_t parse_label(const std::string& field, const std::string& name, size_t line_no) {
-  std::string v = trim(field);
+int8_t parse_label(const std::string& v, const std::string& name, size_t line_no) {
   if (v == "0") return 0;
   if (v == "1") return 1;
   fail(name, line_no, "label " + quote(v) + " is not 0 or 1");
@@ -119,8 +122,13 @@ size_t find_invalid_utf8(const std::string& s) {
   return std::string::npos;
 }
 
-TsvData parse_tsv(const std::string& text, const std::string& name) {
-  TsvData out;
+namespace {
+
+// Splits `text` into header and rows, validates each line, and calls on_row(sentence, label field,
+// line number) for every example (label field empty when the file has no label column). Every
+// problem is reported at its line as soon as it is met, in file order.
+template <typename OnRow>
+bool parse_rows(const std::string& text, const std::string& name, bool text_column, OnRow&& on_row) {
   Columns cols;
   bool have_header = false;
   size_t line_no = 0;
@@ -152,8 +160,7 @@ TsvData parse_tsv(const std::string& text, const std::string& name) {
     if (pending_blank != 0) fail(name, pending_blank, "empty line");
 
     if (!have_header) {
-      cols = parse_header(line, name);
-      out.labeled = cols.label >= 0;
+      cols = parse_header(line, name, text_column);
       have_header = true;
       continue;
     }
@@ -164,17 +171,41 @@ TsvData parse_tsv(const std::string& text, const std::string& name) {
                std::to_string(fields.size()) + " tab-separated fields, the header has " + std::to_string(cols.count));
     std::string sentence = trim(fields[cols.sentence]);
     if (sentence.empty()) fail(name, line_no, "empty sentence");
-    int8_t label = -1;
-    if (out.labeled) label = parse_label(fields[cols.label], name, line_no);
+    const std::string label = cols.label >= 0 ? trim(fields[cols.label]) : std::string();
     if (cols.index >= 0) check_index(fields[cols.index], name, line_no);
-    out.sentences.push_back(std::move(sentence));
-    out.labels.push_back(label);
+    on_row(std::move(sentence), cols.label >= 0 ? &label : nullptr, line_no);
   }
   if (!have_header) throw UserError(name + ": empty file (expected a header line 'sentence\\tlabel')");
+  return cols.label >= 0;
+}
+
+}  // namespace
+
+TsvData parse_tsv(const std::string& text, const std::string& name) {
+  TsvData out;
+  out.labeled = parse_rows(text, name, false, [&](std::string sentence, const std::string* label, size_t line_no) {
+    out.labels.push_back(label != nullptr ? parse_label(*label, name, line_no) : int8_t{-1});
+    out.sentences.push_back(std::move(sentence));
+  });
   return out;
 }
 
-TsvData read_tsv_file(const std::string& path) {
+TextData parse_class_tsv(const std::string& text, const std::string& name) {
+  TextData out;
+  out.labeled = parse_rows(text, name, true, [&](std::string sentence, const std::string* label, size_t line_no) {
+    if (label != nullptr && label->empty()) fail(name, line_no, "label missing (empty 'label' field)");
+    out.sentences.push_back(std::move(sentence));
+    out.labels.push_back(label != nullptr ? *label : std::string());
+    out.lines.push_back(line_no);
+  });
+  return out;
+}
+
+TsvData read_tsv_file(const std::string& path) { return parse_tsv(read_input_file(path), path); }
+
+TextData read_class_tsv_file(const std::string& path) { return parse_class_tsv(read_input_file(path), path); }
+
+std::string read_input_file(const std::string& path) {
   std::error_code ec;
   if (std::filesystem::is_directory(path, ec)) throw UserError("cannot open " + path + ": is a directory");
   std::ifstream in(path, std::ios::binary);
@@ -182,7 +213,7 @@ TsvData read_tsv_file(const std::string& path) {
   std::ostringstream buf;
   buf << in.rdbuf();
   if (in.bad()) throw UserError("cannot read " + path + ": " + std::strerror(errno));
-  return parse_tsv(buf.str(), path);
+  return buf.str();
 }
 
 }  // namespace sst::dataset

@@ -1,5 +1,6 @@
 #include "model/config.h"
 
+#include <map>
 #include <sstream>
 #include <type_traits>
 
@@ -21,9 +22,12 @@ std::string text(const T& v) {
 }  // namespace
 
 std::string model_signature(const ModelConfig& m) {
+  std::map<std::string, std::string> defaults;
+  const ModelConfig default_config;
+  for_each_model_field(default_config, [&](const ModelField& f, const auto& v) { defaults[f.name] = text(v); });
   std::string out;
   for_each_model_field(m, [&](const ModelField& f, const auto& v) {
-    if (!f.architecture) return;
+    if (!f.architecture || (f.signed_unless_default && text(v) == defaults[f.name])) return;
     // Appended piece by piece: GCC 12 at C++20 warns (-Wstringop-overflow, a false positive) about the
     // temporary strings of `a + b + c` here.
     if (!out.empty()) out += ' ';
@@ -51,7 +55,8 @@ double parameter_count(const ModelConfig& m) {
   const double layer = 4 * d * d + 2 * d * f + f + 8 * d;
   const double embeddings = static_cast<double>(m.vocab_size) * d +
                             (m.position == Position::kLearned ? static_cast<double>(m.max_len) * d : 0);
-  return embeddings + static_cast<double>(m.layers) * layer + 2 * d /* final LayerNorm */ + 2 * d + 2 /* head */;
+  const double k = static_cast<double>(m.num_classes);
+  return embeddings + static_cast<double>(m.layers) * layer + 2 * d /* final LayerNorm */ + k * d + k /* head */;
 }
 
 }  // namespace sst

@@ -31,6 +31,7 @@ struct EnumNames<Position> {
 
 struct ModelConfig {
   int64_t vocab_size = 0;
+  int64_t num_classes = 2;  // K: the classifier head's outputs (SST-2: 2)
   int64_t d_model = 128;
   int64_t layers = 2;
   int64_t heads = 4;
@@ -50,6 +51,9 @@ struct ModelField {
   bool architecture;  // shapes the weights: part of model_signature (a checkpoint loads only into the same)
   bool option;        // a [model] option (vocab_size comes from the dataset file instead)
   bool since_v1;      // in every checkpoint; later fields read as their default from older checkpoints
+  // In model_signature only when it differs from its default, so the models that came before it keep
+  // their signature (num_classes: every model was SST-2's two-class one).
+  bool signed_unless_default = false;
 };
 
 // Calls f(const ModelField&, field) for every field of `m` (ModelConfig or const ModelConfig), in order.
@@ -57,6 +61,10 @@ template <typename M, typename F>
 void for_each_model_field(M& m, F&& f) {
   f(ModelField{"vocab_size", "vocabulary size, from the dataset file's tokenizer", at_least(1), true, false, true},
     m.vocab_size);
+  f(ModelField{"num_classes",
+               "classes (the head's outputs), from the dataset file; 2 in checkpoints before it was kept",
+               closed(2, 100), true, false, false, true},
+    m.num_classes);
   f(ModelField{"d_model", "embedding / residual width", at_least(1), true, true, true}, m.d_model);
   f(ModelField{"layers", "number of encoder layers", at_least(1), true, true, true}, m.layers);
   f(ModelField{"heads", "attention heads per layer (must divide d_model)", at_least(1), true, true, true}, m.heads);

@@ -58,7 +58,7 @@ TransformerClassifierImpl::TransformerClassifierImpl(const ModelConfig& cfg) : c
   for (int64_t i = 0; i < cfg.layers; ++i)
     layers_->push_back(EncoderLayer(cfg.d_model, cfg.heads, cfg.ff_dim, cfg.dropout));
   final_ln_ = register_module("final_ln", torch::nn::LayerNorm(torch::nn::LayerNormOptions({cfg.d_model})));
-  head_ = register_module("head", torch::nn::Linear(cfg.d_model, 2));
+  head_ = register_module("head", torch::nn::Linear(cfg.d_model, cfg.num_classes));
 
   // GPT-2 style init: N(0, 0.02) weights, zero biases; residual projections scaled by 1/sqrt(2L)
   // so the residual stream's variance does not grow with depth.

@@ -95,6 +95,9 @@ void write_meta(torch::serialize::OutputArchive& ar, const CheckpointMeta& m) {
   // Unknown stays unknown: a checkpoint that never recorded it is not given this build's schema.
   if (m.data_schema_version > 0)
     ar.write("data/schema_version", c10::IValue(static_cast<int64_t>(m.data_schema_version)));
+  std::string names;
+  for (const std::string& n : m.class_names) names += (names.empty() ? "" : "\n") + n;
+  if (!m.class_names.empty()) ar.write("data/class_names", c10::IValue(names));
 }
 
 CheckpointMeta read_meta(torch::serialize::InputArchive& ar, const std::string& path) {
@@ -153,6 +156,20 @@ CheckpointMeta read_meta(torch::serialize::InputArchive& ar, const std::string& 
   m.tokenizer.eos_id = id[4];
   c10::IValue schema;  // absent from checkpoints written before the data's identity was kept
   if (ar.try_read("data/schema_version", schema)) m.data_schema_version = static_cast<int32_t>(schema.toInt());
+  c10::IValue names;  // absent from checkpoints written before the classes were kept
+  if (ar.try_read("data/class_names", names)) {
+    const std::string& joined = names.toStringRef();
+    for (size_t start = 0;;) {
+      const size_t nl = joined.find('\n', start);
+      m.class_names.push_back(joined.substr(start, nl == std::string::npos ? std::string::npos : nl - start));
+      if (nl == std::string::npos) break;
+      start = nl + 1;
+    }
+  }
+  if (static_cast<int64_t>(m.class_names.size()) != m.model.num_classes) {
+    m.class_names.clear();
+    for (int64_t k = 0; k < m.model.num_classes; ++k) m.class_names.push_back(std::to_string(k));
+  }
   return m;
 }
 

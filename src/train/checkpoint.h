@@ -49,6 +49,9 @@ struct CheckpointMeta {
   // With the tokenizer, the identity of the data the run trained on (dataset/data_identity.h): the
   // data file's schema version; 0 = not recorded (checkpoints written before it was kept).
   int32_t data_schema_version = 0;
+  // The data file's class names in id order (model.num_classes of them); checkpoints written before
+  // they were kept read as "0" .. "K-1".
+  std::vector<std::string> class_names;
   uint64_t seed = 0;
   int64_t world_size = 1;
 };

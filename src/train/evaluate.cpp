@@ -18,7 +18,7 @@ torch::Tensor predict_probabilities(TransformerClassifier& model, const shard::S
     parts.push_back(torch::softmax(logits.to(torch::kFloat), -1).cpu());
   }
   model->train(was_training);
-  return parts.empty() ? torch::empty({0, 2}) : torch::cat(parts);
+  return parts.empty() ? torch::empty({0, model->config().num_classes}) : torch::cat(parts);
 }
 
 EvalSums evaluate_share(TransformerClassifier& model, const shard::SplitReader& split, int rank, int world,

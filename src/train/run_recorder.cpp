@@ -27,6 +27,7 @@ CheckpointMeta meta_of(const Run& r) {
   m.config_ini = r.cfg.resolved_ini;
   m.tokenizer = r.file->tokenizer();
   m.data_schema_version = r.file->identity().schema_version;
+  m.class_names = r.file->class_names();
   m.seed = r.cfg.train.seed;
   m.world_size = r.world.size;
   return m;

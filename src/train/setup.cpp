@@ -44,6 +44,7 @@ void setup_input(Run& r) {
   r.train = std::make_unique<shard::SplitReader>(*r.file, "train", cfg.data.preload);
   r.dev = std::make_unique<shard::SplitReader>(*r.file, "dev", cfg.data.preload);
   cfg.model.vocab_size = r.file->tokenizer().vocab_size;
+  cfg.model.num_classes = r.file->num_classes();
 
   // Lengths as the model sees them ([CLS] + tokens, truncated): D for the summary, and the sort
   // key of length bucketing.
