@@ -214,7 +214,7 @@ int cmd_aggregate(int argc, char** argv) {
     ("output", po::value<std::string>()->default_value(""), "write here instead of SWEEP_DIR/sweep.csv")
     ("finished-only", "only rows with status completed or early_stopped (for sst-analyze fit)");
   // clang-format on
-  auto vm = parse(
+  auto vm = parse_command(
       argc, argv, o, "sweep-dir",
       "Usage: sst-sweep aggregate SWEEP_DIR [--output FILE] [--finished-only]\n"
       "Writes one CSV row per grid point (atomically); the columns are in docs/sweeps.md:\n" +
