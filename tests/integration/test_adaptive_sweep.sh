@@ -28,38 +28,6 @@ T0=$(date +%s)
   { cat "$WORK/prep.log"; fail "sst-prep"; }
 
 INI="$SRC/configs/sweeps/ci_adaptive.ini"
-[sweep]
-name = adaptive
-base_config = $SRC/configs/tiny.ini
-ranks = 1
-seeds = 1, 2
-[models]
-names = xs, s, m
-[model.xs]
-d_model = 8
-ff_dim = 16
-[model.s]
-d_model = 16
-ff_dim = 32
-[model.m]
-d_model = 32
-ff_dim = 64
-[budget]
-flops = 2e8, 4e8
-eval_every = 10
-checkpoint_every = 1000
-cooldown_branches = true
-[overrides]
-model.layers = 1
-model.heads = 2
-model.max_len = 48
-train.warmup_steps = 2
-train.log_every = 10
-[design]
-start = s
-cap_flops = 1e12
-max_waves = 2
-EOF2
 DIR="$WORK/sweep"
 MANIFEST="$DIR/sweep_manifest.json"
 LOG="$DIR/design.jsonl"
