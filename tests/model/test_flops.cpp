@@ -7,6 +7,7 @@
 
 #include "model/flops.h"
 #include "model/transformer.h"
+#include "tiny_config.h"
 
 TEST(EffectiveLength, IsTheTokenWeightedMeanNotThePlainMean) {
   EXPECT_EQ(sst::effective_length({}), 0.0);
@@ -32,13 +33,7 @@ TEST(TrainFlopsPerToken, TimesTokensIsSixNTokensPlusTheAttentionOfEachSequence) 
 }
 
 TEST(TrainFlopsPerToken, TheModelCountsItsNonEmbeddingWeights) {
-  sst::ModelConfig c;
-  c.vocab_size = 50;
-  c.d_model = 32;
-  c.layers = 2;
-  c.heads = 4;
-  c.ff_dim = 64;
-  c.max_len = 24;
+  const sst::ModelConfig c = sst::test::tiny_model_config(50, 32, 2, 4, 64, 24);
   sst::TransformerClassifier model(c);
   EXPECT_DOUBLE_EQ(model->train_flops_per_token(9.5),
                    sst::train_flops_per_token(model->num_non_embedding_params(), 2, 32, 9.5));

@@ -6,6 +6,7 @@
 #include "common/torch_compat.h"
 #include "model/transformer.h"
 #include "shard/batch.h"
+#include "tiny_config.h"
 
 namespace {
 
@@ -218,13 +219,7 @@ TEST(MakeBatch, TruncatesToMaxLenAndCountsIt) {
 
 // The memory estimate (train/memory_estimate.h) counts parameters from the config alone.
 TEST(Transformer, ParameterCountFromTheConfigMatchesTheModel) {
-  sst::ModelConfig c;
-  c.vocab_size = 50;
-  c.d_model = 24;
-  c.layers = 3;
-  c.heads = 4;
-  c.ff_dim = 40;
-  c.max_len = 12;
+  sst::ModelConfig c = sst::test::tiny_model_config(50, 24, 3, 4, 40, 12);
   for (auto position : {sst::Position::kLearned, sst::Position::kNone}) {
     c.position = position;
     sst::TransformerClassifier m(c);
