@@ -8,13 +8,15 @@
 # short benchmark budget, so that its plan is tested too (tests/gpu/dry_run_plan_test.sh).
 # Usage: bash launch/cuda_libtorch_tests.sh          (build in build-cuda/; the first run needs network)
 #   SST2_DIR    GLUE SST-2 folder for the integration tests (unset: they skip)
-#   CTEST_ARGS  default -LE slurm|multinode (the host's daemons and namespaces; .ci/run runs them once)
+#   CTEST_ARGS  default: the unit, gpu and docs tests and the integration tests labelled libtorch
+#               (training, resume, world-size invariance, bf16: tests/integration/CMakeLists.txt); the
+#               other integration, Slurm and multi-node tests run once, on the main build (.ci/run)
 #   SST_CUDA_HOME (/usr/local/cuda)  SST_PIP_TORCH (2.11.0)
 # The build fails on any compiler warning, as the LibTorch 2.6 build does (launch/libtorch2_tests.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 CUDA_HOME=${SST_CUDA_HOME:-/usr/local/cuda}
-CTEST_ARGS=${CTEST_ARGS:-"-LE slurm|multinode"}
+CTEST_ARGS=${CTEST_ARGS:-"-L ^(unit|gpu|docs|libtorch)$"}
 [ -x "$CUDA_HOME/bin/nvcc" ] || { echo "cuda_libtorch_tests: error: no CUDA toolkit at $CUDA_HOME (SST_CUDA_HOME)" >&2; exit 1; }
 torch=$(bash launch/pip_libtorch.sh)
 export PATH=$PATH:$CUDA_HOME/bin

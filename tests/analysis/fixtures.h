@@ -52,7 +52,7 @@ class TinyRun : public ::testing::Test {
     dir_ = std::make_unique<test::TempDir>("analysis_cli");
     run_ = *dir_ / "run";
     const auto r = test::run_command(test::sh_quote(test::bin("sst-train")) + " --config " +
-                                     test::sh_quote(std::string(SST_SOURCE_DIR) + "/configs/tiny.ini") + " --data " +
+                                     test::sh_quote(sst::test::source_dir() + "/configs/tiny.ini") + " --data " +
                                      test::sh_quote(data_) + " --out-dir " + test::sh_quote(run_) +
                                      " --train.max_steps=40 --train.eval_every=20 --train.threads=1" + test::kOnCpu);
     train_output_ = r.output;

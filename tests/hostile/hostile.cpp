@@ -28,7 +28,7 @@ namespace {
 using Clock = std::chrono::steady_clock;
 
 std::string test_data_dir() {
-  const std::string d = std::string(SST_BIN_DIR) + "/../test_data";
+  const std::string d = sst::test::bin_dir() + "/../test_data";
   fs::create_directories(d);
   return fs::canonical(d).string();
 }
@@ -140,7 +140,7 @@ bool wait_until(const std::function<bool()>& done, double seconds) {
 BackgroundProcess::BackgroundProcess(const std::vector<std::string>& argv, const std::vector<std::string>& env) {
   static int n = 0;
   const std::string base =
-      std::string(SST_BIN_DIR) + "/../tmp/bg-" + std::to_string(::getpid()) + "-" + std::to_string(++n);
+      sst::test::bin_dir() + "/../tmp/bg-" + std::to_string(::getpid()) + "-" + std::to_string(++n);
   fs::create_directories(fs::path(base).parent_path());
   out_ = base + ".out";
   err_ = base + ".err";

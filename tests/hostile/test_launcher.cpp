@@ -39,7 +39,7 @@ struct Launcher : ::testing::Test {
   }
   std::vector<std::string> sweep_sh(std::vector<std::string> extra = {}) const {
     std::vector<std::string> argv = {
-        "bash", std::string(SST_SOURCE_DIR) + "/launch/sweep.sh", sweep_file, "--sweep-dir", sweep_dir, "--no-check"};
+        "bash", sst::test::source_dir() + "/launch/sweep.sh", sweep_file, "--sweep-dir", sweep_dir, "--no-check"};
     argv.insert(argv.end(), extra.begin(), extra.end());
     return argv;
   }

@@ -57,14 +57,14 @@ struct Scene {
     tool = "sweep.sh";
     other_lines = true;
     argv = {"bash",
-            std::string(SST_SOURCE_DIR) + "/launch/sweep.sh",
+            sst::test::source_dir() + "/launch/sweep.sh",
             dir / "sweep.ini",
             "--sweep-dir",
             sweep_dir,
             "--data",
             tiny_dataset(),
             "--no-check"};
-    env = {"SST_BIN_DIR=" + std::string(SST_BIN_DIR)};
+    env = {"SST_BIN_DIR=" + sst::test::bin_dir()};
   }
 };
 
@@ -168,8 +168,8 @@ const std::vector<Row> kRows = {
        s.tool = "sst: error";
        s.argv = {"bash", "-c", "source \"$SST_ROOT/slurm/job_common.sh\" && sst_run \"$1\" --resume auto", "sst_run",
                  s.run};
-       s.env = {"SST_ROOT=" + std::string(SST_SOURCE_DIR), "SST_BIN_DIR=" + std::string(SST_BIN_DIR),
-                "SST_SITE_ENV=/dev/null", "SST_LAUNCHER=mpirun"};
+       s.env = {"SST_ROOT=" + sst::test::source_dir(), "SST_BIN_DIR=" + sst::test::bin_dir(), "SST_SITE_ENV=/dev/null",
+                "SST_LAUNCHER=mpirun"};
      }},
     {"SweepDriverLog", 1,
      [](Scene& s) {

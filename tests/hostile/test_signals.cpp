@@ -74,7 +74,7 @@ TEST_F(HostileSignals, AStopSignalInTheFirstSecondsOfTrainShGivesExit75) {
   const double delays[] = {0.0, random_delay(1.5), random_delay(3.0)};
   for (int i = 0; i < 3; ++i) {
     const std::string run = dir / ("run" + std::to_string(i));
-    std::vector<std::string> argv = {"bash", std::string(SST_SOURCE_DIR) + "/launch/train.sh", "-n", "2"};
+    std::vector<std::string> argv = {"bash", sst::test::source_dir() + "/launch/train.sh", "-n", "2"};
     for (const auto& a : train_args(run)) argv.push_back(a);
     std::ostringstream context;
     context << "seed " << seed << ", signal " << signals[i] << " after " << delays[i] << " s\n";

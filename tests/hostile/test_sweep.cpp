@@ -41,9 +41,8 @@ struct Scene {
   }
   void sweep_sh(std::vector<std::string> args) {
     tool = "sweep.sh";
-    argv = {
-        "bash",        std::string(SST_SOURCE_DIR) + "/launch/sweep.sh", sweep_file, "--sweep-dir", sweep_dir, "--data",
-        tiny_dataset()};
+    argv = {"bash",        sst::test::source_dir() + "/launch/sweep.sh", sweep_file, "--sweep-dir", sweep_dir, "--data",
+            tiny_dataset()};
     argv.insert(argv.end(), args.begin(), args.end());
   }
   // A sweep directory expanded from the sweep file as it is now.
@@ -247,7 +246,7 @@ TEST_P(HostileSweep, RefusedWithOneLineAndNothingChanged) {
   // leave behind is anything else, above all a run directory from a point that was refused up front.
   const std::string watched = driver ? s.dir.path() + "/tiny.ini" : s.dir.path();
   const Snapshot before = Snapshot::of(watched);
-  const Outcome r = run_with_deadline(s.argv, 120, {"SST_BIN_DIR=" + std::string(SST_BIN_DIR)});
+  const Outcome r = run_with_deadline(s.argv, 120, {"SST_BIN_DIR=" + sst::test::bin_dir()});
   expect_refused(r, GetParam().exit_code, s.tool, s.expect, /*mpi=*/driver);
   // Every error line of sst-sweep is safe on a terminal: no control character, bounded in length.
   if (!driver) {

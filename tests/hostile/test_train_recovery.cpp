@@ -169,7 +169,7 @@ TEST_F(HostileRecovery, ResumeFromTheFinalCheckpointKeepsTheFinalTrainLoss) {
 
 TEST_F(HostileRecovery, SigtermToTrainShCheckpointsTheRanksAndExits75) {
   const std::string run = dir / "run";
-  BackgroundProcess job({"bash", std::string(SST_SOURCE_DIR) + "/launch/train.sh", "-n", "2", "--config", ini, "--data",
+  BackgroundProcess job({"bash", sst::test::source_dir() + "/launch/train.sh", "-n", "2", "--config", ini, "--data",
                          tiny_dataset(), "--out-dir", run, "--train.max_steps=1000000"},
                         {"SST_TRAIN=" + bin("sst-train")});
   ASSERT_TRUE(wait_until([&] { return last_step(run + "/metrics.jsonl") >= 2; }, 90)) << job.output();

@@ -17,7 +17,7 @@ namespace {
 // A small model without dropout (its masks depend on the rank, so with dropout runs on different world sizes
 // differ), one thread per rank, evaluations every 20 steps, every step logged.
 std::string train(int ranks, const std::string& data, const std::string& run, const std::string& extra) {
-  return (ranks > 1 ? mpirun(ranks) + " " : std::string()) + bin("sst-train") + " --config " + SST_SOURCE_DIR +
+  return (ranks > 1 ? mpirun(ranks) + " " : std::string()) + bin("sst-train") + " --config " + sst::test::source_dir() +
          "/configs/tiny.ini --data " + data + " --out-dir " + run +
          " --model.d_model=32 --model.layers=1 --model.heads=2 --model.ff_dim=64 --model.dropout=0 --train.max_steps=0"
          " --train.warmup_steps=10 --train.eval_every=20 --train.log_every=1 --train.checkpoint_every=1000"

@@ -45,8 +45,8 @@ ToolResult prep(const std::string& dir, const std::string& out, const std::strin
 }
 
 std::string train(const std::string& data, const std::string& run) {
-  const auto r = run_command(sh_quote(bin("sst-train")) + " --config " + SST_SOURCE_DIR + "/configs/tiny.ini --data " +
-                             sh_quote(data) + " --out-dir " + sh_quote(run) +
+  const auto r = run_command(sh_quote(bin("sst-train")) + " --config " + sst::test::source_dir() +
+                             "/configs/tiny.ini --data " + sh_quote(data) + " --out-dir " + sh_quote(run) +
                              " --train.threads=1 --train.max_steps=8 --train.log_every=2 --train.eval_every=4"
                              " --train.warmup_steps=2 --train.global_batch=16 --model.max_len=16" +
                              kOnCpu + " 2>&1");

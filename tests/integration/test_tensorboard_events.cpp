@@ -63,7 +63,7 @@ double parse_iso_utc(const std::string& s) {
 }
 
 std::string train_command(const std::string& run, const std::string& extra) {
-  return sh_quote(bin("sst-train")) + " --config " + SST_SOURCE_DIR + "/configs/tiny.ini --data " +
+  return sh_quote(bin("sst-train")) + " --config " + sst::test::source_dir() + "/configs/tiny.ini --data " +
          sh_quote(synthetic_dataset()) + " --out-dir " + sh_quote(run) +
          " --train.threads=1 --train.max_steps=12 --train.log_every=2 --train.eval_every=4 --train.warmup_steps=2"
          " --train.checkpoint_every=4 --model.max_len=16 --output.tensorboard=true" +
@@ -92,7 +92,7 @@ TEST(TensorBoardEvents, TensorBoardReadsMetricsJsonlNumbersAcrossResumes) {
     files += e.path().filename().string().rfind("events.out.tfevents.", 0) == 0;
   EXPECT_EQ(files, 3u);
 
-  const auto read = run_command("PYTHONPATH=" + sh_quote(python) + " python3 " + SST_SOURCE_DIR +
+  const auto read = run_command("PYTHONPATH=" + sh_quote(python) + " python3 " + sst::test::source_dir() +
                                 "/tests/integration/read_tensorboard_scalars.py " + sh_quote(run + "/tensorboard") +
                                 " " + sh_quote(dir / "scalars.json"));
   ASSERT_EQ(read.exit_code, 0) << read.output;

@@ -15,8 +15,8 @@ using namespace sst::test;
 namespace {
 // `mpirun -np 2 sst-train` on configs/tiny.ini with one thread per rank, plus `extra` options.
 CommandResult run_tiny_on_two_ranks(const std::string& data, const std::string& run, const std::string& extra = "") {
-  return run_command(mpirun(2) + " " + bin("sst-train") + " --config " + SST_SOURCE_DIR + "/configs/tiny.ini --data " +
-                     data + " --out-dir " + run + " --train.threads=1" + kOnCpu + extra);
+  return run_command(mpirun(2) + " " + bin("sst-train") + " --config " + sst::test::source_dir() +
+                     "/configs/tiny.ini --data " + data + " --out-dir " + run + " --train.threads=1" + kOnCpu + extra);
 }
 }  // namespace
 
@@ -91,7 +91,8 @@ TEST(EndToEnd, HelpAndPrintConfigNeedNoData) {
   auto help = run_command(bin("sst-train") + " --help");
   EXPECT_EQ(help.exit_code, 0);
   EXPECT_NE(help.output.find("--model.d_model"), std::string::npos);
-  auto printed = run_command(bin("sst-train") + " --config " + SST_SOURCE_DIR + "/configs/tiny.ini --print-config");
+  auto printed =
+      run_command(bin("sst-train") + " --config " + sst::test::source_dir() + "/configs/tiny.ini --print-config");
   EXPECT_EQ(printed.exit_code, 0);
   EXPECT_NE(printed.output.find("d_model = 64"), std::string::npos) << printed.output;
 }
@@ -104,7 +105,7 @@ TEST(EndToEnd, TimeoutsAreListedInHelpAndABadOneIsRefusedInOneLine) {
     EXPECT_NE(help.output.find(variable), std::string::npos) << variable;
   EXPECT_NE(help.output.find("0 = no deadline"), std::string::npos) << help.output;
   for (const char* variable : {"SST_NCCL_TIMEOUT_S", "SST_COLLECTIVE_TIMEOUT_S"}) {
-    auto r = run_command(std::string(variable) + "=5m " + bin("sst-train") + " --config " + SST_SOURCE_DIR +
+    auto r = run_command(std::string(variable) + "=5m " + bin("sst-train") + " --config " + sst::test::source_dir() +
                          "/configs/tiny.ini --data missing.h5 --out-dir unused");
     EXPECT_EQ(r.exit_code, 1) << r.output;
     EXPECT_EQ(r.output,
@@ -162,8 +163,8 @@ TEST(EndToEnd, LongSentencesAreTruncatedAndCounted) {
   const std::string data = prepared_sst2();
   TempDir dir("trunc");
   const std::string run = dir / "run";
-  auto r = run_command(sh_quote(bin("sst-train")) + " --config " + SST_SOURCE_DIR + "/configs/tiny.ini --data " +
-                       sh_quote(data) + " --out-dir " + sh_quote(run) +
+  auto r = run_command(sh_quote(bin("sst-train")) + " --config " + sst::test::source_dir() +
+                       "/configs/tiny.ini --data " + sh_quote(data) + " --out-dir " + sh_quote(run) +
                        " --train.threads=1 --train.max_steps=4 --train.log_every=1 --model.max_len=8" + kOnCpu);
   ASSERT_EQ(r.exit_code, 0) << r.output;
   EXPECT_EQ(r.output.find("error"), std::string::npos) << r.output;

@@ -23,8 +23,8 @@ namespace sst::test {
 
 TempDir::TempDir(const std::string& tag) {
   std::random_device rd;
-  path_ = std::string(SST_BIN_DIR) + "/../tmp/" + tag + "-" + std::to_string(::getpid()) + "-" +
-          std::to_string(rd() % 1000000);
+  path_ =
+      sst::test::bin_dir() + "/../tmp/" + tag + "-" + std::to_string(::getpid()) + "-" + std::to_string(rd() % 1000000);
   fs::create_directories(path_);
   path_ = fs::canonical(path_).string();
 }
@@ -56,7 +56,7 @@ std::string mpirun(int ranks) {
   return cmd;
 }
 
-std::string bin(const std::string& name) { return std::string(SST_BIN_DIR) + "/" + name; }
+std::string bin(const std::string& name) { return sst::test::bin_dir() + "/" + name; }
 
 std::string sh_quote(const std::string& s) {
   std::string q = "'";
@@ -71,7 +71,7 @@ std::string sst2_dir() {
 
 std::string prepared_sst2() {
   if (sst2_dir().empty()) return "";
-  const std::string out = std::string(SST_BIN_DIR) + "/../test_data/sst2_v8000.h5";
+  const std::string out = sst::test::bin_dir() + "/../test_data/sst2_v8000.h5";
   if (fs::exists(out)) return fs::canonical(out).string();
   fs::create_directories(fs::path(out).parent_path());
   // sst-prep writes atomically, so concurrent tests racing here each produce a whole file.
@@ -87,8 +87,7 @@ Tmpfs::Tmpfs(int kb) {
     return;
   }
   std::random_device rd;
-  path_ =
-      std::string(SST_BIN_DIR) + "/../tmp/tmpfs-" + std::to_string(::getpid()) + "-" + std::to_string(rd() % 100000);
+  path_ = sst::test::bin_dir() + "/../tmp/tmpfs-" + std::to_string(::getpid()) + "-" + std::to_string(rd() % 100000);
   fs::create_directories(path_);
   path_ = fs::canonical(path_).string();
   const std::string opts = "size=" + std::to_string(kb) + "k";
@@ -121,7 +120,7 @@ void Tmpfs::leave_free_kb(int kb) const {
 }
 
 std::string synthetic_dataset() {
-  const std::string out = std::string(SST_BIN_DIR) + "/../test_data/synthetic_word.h5";
+  const std::string out = sst::test::bin_dir() + "/../test_data/synthetic_word.h5";
   if (fs::exists(out)) return fs::canonical(out).string();
   TempDir tsv("synthetic");
   const std::vector<std::string> positive = {"good", "great", "fine",     "lovely", "superb",

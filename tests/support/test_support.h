@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include "test_paths.h"
+
 namespace sst::test {
 
 // A fresh directory under the build tree's tmp/, removed on destruction unless SST_KEEP_TMP is set.

@@ -195,17 +195,17 @@ TEST(SweepFile, MissingFile) { EXPECT_THROW(sst::sweep::parse_sweep_file("/nonex
 
 TEST(SweepFile, ShippedSweepsParse) {
   for (const char* name : {"ci_tiny.ini", "example.ini"}) {
-    auto spec = sst::sweep::parse_sweep_file(std::string(SST_SOURCE_DIR) + "/configs/sweeps/" + name);
+    auto spec = sst::sweep::parse_sweep_file(sst::test::source_dir() + "/configs/sweeps/" + name);
     EXPECT_GT(sst::sweep::expand(spec, "x").size(), 0u) << name;
   }
   // The ablation study behind configs/sst2_best.ini (launch/ablations.sh): 3 seeds per model.
   for (const char* name : {"sst2_best.ini", "vocab_word8k.ini", "tokenizer_unigram8k.ini"}) {
-    auto spec = sst::sweep::parse_sweep_file(std::string(SST_SOURCE_DIR) + "/configs/ablations/" + name);
+    auto spec = sst::sweep::parse_sweep_file(sst::test::source_dir() + "/configs/ablations/" + name);
     EXPECT_EQ(sst::sweep::expand(spec, "x").size(), 3 * spec.models.size()) << name;
   }
-  auto ci = sst::sweep::parse_sweep_file(std::string(SST_SOURCE_DIR) + "/configs/sweeps/ci_tiny.ini");
+  auto ci = sst::sweep::parse_sweep_file(sst::test::source_dir() + "/configs/sweeps/ci_tiny.ini");
   EXPECT_EQ(sst::sweep::expand(ci, "x").size(), 4u);
-  auto ex = sst::sweep::parse_sweep_file(std::string(SST_SOURCE_DIR) + "/configs/sweeps/example.ini");
+  auto ex = sst::sweep::parse_sweep_file(sst::test::source_dir() + "/configs/sweeps/example.ini");
   EXPECT_THAT(ex.fractions.front(), 1.0 / 64);
   EXPECT_EQ(ex.fractions.back(), 1.0);
 }

@@ -34,9 +34,8 @@ TEST(ThreadingEnv, ThreadsPerRankAreCoresOverLocalRanksUnlessGivenOnTheCommandLi
 // it loaded with, once per process image: "GOMP_SPINCOUNT = '0'" is PASSIVE in effect (unset, libgomp
 // spins 300000 times before it sleeps), so the last such line says what the training process runs with.
 std::string print_config(const std::string& env_prefix) {
-  auto r =
-      run_command(env_prefix + " OMP_DISPLAY_ENV=VERBOSE " + sh_quote(bin("sst-train")) + " --config " +
-                  sh_quote(std::string(SST_SOURCE_DIR) + "/configs/tiny.ini") + " --train.threads=2 --print-config");
+  auto r = run_command(env_prefix + " OMP_DISPLAY_ENV=VERBOSE " + sh_quote(bin("sst-train")) + " --config " +
+                       sh_quote(sst::test::source_dir() + "/configs/tiny.ini") + " --train.threads=2 --print-config");
   EXPECT_EQ(r.exit_code, 0) << r.output;
   return r.output;
 }

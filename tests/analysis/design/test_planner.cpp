@@ -191,7 +191,7 @@ TEST(AnalysisDesignCommand, WritesSimulationJsonOrNothing) {
 // The shipped example: sst2_isoflop.ini's sizes and per-size budgets from n3-n5. Under this law the minima of
 // the two largest budgets lie below n4, the smallest size that trains them: the simulation says so.
 TEST(AnalysisDesignSimulate, ShippedExampleSaysWhichBudgetsItCannotBracket) {
-  const auto spec = sst::sweep::parse_sweep_file(std::string(SST_SOURCE_DIR) + "/configs/sweeps/example_adaptive.ini");
+  const auto spec = sst::sweep::parse_sweep_file(sst::test::source_dir() + "/configs/sweeps/example_adaptive.ini");
   const auto in = design::planner_input(spec);
   const auto s = design::simulate(in, {0.3, 50, 0.3, 320, 0.3}, 0.01, 1);
   EXPECT_LE(s.flops, in.design.cap_flops);

@@ -10,6 +10,7 @@
 
 #include "analysis/fit/fit_report.h"
 #include "common/error.h"
+#include "test_paths.h"
 
 using nlohmann::json;
 
@@ -17,7 +18,7 @@ namespace sst::analysis::fit {
 namespace {
 
 json read(const std::string& relative) {
-  std::ifstream in(std::string(SST_SOURCE_DIR) + "/" + relative);
+  std::ifstream in(sst::test::source_dir() + "/" + relative);
   std::stringstream s;
   s << in.rdbuf();
   return json::parse(s.str());

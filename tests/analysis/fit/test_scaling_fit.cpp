@@ -11,6 +11,7 @@
 
 #include "analysis/fit/scaling_fit.h"
 #include "common/error.h"
+#include "test_paths.h"
 #include "tests/analysis/fit/synthetic.h"
 
 namespace sst::analysis::fit {
@@ -64,7 +65,7 @@ TEST(AnalysisScalingFit, DefaultGridRecoversKnownParameters) {
   // The fitted law explains the data at least as well as the truth does (it minimises the same objective).
   EXPECT_LE(r.objective, objective(data, truth.theta(), 1e-3));
 
-  const std::string note = std::string(SST_BIN_DIR) + "/../fit_benchmark.txt";
+  const std::string note = sst::test::bin_dir() + "/../fit_benchmark.txt";
   std::ofstream(note) << "default-grid Chinchilla fit: " << data.size() << " points, " << r.starts.size() << " starts, "
                       << std::thread::hardware_concurrency() << " hardware threads: " << seconds << " s wall\n";
   std::cout << "[ benchmark ] default-grid fit of " << data.size() << " points: " << seconds << " s (" << note << ")\n";

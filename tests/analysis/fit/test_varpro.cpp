@@ -15,6 +15,7 @@
 #include "analysis/fit/scaling_fit.h"
 #include "analysis/fit/varpro.h"
 #include "common/error.h"
+#include "test_paths.h"
 #include "tests/analysis/fit/synthetic.h"
 
 namespace sst::analysis::fit {
@@ -31,7 +32,7 @@ double seconds_of(const std::function<void()>& f) {
 
 // Hoffmann et al.'s Figure 4 runs as extracted by Besiroglu et al. (2024); D = C / (6 N).
 Data published_points() {
-  std::ifstream in(std::string(SST_SOURCE_DIR) + "/tests/analysis/fit/data/chinchilla_figure4_points.csv");
+  std::ifstream in(sst::test::source_dir() + "/tests/analysis/fit/data/chinchilla_figure4_points.csv");
   EXPECT_TRUE(in.good());
   Data d;
   std::string line;
@@ -80,7 +81,7 @@ void compare(const std::string& name, const Data& data) {
        << vp.objective << "; relative difference " << std::setprecision(3) << rel << "; speed-up "
        << std::setprecision(3) << t_lbfgs / t_vp << "x\n";
   std::cout << "[ benchmark ] " << note.str();
-  std::ofstream(std::string(SST_BIN_DIR) + "/../fit_benchmark_varpro.txt", std::ios::app) << note.str();
+  std::ofstream(sst::test::bin_dir() + "/../fit_benchmark_varpro.txt", std::ios::app) << note.str();
   ::testing::Test::RecordProperty(name + "_speedup", std::to_string(t_lbfgs / t_vp));
 }
 
