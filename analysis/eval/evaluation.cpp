@@ -1,7 +1,6 @@
 #include "analysis/eval/evaluation.h"
 
 #include <algorithm>
-#include <cstdio>
 #include <sstream>
 
 #include "analysis/cli/cells.h"
@@ -12,11 +11,7 @@ using nlohmann::json;
 namespace sst::analysis::eval {
 namespace {
 
-std::string fmt(double v, const char* spec = "%.4f") {
-  char buf[64];
-  std::snprintf(buf, sizeof buf, spec, v);
-  return buf;
-}
+std::string fmt(double v, const char* spec = "%.4f") { return cli::number_cell(spec, v); }
 
 std::string join(const std::vector<std::string>& v) {
   std::string s;

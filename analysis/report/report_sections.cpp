@@ -1,13 +1,13 @@
 // The sections of `sst-analyze report` (see report_command.h). Optional parts that cannot be produced
 // (no checkpoint, no data file, too few sweep points for a fit) become a note in the report instead.
 #include <cmath>
-#include <cstdio>
 #include <filesystem>
 #include <iostream>
 #include <tuple>
 #include <utility>
 
 #include "analysis/attention/attention_command.h"
+#include "analysis/cli/cells.h"
 #include "analysis/eval/evaluate_command.h"
 #include "analysis/model/model_io.h"
 #include "analysis/report/report_command.h"
@@ -28,11 +28,7 @@ using nlohmann::json;
 namespace sst::analysis::report {
 namespace {
 
-std::string fmt(double v, const char* spec = "%.4g") {
-  char buf[64];
-  std::snprintf(buf, sizeof buf, spec, v);
-  return buf;
-}
+std::string fmt(double v, const char* spec = "%.4g") { return cli::number_cell(spec, v); }
 
 std::string show(const json& v) {
   if (v.is_string()) return v.get<std::string>();
