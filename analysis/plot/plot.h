@@ -39,6 +39,16 @@ std::string log_axis(const char* axis, double lo, double hi);
 // spaced hues at alternating lightness, so no two series share a colour.
 std::string series_colour(size_t i, size_t n, int alpha = 0);
 
+// A colour for level `i` of `n` ordered levels (model sizes, small to large): one sequential palette, light
+// to dark (viridis, from its light green to its dark violet; its yellow end is left out, unreadable on white),
+// so the order of the sizes reads off the colours. `alpha` as for series_colour.
+std::string sequential_colour(size_t i, size_t n, int alpha = 0);
+
+// gnuplot point types (filled circle, square, triangle, diamond, inverted triangle, then open ones) and dash
+// types for level `k` of a second variable (data sizes), so that colour can carry the first.
+int marker(size_t k);
+int dash(size_t k);
+
 // Quotes `s` as a gnuplot single-quoted string literal (doubling embedded single quotes).
 std::string quote(const std::string& s);
 
