@@ -265,6 +265,12 @@ std::string log_axis(const char* axis, double lo, double hi) {
       const double v = m * std::pow(10.0, e);
       if (v >= lo && v <= hi) tics.push_back(v);
     }
+  if (tics.size() < 3) {  // a narrow range (0.40 ... 0.46): evenly spaced round values, 1, 2 or 5 x 10^k apart
+    const double raw = (hi - lo) / 4, mag = std::pow(10.0, std::floor(std::log10(raw)));
+    const double step = raw / mag < 1.5 ? mag : raw / mag < 3.5 ? 2 * mag : 5 * mag;
+    tics.clear();
+    for (double v = std::ceil(lo / step) * step; v <= hi; v += step) tics.push_back(std::round(v / step) * step);
+  }
   std::string list;
   const size_t step = tics.size() > 8 ? (tics.size() + 7) / 8 : 1;
   for (size_t i = 0; i < tics.size(); i += step) list += (list.empty() ? "" : ", ") + num(tics[i]);

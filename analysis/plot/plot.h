@@ -29,8 +29,10 @@ class DataFile {
 
 // gnuplot commands for a log axis over [lo, hi] (a small margin added), minor tics always: every decade
 // labelled 10^k when it spans three or more; 1, 2 and 5 of each decade labelled when it spans one to three;
-// otherwise labelled tics at round values (1, 1.5, 2, 3, 4, 5, 7 ...) so that a narrow range is still
-// readable. `axis` is "x" or "y"; the format assumes enhanced text (use noenhanced-safe '%g' inside).
+// otherwise labelled tics at round values (1, 1.5, 2, 3, 4, 5, 7 ...), or, where fewer than three of those
+// fall in the range, evenly spaced ones (0.40, 0.42, 0.44), so that a narrow range is still readable.
+// Decade tics start at a power of 10 (gnuplot would start them at the range's low end). `axis` is "x" or
+// "y"; the format assumes enhanced text (use noenhanced-safe '%g' inside).
 std::string log_axis(const char* axis, double lo, double hi);
 
 // A colour for series `i` of `n`, as gnuplot's "#RRGGBB" (or "#AARRGGBB" with `alpha` = 0..255 of
