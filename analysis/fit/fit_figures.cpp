@@ -113,12 +113,16 @@ std::string write_law_isoflop_figure(const std::string& dir, const FitFigureInpu
       << " using 1:2 with points pt 9 ps 2 lc rgb 'black' title 'minimum (N_{opt})'";
   // The profiles blow up two decades from the optimum; up to 1.5x the spread of the minima keeps them readable.
   const double top = std::min(ycap, ymin + 1.5 * (ymax - ymin) + 0.5 * std::max(ymax - in.law.E, 0.02 * ymax));
+  double xlo = INFINITY, xhi = 0;  // N where some profile is in view
+  for (const auto& p : in.profiles)
+    for (size_t i = 0; i < p.n.size(); ++i)
+      if (p.loss[i] <= top) xlo = std::min(xlo, p.n[i]), xhi = std::max(xhi, p.n[i]);
   std::ostringstream body;
   body << style() << "set title "
        << plot::quote("IsoFLOP profiles the parametric law implies: L(N, C/(6N)) at fixed compute C\n" + law_text(in))
        << "\n"
        << "set xlabel 'N (parameters); D = C/(6N) tokens'\nset ylabel 'fitted loss (nats)'\n"
-       << log_axis("x") << log_range_axis("y", 0.98 * ymin, top) << cmd.str() << "\n";
+       << log_range_axis("x", xlo, xhi) << log_range_axis("y", 0.98 * ymin, top) << cmd.str() << "\n";
   plot::render((std::filesystem::path(dir) / "isoflop_law").string(), data.text(), body.str());
   return "isoflop_law";
 }
