@@ -254,7 +254,7 @@ std::string log_axis(const char* axis, double lo, double hi) {
         if (v >= lo && v <= hi) adds += (adds.empty() ? "" : ", ") + num(v);
       }
     const bool plain = lo >= 1e-3 && hi <= 1e5;  // 0.002 ... 50000 read better as plain numbers
-    return range + "set format " + a + (plain ? " '%g'" : " '%.0s×10^{%S}'") + "\n" + decades +
+    return range + "set format " + a + (plain ? " '%g'" : " '%.0t×10^{%T}'") + "\n" + decades +
            (adds.empty() ? "" : "set " + a + "tics add (" + adds + ")\n") + "set m" + a + "tics 10\n";
   }
   // Within a decade, labelled tics at round values (1-1.5-2-3-4-5-7 steps, thinned to at most ~8).
