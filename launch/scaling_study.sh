@@ -61,7 +61,7 @@ publish $S/sst2_scaling/fit_all $D/sst2_scaling/fit_all fit.json loss_vs_tokens.
   envelope.png residuals.png
 publish $S/sst2_scaling/fit_holdout $D/sst2_scaling/fit_holdout fit.json
 publish $S/sst2_isoflop $D/sst2_isoflop sweep.csv
-publish $S/sst2_isoflop/fit $D/sst2_isoflop/fit fit.json isoflop.png compute_optimal.png envelope.png
+publish $S/sst2_isoflop/fit $D/sst2_isoflop/fit fit.json isoflop.png isoflop_law.png compute_optimal.png envelope.png
 publish $S/sst2_isoflop/branches $D/sst2_isoflop/branches branches.json branches.md
 publish $S/sst2_isoflop_full $D/sst2_isoflop_full sweep.csv
 safe_write docs/images/scaling_loss_vs_tokens.png <$S/sst2_scaling/fit_all/loss_vs_tokens.png  # the README's figure

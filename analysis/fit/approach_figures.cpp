@@ -30,7 +30,8 @@ std::string write_isoflop_figure(const std::string& dir, const FitFigureInput& i
     }
     std::sort(pts.begin(), pts.end());
     xlo = std::min(xlo, lo / 1.3), xhi = std::max(xhi, hi * 1.3);
-    const std::string color = std::to_string(k + 1), label = "C = " + sci(f.flops) + " FLOPs";
+    const std::string color = "rgb '" + plot::series_colour(k, shown.size()) + "'",
+                      label = "C = " + sci(f.flops) + " FLOPs";
     const int bp = data.add_block("runs at " + label, {"N", "loss"}, pts);
     series.push_back("datafile index " + std::to_string(bp) + " using 1:2 with points pt 7 ps 1.1 lc " + color +
                      " title " + plot::quote(label));
@@ -49,7 +50,9 @@ std::string write_isoflop_figure(const std::string& dir, const FitFigureInput& i
                      "title 'minimum (N_{opt})'");
   std::ostringstream body;
   body << style() << "set title "
-       << plot::quote("Approach 2: IsoFLOP profiles (runs of one budget, a parabola in log N, its minimum)") << "\n"
+       << plot::quote("Approach 2: IsoFLOP profiles (runs of one budget, a parabola in log N, its minimum)\n" +
+                      approach_text("approach 2 (IsoFLOP)", in.iso_verdict, in.iso_identified, in.iso.n_opt.exponent))
+       << "\n"
        << "set xlabel " << plot::quote("N = " + esc(in.n_name) + " (parameters)") << "\nset ylabel "
        << plot::quote("loss = " + esc(in.loss_name) + " (nats)") << "\n"
        << log_range_axis("x", xlo, xhi) << log_range_axis("y", ylo, yhi) << plot_command(series);
@@ -60,7 +63,7 @@ std::string write_isoflop_figure(const std::string& dir, const FitFigureInput& i
 std::string write_envelope_figure(const std::string& dir, const FitFigureInput& in) {
   plot::DataFile data;
   std::vector<std::string> series;
-  // One colour per model size; the key lists sizes, not runs.
+  // One colour per model size (light to dark); the key lists sizes, not runs.
   std::map<double, std::vector<size_t>> by_size;
   double ylo = INFINITY, yhi = 0;
   for (const auto& c : in.curves)
@@ -79,7 +82,8 @@ std::string write_envelope_figure(const std::string& dir, const FitFigureInput& 
       }
       const int b = data.add_block("run " + std::to_string(r) + " (N = " + num(n) + "): C, best dev loss so far",
                                    {"C", "loss"}, rows);
-      series.push_back("datafile index " + std::to_string(b) + " using 1:2 with lines lw 1.2 lc " + std::to_string(k) +
+      series.push_back("datafile index " + std::to_string(b) + " using 1:2 with lines lw 1.2 lc rgb '" +
+                       plot::sequential_colour(k - 1, by_size.size()) + "'" +
                        (first ? " title " + plot::quote("N = " + sci(n)) : std::string(" notitle")));
       first = false;
     }
@@ -93,7 +97,9 @@ std::string write_envelope_figure(const std::string& dir, const FitFigureInput& 
   std::ostringstream body;
   body << style() << "set title "
        << plot::quote(
-              "Approach 1: best dev loss so far against compute C = 6 N tokens; the envelope's run is N_{opt}(C)")
+              "Approach 1: best dev loss so far against compute C = 6 N tokens; the envelope's run is N_{opt}(C)\n" +
+              approach_text("approach 1 (envelope)", in.envelope_verdict, in.envelope_identified,
+                            in.envelope.n_opt.exponent))
        << "\nset xlabel 'compute C (FLOPs)'\nset ylabel " << plot::quote("loss = " + esc(in.loss_name) + " (nats)")
        << "\n"
        << log_axis("x") << log_range_axis("y", ylo, yhi) << plot_command(series);
@@ -138,7 +144,8 @@ std::vector<std::string> frontier_series(int panel, const std::vector<FrontierLi
     if (lines[k].band)
       series.push_back("datafile index " + std::to_string(lines[k].block) +
                        " using 1:" + std::to_string(panel == 0 ? 4 : 6) + ":" + std::to_string(panel == 0 ? 5 : 7) +
-                       " with filledcurves lc " + std::to_string(k + 1) + " fs transparent solid 0.2 noborder notitle");
+                       " with filledcurves lc rgb '" + plot::series_colour(k, 4) +
+                       "' fs transparent solid 0.2 noborder notitle");
   series.push_back("datafile index " + std::to_string(runs) + " using 1:" + col +
                    " with points pt 7 ps 0.6 lc rgb '#aaaaaa' title 'runs'");
   if (env >= 0)
@@ -148,8 +155,9 @@ std::vector<std::string> frontier_series(int panel, const std::vector<FrontierLi
     series.push_back("datafile index " + std::to_string(minima) + " using 1:" + col +
                      " with points pt 9 ps 1.8 lc rgb '#444444' title 'IsoFLOP minima'");
   for (size_t k = 0; k < lines.size(); ++k)
-    series.push_back("datafile index " + std::to_string(lines[k].block) + " using 1:" + col + " with lines lw 2 lc " +
-                     std::to_string(k + 1) + " title " + plot::quote(panel == 0 ? lines[k].title : ""));
+    series.push_back("datafile index " + std::to_string(lines[k].block) + " using 1:" + col +
+                     " with lines lw 2 lc rgb '" + plot::series_colour(k, 4) + "' title " +
+                     plot::quote(panel == 0 ? lines[k].title : ""));
   return series;
 }
 
@@ -223,8 +231,13 @@ std::string write_frontier_figure(const std::string& dir, const FitFigureInput& 
 
   std::ostringstream body;
   // Fixed margins leave room under both panels for one key, placed in screen coordinates.
-  body << "set multiplot layout 1,2 margins 0.07,0.98,0.27,0.9 spacing 0.08 title "
-       << plot::quote("Compute-optimal allocation under C = 6ND: every approach, and the runs") << "\n";
+  // The verdict of each approach not drawn (a drawn one has its exponent in the key).
+  std::string title = "Compute-optimal allocation under C = 6ND: every approach, and the runs\n" + law_text(in);
+  if (!in.envelope_identified) title += "\n" + approach_text("approach 1 (envelope)", in.envelope_verdict, false, 0);
+  if (!in.iso_identified) title += "\n" + approach_text("approach 2 (IsoFLOP)", in.iso_verdict, false, 0);
+  const int top = 90 - 3 * static_cast<int>(std::count(title.begin(), title.end(), '\n'));
+  body << "set multiplot layout 1,2 margins 0.07,0.98,0.27,0." << top << " spacing 0.08 title " << plot::quote(title)
+       << "\n";
   for (int panel = 0; panel < 2; ++panel) {
     const auto series = frontier_series(panel, lines, br, env.empty() ? -1 : bv, minima.empty() ? -1 : bm);
     body << "set grid xtics ytics mxtics mytics lc rgb '#dddddd'\nset border lw 1.2\n"

@@ -70,6 +70,9 @@ FitFigureInput figure_input(const FitContext& c, const ParametricPart& p, const 
   fig.kaplan_identified = k && drawn(*k->report.identifiability);
   fig.envelope_identified = !env.report.skipped && drawn(env.report.identifiability);
   fig.iso_identified = !iso.report.skipped && drawn(iso.report.identifiability);
+  fig.law_verdict = p.report.identifiability.line();
+  fig.envelope_verdict = env.report.skipped ? "skipped: " + *env.report.skipped : env.report.identifiability.line();
+  fig.iso_verdict = iso.report.skipped ? "skipped: " + *iso.report.skipped : iso.report.identifiability.line();
   fig.n_name = c.in.n_column;
   fig.d_name = c.in.d_column;
   fig.loss_name = c.in.loss_column;

@@ -208,13 +208,44 @@ std::string series_colour(size_t i, size_t n, int alpha) {
   return buf;
 }
 
+std::string sequential_colour(size_t i, size_t n, int alpha) {
+  // Viridis at t = 0, 0.125, ... 1 (dark violet to yellow); levels run from t = 0.85 (light) to t = 0 (dark).
+  static const unsigned kViridis[] = {0x440154, 0x472D7B, 0x3B528B, 0x2C728E, 0x21918C,
+                                      0x28AE80, 0x5EC962, 0xADDC30, 0xFDE725};
+  const double t = n <= 1 ? 0.4 : 0.85 * (1 - static_cast<double>(i) / static_cast<double>(n - 1));
+  const double pos = std::clamp(t, 0.0, 1.0) * (std::size(kViridis) - 1);
+  const size_t k = std::min(static_cast<size_t>(pos), std::size(kViridis) - 2);
+  const double f = pos - static_cast<double>(k);
+  unsigned rgb = 0;
+  for (int shift : {16, 8, 0}) {
+    const double a = (kViridis[k] >> shift) & 0xFF, b = (kViridis[k + 1] >> shift) & 0xFF;
+    rgb |= static_cast<unsigned>(std::lround(a + f * (b - a))) << shift;
+  }
+  char buf[16];
+  if (alpha > 0)
+    std::snprintf(buf, sizeof buf, "#%02X%06X", std::clamp(alpha, 0, 255), rgb);
+  else
+    std::snprintf(buf, sizeof buf, "#%06X", rgb);
+  return buf;
+}
+
+int marker(size_t k) {
+  static const int kTypes[] = {7, 5, 9, 13, 11, 6, 4, 8, 12, 10, 1, 2, 3};
+  return kTypes[k % std::size(kTypes)];
+}
+
+int dash(size_t k) { return static_cast<int>(k % 5) + 1; }
+
 std::string log_axis(const char* axis, double lo, double hi) {
   if (!(lo > 0) || !(hi >= lo)) return std::string("set logscale ") + axis + " 10\n";
   lo /= 1.04, hi *= 1.04;
   const std::string a = axis;
   const std::string range = "set logscale " + a + " 10\nset " + a + "range [" + num(lo) + ":" + num(hi) + "]\n";
   // Three decades or more: each decade labelled, minor tics at 2..9 of each.
-  if (hi / lo >= 1000) return range + "set format " + a + " '10^{%L}'\nset " + a + "tics 10\nset m" + a + "tics 10\n";
+  // Major tics every factor 10 from a power of 10: with an explicit range and no start, gnuplot starts them at
+  // the range's low end (179, 1790, ...), and '10^{%L}' would label those as 10^2, 10^3.
+  const std::string decades = "set " + a + "tics " + num(std::pow(10.0, std::floor(std::log10(lo)))) + ", 10\n";
+  if (hi / lo >= 1000) return range + "set format " + a + " '10^{%L}'\n" + decades + "set m" + a + "tics 10\n";
   if (hi / lo >= 10) {  // one to three decades: 1, 2 and 5 of each decade labelled, minor tics between
     std::string adds;
     for (int e = static_cast<int>(std::floor(std::log10(lo))); e <= static_cast<int>(std::ceil(std::log10(hi))); ++e)
@@ -223,7 +254,7 @@ std::string log_axis(const char* axis, double lo, double hi) {
         if (v >= lo && v <= hi) adds += (adds.empty() ? "" : ", ") + num(v);
       }
     const bool plain = lo >= 1e-3 && hi <= 1e5;  // 0.002 ... 50000 read better as plain numbers
-    return range + "set format " + a + (plain ? " '%g'" : " '%.0s×10^{%S}'") + "\nset " + a + "tics 10\n" +
+    return range + "set format " + a + (plain ? " '%g'" : " '%.0t×10^{%T}'") + "\n" + decades +
            (adds.empty() ? "" : "set " + a + "tics add (" + adds + ")\n") + "set m" + a + "tics 10\n";
   }
   // Within a decade, labelled tics at round values (1-1.5-2-3-4-5-7 steps, thinned to at most ~8).
@@ -234,6 +265,12 @@ std::string log_axis(const char* axis, double lo, double hi) {
       const double v = m * std::pow(10.0, e);
       if (v >= lo && v <= hi) tics.push_back(v);
     }
+  if (tics.size() < 3) {  // a narrow range (0.40 ... 0.46): evenly spaced round values, 1, 2 or 5 x 10^k apart
+    const double raw = (hi - lo) / 4, mag = std::pow(10.0, std::floor(std::log10(raw)));
+    const double step = raw / mag < 1.5 ? mag : raw / mag < 3.5 ? 2 * mag : 5 * mag;
+    tics.clear();
+    for (double v = std::ceil(lo / step) * step; v <= hi; v += step) tics.push_back(std::round(v / step) * step);
+  }
   std::string list;
   const size_t step = tics.size() > 8 ? (tics.size() + 7) / 8 : 1;
   for (size_t i = 0; i < tics.size(); i += step) list += (list.empty() ? "" : ", ") + num(tics[i]);
@@ -268,9 +305,14 @@ int DataFile::add_block(const std::string& title, const std::vector<std::string>
 std::string quote(const std::string& s) {
   // Single quotes take everything literally, but gnuplot draws the tic label '''' (one apostrophe, a
   // SentencePiece piece) as nothing: text with an apostrophe goes in double quotes, escaped.
-  if (s.find('\'') == std::string::npos) return "'" + s + "'";
+  // A line break needs double quotes too (gnuplot reads "\n" only there).
+  if (s.find_first_of("'\n") == std::string::npos) return "'" + s + "'";
   std::string out = "\"";
   for (char c : s) {
+    if (c == '\n') {
+      out += "\\n";
+      continue;
+    }
     if (c == '\\' || c == '"') out += '\\';
     out += c;
   }

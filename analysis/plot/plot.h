@@ -29,8 +29,10 @@ class DataFile {
 
 // gnuplot commands for a log axis over [lo, hi] (a small margin added), minor tics always: every decade
 // labelled 10^k when it spans three or more; 1, 2 and 5 of each decade labelled when it spans one to three;
-// otherwise labelled tics at round values (1, 1.5, 2, 3, 4, 5, 7 ...) so that a narrow range is still
-// readable. `axis` is "x" or "y"; the format assumes enhanced text (use noenhanced-safe '%g' inside).
+// otherwise labelled tics at round values (1, 1.5, 2, 3, 4, 5, 7 ...), or, where fewer than three of those
+// fall in the range, evenly spaced ones (0.40, 0.42, 0.44), so that a narrow range is still readable.
+// Decade tics start at a power of 10 (gnuplot would start them at the range's low end). `axis` is "x" or
+// "y"; the format assumes enhanced text (use noenhanced-safe '%g' inside).
 std::string log_axis(const char* axis, double lo, double hi);
 
 // A colour for series `i` of `n`, as gnuplot's "#RRGGBB" (or "#AARRGGBB" with `alpha` = 0..255 of
@@ -38,6 +40,16 @@ std::string log_axis(const char* axis, double lo, double hi);
 // qualitative scheme plus grey, designed to stay distinct (also for colour-blind readers); more: evenly
 // spaced hues at alternating lightness, so no two series share a colour.
 std::string series_colour(size_t i, size_t n, int alpha = 0);
+
+// A colour for level `i` of `n` ordered levels (model sizes, small to large): one sequential palette, light
+// to dark (viridis, from its light green to its dark violet; its yellow end is left out, unreadable on white),
+// so the order of the sizes reads off the colours. `alpha` as for series_colour.
+std::string sequential_colour(size_t i, size_t n, int alpha = 0);
+
+// gnuplot point types (filled circle, square, triangle, diamond, inverted triangle, then open ones) and dash
+// types for level `k` of a second variable (data sizes), so that colour can carry the first.
+int marker(size_t k);
+int dash(size_t k);
 
 // Quotes `s` as a gnuplot single-quoted string literal (doubling embedded single quotes).
 std::string quote(const std::string& s);
