@@ -41,22 +41,40 @@ inline void expect_figure(const std::filesystem::path& stem) {
   }
 }
 
-// One tiny model per test process: 40 steps of configs/tiny.ini on one rank (~15 s on 2 cores). ctest runs
-// every test in its own process, so no test relies on another's outputs. Derive a fixture named
-// Analysis<Something> from it (the suite name is what `ctest -R Analysis` matches).
+// One tiny model for every test that loads a checkpoint: 40 steps of configs/tiny.ini on one rank (~10 s on
+// 2 cores). ctest runs each test in its own process, so the first one trains it into the build's
+// test_data/ and the others reuse it (they only read it; each writes into its own out()). The folder is
+// named by sst-train's size and modification time, so a rebuilt sst-train trains a fresh one; it is
+// trained in a temporary folder and renamed into place, so no test ever sees half a run. Derive a fixture
+// named Analysis<Something> from it (the suite name is what `ctest -R Analysis` matches).
 class TinyRun : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
+    namespace fs = std::filesystem;
     if (test::sst2_dir().empty()) return;
     data_ = test::prepared_sst2();
     dir_ = std::make_unique<test::TempDir>("analysis_cli");
-    run_ = *dir_ / "run";
-    const auto r = test::run_command(test::sh_quote(test::bin("sst-train")) + " --config " +
+    const fs::path train = test::bin("sst-train");
+    const fs::path shared = fs::path(test::bin_dir()) / ".." / "test_data" /
+                            ("tiny_run-" + std::to_string(fs::file_size(train)) + "-" +
+                             std::to_string(fs::last_write_time(train).time_since_epoch().count()));
+    run_ = shared.string();
+    trained_ = fs::exists(shared / "summary.json");
+    if (trained_) return;
+    const std::string fresh = *dir_ / "run";
+    const auto r = test::run_command(test::sh_quote(train.string()) + " --config " +
                                      test::sh_quote(sst::test::source_dir() + "/configs/tiny.ini") + " --data " +
-                                     test::sh_quote(data_) + " --out-dir " + test::sh_quote(run_) +
+                                     test::sh_quote(data_) + " --out-dir " + test::sh_quote(fresh) +
                                      " --train.max_steps=40 --train.eval_every=20 --train.threads=1" + test::kOnCpu);
     train_output_ = r.output;
-    trained_ = r.exit_code == 0;
+    if (r.exit_code != 0) return;
+    std::error_code ec;
+    for (const auto& old : fs::directory_iterator(shared.parent_path(), ec)) {  // an older sst-train's run
+      const std::string name = old.path().filename().string();
+      if (name.rfind("tiny_run-", 0) == 0 && name != shared.filename().string()) fs::remove_all(old.path(), ec);
+    }
+    fs::rename(fresh, shared, ec);  // fails only if another process renamed its run there first: use that
+    trained_ = fs::exists(shared / "summary.json");
   }
   static void TearDownTestSuite() { dir_.reset(); }
   void SetUp() override {
