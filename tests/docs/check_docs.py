@@ -7,12 +7,16 @@ For every Markdown file (README.md, docs/**/*.md):
     (with its subcommand: `sst-analyze fit --help`), and every `--option` the command passes must appear
     in that help text;
   * every project file a code span or a relative link names (configs/..., launch/..., slurm/..., docs/...,
-    bench/..., tests/...) must exist.
+    bench/..., tests/...) must exist;
+  * every interval "[x, y]" quoted after a link to a committed fit.json (up to the next heading or the next
+    such link) must be in that file: each end, as rounded in the text, is a number of the file (a value, or
+    one inside a verdict's reason).
 Prints one line per problem as FILE:LINE: what, and exits 1 if there is any; 0 and a count otherwise.
 
   check_docs.py --root SOURCE_DIR --bin-dir BUILD/bin
 """
 import argparse
+import json
 import pathlib
 import re
 import shlex
@@ -28,7 +32,31 @@ FENCE_RE = re.compile(r"^\s*```")
 SWEEP_RE = re.compile(r"configs/sweeps/[\w.-]+\.ini")
 RUNS_RE = re.compile(r"(\d[\d,]*) runs\b")
 INLINE_RE = re.compile(r"`([^`\n]+)`")
+NUMBER = r"[-−]?\d+(?:\.\d+)?(?:e[+-]?\d+)?"
+NUMBER_RE = re.compile(NUMBER)
+INTERVAL_RE = re.compile(r"\[(" + NUMBER + r"), (" + NUMBER + r")\]")
 STOP_TOKENS = {"|", "||", "&&", ";", ">", ">>", "<", "2>", "&"}
+
+
+def json_numbers(value):
+    """Every number in a parsed JSON value, those written inside its strings included."""
+    if isinstance(value, dict):
+        return [x for v in value.values() for x in json_numbers(v)]
+    if isinstance(value, list):
+        return [x for v in value for x in json_numbers(v)]
+    if isinstance(value, str):
+        return [float(m.replace("−", "-")) for m in NUMBER_RE.findall(value)]
+    return [float(value)] if isinstance(value, (int, float)) and not isinstance(value, bool) else []
+
+
+def quoted_matches(quoted, numbers):
+    """Whether the text's number (0.18, 1.96e+05) is one of numbers rounded as the text rounds it."""
+    q = float(quoted.replace("−", "-"))
+    mantissa = re.split(r"e", quoted)[0]
+    half = 0.5 * 10 ** -len(mantissa.split(".")[1]) if "." in mantissa else 0.5
+    if "e" in quoted:
+        half *= 10 ** int(quoted.split("e")[1])
+    return any(abs(x - q) <= half * (1 + 1e-9) for x in numbers)
 
 
 def code_lines(text):
@@ -141,6 +169,21 @@ class Checker:
         elif int(done.stdout.strip()) != claimed:
             self.problem(where, f"says {claimed} runs for {sweep}, which expands to {done.stdout.strip()}")
 
+    def check_fit_quotes(self, where, md, line, numbers):
+        """Checks the intervals a line quotes against the fit.json last linked; returns the numbers in scope."""
+        if line.startswith("#"):
+            return None
+        for target in LINK_RE.findall(line):
+            path = (md.parent / target.split("#", 1)[0])
+            if target.endswith("fit.json") and path.is_file():
+                numbers = json_numbers(json.loads(path.read_text(encoding="utf-8")))
+        for m in INTERVAL_RE.finditer(line if numbers is not None else ""):
+            missing = [q for q in m.groups() if not quoted_matches(q, numbers)]
+            if missing:
+                self.problem(where, f"the interval {m.group(0)} is not in the fit.json linked above it "
+                             f"(not a number of it: {', '.join(missing)})")
+        return numbers
+
     def check_file(self, md):
         rel = md.relative_to(self.root)
         text = md.read_text(encoding="utf-8")
@@ -156,8 +199,10 @@ class Checker:
                 if m:
                     aliases["$" + m.group(1)] = m.group(2)
             self.check_command(where, words, aliases)
+        fit_numbers = None  # the numbers of the fit.json the lines since its link quote
         for no, line in enumerate(text.splitlines(), 1):
             self.check_run_count(f"{rel}:{no}", line)
+            fit_numbers = self.check_fit_quotes(f"{rel}:{no}", md, line, fit_numbers)
             for target in LINK_RE.findall(line):
                 if re.match(r"[a-z]+:", target) or target.startswith("#"):
                     continue
