@@ -4,7 +4,10 @@
 #include <gtest/gtest.h>
 
 #include <array>
+#include <sstream>
+#include <string>
 #include <utility>
+#include <vector>
 
 #include "common/error.h"
 #include "common/options.h"
@@ -81,6 +84,37 @@ TEST(OptionTable, PrintsEveryOptionAsIniBySection) {
   std::string ini;
   ASSERT_EQ(parse({"--a.colour=green"}, v, &ini), "");
   EXPECT_EQ(ini, "[a]\ncolour = green\nrate = 0.5\n\n[b]\ncount = 3\nflag = false\n\n");
+}
+
+// A command line tool's table: its own error prefix, a placeholder in the help, a required option.
+TEST(OptionTable, ToolFlagsNameThemselvesAndCanBeRequired) {
+  int64_t size = 100;
+  std::string out;
+  sst::OptionTable t("tool", "--");
+  t.add("size", size, "a size", sst::closed(8, 1000), sst::Resume::kMayChange, "N");
+  t.add_required("output", out, "FILE", "where to write");
+  auto run = [&](std::vector<std::string> args) -> std::string {
+    args.insert(args.begin(), "prog");
+    std::vector<const char*> argv;
+    for (auto& a : args) argv.push_back(a.c_str());
+    try {
+      po::variables_map vm;
+      po::store(po::command_line_parser(static_cast<int>(argv.size()), argv.data()).options(t.description()).run(), vm);
+      po::notify(vm);
+    } catch (const std::exception& e) {
+      return e.what();
+    }
+    return "";
+  };
+  EXPECT_EQ(run({"--output", "x", "--size", "9"}), "");
+  EXPECT_EQ(size, 9);
+  EXPECT_EQ(out, "x");
+  EXPECT_EQ(run({"--output", "x", "--size", "3"}), "--size = 3: must be in [8, 1000]");
+  EXPECT_THAT(run({"--size", "9"}), HasSubstr("output"));  // required
+  std::ostringstream help;
+  help << t.description();
+  EXPECT_THAT(help.str(), HasSubstr("--size N (=100)"));
+  EXPECT_THAT(help.str(), HasSubstr("--output FILE"));
 }
 
 TEST(Range, DescribesItself) {
