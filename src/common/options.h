@@ -78,6 +78,24 @@ class OptionTable {
     desc_.add_options()(key.c_str(), value, help.c_str());
   }
 
+  // A switch: given means true (no value).
+  void add_flag(const std::string& key, bool& field, const std::string& help) {
+    desc_.add_options()(key.c_str(), boost::program_options::bool_switch(&field), help.c_str());
+    render_.emplace_back(key, [&field] { return text_of(field); });
+  }
+  // A repeatable number ("--budget 1e18 --budget 1e19" or "--budget 1e18 1e19"), each finite and in `range`.
+  void add_list(const std::string& key, std::vector<double>& field, const std::string& value_name,
+                const std::string& help, Range range = {}) {
+    auto* value = boost::program_options::value(&field)->multitoken()->composing()->value_name(value_name);
+    value->notifier([key, range, prefix = error_prefix_](const std::vector<double>& values) {
+      for (double v : values) {
+        if (!std::isfinite(v)) throw UserError(prefix + key + " must be a finite number, got " + text_of(v));
+        if (!range.contains(v)) throw UserError(prefix + key + " = " + text_of(v) + ": " + range.text());
+      }
+    });
+    desc_.add_options()(key.c_str(), value, help.c_str());
+  }
+
   const boost::program_options::options_description& description() const { return desc_; }
   // The keys added with Resume::kMustMatch, in table order.
   const std::vector<std::string>& must_match_on_resume() const { return must_match_; }

@@ -117,6 +117,35 @@ TEST(OptionTable, ToolFlagsNameThemselvesAndCanBeRequired) {
   EXPECT_THAT(help.str(), HasSubstr("--output FILE"));
 }
 
+// A switch and a repeatable number list, each value checked.
+TEST(OptionTable, FlagsAndRepeatedNumbers) {
+  auto parse_list = [](std::vector<std::string> args, bool& flag, std::vector<double>& budgets) -> std::string {
+    sst::OptionTable t("tool", "--");
+    t.add_flag("quiet", flag, "say less");
+    t.add_list("budget", budgets, "C", "a budget", sst::above(0));
+    args.insert(args.begin(), "prog");
+    std::vector<const char*> argv;
+    for (auto& a : args) argv.push_back(a.c_str());
+    try {
+      po::variables_map vm;
+      po::store(po::command_line_parser(static_cast<int>(argv.size()), argv.data()).options(t.description()).run(), vm);
+      po::notify(vm);
+    } catch (const std::exception& e) {
+      return e.what();
+    }
+    return "";
+  };
+  bool quiet = false;
+  std::vector<double> budgets;
+  EXPECT_EQ(parse_list({"--quiet", "--budget", "1e18", "--budget", "2e18"}, quiet, budgets), "");
+  EXPECT_TRUE(quiet);
+  EXPECT_EQ(budgets, (std::vector<double>{1e18, 2e18}));
+  budgets.clear();
+  EXPECT_EQ(parse_list({"--budget", "1e18", "--budget", "0"}, quiet, budgets), "--budget = 0: must be > 0");
+  budgets.clear();
+  EXPECT_EQ(parse_list({"--budget", "inf"}, quiet, budgets), "--budget must be a finite number, got inf");
+}
+
 TEST(Range, DescribesItself) {
   EXPECT_EQ(sst::above(0).text(), "must be > 0");
   EXPECT_EQ(sst::left_open(0, 1).text(), "must be in (0, 1]");
