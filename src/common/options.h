@@ -7,6 +7,7 @@
 #include <cmath>
 #include <functional>
 #include <limits>
+#include <optional>
 #include <sstream>
 #include <string>
 #include <utility>
@@ -78,6 +79,18 @@ class OptionTable {
     desc_.add_options()(key.c_str(), value, help.c_str());
   }
 
+  // An option that may be absent (no default): `field` holds a value only when it was given.
+  template <typename T>
+  void add_optional(const std::string& key, std::optional<T>& field, const std::string& value_name,
+                    const std::string& help, Range range = {}) {
+    auto* value = boost::program_options::value<T>()->value_name(value_name);
+    value->notifier([&field, key, range, prefix = error_prefix_](const T& v) {
+      if (!range.contains(static_cast<double>(v)))
+        throw UserError(prefix + key + " = " + text_of(v) + ": " + range.text());
+      field = v;
+    });
+    desc_.add_options()(key.c_str(), value, help.c_str());
+  }
   // A switch: given means true (no value).
   void add_flag(const std::string& key, bool& field, const std::string& help) {
     desc_.add_options()(key.c_str(), boost::program_options::bool_switch(&field), help.c_str());

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <array>
+#include <optional>
 #include <sstream>
 #include <string>
 #include <utility>
@@ -144,6 +145,33 @@ TEST(OptionTable, FlagsAndRepeatedNumbers) {
   EXPECT_EQ(parse_list({"--budget", "1e18", "--budget", "0"}, quiet, budgets), "--budget = 0: must be > 0");
   budgets.clear();
   EXPECT_EQ(parse_list({"--budget", "inf"}, quiet, budgets), "--budget must be a finite number, got inf");
+}
+
+// An option that may be absent holds a value only when given, and only one in its range.
+TEST(OptionTable, OptionalValues) {
+  auto parse_index = [](std::vector<std::string> args, std::optional<int64_t>& index) -> std::string {
+    sst::OptionTable t("tool", "--");
+    t.add_optional("index", index, "I", "a point", sst::at_least(0));
+    args.insert(args.begin(), "prog");
+    std::vector<const char*> argv;
+    for (auto& a : args) argv.push_back(a.c_str());
+    try {
+      po::variables_map vm;
+      po::store(po::command_line_parser(static_cast<int>(argv.size()), argv.data()).options(t.description()).run(), vm);
+      po::notify(vm);
+    } catch (const std::exception& e) {
+      return e.what();
+    }
+    return "";
+  };
+  std::optional<int64_t> index;
+  EXPECT_EQ(parse_index({}, index), "");
+  EXPECT_FALSE(index.has_value());
+  EXPECT_EQ(parse_index({"--index", "4"}, index), "");
+  EXPECT_EQ(index, 4);
+  index.reset();
+  EXPECT_EQ(parse_index({"--index", "-1"}, index), "--index = -1: must be >= 0");
+  EXPECT_FALSE(index.has_value());
 }
 
 TEST(Range, DescribesItself) {

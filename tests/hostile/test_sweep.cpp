@@ -137,7 +137,7 @@ const std::vector<Row> kRows = {
     {"UnknownField", 2,
      [](Scene& s) {
        s.sst_sweep({"expand", s.sweep_file, "--index", "0", "--field", "bogus"});
-       s.expect = {"--field must be one of"};
+       s.expect = {"'bogus') for option '--field' is invalid: must be args or run or run_dir"};
      }},
     {"DriverCheckShowsTheRunsOwnError", 1,
      [](Scene& s) {

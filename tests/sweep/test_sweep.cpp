@@ -477,6 +477,24 @@ TEST(SweepCli, HelpForEveryCommand) {
   }
 }
 
+// Each command's option table refuses a bad value at parse time: a usage error (exit 2) in one line naming it.
+TEST(SweepCli, OptionTablesRefuseBadValues) {
+  const std::vector<std::pair<std::string, std::string>> cases{
+      {"status SD --unfinished --stage soon", "'soon') for option '--stage' is invalid: must be all or main or"},
+      {"status SD --index -1", "--index = -1: must be >= 0"},
+      {"status SD --parallel -2", "--parallel = -2: must be >= 0"},
+      {"expand X.ini --field size", "'size') for option '--field' is invalid: must be args or run or"},
+      {"expand X.ini --index x", "--index"},
+  };
+  for (const auto& [args, message] : cases) {
+    const auto r = sst::test::run_command(sweep_bin() + " " + args);
+    EXPECT_EQ(r.exit_code, 2) << args << ": " << r.output;
+    EXPECT_EQ(r.output.rfind("sst-sweep: usage error: ", 0), 0u) << r.output;
+    EXPECT_THAT(r.output, HasSubstr(message)) << args;
+    EXPECT_EQ(r.output.find('\n'), r.output.size() - 1) << "one line: " << r.output;
+  }
+}
+
 TEST(SweepCli, StatusAndAggregate) {
   TempDir dir("sweep-cli");
   const std::string file = write_sweep(dir);
