@@ -95,7 +95,7 @@ void add_fit_options(OptionTable& t, FitCommandOptions& o, FitFlags& f) {
         Resume::kMayChange, "DIR");
   t.add_flag("no-kaplan", f.no_kaplan, "skip Kaplan et al.'s form");
   t.add_list("budget", o.budgets, "C", "compute budget in FLOPs (repeatable): predicts N_opt, D_opt and the loss",
-             above(0));
+             above(0), OptionTable::PerFlag::kMany);
   t.add("isoflop-budgets", o.isoflop_count,
         "number of IsoFLOP profiles of the fitted law, log-spaced over the data's 6ND range",
         closed(0, kMaxIsoflopCount), Resume::kMayChange, "K");

@@ -96,16 +96,24 @@ class OptionTable {
     desc_.add_options()(key.c_str(), boost::program_options::bool_switch(&field), help.c_str());
     render_.emplace_back(key, [&field] { return text_of(field); });
   }
-  // A repeatable number ("--budget 1e18 --budget 1e19" or "--budget 1e18 1e19"), each finite and in `range`.
-  void add_list(const std::string& key, std::vector<double>& field, const std::string& value_name,
-                const std::string& help, Range range = {}) {
-    auto* value = boost::program_options::value(&field)->multitoken()->composing()->value_name(value_name);
-    value->notifier([key, range, prefix = error_prefix_](const std::vector<double>& values) {
-      for (double v : values) {
-        if (!std::isfinite(v)) throw UserError(prefix + key + " must be a finite number, got " + text_of(v));
-        if (!range.contains(v)) throw UserError(prefix + key + " = " + text_of(v) + ": " + range.text());
-      }
-    });
+  // A repeatable value ("--ignore a --ignore b"; with PerFlag::kMany also "--budget 1e18 1e19"); a number must
+  // be finite and in `range`.
+  enum class PerFlag { kOne, kMany };
+  template <typename T>
+  void add_list(const std::string& key, std::vector<T>& field, const std::string& value_name, const std::string& help,
+                Range range = {}, PerFlag per_flag = PerFlag::kOne) {
+    auto* value = boost::program_options::value(&field)->composing()->value_name(value_name);
+    if (per_flag == PerFlag::kMany) value->multitoken();
+    if constexpr (std::is_arithmetic_v<T>) {
+      value->notifier([key, range, prefix = error_prefix_](const std::vector<T>& values) {
+        for (T v : values) {
+          if (!std::isfinite(static_cast<double>(v)))
+            throw UserError(prefix + key + " must be a finite number, got " + text_of(v));
+          if (!range.contains(static_cast<double>(v)))
+            throw UserError(prefix + key + " = " + text_of(v) + ": " + range.text());
+        }
+      });
+    }
     desc_.add_options()(key.c_str(), value, help.c_str());
   }
 

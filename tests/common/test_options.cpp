@@ -123,7 +123,7 @@ TEST(OptionTable, FlagsAndRepeatedNumbers) {
   auto parse_list = [](std::vector<std::string> args, bool& flag, std::vector<double>& budgets) -> std::string {
     sst::OptionTable t("tool", "--");
     t.add_flag("quiet", flag, "say less");
-    t.add_list("budget", budgets, "C", "a budget", sst::above(0));
+    t.add_list("budget", budgets, "C", "a budget", sst::above(0), sst::OptionTable::PerFlag::kMany);
     args.insert(args.begin(), "prog");
     std::vector<const char*> argv;
     for (auto& a : args) argv.push_back(a.c_str());
@@ -141,6 +141,9 @@ TEST(OptionTable, FlagsAndRepeatedNumbers) {
   EXPECT_EQ(parse_list({"--quiet", "--budget", "1e18", "--budget", "2e18"}, quiet, budgets), "");
   EXPECT_TRUE(quiet);
   EXPECT_EQ(budgets, (std::vector<double>{1e18, 2e18}));
+  budgets.clear();
+  EXPECT_EQ(parse_list({"--budget", "1e18", "3e18"}, quiet, budgets), "");  // PerFlag::kMany
+  EXPECT_EQ(budgets, (std::vector<double>{1e18, 3e18}));
   budgets.clear();
   EXPECT_EQ(parse_list({"--budget", "1e18", "--budget", "0"}, quiet, budgets), "--budget = 0: must be > 0");
   budgets.clear();
