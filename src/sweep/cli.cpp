@@ -207,14 +207,13 @@ int cmd_expand(int argc, char** argv) {
 }
 
 int cmd_aggregate(int argc, char** argv) {
-  po::options_description o("Options");
-  // clang-format off
-  o.add_options()
-    ("output", po::value<std::string>()->default_value(""), "write here instead of SWEEP_DIR/sweep.csv")
-    ("finished-only", "only rows with status completed or early_stopped (for sst-analyze fit)");
-  // clang-format on
+  std::string output;
+  bool finished_only = false;
+  OptionTable o("Options", "--");
+  o.add("output", output, "write here instead of SWEEP_DIR/sweep.csv", {}, Resume::kMayChange, "FILE");
+  o.add_flag("finished-only", finished_only, "only rows with status completed or early_stopped (for sst-analyze fit)");
   auto vm = parse_command(
-      argc, argv, o, "sweep-dir",
+      argc, argv, o.description(), "sweep-dir",
       "Usage: sst-sweep aggregate SWEEP_DIR [--output FILE] [--finished-only]\n"
       "Writes one CSV row per grid point (atomically); the columns are in docs/sweeps.md:\n" +
           [] {
@@ -226,7 +225,7 @@ int cmd_aggregate(int argc, char** argv) {
           "\n"
           "(unfinished rows have empty numbers).");
   const std::string dir = positional(vm, "sweep-dir");
-  const std::string path = aggregate(dir, vm["output"].as<std::string>(), vm.count("finished-only") > 0);
+  const std::string path = aggregate(dir, output, finished_only);
   const auto states = run_states(dir, read_manifest(dir));
   std::cout << "sst-sweep: wrote " << path << ": " << progress_line(progress(states, 0)) << "\n";
   return 0;
