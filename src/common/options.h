@@ -73,8 +73,9 @@ class OptionTable {
   }
   // An option without a default that must be given (a path): not printed back by to_ini().
   template <typename T>
-  void add_required(const std::string& key, T& field, const std::string& value_name, const std::string& help) {
-    auto* value = checked_value(key, field, Range{});
+  void add_required(const std::string& key, T& field, const std::string& value_name, const std::string& help,
+                    Range range = {}) {
+    auto* value = checked_value(key, field, range);
     value->required()->value_name(value_name);
     desc_.add_options()(key.c_str(), value, help.c_str());
   }

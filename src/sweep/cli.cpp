@@ -283,15 +283,15 @@ po::variables_map parse_command(int argc, char** argv, const po::options_descrip
   po::variables_map vm;
   try {
     po::store(po::command_line_parser(argc, argv).options(all).positional(pos).run(), vm);
+    if (vm.count("help")) {  // before notify: --help needs no required option
+      std::cout << usage << "\n" << opts << "  -h [ --help ]           print this help and exit\n";
+      std::exit(0);
+    }
     po::notify(vm);
   } catch (const po::error& e) {
     throw UsageError(e.what());
   } catch (const UserError& e) {  // a value an option table (common/options.h) refuses
     throw UsageError(e.what());
-  }
-  if (vm.count("help")) {
-    std::cout << usage << "\n" << opts << "  -h [ --help ]           print this help and exit\n";
-    std::exit(0);
   }
   const auto n = vm.count(positional_name) ? vm[positional_name].as<std::vector<std::string>>().size() : 0;
   if (n != 1) throw UsageError("expected exactly one " + positional_name + " (see --help)");
