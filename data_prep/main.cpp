@@ -6,14 +6,42 @@
 #include <limits>
 
 #include "common/error.h"
+#include "common/options.h"
 #include "prep.h"
 
 namespace po = boost::program_options;
 
+// Boost finds the enum parser by argument-dependent lookup, in the enum's own namespace.
+namespace sst::prep {
+using sst::validate;
+}
+
+namespace {
+
+// Every option once: its field, help, the values it accepts (the table rejects the rest at parse time).
+void add_options(sst::OptionTable& o, sst::prep::PrepOptions& opts, int64_t& seed) {
+  o.add_required("data-dir", opts.data_dir, "DIR", "directory with the input files");
+  o.add("format", opts.format,
+        "sst2: GLUE SST-2 TSV, labels 0/1; tsv: TSV with any labels; jsonl: JSON lines with text and label", {},
+        sst::Resume::kMayChange, sst::enum_choices<sst::prep::InputFormat>("|"));
+  o.add_required("output", opts.output, "FILE.h5",
+                 "HDF5 file to write (replaced atomically; its directory is created if needed)");
+  o.add("vocab-size", opts.tokenizer.vocab_size,
+        "upper bound on the SentencePiece vocabulary (a small corpus may get fewer pieces)", sst::closed(8, 1000000),
+        sst::Resume::kMayChange, "N");
+  // SentencePiece reserves 2^32 - 1 (its "no seed").
+  o.add("seed", seed, "SentencePiece random seed; the same data and seed give byte-identical tokenizers",
+        sst::closed(0, std::numeric_limits<uint32_t>::max() - 1.0), sst::Resume::kMayChange, "S");
+  o.add("model-type", opts.tokenizer.model_type,
+        "SentencePiece model type (word: whitespace-separated words, the rarest mapped to <unk>)", {},
+        sst::Resume::kMayChange, "unigram|bpe|word");
+}
+
+}  // namespace
+
 int main(int argc, char** argv) {
   sst::prep::PrepOptions opts;
   int64_t seed = opts.tokenizer.seed;
-  std::string format = "sst2";
   po::options_description desc(
       "Usage: sst-prep --data-dir DIR --output FILE.h5 [--format sst2|tsv|jsonl] [options]\n\n"
       "Tokenizes GLUE SST-2 (DIR/train.tsv and DIR/dev.tsv with 'sentence<TAB>label'; optional\n"
@@ -23,22 +51,10 @@ int main(int argc, char** argv) {
       "(a 'sentence' or 'text' column and a 'label' column) or --format jsonl (DIR/train.jsonl, dev.jsonl,\n"
       "optional test.jsonl; one {\"text\": ..., \"label\": ...} per line). Labels map to class ids in\n"
       "numeric order when all are integers, else in byte order; the names are stored in the file.\n\nOptions");
-  // clang-format off
-  desc.add_options()
-      ("help,h", "print this help and exit")
-      ("data-dir", po::value(&opts.data_dir)->required()->value_name("DIR"), "directory with the input files")
-      ("format", po::value(&format)->default_value(format)->value_name("sst2|tsv|jsonl"),
-       "sst2: GLUE SST-2 TSV, labels 0/1; tsv: TSV with any labels; jsonl: JSON lines with text and label")
-      ("output", po::value(&opts.output)->required()->value_name("FILE.h5"),
-       "HDF5 file to write (replaced atomically; its directory is created if needed)")
-      ("vocab-size", po::value(&opts.tokenizer.vocab_size)->default_value(opts.tokenizer.vocab_size)->value_name("N"),
-       "upper bound on the SentencePiece vocabulary (a small corpus may get fewer pieces)")
-      ("seed", po::value(&seed)->default_value(seed)->value_name("S"),
-       "SentencePiece random seed; the same data and seed give byte-identical tokenizers")
-      ("model-type", po::value(&opts.tokenizer.model_type)->default_value(opts.tokenizer.model_type)
-                         ->value_name("unigram|bpe|word"),
-       "SentencePiece model type (word: whitespace-separated words, the rarest mapped to <unk>)");
-  // clang-format on
+  desc.add_options()("help,h", "print this help and exit");
+  sst::OptionTable table("", "--");
+  add_options(table, opts, seed);
+  desc.add(table.description());
 
   try {
     po::variables_map vm;
@@ -48,17 +64,8 @@ int main(int argc, char** argv) {
       return 0;
     }
     po::notify(vm);
-    if (seed < 0 || seed >= std::numeric_limits<uint32_t>::max()) throw po::error("--seed must be in 0 .. 4294967294");
     opts.tokenizer.seed = static_cast<uint32_t>(seed);
-    if (format == "sst2")
-      opts.format = sst::prep::InputFormat::kSst2;
-    else if (format == "tsv")
-      opts.format = sst::prep::InputFormat::kTsv;
-    else if (format == "jsonl")
-      opts.format = sst::prep::InputFormat::kJsonl;
-    else
-      throw po::error("--format '" + format + "' is not one of sst2, tsv, jsonl");
-  } catch (const po::error& e) {
+  } catch (const std::exception& e) {  // po::error, or the table's UserError for a value out of range
     std::cerr << "sst-prep: error: " << sst::printable_message(e.what()) << " (see sst-prep --help)\n";
     return 2;
   }

@@ -5,12 +5,28 @@
 #include <string>
 #include <vector>
 
+#include <array>
+#include <utility>
+
+#include "common/enum_names.h"
 #include "dataset/tokenizer.h"
 
 namespace sst::prep {
 
 // The input files: GLUE SST-2 TSV (labels 0/1, the default), TSV with any labels, or JSON lines.
 enum class InputFormat { kSst2, kTsv, kJsonl };
+}  // namespace sst::prep
+
+namespace sst {
+template <>
+struct EnumNames<prep::InputFormat> {
+  using F = prep::InputFormat;
+  static constexpr std::array<std::pair<F, const char*>, 3> kNames{
+      {{F::kSst2, "sst2"}, {F::kTsv, "tsv"}, {F::kJsonl, "jsonl"}}};
+};
+}  // namespace sst
+
+namespace sst::prep {
 
 struct PrepOptions {
   std::string data_dir;  // holds train.EXT, dev.EXT and optionally test.EXT (EXT: tsv, or jsonl)

@@ -11,6 +11,7 @@
 #include "analysis/model/model_io.h"
 #include "common/error.h"
 #include "common/files.h"
+#include "common/options.h"
 #include "common/text.h"
 
 namespace po = boost::program_options;
@@ -90,18 +91,16 @@ int attention_main(int argc, char** argv) {
       "with the SentencePiece pieces, [CLS] first), and the attention rollout (Abnar & Zuidema 2020) to [CLS].\n"
       "Files: OUTPUT/sentence_<i>_layer_<l>.{png,svg}, sentence_<i>_rollout.{png,svg} and attention.json\n"
       "(pieces, weights per layer and head, rollout).\n\nOptions");
-  // clang-format off
-  desc.add_options()
-      ("help,h", "print this help and exit")
-      ("checkpoint", po::value(&o.checkpoint)->required()->value_name("PATH"), "sst-train checkpoint")
-      ("output", po::value(&o.output)->default_value(o.output)->value_name("DIR"), "output directory")
-      ("threads", po::value(&o.threads)->default_value(0)->value_name("T"), "LibTorch threads (0: default)");
-  // clang-format on
+  desc.add_options()("help,h", "print this help and exit");
+  OptionTable t("", "--");
+  t.add_required("checkpoint", o.checkpoint, "PATH", "sst-train checkpoint");
+  t.add("output", o.output, "output directory", {}, Resume::kMayChange, "DIR");
+  t.add("threads", o.threads, "LibTorch threads (0: default)", at_least(0), Resume::kMayChange, "T");
+  desc.add(t.description());
   const auto check = [&](const po::variables_map&) {
     if (o.sentences.empty()) throw po::error("give at least one SENTENCE");
     for (size_t i = 0; i < o.sentences.size(); ++i)
       if (text::trim(o.sentences[i]).empty()) throw po::error("sentence " + std::to_string(i + 1) + " is empty");
-    if (o.threads < 0) throw po::error("--threads must be >= 0");
   };
   if (auto exit = cli::parse_subcommand_options("attention", argc, argv, desc,
                                                 cli::Positional{"sentence", &o.sentences}, check))

@@ -12,6 +12,8 @@
 #include <string>
 #include <vector>
 
+#include "common/error.h"
+
 namespace sst::analysis::cli {
 
 namespace po = boost::program_options;
@@ -24,8 +26,8 @@ struct Positional {
 };
 
 // Stores argv into the options of `visible` (and `positional`), then runs `check`, which throws
-// po::error for a bad combination or value. Returns the exit code when the subcommand should stop
-// (0 after --help, 2 after a usage error), std::nullopt to go on.
+// po::error for a bad combination or value; a value an option table refuses is a usage error too. Returns the exit code
+// when the subcommand should stop (0 after --help, 2 after a usage error), std::nullopt to go on.
 inline std::optional<int> parse_subcommand_options(const std::string& cmd, int argc, char** argv,
                                                    const po::options_description& visible,
                                                    const std::optional<Positional>& positional,
@@ -46,7 +48,11 @@ inline std::optional<int> parse_subcommand_options(const std::string& cmd, int a
       std::cout << visible << "\n";
       return 0;
     }
-    po::notify(vm);
+    try {
+      po::notify(vm);  // an option table (common/options.h) refuses a value out of range here
+    } catch (const UserError& e) {
+      throw po::error(e.what());
+    }
     if (check) check(vm);
   } catch (const po::error& e) {
     std::cerr << "sst-analyze " << cmd << ": error: " << e.what() << " (see sst-analyze " << cmd << " --help)\n";

@@ -12,6 +12,7 @@
 #include "analysis/design/simulate.h"
 #include "common/error.h"
 #include "common/files.h"
+#include "common/options.h"
 #include "sweep/cli.h"
 #include "sweep/sweep.h"
 
@@ -50,22 +51,21 @@ void print_summary(const Simulation& s, const Law& law) {
 }  // namespace
 
 int simulate_command(int argc, char** argv) {
-  po::options_description opts("simulate options");
-  opts.add_options()("law", po::value<std::string>(), "E,A,alpha,B,beta (required)")(
-      "noise", po::value<double>(), "relative Gaussian noise of a run's loss, SIGMA >= 0 (required)")(
-      "seed", po::value<uint64_t>()->default_value(1), "the noise's seed")(
-      "output", po::value<std::string>(), "folder of simulation.json and design.jsonl");
-  const po::variables_map vm = sweep::parse_command(argc, argv, opts, "sweep-file", kUsage);
-  if (!vm.count("law")) throw sweep::UsageError("simulate: --law E,A,alpha,B,beta is required");
-  if (!vm.count("noise")) throw sweep::UsageError("simulate: --noise SIGMA is required");
-  const double sigma = vm["noise"].as<double>();
-  if (!(sigma >= 0 && sigma < 1)) throw UserError("--noise " + sweep::format_number(sigma) + ": must be in [0, 1)");
-  const Law law = parse_law(vm["law"].as<std::string>());
-  const uint64_t seed = vm["seed"].as<uint64_t>();
+  std::string law_text, output;
+  double sigma = 0;
+  uint64_t seed = 1;
+  OptionTable opts("simulate options", "--");
+  opts.add_required("law", law_text, "E,A,alpha,B,beta", "the law the simulated runs follow (required)");
+  opts.add_required("noise", sigma, "SIGMA", "relative Gaussian noise of a run's loss, in [0, 1) (required)",
+                    half_open(0, 1));
+  opts.add("seed", seed, "the noise's seed", {}, Resume::kMayChange, "S");
+  opts.add("output", output, "folder of simulation.json and design.jsonl (default SWEEP_DIR/simulation)", {},
+           Resume::kMayChange, "DIR");
+  const po::variables_map vm = sweep::parse_command(argc, argv, opts.description(), "sweep-file", kUsage);
+  const Law law = parse_law(law_text);
   const auto spec = sweep::parse_sweep_file(sweep::positional(vm, "sweep-file"));
   const PlannerInput in = planner_input(spec);
-  const std::string dir =
-      vm.count("output") ? vm["output"].as<std::string>() : sweep::default_sweep_dir(spec) + "/simulation";
+  const std::string dir = !output.empty() ? output : sweep::default_sweep_dir(spec) + "/simulation";
   ensure_output_dir(dir);
   const Simulation s = simulate(in, law, sigma, seed);
   const std::string json_path = dir + "/simulation.json", log_path = dir + "/design.jsonl";

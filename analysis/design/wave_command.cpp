@@ -15,6 +15,7 @@
 #include "analysis/design/wave.h"
 #include "common/error.h"
 #include "common/files.h"
+#include "common/options.h"
 #include "common/text.h"
 #include "sweep/cli.h"
 #include "sweep/sweep.h"
@@ -61,16 +62,16 @@ void print_end(const Wave& w, const Verdict& v, size_t runs) {
 }  // namespace
 
 int wave_command(int argc, char** argv) {
-  po::options_description opts("wave options");
-  opts.add_options()("sweep-dir", po::value<std::string>(), "the sweep directory (default runs/sweeps/NAME)")(
-      "data", po::value<std::string>()->default_value(""), "HDF5 file for every run (default: the manifest's)")(
-      "force", "continue a design whose sweep file changed (its finished runs are kept as results)");
-  const po::variables_map vm = sweep::parse_command(argc, argv, opts, "sweep-file", kUsage);
+  std::string sweep_dir, data;
+  bool force = false;
+  OptionTable opts("wave options", "--");
+  opts.add("sweep-dir", sweep_dir, "the sweep directory (default runs/sweeps/NAME)", {}, Resume::kMayChange, "DIR");
+  opts.add("data", data, "HDF5 file for every run (default: the manifest's)", {}, Resume::kMayChange, "FILE");
+  opts.add_flag("force", force, "continue a design whose sweep file changed (its finished runs are kept as results)");
+  const po::variables_map vm = sweep::parse_command(argc, argv, opts.description(), "sweep-file", kUsage);
   const std::string file = sweep::positional(vm, "sweep-file");
-  const std::string data = vm["data"].as<std::string>();
   sweep::SweepSpec spec = sweep::parse_sweep_file(file, data);
-  const std::string dir = vm.count("sweep-dir") ? vm["sweep-dir"].as<std::string>() : sweep::default_sweep_dir(spec);
-  const bool force = vm.count("force") > 0;
+  const std::string dir = !sweep_dir.empty() ? sweep_dir : sweep::default_sweep_dir(spec);
   for (const char c : fs::absolute(dir).string())  // the launchers read the points' paths one per line
     if (static_cast<unsigned char>(c) < 0x20 || c == 0x7F)
       throw UserError("the sweep directory '" + dir +

@@ -12,6 +12,7 @@
 #include "analysis/plot/plot.h"
 #include "common/error.h"
 #include "common/files.h"
+#include "common/options.h"
 #include "dataset/class_labels.h"
 #include "dataset/tsv_reader.h"
 
@@ -151,35 +152,31 @@ int evaluate_main(int argc, char** argv) {
       "confusion matrix, expected calibration error (of the top class), the most confident errors, and accuracy\n"
       "on slices (negation, contrast, length, rare tokens). Any number of classes K (sst-prep --format\n"
       "tsv|jsonl). Unlabeled data (the GLUE test split, label -1) gets predictions.tsv only.\n\nOptions");
-  // clang-format off
-  desc.add_options()
-      ("help,h", "print this help and exit")
-      ("checkpoint", po::value(&o.checkpoint)->required()->value_name("PATH"),
-       "sst-train checkpoint (e.g. RUN/checkpoints/best.pt)")
-      ("data", po::value(&o.data)->value_name("FILE.h5"), "tokenized dataset from sst-prep (same tokenizer as the run)")
-      ("split", po::value(&o.split)->default_value(o.split)->value_name("NAME"), "split of --data: dev or test")
-      ("tsv", po::value(&o.tsv)->value_name("FILE"),
-       "GLUE-format TSV (sentence[, label]) instead of --data; for a K-class checkpoint also text/label TSV or "
-       "a .jsonl file")
-      ("output", po::value(&o.output)->default_value(o.output)->value_name("DIR"), "output directory")
-      ("top-k", po::value(&top_k)->default_value(top_k)->value_name("K"), "most confident errors to list")
-      ("bins", po::value(&o.settings.bins)->default_value(15)->value_name("B"), "calibration bins")
-      ("length-buckets", po::value(&buckets)->default_value(buckets)->value_name("LIST"),
-       "upper bounds (words) of the length slices")
-      ("rare-threshold", po::value(&o.rare_threshold)->default_value(o.rare_threshold)->value_name("N"),
-       "with --data: a token is rare if it occurs fewer than N times in the train split")
-      ("rare-fraction", po::value(&o.rare_fraction)->default_value(o.rare_fraction, "0.2")->value_name("F"),
-       "without a train split (--tsv): the rarest fraction F of the vocabulary (highest ids) is rare")
-      ("threads", po::value(&o.threads)->default_value(0)->value_name("T"), "LibTorch threads (0: default)");
-  // clang-format on
+  desc.add_options()("help,h", "print this help and exit");
+  OptionTable t("", "--");
+  t.add_required("checkpoint", o.checkpoint, "PATH", "sst-train checkpoint (e.g. RUN/checkpoints/best.pt)");
+  t.add("data", o.data, "tokenized dataset from sst-prep (same tokenizer as the run)", {}, Resume::kMayChange,
+        "FILE.h5");
+  t.add("split", o.split, "split of --data: dev or test", {}, Resume::kMayChange, "NAME");
+  t.add("tsv", o.tsv,
+        "GLUE-format TSV (sentence[, label]) instead of --data; for a K-class checkpoint also text/label TSV or a "
+        ".jsonl file",
+        {}, Resume::kMayChange, "FILE");
+  t.add("output", o.output, "output directory", {}, Resume::kMayChange, "DIR");
+  t.add("top-k", top_k, "most confident errors to list", at_least(0), Resume::kMayChange, "K");
+  t.add("bins", o.settings.bins, "calibration bins", at_least(1), Resume::kMayChange, "B");
+  t.add("length-buckets", buckets, "upper bounds (words) of the length slices", {}, Resume::kMayChange, "LIST");
+  t.add("rare-threshold", o.rare_threshold,
+        "with --data: a token is rare if it occurs fewer than N times in the train split", at_least(1),
+        Resume::kMayChange, "N");
+  t.add("rare-fraction", o.rare_fraction,
+        "without a train split (--tsv): the rarest fraction F of the vocabulary (highest ids) is rare", closed(0, 1),
+        Resume::kMayChange, "F");
+  t.add("threads", o.threads, "LibTorch threads (0: default)", at_least(0), Resume::kMayChange, "T");
+  desc.add(t.description());
   const auto check = [&](const po::variables_map& vm) {
     if (o.data.empty() == o.tsv.empty()) throw po::error("give exactly one of --data and --tsv");
     if (!o.tsv.empty() && !vm["split"].defaulted()) throw po::error("--split applies to --data only");
-    if (top_k < 0) throw po::error("--top-k must be >= 0");
-    if (o.settings.bins < 1) throw po::error("--bins must be >= 1");
-    if (o.rare_threshold < 1) throw po::error("--rare-threshold must be >= 1");
-    if (!(o.rare_fraction >= 0 && o.rare_fraction <= 1)) throw po::error("--rare-fraction must be in [0, 1]");
-    if (o.threads < 0) throw po::error("--threads must be >= 0");
     o.settings.top_k = static_cast<size_t>(top_k);
     try {
       o.settings.length_bounds = parse_int_list(buckets, "length-buckets");

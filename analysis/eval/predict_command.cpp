@@ -2,20 +2,37 @@
 
 #include <boost/program_options.hpp>
 
+#include <array>
 #include <iostream>
 #include <nlohmann/json.hpp>
+#include <utility>
 
 #include "analysis/cli/cells.h"
 #include "analysis/cli/options.h"
 #include "analysis/eval/metrics.h"
 #include "analysis/model/model_io.h"
 #include "common/error.h"
+#include "common/options.h"
 #include "common/text.h"
 #include "dataset/tsv_reader.h"
 
 namespace po = boost::program_options;
 
 namespace sst::analysis::eval {
+enum class PredictFormat { kTsv, kJsonl };  // what `predict --format` prints
+}  // namespace sst::analysis::eval
+
+namespace sst {
+template <>
+struct EnumNames<analysis::eval::PredictFormat> {
+  using F = analysis::eval::PredictFormat;
+  static constexpr std::array<std::pair<F, const char*>, 2> kNames{{{F::kTsv, "tsv"}, {F::kJsonl, "jsonl"}}};
+};
+}  // namespace sst
+
+namespace sst::analysis::eval {
+
+using sst::validate;  // Boost finds the enum parser by argument-dependent lookup, in this namespace
 
 const char* const kPredictSummary = "classify sentences (arguments, or one per line on stdin)";
 
@@ -26,7 +43,8 @@ std::string fmt6(double v) { return cli::number_cell("%.6f", v); }
 }  // namespace
 
 int predict_main(int argc, char** argv) {
-  std::string checkpoint, format = "tsv";
+  std::string checkpoint;
+  PredictFormat format = PredictFormat::kTsv;
   std::vector<std::string> sentences;
   int threads = 0;
   long long batch = 128;
@@ -35,18 +53,14 @@ int predict_main(int argc, char** argv) {
       "Classifies each SENTENCE (or, with none, each non-empty line of stdin) with the checkpoint's model and\n"
       "tokenizer. Prints one line per sentence: TSV with a header (label, name, probability of that label,\n"
       "p_positive for a two-class model, sentence) or JSON lines.\n\nOptions");
-  // clang-format off
-  desc.add_options()
-      ("help,h", "print this help and exit")
-      ("checkpoint", po::value(&checkpoint)->required()->value_name("PATH"), "sst-train checkpoint")
-      ("format", po::value(&format)->default_value(format)->value_name("tsv|jsonl"), "output format")
-      ("batch-size", po::value(&batch)->default_value(batch)->value_name("B"), "sentences per forward pass")
-      ("threads", po::value(&threads)->default_value(0)->value_name("T"), "LibTorch threads (0: default)");
-  // clang-format on
+  desc.add_options()("help,h", "print this help and exit");
+  OptionTable t("", "--");
+  t.add_required("checkpoint", checkpoint, "PATH", "sst-train checkpoint");
+  t.add("format", format, "output format", {}, Resume::kMayChange, enum_choices<PredictFormat>("|"));
+  t.add("batch-size", batch, "sentences per forward pass", at_least(1), Resume::kMayChange, "B");
+  t.add("threads", threads, "LibTorch threads (0: default)", at_least(0), Resume::kMayChange, "T");
+  desc.add(t.description());
   const auto check = [&](const po::variables_map&) {
-    if (format != "tsv" && format != "jsonl") throw po::error("--format must be tsv or jsonl, not '" + format + "'");
-    if (batch < 1) throw po::error("--batch-size must be >= 1");
-    if (threads < 0) throw po::error("--threads must be >= 0");
     for (size_t i = 0; i < sentences.size(); ++i)
       if (text::trim(sentences[i]).empty()) throw po::error("sentence " + std::to_string(i + 1) + " is empty");
   };
@@ -72,12 +86,12 @@ int predict_main(int argc, char** argv) {
   // p_positive, the probability of class 1, is a two-class column: K-class checkpoints have none.
   const std::vector<std::string> names = display_class_names(classifier.class_names());
   const bool binary = names.size() == 2;
-  std::string out = format == "tsv" ? (binary ? "label\tname\tprobability\tp_positive\tsentence\n"
-                                              : "label\tname\tprobability\tsentence\n")
-                                    : "";
+  std::string out = format == PredictFormat::kTsv ? (binary ? "label\tname\tprobability\tp_positive\tsentence\n"
+                                                            : "label\tname\tprobability\tsentence\n")
+                                                  : "";
   for (size_t i = 0; i < sentences.size(); ++i) {
     const int label = predicted_label(probs[i]);
-    if (format == "tsv") {
+    if (format == PredictFormat::kTsv) {
       out += std::to_string(label) + "\t" + cli::one_line(names[label]) + "\t" + fmt6(probs[i][label]) + "\t" +
              (binary ? fmt6(probs[i][1]) + "\t" : "") + cli::one_line(sentences[i]) + "\n";
     } else {

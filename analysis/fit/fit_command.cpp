@@ -12,10 +12,13 @@
 #include "analysis/fit/csv.h"
 #include "analysis/fit/identifiability.h"
 #include "common/error.h"
+#include "common/options.h"
 
 namespace po = boost::program_options;
 
 namespace sst::analysis::fit {
+
+using sst::validate;  // Boost finds the FitMethod parser by argument-dependent lookup, in this namespace
 
 const char* const kFitSummary =
     "fit scaling laws to a sweep: Chinchilla approaches 1-3, Kaplan's form, held-out prediction";
@@ -47,15 +50,79 @@ std::string join(const std::vector<double>& v) {
   return s;
 }
 
+// The command line's values that are not FitCommandOptions fields as they are.
+struct FitFlags {
+  // Signed on purpose: program_options would silently wrap "-1" into a huge unsigned value.
+  long long exclude = 0, samples = 0, seed = 0;
+  std::string ga, gb, ge, galpha, gbeta;  // the L-BFGS start grid, "0,0.5,1"
+  bool no_kaplan = false, no_plots = false;
+};
+
+// Every option of `fit` once: its field, help and the values it accepts (the table refuses the rest).
+void add_fit_options(OptionTable& t, FitCommandOptions& o, FitFlags& f) {
+  t.add_required("input", o.input, "FILE.csv", "CSV with one row per run");
+  t.add("params-column", o.columns.n, "column with N (default: non_embedding_params if present, else params)", {},
+        Resume::kMayChange, "NAME");
+  t.add("tokens-column", o.columns.d,
+        "column with D (default: train_tokens for a data-size sweep, tokens_at_best for a budget sweep, else tokens)",
+        {}, Resume::kMayChange, "NAME");
+  t.add("loss-column", o.columns.loss, "column with the loss in nats (default: best_dev_loss if present, else loss)",
+        {}, Resume::kMayChange, "NAME");
+  t.add("compare-params-column", o.compare_params,
+        "also fit with this N column and say which predicts better (auto: params <-> non_embedding_params; none)", {},
+        Resume::kMayChange, "NAME");
+  t.add("holdout", o.holdout,
+        "leave these runs out of every fit and predict them, e.g. 'non_embedding_params==max', 'budget>=1e15', "
+        "'model==l && seed==1' (OP: >= <= > < == !=; VALUE: a number, max, min or text)",
+        {}, Resume::kMayChange, "EXPR");
+  t.add("output", o.output, "output directory", {}, Resume::kMayChange, "DIR");
+  t.add("method", o.method,
+        "approach 3: varpro (variable projection, bounded), lbfgs (the paper's multi-start L-BFGS, unbounded) or "
+        "both (varpro, checked against lbfgs)",
+        {}, Resume::kMayChange, enum_choices<FitMethod>("|"));
+  t.add("delta", o.fit.delta, "Huber delta", above(0), Resume::kMayChange, "X");
+  t.add("exclude-top-k", f.exclude, "leave out the K highest-loss runs (e.g. diverged or undertrained ones)",
+        at_least(0), Resume::kMayChange, "K");
+  t.add("bootstrap", f.samples, "bootstrap resamples for the intervals (0: none)", at_least(0), Resume::kMayChange,
+        "N");
+  t.add("level", o.level, "level of the bootstrap intervals", Range{0, 1, true, true}, Resume::kMayChange, "P");
+  t.add("seed", f.seed, "bootstrap random seed", at_least(0), Resume::kMayChange, "S");
+  t.add_flag("bootstrap-full-grid", o.bootstrap.full_grid,
+             "lbfgs: refit each resample from the full grid (default: from the best fit and the initial points of the "
+             "16 best full-grid starts with distinct optima)");
+  t.add("curves", o.curves_dir,
+        "sweep directory holding runs/RUN/metrics.jsonl for approach 1 (default: the CSV's folder)", {},
+        Resume::kMayChange, "DIR");
+  t.add_flag("no-kaplan", f.no_kaplan, "skip Kaplan et al.'s form");
+  t.add_list("budget", o.budgets, "C", "compute budget in FLOPs (repeatable): predicts N_opt, D_opt and the loss",
+             above(0), OptionTable::PerFlag::kMany);
+  t.add("isoflop-budgets", o.isoflop_count,
+        "number of IsoFLOP profiles of the fitted law, log-spaced over the data's 6ND range",
+        closed(0, kMaxIsoflopCount), Resume::kMayChange, "K");
+  t.add("grid-a", f.ga, "lbfgs: initial values of a = log A", {}, Resume::kMayChange, "LIST");
+  t.add("grid-b", f.gb, "lbfgs: initial values of b = log B", {}, Resume::kMayChange, "LIST");
+  t.add("grid-e", f.ge, "lbfgs: initial values of e = log E", {}, Resume::kMayChange, "LIST");
+  t.add("grid-alpha", f.galpha, "lbfgs: initial values of alpha", {}, Resume::kMayChange, "LIST");
+  t.add("grid-beta", f.gbeta, "lbfgs: initial values of beta", {}, Resume::kMayChange, "LIST");
+  t.add("exponent-max", o.varpro.exponent_max, "varpro: alpha and beta are searched in [0, X]", above(0),
+        Resume::kMayChange, "X");
+  t.add("threads", o.fit.solver.threads,
+        "threads for the starts and the bootstrap (0: all cores); results do not "
+        "depend on it",
+        at_least(0), Resume::kMayChange, "T");
+  t.add_flag("require-identified", o.require_identified,
+             "exit with status 3 when the parametric law is not identified (for scripts)");
+  t.add_flag("no-plots", f.no_plots, "skip the figures (fit.json only)");
+}
+
 }  // namespace
 
 int fit_main(int argc, char** argv) {
   FitCommandOptions o;
-  // Signed on purpose: program_options would silently wrap "-1" into a huge unsigned value.
-  long long exclude = 0, samples = static_cast<long long>(o.bootstrap.samples), seed = 0;
-  std::string method = "varpro";
+  FitFlags f;
+  f.samples = static_cast<long long>(o.bootstrap.samples);
   const StartGrid g = StartGrid::chinchilla();
-  std::string ga = join(g.a), gb = join(g.b), ge = join(g.e), galpha = join(g.alpha), gbeta = join(g.beta);
+  f.ga = join(g.a), f.gb = join(g.b), f.ge = join(g.e), f.galpha = join(g.alpha), f.gbeta = join(g.beta);
   po::options_description desc(
       "Usage: sst-analyze fit --input FILE.csv [options]\n\n"
       "Fits the runs of a CSV with a header (sweep.csv, or any file with N, D and loss columns) with the three\n"
@@ -66,80 +133,18 @@ int fit_main(int argc, char** argv) {
       "intervals; one table of the allocation exponents a, b (N_opt ∝ C^a, D_opt ∝ C^b); an identifiability\n"
       "verdict. From sweep.csv only finished runs (completed, early_stopped) are used. Writes OUTPUT/fit.json\n"
       "and figures (PNG + SVG, with their gnuplot .dat/.gp) and prints a summary.\n\nOptions");
-  // clang-format off
-  desc.add_options()
-      ("help,h", "print this help and exit")
-      ("input", po::value(&o.input)->required()->value_name("FILE.csv"), "CSV with one row per run")
-      ("params-column", po::value(&o.columns.n)->value_name("NAME"),
-       "column with N (default: non_embedding_params if present, else params)")
-      ("tokens-column", po::value(&o.columns.d)->value_name("NAME"),
-       "column with D (default: train_tokens for a data-size sweep, tokens_at_best for a budget sweep, else tokens)")
-      ("loss-column", po::value(&o.columns.loss)->value_name("NAME"),
-       "column with the loss in nats (default: best_dev_loss if present, else loss)")
-      ("compare-params-column", po::value(&o.compare_params)->default_value(o.compare_params)->value_name("NAME"),
-       "also fit with this N column and say which predicts better (auto: params <-> non_embedding_params; none)")
-      ("holdout", po::value(&o.holdout)->value_name("EXPR"),
-       "leave these runs out of every fit and predict them, e.g. 'non_embedding_params==max', 'budget>=1e15', "
-       "'model==l && seed==1' (OP: >= <= > < == !=; VALUE: a number, max, min or text)")
-      ("output", po::value(&o.output)->default_value(o.output)->value_name("DIR"), "output directory")
-      ("method", po::value(&method)->default_value(method)->value_name("M"),
-       "approach 3: varpro (variable projection, bounded), lbfgs (the paper's multi-start L-BFGS, unbounded) or "
-       "both (varpro, checked against lbfgs)")
-      ("delta", po::value(&o.fit.delta)->default_value(o.fit.delta, "1e-3")->value_name("X"), "Huber delta")
-      ("exclude-top-k", po::value(&exclude)->default_value(0)->value_name("K"),
-       "leave out the K highest-loss runs (e.g. diverged or undertrained ones)")
-      ("bootstrap", po::value(&samples)->default_value(samples)->value_name("N"),
-       "bootstrap resamples for the intervals (0: none)")
-      ("level", po::value(&o.level)->default_value(o.level)->value_name("P"), "level of the bootstrap intervals")
-      ("seed", po::value(&seed)->default_value(0)->value_name("S"), "bootstrap random seed")
-      ("bootstrap-full-grid", po::bool_switch(&o.bootstrap.full_grid),
-       "lbfgs: refit each resample from the full grid (default: from the best fit and the initial points of the 16 "
-       "best full-grid starts with distinct optima)")
-      ("curves", po::value(&o.curves_dir)->value_name("DIR"),
-       "sweep directory holding runs/RUN/metrics.jsonl for approach 1 (default: the CSV's folder)")
-      ("no-kaplan", "skip Kaplan et al.'s form")
-      ("budget", po::value(&o.budgets)->multitoken()->composing()->value_name("C"),
-       "compute budget in FLOPs (repeatable): predicts N_opt, D_opt and the loss")
-      ("isoflop-budgets", po::value(&o.isoflop_count)->default_value(o.isoflop_count)->value_name("K"),
-       "number of IsoFLOP profiles of the fitted law, log-spaced over the data's 6ND range")
-      ("grid-a", po::value(&ga)->default_value(ga)->value_name("LIST"), "lbfgs: initial values of a = log A")
-      ("grid-b", po::value(&gb)->default_value(gb)->value_name("LIST"), "lbfgs: initial values of b = log B")
-      ("grid-e", po::value(&ge)->default_value(ge)->value_name("LIST"), "lbfgs: initial values of e = log E")
-      ("grid-alpha", po::value(&galpha)->default_value(galpha)->value_name("LIST"), "lbfgs: initial values of alpha")
-      ("grid-beta", po::value(&gbeta)->default_value(gbeta)->value_name("LIST"), "lbfgs: initial values of beta")
-      ("exponent-max", po::value(&o.varpro.exponent_max)->default_value(o.varpro.exponent_max)->value_name("X"),
-       "varpro: alpha and beta are searched in [0, X]")
-      ("threads", po::value(&o.fit.solver.threads)->default_value(0)->value_name("T"),
-       "threads for the starts and the bootstrap (0: all cores); results do not depend on it")
-      ("require-identified", po::bool_switch(&o.require_identified),
-       "exit with status 3 when the parametric law is not identified (for scripts)")
-      ("no-plots", "skip the figures (fit.json only)");
-  // clang-format on
-  const auto check = [&](const po::variables_map& vm) {
-    o.plots = !vm.count("no-plots");
-    o.kaplan = !vm.count("no-kaplan");
-    o.fit.grid = StartGrid{parse_list(ga, "grid-a"), parse_list(gb, "grid-b"), parse_list(ge, "grid-e"),
-                           parse_list(galpha, "grid-alpha"), parse_list(gbeta, "grid-beta")};
-    if (method == "varpro")
-      o.method = FitMethod::kVarPro;
-    else if (method == "lbfgs")
-      o.method = FitMethod::kLbfgs;
-    else if (method == "both")
-      o.method = FitMethod::kBoth;
-    else
-      throw po::error("--method must be varpro, lbfgs or both");
-    if (!(o.fit.delta > 0)) throw po::error("--delta must be positive");
-    if (exclude < 0) throw po::error("--exclude-top-k must be >= 0");
-    if (samples < 0) throw po::error("--bootstrap must be >= 0");
-    if (seed < 0) throw po::error("--seed must be >= 0");
-    if (!(o.level > 0 && o.level < 1)) throw po::error("--level must be in (0, 1)");
-    if (!(o.varpro.exponent_max > 0)) throw po::error("--exponent-max must be positive");
-    o.exclude_top_k = static_cast<size_t>(exclude);
-    o.bootstrap.samples = static_cast<size_t>(samples);
-    o.bootstrap.seed = static_cast<uint64_t>(seed);
-    if (o.isoflop_count < 0 || o.isoflop_count > kMaxIsoflopCount)
-      throw po::error("--isoflop-budgets must be in [0, " + std::to_string(kMaxIsoflopCount) + "]");
-    if (o.fit.solver.threads < 0) throw po::error("--threads must be >= 0");
+  desc.add_options()("help,h", "print this help and exit");
+  OptionTable table("", "--");
+  add_fit_options(table, o, f);
+  desc.add(table.description());
+  const auto check = [&](const po::variables_map&) {
+    o.plots = !f.no_plots;
+    o.kaplan = !f.no_kaplan;
+    o.fit.grid = StartGrid{parse_list(f.ga, "grid-a"), parse_list(f.gb, "grid-b"), parse_list(f.ge, "grid-e"),
+                           parse_list(f.galpha, "grid-alpha"), parse_list(f.gbeta, "grid-beta")};
+    o.exclude_top_k = static_cast<size_t>(f.exclude);
+    o.bootstrap.samples = static_cast<size_t>(f.samples);
+    o.bootstrap.seed = static_cast<uint64_t>(f.seed);
   };
   if (auto exit = cli::parse_subcommand_options("fit", argc, argv, desc, std::nullopt, check)) return *exit;
   const FitReport r = run_fit(o, std::cout);

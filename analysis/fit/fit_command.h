@@ -9,9 +9,11 @@
 // parameter count (total vs non-embedding), OUTPUT/fit.json (atomically), the figures (fit_figures.h) and a
 // printed summary. No NaN is ever printed as a result: what is not determined reads "n/a".
 #pragma once
+#include <array>
 #include <cstdint>
 #include <iosfwd>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -20,12 +22,25 @@
 #include "analysis/fit/fit_report.h"
 #include "analysis/fit/scaling_fit.h"
 #include "analysis/fit/varpro.h"
+#include "common/enum_names.h"
 
 namespace sst::analysis::fit {
 
 constexpr int kMaxIsoflopCount = 1000;  // --isoflop-budgets: each is a curve of the figure and a row of fit.json
 
 enum class FitMethod { kVarPro, kLbfgs, kBoth };  // kBoth: variable projection, checked against L-BFGS
+}  // namespace sst::analysis::fit
+
+namespace sst {
+template <>
+struct EnumNames<analysis::fit::FitMethod> {
+  using M = analysis::fit::FitMethod;
+  static constexpr std::array<std::pair<M, const char*>, 3> kNames{
+      {{M::kVarPro, "varpro"}, {M::kLbfgs, "lbfgs"}, {M::kBoth, "both"}}};
+};
+}  // namespace sst
+
+namespace sst::analysis::fit {
 
 struct FitCommandOptions {
   std::string input;

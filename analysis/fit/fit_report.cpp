@@ -306,12 +306,10 @@ void get(const json& j, bool& v) { v = j.get<bool>(); }
 void get(const json& j, std::string& v) { v = j.get<std::string>(); }
 void get(const json& j, Verdict& v) {
   const std::string name = j.get<std::string>();
-  for (Verdict c : {Verdict::kIdentified, Verdict::kWeak, Verdict::kNotIdentified})
-    if (verdict_name(c) == name) {
-      v = c;
-      return;
-    }
-  throw json::type_error::create(302, "unknown verdict '" + name + "'", &j);
+  const auto parsed = parse_enum<Verdict>(name);
+  if (!parsed)
+    throw json::type_error::create(302, "unknown verdict '" + name + "' (" + enum_choices<Verdict>() + ")", &j);
+  v = *parsed;
 }
 void get(const json& j, Interval& i) {
   if (!j.is_array() || j.size() != 2) throw json::type_error::create(302, "not an interval [lo, hi]", &j);

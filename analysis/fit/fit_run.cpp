@@ -16,11 +16,7 @@ namespace sst::analysis::fit {
 namespace {
 
 FitContext read_context(const FitCommandOptions& o) {
-  for (double c : o.budgets)
-    if (!(std::isfinite(c) && c > 0)) throw UserError("--budget must be a positive number of FLOPs");
-  if (!(o.level > 0 && o.level < 1)) throw UserError("--level must be in (0, 1)");
-  if (o.isoflop_count < 0 || o.isoflop_count > kMaxIsoflopCount)
-    throw UserError("--isoflop-budgets must be in [0, " + std::to_string(kMaxIsoflopCount) + "]");
+  // --budget, --level and --isoflop-budgets are checked once, by fit's option table (fit_command.cpp).
   FitContext c{o, read_fit_input(o.input, o.columns, o.holdout), {}, {}, {(1 - o.level) / 2, 1 - (1 - o.level) / 2}};
   c.data = exclude_highest_loss(c.in.data, o.exclude_top_k, &c.excluded);
   return c;

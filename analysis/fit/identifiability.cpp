@@ -15,18 +15,6 @@ std::string num(double v) {
 
 }  // namespace
 
-std::string verdict_name(Verdict v) {
-  switch (v) {
-    case Verdict::kIdentified:
-      return "identified";
-    case Verdict::kWeak:
-      return "weakly identified";
-    case Verdict::kNotIdentified:
-      break;
-  }
-  return "not identified";
-}
-
 std::string Identifiability::line() const {
   std::string s = verdict_name(verdict);
   for (size_t i = 0; i < reasons.size(); ++i) s += (i ? "; " : ": ") + reasons[i];

@@ -4,15 +4,30 @@
 // magnitude (or reaching zero), or a value that is not a number. A fit whose parameters are identified but
 // whose 90% intervals of the exponents span more than a factor of 3 is "weakly identified".
 #pragma once
+#include <array>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "analysis/fit/scaling_fit.h"
+#include "common/enum_names.h"
 
 namespace sst::analysis::fit {
 
 enum class Verdict { kIdentified, kWeak, kNotIdentified };
-std::string verdict_name(Verdict v);  // "identified", "weakly identified", "not identified"
+}  // namespace sst::analysis::fit
+
+namespace sst {
+template <>
+struct EnumNames<analysis::fit::Verdict> {
+  using V = analysis::fit::Verdict;
+  static constexpr std::array<std::pair<V, const char*>, 3> kNames{
+      {{V::kIdentified, "identified"}, {V::kWeak, "weakly identified"}, {V::kNotIdentified, "not identified"}}};
+};
+}  // namespace sst
+
+namespace sst::analysis::fit {
+inline std::string verdict_name(Verdict v) { return enum_name(v); }  // as written in fit.json and the report
 
 struct Identifiability {
   Verdict verdict = Verdict::kIdentified;

@@ -10,6 +10,7 @@
 #include "analysis/runs/runs.h"
 #include "common/error.h"
 #include "common/files.h"
+#include "common/options.h"
 #include "sweep/sweep.h"
 
 namespace po = boost::program_options;
@@ -56,26 +57,22 @@ int report_main(int argc, char** argv) {
       "(a directory with sweep.csv): the sweep table, the scaling laws of its finished runs (as `fit` does:\n"
       "every approach, the identifiability verdict, --holdout predictions) and the curves of every run. The pieces are "
       "kept in OUTPUT/{curves,evaluation,attention,fit}/.\n\nOptions");
-  // clang-format off
-  desc.add_options()
-      ("help,h", "print this help and exit")
-      ("output", po::value(&o.output)->required()->value_name("DIR"), "output directory")
-      ("data", po::value(&o.data)->value_name("FILE.h5"), "dataset for the evaluation (run reports)")
-      ("sentence", po::value(&o.sentence)->default_value(o.sentence)->value_name("TEXT"),
-       "sentence for the attention example")
-      ("threads", po::value(&o.threads)->default_value(0)->value_name("T"), "LibTorch threads (0: default)")
-      ("holdout", po::value(&o.holdout)->value_name("EXPR"),
-       "sweeps: runs left out of the fit and predicted (as `fit --holdout`)")
-      ("bootstrap", po::value(&bootstrap)->default_value(100)->value_name("N"),
-       "sweeps: bootstrap resamples for the fit's intervals");
-  // clang-format on
+  desc.add_options()("help,h", "print this help and exit");
+  OptionTable t("", "--");
+  t.add_required("output", o.output, "DIR", "output directory");
+  t.add("data", o.data, "dataset for the evaluation (run reports)", {}, Resume::kMayChange, "FILE.h5");
+  t.add("sentence", o.sentence, "sentence for the attention example", {}, Resume::kMayChange, "TEXT");
+  t.add("threads", o.threads, "LibTorch threads (0: default)", at_least(0), Resume::kMayChange, "T");
+  t.add("holdout", o.holdout, "sweeps: runs left out of the fit and predicted (as `fit --holdout`)", {},
+        Resume::kMayChange, "EXPR");
+  t.add("bootstrap", bootstrap, "sweeps: bootstrap resamples for the fit's intervals", at_least(0), Resume::kMayChange,
+        "N");
+  desc.add(t.description());
   std::vector<std::string> inputs;
   const auto check = [&](const po::variables_map&) {
-    if (bootstrap < 0) throw po::error("--bootstrap must be >= 0");
     o.bootstrap = static_cast<size_t>(bootstrap);
     if (inputs.empty()) throw po::error("give a RUN_DIR or SWEEP_DIR");
     o.input = inputs[0];
-    if (o.threads < 0) throw po::error("--threads must be >= 0");
   };
   if (auto exit =
           cli::parse_subcommand_options("report", argc, argv, desc, cli::Positional{"input", &inputs, 1}, check))

@@ -11,6 +11,7 @@
 #include "analysis/cli/options.h"
 #include "common/error.h"
 #include "common/files.h"
+#include "common/options.h"
 
 namespace po = boost::program_options;
 namespace fs = std::filesystem;
@@ -129,15 +130,14 @@ int ablations_main(int argc, char** argv) {
       "the number of distinct seeds, and best dev accuracy and loss as mean ± std over seeds (runs that share\n"
       "a seed count once). Writes OUTPUT/ablations.json and ablations.md and prints the table.\n"
       "A directory that is not a run (e.g. a sweep) stands for the runs below it.\n\nOptions");
-  // clang-format off
-  desc.add_options()
-      ("help,h", "print this help and exit")
-      ("baseline", po::value(&baseline)->required()->value_name("NAME_OR_DIR"), "baseline run (name or directory)")
-      ("output", po::value(&output)->default_value(output)->value_name("DIR"), "output directory")
-      ("ignore", po::value(&ignore)->composing()->value_name("KEY"),
-       "also ignore section.key (or section.*) when grouping, e.g. model.dropout, or world_size / "
-       "threads_per_rank (repeatable)");
-  // clang-format on
+  desc.add_options()("help,h", "print this help and exit");
+  OptionTable t("", "--");
+  t.add_required("baseline", baseline, "NAME_OR_DIR", "baseline run (name or directory)");
+  t.add("output", output, "output directory", {}, Resume::kMayChange, "DIR");
+  t.add_list("ignore", ignore, "KEY",
+             "also ignore section.key (or section.*) when grouping, e.g. model.dropout, or world_size / "
+             "threads_per_rank (repeatable)");
+  desc.add(t.description());
   const auto check = [&](const po::variables_map&) {
     if (dirs.empty()) throw po::error("give at least one RUN_DIR");
   };

@@ -14,6 +14,7 @@
 #include "analysis/runs/branches.h"
 #include "common/error.h"
 #include "common/files.h"
+#include "common/options.h"
 
 namespace po = boost::program_options;
 namespace fs = std::filesystem;
@@ -94,13 +95,11 @@ int branches_main(int argc, char** argv) {
       "full: runs are matched by name, and each branch's best dev loss is set against the full run's. Also\n"
       "counts the compute: sum of flops_spent against sum of flops (every point trained in full). Every run of\n"
       "SWEEP_DIR must be finished. Writes OUTPUT/branches.json and branches.md and prints the table.\n\nOptions");
-  // clang-format off
-  desc.add_options()
-      ("help,h", "print this help and exit")
-      ("reference", po::value(&reference)->required()->value_name("SWEEP_DIR"),
-       "the sweep (or run directories' parent) with the full runs")
-      ("output", po::value(&output)->default_value(output)->value_name("DIR"), "output directory");
-  // clang-format on
+  desc.add_options()("help,h", "print this help and exit");
+  OptionTable t("", "--");
+  t.add_required("reference", reference, "SWEEP_DIR", "the sweep (or run directories' parent) with the full runs");
+  t.add("output", output, "output directory", {}, Resume::kMayChange, "DIR");
+  desc.add(t.description());
   const auto check = [&](const po::variables_map&) {
     if (dirs.size() != 1) throw po::error("give exactly one SWEEP_DIR (the sweep with the branches)");
   };

@@ -9,6 +9,7 @@
 #include "analysis/runs/curves_figures.h"
 #include "common/error.h"
 #include "common/files.h"
+#include "common/options.h"
 
 namespace po = boost::program_options;
 namespace fs = std::filesystem;
@@ -49,8 +50,10 @@ int curves_main(int argc, char** argv) {
       "(OUTPUT/curves_steps.{png,svg}) and against tokens processed (curves_tokens.{png,svg}), one colour per\n"
       "run, the legend naming each run by its directory. A directory that is not a run (e.g. a sweep) stands\n"
       "for the runs below it.\n\nOptions");
-  desc.add_options()("help,h", "print this help and exit")(
-      "output", po::value(&output)->default_value(output)->value_name("DIR"), "output directory");
+  desc.add_options()("help,h", "print this help and exit");
+  OptionTable t("", "--");
+  t.add("output", output, "output directory", {}, Resume::kMayChange, "DIR");
+  desc.add(t.description());
   const auto check = [&](const po::variables_map&) {
     if (dirs.empty()) throw po::error("give at least one RUN_DIR");
   };

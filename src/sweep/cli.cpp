@@ -10,12 +10,15 @@
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "common/error.h"
+#include "common/options.h"
 #include "sweep/cli.h"
+#include "sweep/cli_options.h"
 #include "sweep/sweep.h"
 
 namespace po = boost::program_options;
@@ -38,22 +41,31 @@ const char* const kTopHelp =
 const char* const kTopHelpEnd =
     "\nExit status: 0 success, 1 bad input, 2 usage error. The sweep file format: docs/sweeps.md.\n";
 
-void print_point_field(const json& p, const std::string& field) {
-  if (field == "args") {
-    for (const auto& a : p.at("args")) std::cout << a.get<std::string>() << "\n";
-  } else if (field == "run" || field == "model" || field == "run_dir") {
-    std::cout << p.at(field).get<std::string>() << "\n";
-  } else if (field == "ranks" || field == "seed" || field == "index") {
-    std::cout << p.at(field).dump() << "\n";
-  } else if (field == "data_fraction") {
-    std::cout << format_number(p.at(field).get<double>()) << "\n";
-  } else if (field == "budget") {
-    std::cout << (p.contains("budget") ? format_number(p.at(field).get<double>()) : "") << "\n";
-  } else if (field == "parent") {
-    std::cout << p.value("parent", "") << "\n";
-  } else {
-    throw UsageError(
-        "--field must be one of args, run, run_dir, model, ranks, seed, data_fraction, budget, parent, index");
+void print_point_field(const json& p, PointField field) {
+  const std::string key = enum_name(field);
+  switch (field) {
+    case PointField::kArgs:
+      for (const auto& a : p.at("args")) std::cout << a.get<std::string>() << "\n";
+      return;
+    case PointField::kRun:
+    case PointField::kModel:
+    case PointField::kRunDir:
+      std::cout << p.at(key).get<std::string>() << "\n";
+      return;
+    case PointField::kRanks:
+    case PointField::kSeed:
+    case PointField::kIndex:
+      std::cout << p.at(key).dump() << "\n";
+      return;
+    case PointField::kDataFraction:
+      std::cout << format_number(p.at(key).get<double>()) << "\n";
+      return;
+    case PointField::kBudget:
+      std::cout << (p.contains("budget") ? format_number(p.at(key).get<double>()) : "") << "\n";
+      return;
+    case PointField::kParent:
+      std::cout << p.value("parent", "") << "\n";
+      return;
   }
 }
 
@@ -82,7 +94,7 @@ void refuse_control_characters(const json& manifest, const std::vector<Point>& p
 
 // A sweep file with [design] is planned in waves (`sst-sweep wave`, analysis/design): in its sweep dir, expand reads
 // the points the planner wrote to the manifest and never rewrites it, so launchers run a wave as they run a grid.
-int expand_waves(const po::variables_map& vm, const SweepSpec& spec, const std::string& dir) {
+int expand_waves(const ExpandArgs& a, const SweepSpec& spec, const std::string& dir) {
   if (!fs::exists(dir + "/" + kManifestName))
     throw sst::UserError("sweep file " + spec.file +
                          " has a [design]: its points are planned in waves; run `sst-sweep wave " + spec.file +
@@ -101,16 +113,16 @@ int expand_waves(const po::variables_map& vm, const SweepSpec& spec, const std::
     refuse_control_characters(what + "run name", p.at("run").get<std::string>());
     for (const auto& a : p.at("args")) refuse_control_characters(what + "argument", a.get<std::string>());
   }
-  if (vm.count("index")) {
-    const long long i = vm["index"].as<long long>();
-    if (i < 0 || i >= static_cast<long long>(points.size()))
+  if (a.index) {
+    const long long i = *a.index;
+    if (i >= static_cast<long long>(points.size()))
       throw sst::UserError("--index " + std::to_string(i) + " is outside the waves planned so far (" +
                            std::to_string(points.size()) + " points)");
-    print_point_field(points.at(static_cast<size_t>(i)), vm["field"].as<std::string>());
-  } else if (vm.count("count")) {
+    print_point_field(points.at(static_cast<size_t>(i)), a.field);
+  } else if (a.count) {
     std::cout << points.size() << "\n";
-  } else if (!vm["field"].defaulted()) {
-    for (const auto& p : points) print_point_field(p, vm["field"].as<std::string>());
+  } else if (a.field_given) {
+    for (const auto& p : points) print_point_field(p, a.field);
   } else {
     for (const auto& p : points) {
       std::cout << p.at("index").dump() << "\t" << p.at("run").get<std::string>() << "\t";
@@ -123,40 +135,27 @@ int expand_waves(const po::variables_map& vm, const SweepSpec& spec, const std::
 }
 
 int cmd_expand(int argc, char** argv) {
-  po::options_description o("Options");
-  // clang-format off
-  o.add_options()
-    ("sweep-dir", po::value<std::string>(), "the sweep directory (default runs/sweeps/NAME); without --index, "
-                                            "writes DIR/sweep_manifest.json")
-    ("data", po::value<std::string>()->default_value(""), "HDF5 file for every run (overrides [sweep] data; "
-                                                          "default: what the sweep dir's manifest was made with)")
-    ("index", po::value<long long>(), "print only point I (0-based): its arguments one per line, or --field")
-    ("field", po::value<std::string>()->default_value("args"),
-     "with --index (or alone, for every point): args | run | run_dir | model | ranks | seed | data_fraction | "
-     "budget | parent (the run a cooldown branch starts from; empty otherwise)")
-    ("count", "print the number of points only")
-    ("print-dir", "print the sweep directory (absolute; --sweep-dir or the default) and exit")
-    ("print-mode", "print how the file is run and exit: grid (every point), or waves (it has a [design]: "
-                   "`sst-sweep wave` plans its points, and expand --sweep-dir reads them from the manifest)")
-    ("force", "rewrite a manifest made from a different sweep file content");
-  // clang-format on
+  ExpandArgs a;
+  OptionTable t("Options", "--");
+  add_expand_options(t, a);
   auto vm = parse_command(
-      argc, argv, o, "sweep-file",
+      argc, argv, t.description(), "sweep-file",
       "Usage: sst-sweep expand SWEEP.ini [--sweep-dir DIR] [--data FILE] [--index I [--field F]] [--count]\n"
       "Lists the grid (models x fractions [x budgets] x seeds, seeds fastest): INDEX RUN SST_TRAIN_ARGS...");
-  SweepSpec spec = parse_sweep_file(positional(vm, "sweep-file"), vm["data"].as<std::string>());
-  const bool have_dir = vm.count("sweep-dir") > 0;
-  const std::string dir = have_dir ? vm["sweep-dir"].as<std::string>() : default_sweep_dir(spec);
-  if (vm.count("print-mode")) {
+  a.field_given = !vm["field"].defaulted();
+  SweepSpec spec = parse_sweep_file(positional(vm, "sweep-file"), a.data);
+  const bool have_dir = !a.sweep_dir.empty();
+  const std::string dir = have_dir ? a.sweep_dir : default_sweep_dir(spec);
+  if (a.print_mode) {
     std::cout << (spec.design ? "waves" : "grid") << "\n";
     return 0;
   }
-  if (spec.design && have_dir && !vm.count("print-dir")) return expand_waves(vm, spec, dir);
+  if (spec.design && have_dir && !a.print_dir) return expand_waves(a, spec, dir);
   // Without --data, a sweep dir keeps the data it was expanded with.
   // With --force, a manifest that cannot be read (truncated by a full disk or a killed writer) is
   // rewritten, as documented, instead of blocking the sweep: it keeps nothing worth reading.
-  const bool force = vm.count("force") > 0;
-  if (have_dir && vm["data"].as<std::string>().empty() && fs::exists(dir + "/" + kManifestName)) {
+  const bool force = a.force;
+  if (have_dir && a.data.empty() && fs::exists(dir + "/" + kManifestName)) {
     try {
       const json m = read_manifest(dir);
       if (m.value("sweep_hash", "") == spec.hash && !m.value("data", "").empty())
@@ -169,14 +168,14 @@ int cmd_expand(int argc, char** argv) {
   const auto points = expand(spec, dir);
   json manifest = manifest_json(spec, dir, points);
   refuse_control_characters(manifest, points);
-  if (vm.count("print-dir")) {
+  if (a.print_dir) {
     std::cout << manifest["sweep_dir"].get<std::string>() << "\n";
     return 0;
   }
 
-  if (vm.count("index")) {
-    const long long i = vm["index"].as<long long>();
-    if (i < 0 || i >= static_cast<long long>(points.size()))
+  if (a.index) {
+    const long long i = *a.index;
+    if (i >= static_cast<long long>(points.size()))
       throw sst::UserError("--index " + std::to_string(i) + " is outside the grid (0.." +
                            std::to_string(points.size() - 1) + ")");
     // A sweep dir with a manifest is authoritative (an array task runs what was submitted), as long as the
@@ -187,16 +186,16 @@ int cmd_expand(int argc, char** argv) {
         throw sst::UserError("sweep file " + spec.file + " changed since " + dir + "/" + kManifestName +
                              " was written; re-run expand with --force, or restore the file");
     }
-    print_point_field(manifest["points"].at(static_cast<size_t>(i)), vm["field"].as<std::string>());
+    print_point_field(manifest["points"].at(static_cast<size_t>(i)), a.field);
     return 0;
   }
   if (have_dir) write_manifest(spec, dir, points, force);
-  if (vm.count("count")) {
+  if (a.count) {
     std::cout << points.size() << "\n";
     return 0;
   }
-  if (!vm["field"].defaulted()) {
-    for (const auto& p : manifest["points"]) print_point_field(p, vm["field"].as<std::string>());
+  if (a.field_given) {
+    for (const auto& p : manifest["points"]) print_point_field(p, a.field);
     return 0;
   }
   for (const auto& p : points) {
@@ -208,14 +207,13 @@ int cmd_expand(int argc, char** argv) {
 }
 
 int cmd_aggregate(int argc, char** argv) {
-  po::options_description o("Options");
-  // clang-format off
-  o.add_options()
-    ("output", po::value<std::string>()->default_value(""), "write here instead of SWEEP_DIR/sweep.csv")
-    ("finished-only", "only rows with status completed or early_stopped (for sst-analyze fit)");
-  // clang-format on
+  std::string output;
+  bool finished_only = false;
+  OptionTable o("Options", "--");
+  o.add("output", output, "write here instead of SWEEP_DIR/sweep.csv", {}, Resume::kMayChange, "FILE");
+  o.add_flag("finished-only", finished_only, "only rows with status completed or early_stopped (for sst-analyze fit)");
   auto vm = parse_command(
-      argc, argv, o, "sweep-dir",
+      argc, argv, o.description(), "sweep-dir",
       "Usage: sst-sweep aggregate SWEEP_DIR [--output FILE] [--finished-only]\n"
       "Writes one CSV row per grid point (atomically); the columns are in docs/sweeps.md:\n" +
           [] {
@@ -227,63 +225,49 @@ int cmd_aggregate(int argc, char** argv) {
           "\n"
           "(unfinished rows have empty numbers).");
   const std::string dir = positional(vm, "sweep-dir");
-  const std::string path = aggregate(dir, vm["output"].as<std::string>(), vm.count("finished-only") > 0);
+  const std::string path = aggregate(dir, output, finished_only);
   const auto states = run_states(dir, read_manifest(dir));
   std::cout << "sst-sweep: wrote " << path << ": " << progress_line(progress(states, 0)) << "\n";
   return 0;
 }
 
 int cmd_status(int argc, char** argv) {
-  po::options_description o("Options");
-  // clang-format off
-  o.add_options()
-    ("parallel", po::value<int>()->default_value(0), "runs executed at once, for the ETA (0: the number running)")
-    ("index", po::value<long long>(), "print only point I's status word")
-    ("action", "with --index: what a launcher does with the point: skip (finished), busy (a live launcher runs "
-               "it), wait (a cooldown branch whose parent run has not finished) or run")
-    ("unfinished", "print the indices of points neither finished nor running, comma-separated (for sbatch --array)")
-    ("stage", po::value<std::string>()->default_value("all"),
-     "with --unfinished: all | main (points that branch from nothing) | branches (cooldown branches, which need "
-     "their parent finished) | ready (can start now: main runs, and branches whose parent has finished) | waiting "
-     "(branches whose parent has not finished)")
-    ("verbose,v", "one line per point");
-  // clang-format on
-  auto vm = parse_command(argc, argv, o, "sweep-dir",
+  StatusArgs a;
+  OptionTable t("Options", "--");
+  add_status_options(t, a);
+  auto vm = parse_command(argc, argv, t.description(), "sweep-dir",
                           "Usage: sst-sweep status SWEEP_DIR [--parallel K] [--index I] [--unfinished] [-v]\n"
                           "Prints: DONE/TOTAL done, R running, L left, ETA H:MM:SS");
   const std::string dir = positional(vm, "sweep-dir");
   const json manifest = read_manifest(dir);
   const auto states = run_states(dir, manifest);
-  if (vm.count("index")) {
-    const long long i = vm["index"].as<long long>();
-    if (i < 0 || i >= static_cast<long long>(states.size()))
+  if (a.index) {
+    const long long i = *a.index;
+    if (i >= static_cast<long long>(states.size()))
       throw sst::UserError("--index " + std::to_string(i) + " is outside the grid");
     const RunState& st = states[static_cast<size_t>(i)];
-    if (vm.count("action"))
+    if (a.action)
       std::cout << launcher_action(states, static_cast<size_t>(i)) << "\n";
     else
       std::cout << rundir::to_string(st.status) << "\n";
     return 0;
   }
-  if (vm.count("unfinished")) {
-    const std::string stage = vm["stage"].as<std::string>();
-    if (stage != "all" && stage != "main" && stage != "branches" && stage != "ready" && stage != "waiting")
-      throw UsageError("--stage must be all, main, branches, ready or waiting");
+  if (a.unfinished) {
     std::string list;
     for (const auto& s : states) {
-      if (stage == "main" && !s.parent.empty()) continue;
-      if (stage == "branches" && s.parent.empty()) continue;
+      if (a.stage == Stage::kMain && !s.parent.empty()) continue;
+      if (a.stage == Stage::kBranches && s.parent.empty()) continue;
       const bool waiting = launcher_action(states, static_cast<size_t>(&s - states.data())) == "wait";
-      if ((stage == "ready" && waiting) || (stage == "waiting" && !waiting)) continue;
+      if ((a.stage == Stage::kReady && waiting) || (a.stage == Stage::kWaiting && !waiting)) continue;
       if (!s.finished() && s.status != rundir::RunStatus::kRunning)
         list += (list.empty() ? "" : ",") + std::to_string(s.index);
     }
     std::cout << list << "\n";
     return 0;
   }
-  if (vm.count("verbose"))
+  if (a.verbose)
     for (const auto& s : states) std::cout << s.index << "\t" << s.run << "\t" << rundir::to_string(s.status) << "\n";
-  std::cout << progress_line(progress(states, vm["parallel"].as<int>())) << "\n";
+  std::cout << progress_line(progress(states, a.parallel)) << "\n";
   return 0;
 }
 
@@ -299,13 +283,15 @@ po::variables_map parse_command(int argc, char** argv, const po::options_descrip
   po::variables_map vm;
   try {
     po::store(po::command_line_parser(argc, argv).options(all).positional(pos).run(), vm);
+    if (vm.count("help")) {  // before notify: --help needs no required option
+      std::cout << usage << "\n" << opts << "  -h [ --help ]           print this help and exit\n";
+      std::exit(0);
+    }
     po::notify(vm);
   } catch (const po::error& e) {
     throw UsageError(e.what());
-  }
-  if (vm.count("help")) {
-    std::cout << usage << "\n" << opts << "  -h [ --help ]           print this help and exit\n";
-    std::exit(0);
+  } catch (const UserError& e) {  // a value an option table (common/options.h) refuses
+    throw UsageError(e.what());
   }
   const auto n = vm.count(positional_name) ? vm[positional_name].as<std::vector<std::string>>().size() : 0;
   if (n != 1) throw UsageError("expected exactly one " + positional_name + " (see --help)");

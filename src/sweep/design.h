@@ -5,10 +5,10 @@
 #pragma once
 #include <cstddef>
 #include <cstdint>
-#include <functional>
-#include <map>
 #include <string>
 #include <vector>
+
+#include "sweep/sweep_keys.h"
 
 namespace sst::sweep {
 
@@ -30,9 +30,8 @@ struct Design {
   size_t max_waves = 50;           // a second cap: waves planned at most
 };
 
-// [design] keys ("start" -> "n3, n4"): validated against the rest of `spec` (which must have a FLOP budget
-// grid). `fail` throws with the sweep file's name.
-Design parse_design(const std::map<std::string, std::string>& keys, const SweepSpec& spec,
-                    const std::function<void(const std::string&)>& fail);
+// [design] keys, each already parsed against design_section_keys() (sweep_keys.cpp): validated against the
+// rest of `spec` (which must have a FLOP budget grid).
+Design parse_design(const Section& keys, const SweepSpec& spec, const SweepErrors& errors);
 
 }  // namespace sst::sweep

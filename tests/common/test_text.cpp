@@ -42,8 +42,30 @@ TEST(Ini, AMalformedLineNamesTheSource) {
     sst::text::parse_ini("[x]\nno equals sign\n", "c.ini");
     FAIL() << "no error";
   } catch (const sst::UserError& e) {
-    EXPECT_THAT(e.what(), HasSubstr("c.ini"));
+    EXPECT_THAT(e.what(), HasSubstr("c.ini:2: "));
   }
+}
+
+TEST(Ini, EachEntryKnowsItsLine) {
+  const auto ini = sst::text::parse_ini_lines("# c\n[model]\n\nd_model = 64 # wide\n[train]\nlr=\nseed = 3\n", "c.ini");
+  ASSERT_EQ(ini.size(), 3u);
+  EXPECT_EQ(ini[0].key, "model.d_model");
+  EXPECT_EQ(ini[0].value, "64");
+  EXPECT_EQ(ini[0].line, 4);
+  EXPECT_EQ(ini[1].value, "");
+  EXPECT_EQ(ini[1].line, 6);
+  EXPECT_EQ(ini[2].line, 7);
+}
+
+TEST(Numbers, TheWholeTextOrNothing) {
+  EXPECT_EQ(sst::text::parse_number("2e-3"), 2e-3);
+  EXPECT_EQ(sst::text::parse_number("-4"), -4.0);
+  for (const char* bad : {"", "x", "3abc", "nan", "inf", "1e999", " 1"})
+    EXPECT_FALSE(sst::text::parse_number(bad).has_value()) << bad;
+  EXPECT_EQ(sst::text::parse_integer("40"), 40);
+  EXPECT_EQ(sst::text::parse_integer("-3"), -3);
+  for (const char* bad : {"", "1.5", "1e3", "x", "99999999999999999999", " 1"})
+    EXPECT_FALSE(sst::text::parse_integer(bad).has_value()) << bad;
 }
 
 TEST(Ini, ReadsAFile) {

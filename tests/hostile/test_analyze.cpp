@@ -128,7 +128,7 @@ const std::vector<Row> kRows = {
     {"PredictUnknownFormat", 2,
      [](Scene& s) {
        s.analyze("predict", {"--checkpoint", s.checkpoint, "--format", "xml", "hi"});
-       s.expect = {"--format must be tsv or jsonl"};
+       s.expect = {"'xml') for option '--format' is invalid: must be tsv or jsonl"};
      }},
     {"PredictDamagedCheckpoint", 1,
      [](Scene& s) {

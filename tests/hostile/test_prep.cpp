@@ -128,10 +128,15 @@ const std::vector<Row> kRows = {
        s.set("--model-type", "wordpiece");
        s.expect = {"model type 'wordpiece'"};
      }},
-    {"VocabSizeOutOfRange", 1,
+    {"VocabSizeOutOfRange", 2,  // the option table refuses it: a usage error
      [](Scene& s) {
        s.set("--vocab-size", "3");
-       s.expect = {"vocab size 3 is out of range"};
+       s.expect = {"--vocab-size = 3: must be in [8, 1000000]", "sst-prep --help"};
+     }},
+    {"UnknownFormat", 2,
+     [](Scene& s) {
+       s.set("--format", "csv");
+       s.expect = {"'csv'", "--format", "must be sst2 or tsv or jsonl"};
      }},
     {"OutputIsADirectory", 1,
      [](Scene& s) {
@@ -165,7 +170,7 @@ const std::vector<Row> kRows = {
     {"SeedReservedBySentencePiece", 2,
      [](Scene& s) {
        s.set("--seed", "4294967295");
-       s.expect = {"--seed must be in 0 .. 4294967294"};
+       s.expect = {"--seed = 4294967295: must be in [0, 4294967294]"};
      }},
     {"UnknownOption", 2,
      [](Scene& s) {

@@ -79,7 +79,7 @@ const std::vector<Row> kRows = {
      [](Scene& s) {
        write_text(s.sweep_file, with(kSweep, "fractions = 1/2", "fractions = 1.5"));
        s.sst_sweep({"expand", s.sweep_file});
-       s.expect = {"1.5 is outside (0, 1]"};
+       s.expect = {"sweep file " + s.sweep_file + ":5: sweep.fractions = '1.5' must be a number in (0, 1]"};
      }},
     {"UnknownModelName", 1,
      [](Scene& s) {
@@ -136,7 +136,7 @@ const std::vector<Row> kRows = {
     {"UnknownField", 2,
      [](Scene& s) {
        s.sst_sweep({"expand", s.sweep_file, "--index", "0", "--field", "bogus"});
-       s.expect = {"--field must be one of"};
+       s.expect = {"'bogus') for option '--field' is invalid: must be args or run or run_dir"};
      }},
     {"DriverCheckShowsTheRunsOwnError", 1,
      [](Scene& s) {
@@ -209,7 +209,7 @@ const std::vector<Row> kRows = {
      [](Scene& s) {
        write_text(s.sweep_file, with(kSweep, "seeds = 1", std::string("seeds = 1\0after the nul", 25)));
        s.sst_sweep({"expand", s.sweep_file, "--sweep-dir", s.sweep_dir});
-       s.expect = {"sweep.seeds: '1\\x00after' is not"};  // the NUL neither cuts the line nor passes
+       s.expect = {"sweep file " + s.sweep_file + ":6: holds a NUL byte"};  // the NUL neither cuts the line nor passes
      }},
     {"EscapeInSweepFileValue", 1,
      [](Scene& s) {
@@ -221,7 +221,8 @@ const std::vector<Row> kRows = {
      [](Scene& s) {
        write_text(s.sweep_file, with(kSweep, "fractions = 1/2", "fractions = 1/" + std::string(1 << 20, 'x')));
        s.sst_sweep({"expand", s.sweep_file, "--sweep-dir", s.sweep_dir});
-       s.expect = {"sweep.fractions: '1/xxxxxxxx", "xxxxxxxx ... (", " bytes left out) ... xxx' is not a number"};
+       s.expect = {"sweep.fractions = '1/xxxxxxxx", "xxxxxxxx ... (", " bytes left out) ... ",
+                   "(0, 1] (or a ratio such as 1/4)"};
      }},
     {"ByteOrderMarkIsShown", 1,
      [](Scene& s) {

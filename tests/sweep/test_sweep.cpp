@@ -159,10 +159,10 @@ TEST(SweepFile, BadFilesGiveOneClearError) {
       {"fractions = 1/4, 0.5, 1", "fractions = ", "sweep.fractions is empty"},
       {"seeds = 1, 2", "seeds =", "sweep.seeds is empty"},
       {"names = xs, s", "names = ", "models.names is empty"},
-      {"fractions = 1/4, 0.5, 1", "fractions = 0.5, 1.5", "1.5 is outside (0, 1]"},
-      {"fractions = 1/4, 0.5, 1", "fractions = 0, 1", "0 is outside (0, 1]"},
-      {"fractions = 1/4, 0.5, 1", "fractions = -0.5", "-0.5 is outside (0, 1]"},
-      {"fractions = 1/4, 0.5, 1", "fractions = half", "'half' is not a number"},
+      {"fractions = 1/4, 0.5, 1", "fractions = 0.5, 1.5", "sweep.fractions: '1.5' must be a number in (0, 1]"},
+      {"fractions = 1/4, 0.5, 1", "fractions = 0, 1", "sweep.fractions: '0' must be a number in (0, 1]"},
+      {"fractions = 1/4, 0.5, 1", "fractions = -0.5", "sweep.fractions = '-0.5' must be a number in (0, 1]"},
+      {"fractions = 1/4, 0.5, 1", "fractions = half", "sweep.fractions = 'half' must be a number"},
       {"fractions = 1/4, 0.5, 1", "fractions = 0.5, 1/2", "1/2 is listed twice"},
       {"seeds = 1, 2", "seeds = 1, x", "sweep.seeds: 'x'"},
       {"names = xs, s", "names = xs, s, m", "unknown model name 'm'"},
@@ -187,6 +187,39 @@ TEST(SweepFile, BadFilesGiveOneClearError) {
     const std::string err = error_of(text);
     EXPECT_THAT(err, HasSubstr(c.expect)) << "case: " << c.from << " -> " << c.to;
     EXPECT_THAT(err, HasSubstr("sweep file ")) << "case: " << c.from << " -> " << c.to;
+    EXPECT_EQ(err.find('\n'), std::string::npos) << "one line: " << err;
+  }
+}
+
+// A key's own error names the file and the line it is on, in one line: an unknown key, a bad number, a number
+// out of range, a value that is not true or false, a key given twice, a malformed line.
+TEST(SweepFile, AKeysErrorNamesFileAndLine) {
+  struct Case {
+    std::string from, to, expect;
+    int line;  // of kGood after the replacement
+  };
+  const std::vector<Case> cases{
+      {"patience = 3", "patiense = 3", "unknown key 'budget.patiense' (known in [budget]: max_steps, epochs,", 26},
+      {"ranks = 2", "ranks = two", "sweep.ranks = 'two' must be an integer in [1, 100000]", 5},
+      {"max_steps = 40", "max_steps = 4e1", "budget.max_steps = '4e1' must be an integer >= 0", 24},
+      {"seeds = 1, 2", "seeds = 1, -2", "sweep.seeds: '-2' must be an integer >= 0", 7},
+      {"eval_every = 10", "eval_every = 10\npatience = 2", "key 'budget.patience' is given twice", 27},
+      {"patience = 3", "patience = 3\ncheckpoint_every = 1e", "budget.checkpoint_every = '1e' must be an integer", 27},
+      {"ff_dim = 64", "ff_dim = 64\nbudgets = 1e12\nepochs_scale = x",
+       "model.xs.epochs_scale = 'x' must be a number > 0", 18},
+      {"model.max_len = 48", "model.max_len = 48\nno equals sign", "invalid line", 31},
+  };
+  for (const auto& c : cases) {
+    TempDir dir("sweep-line");
+    const std::string path = write_sweep(dir, replaced(kGood, c.from, c.to));
+    std::string err;
+    try {
+      sst::sweep::parse_sweep_file(path);
+    } catch (const sst::UserError& e) {
+      err = e.what();
+    }
+    EXPECT_THAT(err, HasSubstr("sweep file " + path + ":" + std::to_string(c.line) + ": ")) << c.to;
+    EXPECT_THAT(err, HasSubstr(c.expect)) << c.to;
     EXPECT_EQ(err.find('\n'), std::string::npos) << "one line: " << err;
   }
 }
@@ -444,6 +477,24 @@ TEST(SweepCli, HelpForEveryCommand) {
   }
 }
 
+// Each command's option table refuses a bad value at parse time: a usage error (exit 2) in one line naming it.
+TEST(SweepCli, OptionTablesRefuseBadValues) {
+  const std::vector<std::pair<std::string, std::string>> cases{
+      {"status SD --unfinished --stage soon", "'soon') for option '--stage' is invalid: must be all or main or"},
+      {"status SD --index -1", "--index = -1: must be >= 0"},
+      {"status SD --parallel -2", "--parallel = -2: must be >= 0"},
+      {"expand X.ini --field size", "'size') for option '--field' is invalid: must be args or run or"},
+      {"expand X.ini --index x", "--index"},
+  };
+  for (const auto& [args, message] : cases) {
+    const auto r = sst::test::run_command(sweep_bin() + " " + args);
+    EXPECT_EQ(r.exit_code, 2) << args << ": " << r.output;
+    EXPECT_EQ(r.output.rfind("sst-sweep: usage error: ", 0), 0u) << r.output;
+    EXPECT_THAT(r.output, HasSubstr(message)) << args;
+    EXPECT_EQ(r.output.find('\n'), r.output.size() - 1) << "one line: " << r.output;
+  }
+}
+
 TEST(SweepCli, StatusAndAggregate) {
   TempDir dir("sweep-cli");
   const std::string file = write_sweep(dir);
@@ -543,7 +594,7 @@ TEST(SweepBudgets, BadBudgetGridsGiveOneClearError) {
     std::string from, to, expect;
   };
   const std::vector<Case> cases = {
-      {"flops = 1e12, 2e12, 4e12", "flops = 1e12, 0", "budget.flops: '0' is not a positive number"},
+      {"flops = 1e12, 2e12, 4e12", "flops = 1e12, 0", "budget.flops: '0' must be a number > 0"},
       {"flops = 1e12, 2e12, 4e12", "flops = 1e12, 1e12", "listed twice"},
       {"flops = 1e12, 2e12, 4e12", "flops = 1e12\ntokens = 5", "give one budget grid"},
       {"eval_every = 10", "eval_every = 10\nmax_steps = 40", "both set the run length"},
@@ -553,7 +604,7 @@ TEST(SweepBudgets, BadBudgetGridsGiveOneClearError) {
       {"d_model = 32", "d_model = 32\ntrain.schedule = cosine", "needs train.schedule = wsd"},
       {"d_model = 32", "d_model = 32\ntrain.max_flops = 5", "cannot be set with budget.flops"},
       {"d_model = 32", "d_model = 32\ntrain.branch_from = x", "cannot be set per model"},
-      {"budgets = 1e12, 4e12", "budgets = 1e12, -4", "model.s.budgets: '-4' is not a positive number"},
+      {"budgets = 1e12, 4e12", "budgets = 1e12, -4", "model.s.budgets: '-4' must be a number > 0"},
       {"flops = 1e12, 2e12, 4e12", "tokens = 1.5, 3", "not a whole number of tokens"},
   };
   for (const auto& c : cases) {

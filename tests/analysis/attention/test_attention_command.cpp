@@ -47,6 +47,11 @@ TEST_F(AnalysisAttentionCli, WritesHeatmapsRolloutAndWeights) {
 TEST(AnalysisAttentionCliNoData, SentenceIsRequired) {
   const auto r = run_command(analyze() + " attention --checkpoint /nonexistent.pt");
   EXPECT_EQ(r.exit_code, 2) << r.output;
+  // The option table refuses a negative thread count before the checkpoint is read.
+  const auto t = run_command(analyze() + " attention --checkpoint /nonexistent.pt --threads -1 hi");
+  EXPECT_EQ(t.exit_code, 2) << t.output;
+  EXPECT_EQ(t.output,
+            "sst-analyze attention: error: --threads = -1: must be >= 0 (see sst-analyze attention --help)\n");
 }
 
 }  // namespace

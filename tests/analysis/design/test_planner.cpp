@@ -186,6 +186,15 @@ TEST(AnalysisDesignCommand, WritesSimulationJsonOrNothing) {
   EXPECT_EQ(bad.exit_code, 1);
   EXPECT_NE(bad.err.find("sst-sweep: error: --law"), std::string::npos) << bad.err;
   EXPECT_FALSE(std::filesystem::exists(dir / "bad/simulation.json"));
+  // The option table: --noise in [0, 1) and required, a usage error naming it.
+  const auto noisy = sst::test::run_tool(
+      "sst-sweep", {"simulate", file, "--law", "1.7,400,0.34,410,0.28", "--noise", "1", "--output", dir / "bad"});
+  EXPECT_EQ(noisy.exit_code, 2);
+  EXPECT_EQ(noisy.err, "sst-sweep: usage error: --noise = 1: must be in [0, 1)\n");
+  const auto quiet = sst::test::run_tool("sst-sweep", {"simulate", file, "--law", "1.7,400,0.34,410,0.28"});
+  EXPECT_EQ(quiet.exit_code, 2);
+  EXPECT_NE(quiet.err.find("'--noise' is required"), std::string::npos) << quiet.err;
+  EXPECT_FALSE(std::filesystem::exists(dir / "bad/simulation.json"));
 }
 
 // The shipped example: sst2_isoflop.ini's sizes and per-size budgets from n3-n5. Under this law the minima of

@@ -3,6 +3,9 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <string>
+#include <utility>
+#include <vector>
 
 #include "tests/analysis/fixtures.h"
 
@@ -83,6 +86,16 @@ TEST(AnalysisEvaluateCliNoData, BadInputGivesOneLineErrors) {
   EXPECT_EQ(lines(r.output), 1u) << r.output;
   r = run_command(analyze() + " evaluate --checkpoint /nonexistent.pt");  // neither --data nor --tsv
   EXPECT_EQ(r.exit_code, 2) << r.output;
+  // The option table refuses a value out of range before anything is read, naming the option.
+  for (const auto& [args, message] : std::vector<std::pair<std::string, std::string>>{
+           {"--bins 0", "--bins = 0: must be >= 1"},
+           {"--rare-fraction 1.5", "--rare-fraction = 1.5: must be in [0, 1]"},
+           {"--top-k -1", "--top-k = -1: must be >= 0"}}) {
+    r = run_command(analyze() + " evaluate --checkpoint /nonexistent.pt --tsv /nonexistent.tsv " + args);
+    EXPECT_EQ(r.exit_code, 2) << r.output;
+    EXPECT_NE(r.output.find("sst-analyze evaluate: error: " + message), std::string::npos) << r.output;
+    EXPECT_EQ(lines(r.output), 1u) << r.output;
+  }
 }
 
 }  // namespace

@@ -68,6 +68,11 @@ TEST_F(AnalysisPredictCli, ArgumentsStdinAndAgreementWithEvaluate) {
 TEST(AnalysisPredictCliNoData, UnknownFormatIsAUsageError) {
   const auto r = run_command(analyze() + " predict --checkpoint /nonexistent.pt --format xml hi");
   EXPECT_EQ(r.exit_code, 2) << r.output;
+  EXPECT_NE(r.output.find("'xml') for option '--format' is invalid: must be tsv or jsonl"), std::string::npos)
+      << r.output;
+  const auto b = run_command(analyze() + " predict --checkpoint /nonexistent.pt --batch-size 0 hi");
+  EXPECT_EQ(b.exit_code, 2) << b.output;
+  EXPECT_NE(b.output.find("--batch-size = 0: must be >= 1"), std::string::npos) << b.output;
 }
 
 }  // namespace

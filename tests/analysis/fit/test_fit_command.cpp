@@ -382,7 +382,7 @@ TEST(AnalysisFitCli, HostileInputsGetOneLineErrorsOrAreHandled) {
 
   r = run("fit --input " + q(csv) + " --isoflop-budgets 100000000");
   EXPECT_EQ(r.rc, 2) << r.output;
-  EXPECT_NE(r.output.find("--isoflop-budgets must be in [0, 1000]"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("--isoflop-budgets = 100000000: must be in [0, 1000]"), std::string::npos) << r.output;
 
   std::vector<Row> rows;
   for (int i = 0; i < 3; ++i)
@@ -422,6 +422,24 @@ TEST(AnalysisFitCli, UsageAndHelp) {
   EXPECT_EQ(run("fit --input x.csv --grid-alpha 0,zz").rc, 2);
   EXPECT_EQ(run("fit --input x.csv --method newton").rc, 2);
   EXPECT_EQ(run("fit --input x.csv --level 1.5").rc, 2);
+  // Each value is checked once, by the option table, in one line naming the option and what it accepts.
+  const std::vector<std::pair<std::string, std::string>> refused{
+      {"--method newton", "'newton') for option '--method' is invalid: must be varpro or lbfgs or both"},
+      {"--level 1.5", "--level = 1.5: must be in (0, 1)"},
+      {"--level 0", "--level = 0: must be in (0, 1)"},
+      {"--delta 0", "--delta = 0: must be > 0"},
+      {"--delta nan", "--delta must be a finite number"},
+      {"--budget 1e18 --budget -3", "--budget = -3: must be > 0"},
+      {"--threads -1", "--threads = -1: must be >= 0"},
+  };
+  for (const auto& [args, message] : refused) {
+    const CliRun bad = run("fit --input x.csv " + args);
+    EXPECT_EQ(bad.rc, 2) << args;
+    EXPECT_EQ(bad.output.rfind("sst-analyze fit: error: ", 0), 0u) << bad.output;
+    EXPECT_NE(bad.output.find(message), std::string::npos) << bad.output;
+    EXPECT_EQ(bad.output.find('\n'), bad.output.size() - 1) << "one line: " << bad.output;
+  }
+  EXPECT_NE(run("fit --help").output.find("--method varpro|lbfgs|both (=varpro)"), std::string::npos);
 }
 
 }  // namespace

@@ -26,6 +26,8 @@ TEST(AnalysisIdentifiability, VerdictNames) {
   EXPECT_EQ(verdict_name(Verdict::kIdentified), "identified");
   EXPECT_EQ(verdict_name(Verdict::kWeak), "weakly identified");
   EXPECT_EQ(verdict_name(Verdict::kNotIdentified), "not identified");
+  EXPECT_EQ(parse_enum<Verdict>("weakly identified"), Verdict::kWeak);  // fit.json is read back by name
+  EXPECT_FALSE(parse_enum<Verdict>("weak").has_value());
 }
 
 TEST(AnalysisIdentifiability, AWellDeterminedLawIsIdentified) {

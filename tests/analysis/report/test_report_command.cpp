@@ -4,6 +4,9 @@
 
 #include <filesystem>
 #include <regex>
+#include <string>
+#include <utility>
+#include <vector>
 
 #include "tests/analysis/fixtures.h"
 
@@ -30,6 +33,16 @@ TEST_F(AnalysisReportCli, RunReportIsSelfContained) {
   for (const char* want :
        {"## Summary", "## Training curves", "reliability", "## Attention example", "Accuracy by slice"})
     EXPECT_NE(md.find(want), std::string::npos) << want;
+}
+
+// The option table refuses a bad value before anything is read: a usage error in one line naming it.
+TEST(AnalysisReportCliNoData, OptionTableRefusesBadValues) {
+  for (const auto& [args, message] : std::vector<std::pair<std::string, std::string>>{
+           {"--bootstrap -1", "--bootstrap = -1: must be >= 0"}, {"--threads -2", "--threads = -2: must be >= 0"}}) {
+    const auto r = run_command(analyze() + " report /nonexistent --output /nonexistent/o " + args);
+    EXPECT_EQ(r.exit_code, 2) << r.output;
+    EXPECT_EQ(r.output, "sst-analyze report: error: " + message + " (see sst-analyze report --help)\n");
+  }
 }
 
 TEST(AnalysisReportCliNoData, SweepReportAndNotARun) {
