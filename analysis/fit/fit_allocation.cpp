@@ -189,10 +189,16 @@ ResidualsReport summarize_residuals(const std::vector<double>& residuals) {
 // Held-out runs: predicted against observed, with a bootstrap prediction interval: each resample's law at the
 // run plus a residual of the full fit drawn at random (parameter and noise uncertainty together).
 HoldoutReport predict_held_out(const FitContext& c, const ParametricPart& p, const std::vector<double>& residuals,
-                               const KaplanLaw* kaplan) {
+                               const KaplanPart* kaplan_part) {
   const FitInput& in = c.in;
   HoldoutReport h;
   h.expression = c.o.holdout;
+  const KaplanLaw* kaplan = kaplan_part ? &kaplan_part->law : nullptr;
+  const std::optional<Identifiability> kaplan_id = kaplan_part ? kaplan_part->report.identifiability : std::nullopt;
+  if (kaplan_id && kaplan_id->verdict == Verdict::kNotIdentified) {  // no prediction from a rejected law
+    h.kaplan_not_predicted = kaplan_id->line();
+    kaplan = nullptr;
+  }
   double sum_abs = 0;
   size_t inside = 0, with_interval = 0;
   std::mt19937_64 rng(c.o.bootstrap.seed ^ 0x5eedULL);
@@ -214,7 +220,10 @@ HoldoutReport predict_held_out(const FitContext& c, const ParametricPart& p, con
       r.inside = r.observed >= r.interval.lo && r.observed <= r.interval.hi;
       inside += *r.inside;
     }
-    if (kaplan) r.kaplan_predicted = kaplan->loss(r.params, r.tokens);
+    if (kaplan)
+      r.kaplan_predicted = kaplan->loss(r.params, r.tokens);
+    else if (h.kaplan_not_predicted)
+      r.kaplan_predicted = kUndetermined;  // null, with the reason in kaplan_not_predicted
     sum_abs += std::abs(r.relative_error);
     h.max_abs_relative_error = std::max(h.max_abs_relative_error, std::abs(r.relative_error));
     h.runs.push_back(r);

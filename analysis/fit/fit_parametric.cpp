@@ -80,6 +80,21 @@ LawFit fit_chinchilla(const Data& data, const FitCommandOptions& o, bool with_bo
   return r;
 }
 
+Identifiability judge_law(const LawFit& f, const Percentiles& pct) {
+  std::vector<double> alpha, beta;
+  size_t failed = 0;
+  for (const auto& l : f.boot) {
+    const bool ok = std::isfinite(l.E);
+    failed += !ok;
+    alpha.push_back(ok ? l.alpha : kUndetermined);
+    beta.push_back(ok ? l.beta : kUndetermined);
+  }
+  LawChecks checks = f.checks;
+  checks.bootstrapped = !f.boot.empty();
+  checks.failed_fraction = f.boot.empty() ? 0 : static_cast<double>(failed) / static_cast<double>(f.boot.size());
+  return identify_law(f.law, pct.of(alpha), pct.of(beta), checks);
+}
+
 ParametricPart fit_parametric(const FitContext& c) {
   ParametricPart p;
   p.fit = fit_chinchilla(c.data, c.o, /*with_bootstrap=*/true);
@@ -91,12 +106,9 @@ ParametricPart fit_parametric(const FitContext& c) {
   r.objective = f.objective;
   size_t failed = 0;
   for (const auto& l : f.boot) failed += !std::isfinite(l.E);
-  LawChecks checks = f.checks;
-  checks.bootstrapped = !f.boot.empty();
-  checks.failed_fraction = f.boot.empty() ? 0 : static_cast<double>(failed) / static_cast<double>(f.boot.size());
   const Interval alpha_ci = p.quantile([](const ScalingLaw& l) { return l.alpha; }, c.pct);
   const Interval beta_ci = p.quantile([](const ScalingLaw& l) { return l.beta; }, c.pct);
-  r.identifiability = identify_law(law, alpha_ci, beta_ci, checks);
+  r.identifiability = judge_law(f, c.pct);
   const Allocation alloc = allocation(law);
   r.allocation.G = alloc.G;
   r.allocation.n_exponent = alloc.n_exponent;
@@ -190,13 +202,17 @@ ApproachReport kaplan_approach(const FitContext& c, const KaplanPart& k) {
 
 namespace {
 
-WhichNFit which_n_fit(const LawFit& f, const FitInput& in, const std::string& column) {
+// The law's exponents only where it is identified; its objective and held-out error measure the fit either way.
+WhichNFit which_n_fit(const LawFit& f, const Identifiability& id, const FitInput& in, const std::string& column) {
   WhichNFit s;
   s.column = column;
-  s.alpha = f.law.alpha;
-  s.beta = f.law.beta;
   s.objective = f.objective;
-  s.n_exponent = allocation(f.law).n_exponent;
+  s.identifiability = id;
+  if (id.verdict != Verdict::kNotIdentified) {
+    s.alpha = f.law.alpha;
+    s.beta = f.law.beta;
+    s.n_exponent = allocation(f.law).n_exponent;
+  }
   if (!in.held_out.empty()) {
     double sum = 0;
     for (size_t k = 0; k < in.held.size(); ++k)
@@ -219,9 +235,10 @@ std::optional<WhichNReport> compare_parameter_counts(const FitContext& c, const 
   const Data alt = exclude_highest_loss(alt_in.data, o.exclude_top_k);
   FitCommandOptions ao = o;
   ao.method = o.method == FitMethod::kBoth ? FitMethod::kVarPro : o.method;
-  const LawFit alt_fit = fit_chinchilla(alt, ao, /*with_bootstrap=*/false);
+  const LawFit alt_fit = fit_chinchilla(alt, ao, /*with_bootstrap=*/true);  // its verdict, as the main law's
   WhichNReport w;
-  w.fits = {which_n_fit(p.fit, in, in.n_column), which_n_fit(alt_fit, alt_in, other)};
+  w.fits = {which_n_fit(p.fit, p.report.identifiability, in, in.n_column),
+            which_n_fit(alt_fit, judge_law(alt_fit, c.pct), alt_in, other)};
   const bool by_holdout = !in.held_out.empty();
   auto score = [&](const WhichNFit& f) {
     return by_holdout ? f.holdout_mean_abs_relative_error.value_or(kUndetermined) : f.objective;

@@ -219,6 +219,7 @@ void fields(HoldoutReport& s, F&& f) {
   f("mean_abs_relative_error", s.mean_abs_relative_error);
   f("max_abs_relative_error", s.max_abs_relative_error);
   f("coverage", s.coverage);
+  f("kaplan_not_predicted", s.kaplan_not_predicted);
 }
 template <class F>
 void fields(WhichNFit& s, F&& f) {
@@ -228,6 +229,7 @@ void fields(WhichNFit& s, F&& f) {
   f("objective", s.objective);
   f("n_exponent", s.n_exponent);
   f("holdout_mean_abs_relative_error", s.holdout_mean_abs_relative_error);
+  f("identifiability", s.identifiability);
 }
 template <class F>
 void fields(WhichNReport& s, F&& f) {

@@ -148,18 +148,20 @@ struct HeldOutRun {
   double params = 0, tokens = 0, observed = 0, predicted = 0, relative_error = 0;
   Interval interval{kUndetermined, kUndetermined};
   std::optional<bool> inside;
-  std::optional<double> kaplan_predicted;
+  std::optional<double> kaplan_predicted;  // null when Kaplan et al.'s form is not identified
 };
 struct HoldoutReport {
   std::string expression;
   std::vector<HeldOutRun> runs;
   double mean_abs_relative_error = 0, max_abs_relative_error = 0;
   std::optional<double> coverage;
+  std::optional<std::string> kaplan_not_predicted;  // why kaplan_predicted is null ("not identified: ...")
 };
-struct WhichNFit {
+struct WhichNFit {  // alpha, beta and n_exponent are null when the law is not identified
   std::string column;
   double alpha = kUndetermined, beta = kUndetermined, objective = kUndetermined, n_exponent = kUndetermined;
   std::optional<double> holdout_mean_abs_relative_error;
+  std::optional<Identifiability> identifiability;  // absent from files written before it was kept
 };
 struct WhichNReport {
   std::vector<WhichNFit> fits;

@@ -114,7 +114,7 @@ FitReport run_fit(const FitCommandOptions& o, std::ostream& out) {
   r.single_variable = single_variable_fits(c);
   const std::vector<double> residuals = log_residuals(c.data, parametric.fit.law);
   r.residuals_log = summarize_residuals(residuals);
-  if (!c.in.held_out.empty()) r.holdout = predict_held_out(c, parametric, residuals, kaplan ? &kaplan->law : nullptr);
+  if (!c.in.held_out.empty()) r.holdout = predict_held_out(c, parametric, residuals, kaplan ? &*kaplan : nullptr);
   r.which_n = compare_parameter_counts(c, parametric);
 
   std::optional<FitFigureInput> fig;

@@ -40,6 +40,8 @@ struct LawFit {  // Chinchilla's form by the chosen method, with its bootstrap r
   MethodReport method;
 };
 LawFit fit_chinchilla(const Data& data, const FitCommandOptions& o, bool with_bootstrap);
+// The verdict on a fitted law: its checks and its bootstrap's exponent intervals (identify_law).
+Identifiability judge_law(const LawFit& f, const Percentiles& pct);
 struct ParametricPart {
   ParametricReport report;
   LawFit fit;
@@ -92,7 +94,8 @@ SingleVariableFits single_variable_fits(const FitContext& c);
 // log L - log L_fit of every fitted point.
 std::vector<double> log_residuals(const Data& data, const ScalingLaw& law);
 ResidualsReport summarize_residuals(const std::vector<double>& residuals);
+// The held-out runs predicted by the law (and by Kaplan et al.'s form where it is identified; else null, why).
 HoldoutReport predict_held_out(const FitContext& c, const ParametricPart& p, const std::vector<double>& residuals,
-                               const KaplanLaw* kaplan);
+                               const KaplanPart* kaplan);
 
 }  // namespace sst::analysis::fit

@@ -114,12 +114,17 @@ void print_holdout(const HoldoutReport& h, int level, std::ostream& out) {
     out << "    " << pad(r.run.value_or("line " + std::to_string(r.line)), 24) << "observed "
         << format_value(r.observed) << ", predicted " << format_value(r.predicted) << " " << format_interval(r.interval)
         << ", error " << percent(r.relative_error) << "\n";
+  if (h.kaplan_not_predicted) out << "    Kaplan et al.'s form predicts none: " << *h.kaplan_not_predicted << "\n";
 }
 
 void print_which_n(const WhichNReport& w, std::ostream& out) {
   out << "  which N (by " << w.by << "): " << w.better << " is better;";
   for (const auto& f : w.fits) {
-    out << " " << f.column << ": alpha " << format_value(f.alpha, 3) << ", a " << format_value(f.n_exponent, 3);
+    out << " " << f.column << ": ";
+    if (f.identifiability && f.identifiability->verdict == Verdict::kNotIdentified)
+      out << f.identifiability->line();  // the verdict and why, in place of the exponents
+    else
+      out << "alpha " << format_value(f.alpha, 3) << ", a " << format_value(f.n_exponent, 3);
     if (f.holdout_mean_abs_relative_error) out << ", held-out error " << percent(*f.holdout_mean_abs_relative_error);
     out << ";";
   }

@@ -256,7 +256,11 @@ void add_fit(ReportDoc& doc, const fit::FitReport& f) {
   if (const auto& w = f.which_n) {
     std::string text = "Which N (by " + w->by + "): " + w->better + ".";
     for (const auto& x : w->fits) {
-      text += " " + x.column + ": alpha " + fit::format_value(x.alpha, 3) + ", a " + fit::format_value(x.n_exponent, 3);
+      if (x.identifiability && x.identifiability->verdict == fit::Verdict::kNotIdentified)
+        text += " " + x.column + ": " + x.identifiability->line();
+      else
+        text +=
+            " " + x.column + ": alpha " + fit::format_value(x.alpha, 3) + ", a " + fit::format_value(x.n_exponent, 3);
       if (x.holdout_mean_abs_relative_error)
         text += ", held-out error " + fit::format_value(100 * *x.holdout_mean_abs_relative_error, 2) + "%";
       text += ".";

@@ -48,4 +48,18 @@ class Noise {
   std::mt19937_64 rng_;
 };
 
+// A 3 x 3 sweep whose loss does not depend on N at all (N 1e5 to 1e6, D 1e6 to 1e8, 1% noise): no law in
+// N and D is identified from it.
+inline Data no_n_term_sweep() {
+  Noise noise(0.01, 2);
+  Data d;
+  for (int i = 0; i < 3; ++i)
+    for (int j = 0; j < 3; ++j) {
+      d.n.push_back(std::pow(10.0, 5 + i * 0.5));
+      d.d.push_back(std::pow(10.0, 6 + j));
+      d.loss.push_back((0.45 + 30 / std::pow(d.d.back(), 0.4)) * noise());
+    }
+  return d;
+}
+
 }  // namespace sst::analysis::fit::testing

@@ -163,24 +163,24 @@ void expect_no_rejected_result(const json& j, const std::string& output) {
   EXPECT_NE(output.find("not identified: "), std::string::npos) << "the reasons are printed\n" << output;
 }
 
+// A 3 x 3 sweep whose loss does not depend on N: no law in N and D is identified from it.
+std::vector<Row> no_n_term_rows() {
+  const Data d = testing::no_n_term_sweep();
+  std::vector<Row> rows(d.size());
+  for (size_t k = 0; k < d.size(); ++k) {
+    rows[k].non_embedding = d.n[k], rows[k].params = d.n[k] * 3, rows[k].train_tokens = d.d[k];
+    rows[k].loss = d.loss[k];
+    rows[k].run = "r" + std::to_string(k / 3) + std::to_string(k % 3);
+  }
+  return rows;
+}
+
 // The defect this pins down: a 3 x 3 sweep whose loss does not depend on N gave alpha < 0 and N_opt = nan with
 // exit 0, silently. Now: a verdict with reasons, "n/a" instead of NaN, every figure, and exit 3 on request.
 TEST(AnalysisFitCli, AnUnidentifiedFitSaysSoAndPrintsNoNaN) {
   const test::TempDir tmp("analysis_fit");
   const fs::path dir = tmp.path();
-  std::vector<Row> rows;
-  Noise noise(0.01, 2);
-  for (int i = 0; i < 3; ++i)
-    for (int j = 0; j < 3; ++j) {
-      Row r;
-      r.non_embedding = std::pow(10.0, 5 + i * 0.5);
-      r.params = r.non_embedding * 3;
-      r.train_tokens = std::pow(10.0, 6 + j);
-      r.loss = (0.45 + 30 / std::pow(r.train_tokens, 0.4)) * noise();  // no N term at all
-      r.run = "r" + std::to_string(i) + std::to_string(j);
-      rows.push_back(r);
-    }
-  write_csv(dir / "sweep.csv", rows);
+  write_csv(dir / "sweep.csv", no_n_term_rows());
   const std::string args =
       "fit --input " + q(dir / "sweep.csv") + " --output " + q(dir / "o") + " --bootstrap 30 --budget 1e20";
   CliRun r = run(args);
@@ -228,6 +228,13 @@ TEST(AnalysisFitCli, HoldoutPredictsTheLargestModel) {
   }
   EXPECT_EQ(j["which_n"]["by"], "held-out prediction error");
   EXPECT_EQ(j["which_n"]["better"], "non_embedding_params");  // the law was generated in it
+  const json& mine = j["which_n"]["fits"][0];
+  ASSERT_TRUE(mine.contains("identifiability")) << mine;
+  EXPECT_NE(mine["identifiability"]["verdict"], "not identified") << mine;
+  EXPECT_NEAR(mine["alpha"].get<double>(), testing::true_law().alpha, 0.1) << mine;
+  const bool kaplan_rejected = j["kaplan"]["identifiability"]["verdict"] == "not identified";
+  for (const auto& row : h["runs"]) EXPECT_EQ(row["kaplan_predicted"].is_null(), kaplan_rejected) << row;
+  EXPECT_EQ(h.contains("kaplan_not_predicted"), kaplan_rejected) << h;
 
   const CliRun none = run("fit --input " + q(dir / "sweep.csv") + " --output " + q(dir / "o2") +
                           " --no-plots --holdout 'non_embedding_params>1e12'");

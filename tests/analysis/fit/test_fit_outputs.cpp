@@ -1,7 +1,9 @@
 // `sst-analyze fit`'s outputs are all or nothing, and a design it cannot identify is identified in no
 // form: a fit that fails after some figures were drawn (gnuplot failing on the third) leaves the output
 // folder exactly as it was (no figure without its fit.json, no temporary folder); 40 copies of one run
-// (a single N and D) are "not identified" by Chinchilla's form and by Kaplan's alike.
+// (a single N and D) are "not identified" by Chinchilla's form and by Kaplan's alike; and a sweep no law is
+// identified from gives no number from a rejected law anywhere: not the exponents of the law with the other
+// parameter count (which_n), not Kaplan's predictions of held-out runs (null, with the verdict instead).
 #include <gtest/gtest.h>
 
 #include <array>
@@ -10,6 +12,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "synthetic.h"
 #include "test_support.h"
 
 namespace fs = std::filesystem;
@@ -83,6 +86,68 @@ TEST(AnalysisFitOutputs, ASingleDistinctSizeAndDataSizeIsIdentifiedInNoForm) {
     if (a["approach"].get<std::string>().rfind("3:", 0) == 0) ++parametric;
   }
   EXPECT_EQ(parametric, 2u) << "Chinchilla's and Kaplan's forms";
+}
+
+// The 3 x 3 sweep without an N term (synthetic.h) as rows for write_csv.
+std::vector<std::array<double, 3>> no_n_term_rows() {
+  const sst::analysis::fit::Data d = sst::analysis::fit::testing::no_n_term_sweep();
+  std::vector<std::array<double, 3>> rows;
+  for (size_t k = 0; k < d.size(); ++k) rows.push_back({d.n[k], d.d[k], d.loss[k]});
+  return rows;
+}
+
+sst::test::CommandResult fit(const fs::path& dir, const std::string& options) {
+  return sst::test::run_command(sst::test::sh_quote(sst::test::bin("sst-analyze")) + " fit --input " +
+                                sst::test::sh_quote((dir / "sweep.csv").string()) + " --output " +
+                                sst::test::sh_quote((dir / "o").string()) + " --no-plots " + options);
+}
+
+TEST(AnalysisFitOutputs, WhichNGivesNoExponentOfALawNotIdentified) {
+  const sst::test::TempDir tmp("analysis_fit_which_n");
+  const fs::path dir = tmp.path();
+  write_csv(dir / "sweep.csv", no_n_term_rows());
+  const auto r = fit(dir, "--bootstrap 20");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  const json j = sst::test::read_json((dir / "o" / "fit.json").string());
+  ASSERT_EQ(j["identifiability"]["verdict"], "not identified");
+  ASSERT_EQ(j["which_n"]["fits"].size(), 2u) << j["which_n"];
+  const json& mine = j["which_n"]["fits"][0];  // the law fitted with the chosen column: the one rejected above
+  EXPECT_EQ(mine["column"], j["columns"]["params"]);
+  for (const auto& f : j["which_n"]["fits"]) ASSERT_TRUE(f.contains("identifiability")) << "each law's verdict: " << f;
+  EXPECT_EQ(mine["identifiability"]["verdict"], "not identified") << mine;
+  for (const auto& f : j["which_n"]["fits"])
+    if (f["identifiability"]["verdict"] == "not identified") {
+      for (const char* k : {"alpha", "beta", "n_exponent"}) EXPECT_TRUE(f[k].is_null()) << k << " in " << f;
+      EXPECT_FALSE(f["identifiability"]["reasons"].empty()) << f;
+    }
+  const size_t at = r.output.find("which N");
+  ASSERT_NE(at, std::string::npos) << r.output;
+  const std::string line = r.output.substr(at, r.output.find('\n', at) - at);
+  EXPECT_NE(line.find(mine["column"].get<std::string>() + ": not identified: "), std::string::npos) << line;
+}
+
+TEST(AnalysisFitOutputs, AKaplanFormNotIdentifiedPredictsNoHeldOutRun) {
+  const sst::test::TempDir tmp("analysis_fit_kaplan_holdout");
+  const fs::path dir = tmp.path();
+  write_csv(dir / "sweep.csv", no_n_term_rows());
+  const auto r = fit(dir, "--bootstrap 20 --holdout 'non_embedding_params==max'");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  const json j = sst::test::read_json((dir / "o" / "fit.json").string());
+  ASSERT_EQ(j["kaplan"]["identifiability"]["verdict"], "not identified") << j["kaplan"];
+  const json& h = j["holdout"];
+  ASSERT_EQ(h["runs"].size(), 3u);
+  for (const auto& row : h["runs"]) {
+    ASSERT_TRUE(row.contains("kaplan_predicted")) << row;
+    EXPECT_TRUE(row["kaplan_predicted"].is_null()) << row;
+  }
+  const std::string why = "not identified: " + j["kaplan"]["identifiability"]["reasons"][0].get<std::string>();
+  EXPECT_EQ(h.value("kaplan_not_predicted", "").rfind(why, 0), 0u) << h;
+  EXPECT_NE(r.output.find("Kaplan et al.'s form predicts none: " + why), std::string::npos) << r.output;
+  for (const auto& f : j["which_n"]["fits"]) {  // 2 distinct N are left: no law is identified
+    ASSERT_TRUE(f.contains("identifiability")) << f;
+    EXPECT_EQ(f["identifiability"]["verdict"], "not identified") << f;
+    EXPECT_TRUE(f["alpha"].is_null() && f["beta"].is_null() && f["n_exponent"].is_null()) << f;
+  }
 }
 
 }  // namespace
