@@ -105,11 +105,38 @@ void write_meta(torch::serialize::OutputArchive& ar, const CheckpointMeta& m) {
   for_each_model_field(m.model, [&](const ModelField& f, const auto& v) {
     ar.write(std::string("model_config/") + f.name, to_ivalue(v));
   });
-  const auto& t = m.tokenizer;
-  ar.write("tokenizer/model", bytes_tensor(t.model_proto), /*is_buffer=*/true);
-  ar.write("tokenizer/type", c10::IValue(t.type));
-  ar.write("tokenizer/ids", torch::tensor({t.vocab_size, t.pad_id, t.unk_id, t.cls_id, t.eos_id}, torch::kInt),
-           /*is_buffer=*/true);
+  ar.write("tokenizer/model", bytes_tensor(m.tokenizer.model_proto), /*is_buffer=*/true);
+  std::vector<int32_t> ids;
+  for_each_tokenizer_field(m.tokenizer, [&](const char* name, const auto& v) {
+    if constexpr (dataset::kIsTokenizerId<decltype(v)>)
+      ids.push_back(v);
+    else
+      ar.write(std::string("tokenizer/") + name, to_ivalue(v));
+  });
+  ar.write("tokenizer/ids", torch::tensor(ids, torch::kInt), /*is_buffer=*/true);
+}
+
+// The tokenizer: its blob, its string fields by key, and its ids from one int32 tensor in table order.
+dataset::TokenizerInfo read_tokenizer(torch::serialize::InputArchive& ar, const std::string& path) {
+  dataset::TokenizerInfo t;
+  torch::Tensor blob, ids;
+  for (auto [key, tensor] : {std::pair{"tokenizer/model", &blob}, std::pair{"tokenizer/ids", &ids}})
+    if (!ar.try_read(key, *tensor, /*is_buffer=*/true))
+      throw UserError("checkpoint " + path + " lacks '" + key + "' (not an sst-train checkpoint?)");
+  t.model_proto = tensor_bytes(host_tensor(blob, path, "tokenizer/model"));
+  ids = host_tensor(ids, path, "tokenizer/ids");
+  int64_t count = 0;
+  for_each_tokenizer_field(t, [&](const char*, auto& field) { count += dataset::kIsTokenizerId<decltype(field)>; });
+  if (ids.scalar_type() != torch::kInt || ids.dim() != 1 || ids.numel() != count)
+    throw UserError("checkpoint " + path + ": 'tokenizer/ids' is not " + std::to_string(count) + " int32 ids");
+  const int32_t* id = ids.data_ptr<int32_t>();
+  for_each_tokenizer_field(t, [&](const char* name, auto& field) {
+    if constexpr (dataset::kIsTokenizerId<decltype(field)>)
+      field = *id++;
+    else
+      read_field(ar, std::string("tokenizer/") + name, true, field, path);
+  });
+  return t;
 }
 
 CheckpointMeta read_meta(torch::serialize::InputArchive& ar, const std::string& path) {
@@ -121,18 +148,7 @@ CheckpointMeta read_meta(torch::serialize::InputArchive& ar, const std::string& 
   for_each_model_field(m.model, [&](const ModelField& f, auto& field) {
     read_field(ar, std::string("model_config/") + f.name, f.since_v1, field, path);
   });
-  torch::Tensor tok_model, ids;
-  ar.read("tokenizer/model", tok_model, /*is_buffer=*/true);
-  ar.read("tokenizer/ids", ids, /*is_buffer=*/true);
-  m.tokenizer.model_proto = tensor_bytes(host_tensor(tok_model, path, "tokenizer/model"));
-  read_field(ar, "tokenizer/type", true, m.tokenizer.type, path);
-  ids = host_tensor(ids, path, "tokenizer/ids");
-  auto id = ids.accessor<int32_t, 1>();
-  m.tokenizer.vocab_size = id[0];
-  m.tokenizer.pad_id = id[1];
-  m.tokenizer.unk_id = id[2];
-  m.tokenizer.cls_id = id[3];
-  m.tokenizer.eos_id = id[4];
+  m.tokenizer = read_tokenizer(ar, path);
   if (static_cast<int64_t>(m.class_names.size()) != m.model.num_classes) {
     m.class_names.clear();
     for (int64_t k = 0; k < m.model.num_classes; ++k) m.class_names.push_back(std::to_string(k));

@@ -60,6 +60,10 @@ sst::CheckpointMeta distinct_meta() {
   m.tokenizer.model_proto = std::string("\x01\x00proto", 7);
   m.tokenizer.type = "bpe";
   m.tokenizer.vocab_size = 30;
+  m.tokenizer.pad_id = 21;
+  m.tokenizer.unk_id = 22;
+  m.tokenizer.cls_id = 23;
+  m.tokenizer.eos_id = 24;
   m.data_schema_version = 5;
   m.class_names = {"negative", "neutral", "positive"};
   m.seed = 0xFEDCBA9876543210ull;  // the high bit set: stored as int64_t, it must keep its bits
@@ -157,8 +161,18 @@ TEST(CheckpointFields, EveryFieldRoundTrips) {
   EXPECT_EQ(out.data_schema_version, in.data_schema_version);
   EXPECT_EQ(out.class_names, in.class_names);
   EXPECT_EQ(sst::model_signature(out.model), sst::model_signature(in.model));
-  EXPECT_EQ(out.tokenizer.type, in.tokenizer.type);
   EXPECT_EQ(out.tokenizer.model_proto, in.tokenizer.model_proto);
+  int fields = 0;
+  sst::dataset::for_each_tokenizer_field(in.tokenizer, [&](const char* name, const auto& want) {
+    sst::dataset::for_each_tokenizer_field(out.tokenizer, [&](const char* other, const auto& got) {
+      if constexpr (std::is_same_v<decltype(want), decltype(got)>)
+        if (std::string(name) == other) {
+          EXPECT_EQ(got, want) << "tokenizer " << name;
+          ++fields;
+        }
+    });
+  });
+  EXPECT_EQ(fields, 6);
 }
 
 TEST(CheckpointFields, AFieldAnOlderCheckpointLacksReadsAsItsDefault) {
@@ -192,6 +206,17 @@ TEST(CheckpointFields, AFieldAnOlderCheckpointLacksReadsAsItsDefault) {
   // Without recorded names, the classes read as "0" .. "K-1".
   auto no_names = content_without(path, "data/class_names");
   EXPECT_EQ(sst::read_archive_meta(no_names, path).class_names, (std::vector<std::string>{"0", "1", "2"}));
+}
+
+TEST(CheckpointFields, TheTokenizerIdsMustBeWhole) {
+  sst::test::TempDir dir("ckpt-fields");
+  const std::string path = write_checkpoint(dir, distinct_meta());
+  auto no_ids = content_without(path, "tokenizer/ids");
+  EXPECT_THAT([&] { sst::read_archive_meta(no_ids, path); },
+              ::testing::ThrowsMessage<sst::UserError>(HasSubstr("lacks 'tokenizer/ids'")));
+  auto no_type = content_without(path, "tokenizer/type");
+  EXPECT_THAT([&] { sst::read_archive_meta(no_type, path); },
+              ::testing::ThrowsMessage<sst::UserError>(HasSubstr("lacks 'tokenizer/type'")));
 }
 
 TEST(CheckpointFields, AFieldEveryCheckpointHasIsRequiredAndTyped) {
