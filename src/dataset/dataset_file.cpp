@@ -172,13 +172,13 @@ void write_dataset_file(const std::string& path, const TokenizerInfo& tok, const
 
       H5::Group tg = f.createGroup("/tokenizer");
       write_vector<uint8_t>(tg, "model", std::vector<uint8_t>(tok.model_proto.begin(), tok.model_proto.end()));
-      write_str_attr(tg, "type", tok.type);
       write_str_attr(tg, "model_sha256", sha256_bytes(tok.model_proto));
-      write_num_attr<int32_t>(tg, "vocab_size", tok.vocab_size);
-      write_num_attr<int32_t>(tg, "pad_id", tok.pad_id);
-      write_num_attr<int32_t>(tg, "unk_id", tok.unk_id);
-      write_num_attr<int32_t>(tg, "cls_id", tok.cls_id);
-      write_num_attr<int32_t>(tg, "eos_id", tok.eos_id);
+      for_each_tokenizer_field(tok, [&](const char* name, const auto& v) {
+        if constexpr (kIsTokenizerId<decltype(v)>)
+          write_num_attr<int32_t>(tg, name, v);
+        else
+          write_str_attr(tg, name, v);
+      });
       tg.close();
 
       f.createGroup("/splits").close();
@@ -224,12 +224,12 @@ DatasetFile::DatasetFile(const std::string& path) : path_(path) {
     H5::Group tg = file_->openGroup("/tokenizer");
     auto bytes = read_vector<uint8_t>(tg, "model");
     tokenizer_.model_proto.assign(bytes.begin(), bytes.end());
-    tokenizer_.type = read_str_attr(tg, "type");
-    tokenizer_.vocab_size = read_num_attr<int32_t>(tg, "vocab_size");
-    tokenizer_.pad_id = read_num_attr<int32_t>(tg, "pad_id");
-    tokenizer_.unk_id = read_num_attr<int32_t>(tg, "unk_id");
-    tokenizer_.cls_id = read_num_attr<int32_t>(tg, "cls_id");
-    tokenizer_.eos_id = read_num_attr<int32_t>(tg, "eos_id");
+    for_each_tokenizer_field(tokenizer_, [&](const char* name, auto& field) {
+      if constexpr (kIsTokenizerId<decltype(field)>)
+        field = read_num_attr<int32_t>(tg, name);
+      else
+        field = read_str_attr(tg, name);
+    });
     validate_tokenizer(tg);
     if (file_->nameExists("/splits")) {
       H5::Group splits = file_->openGroup("/splits");

@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <type_traits>
 #include <utility>
 
 #include "common/error.h"
@@ -43,129 +44,111 @@ std::string tensor_bytes(const torch::Tensor& t) {
   return std::string(static_cast<const char*>(t.data_ptr()), static_cast<size_t>(t.numel()));
 }
 
-// Model config fields as archive values: integers, doubles, and enums by name.
+// Field values as archive values: integers, doubles, strings, enums by name, and a list of names as
+// one string of lines.
 template <typename T>
 c10::IValue to_ivalue(const T& v) {
   if constexpr (IsNamedEnum<T>::value)
     return c10::IValue(enum_name(v));
+  else if constexpr (std::is_same_v<T, std::vector<std::string>>) {
+    std::string joined;
+    for (size_t i = 0; i < v.size(); ++i) joined += (i ? "\n" : "") + v[i];
+    return c10::IValue(joined);
+  } else if constexpr (std::is_integral_v<T>)
+    return c10::IValue(static_cast<int64_t>(v));  // the seed (uint64_t) keeps its bits
   else
     return c10::IValue(v);
 }
 
 template <typename T>
 void from_ivalue(const c10::IValue& v, T& field, const std::string& path, const std::string& key) {
+  auto wrong = [&](const char* what) { return UserError("checkpoint " + path + ": '" + key + "' is not " + what); };
   if constexpr (IsNamedEnum<T>::value) {
     auto parsed = v.isString() ? parse_enum<T>(v.toStringRef()) : std::nullopt;
-    if (!parsed) throw UserError("checkpoint " + path + ": '" + key + "' is not one of " + enum_choices<T>());
+    if (!parsed) throw wrong(("one of " + enum_choices<T>()).c_str());
     field = *parsed;
-  } else if constexpr (std::is_floating_point_v<T>) {
-    field = v.toDouble();
-  } else {
-    field = v.toInt();
-  }
-}
-
-void write_meta(torch::serialize::OutputArchive& ar, const CheckpointMeta& m) {
-  const auto& s = m.state;
-  ar.write("meta/version", c10::IValue(kContentVersion));
-  ar.write("meta/step", c10::IValue(s.step));
-  ar.write("meta/best_dev_loss", c10::IValue(s.best_dev_loss));
-  ar.write("meta/best_dev_acc", c10::IValue(s.best_dev_acc));
-  ar.write("meta/best_step", c10::IValue(s.best_step));
-  ar.write("meta/evals_without_improvement", c10::IValue(s.evals_without_improvement));
-  ar.write("meta/tokens_processed", c10::IValue(s.tokens_processed));
-  ar.write("meta/best_tokens_processed", c10::IValue(s.best_tokens_processed));
-  ar.write("meta/branch_step", c10::IValue(s.branch_step));
-  ar.write("meta/branch_tokens", c10::IValue(s.branch_tokens));
-  ar.write("meta/examples_processed", c10::IValue(s.examples_processed));
-  ar.write("meta/skipped_steps", c10::IValue(s.skipped_steps));
-  ar.write("meta/wall_s", c10::IValue(s.wall_s));
-  ar.write("meta/last_train_loss", c10::IValue(s.last_train_loss));
-  ar.write("meta/seed", c10::IValue(static_cast<int64_t>(m.seed)));
-  ar.write("meta/world_size", c10::IValue(m.world_size));
-  ar.write("meta/config_ini", c10::IValue(m.config_ini));
-  for_each_model_field(m.model, [&](const ModelField& f, const auto& v) {
-    ar.write(std::string("model_config/") + f.name, to_ivalue(v));
-  });
-  const auto& t = m.tokenizer;
-  ar.write("tokenizer/model", bytes_tensor(t.model_proto), /*is_buffer=*/true);
-  ar.write("tokenizer/type", c10::IValue(t.type));
-  ar.write("tokenizer/ids", torch::tensor({t.vocab_size, t.pad_id, t.unk_id, t.cls_id, t.eos_id}, torch::kInt),
-           /*is_buffer=*/true);
-  // Unknown stays unknown: a checkpoint that never recorded it is not given this build's schema.
-  if (m.data_schema_version > 0)
-    ar.write("data/schema_version", c10::IValue(static_cast<int64_t>(m.data_schema_version)));
-  std::string names;
-  for (const std::string& n : m.class_names) names += (names.empty() ? "" : "\n") + n;
-  if (!m.class_names.empty()) ar.write("data/class_names", c10::IValue(names));
-}
-
-CheckpointMeta read_meta(torch::serialize::InputArchive& ar, const std::string& path) {
-  auto get = [&](const std::string& key) {
-    c10::IValue v;
-    if (!ar.try_read(key, v))
-      throw UserError("checkpoint " + path + " lacks '" + key + "' (not an sst-train checkpoint?)");
-    return v;
-  };
-  if (get("meta/version").toInt() != kContentVersion)
-    throw UserError("checkpoint " + path + " has an unsupported format version");
-  CheckpointMeta m;
-  auto& s = m.state;
-  s.step = get("meta/step").toInt();
-  s.best_dev_loss = get("meta/best_dev_loss").toDouble();
-  s.best_dev_acc = get("meta/best_dev_acc").toDouble();
-  s.best_step = get("meta/best_step").toInt();
-  s.evals_without_improvement = get("meta/evals_without_improvement").toInt();
-  s.tokens_processed = get("meta/tokens_processed").toInt();
-  // Added after format version 1 (scaling budgets): absent from older checkpoints, read as defaults.
-  for (auto [key, field] :
-       {std::pair{"meta/best_tokens_processed", &s.best_tokens_processed},
-        std::pair{"meta/branch_step", &s.branch_step}, std::pair{"meta/branch_tokens", &s.branch_tokens}}) {
-    c10::IValue v;
-    if (ar.try_read(key, v)) *field = v.toInt();
-  }
-  s.examples_processed = get("meta/examples_processed").toInt();
-  s.skipped_steps = get("meta/skipped_steps").toInt();
-  s.wall_s = get("meta/wall_s").toDouble();
-  c10::IValue last_loss;  // absent from checkpoints written before it was kept
-  if (ar.try_read("meta/last_train_loss", last_loss)) s.last_train_loss = last_loss.toDouble();
-  m.seed = static_cast<uint64_t>(get("meta/seed").toInt());
-  m.world_size = get("meta/world_size").toInt();
-  m.config_ini = get("meta/config_ini").toStringRef();
-  // Fields added after format version 1 read as their default from older checkpoints.
-  for_each_model_field(m.model, [&](const ModelField& f, auto& field) {
-    const std::string key = std::string("model_config/") + f.name;
-    c10::IValue v;
-    if (!ar.try_read(key, v)) {
-      if (f.since_v1) throw UserError("checkpoint " + path + " lacks '" + key + "' (not an sst-train checkpoint?)");
-      return;
-    }
-    from_ivalue(v, field, path, key);
-  });
-  torch::Tensor tok_model, ids;
-  ar.read("tokenizer/model", tok_model, /*is_buffer=*/true);
-  ar.read("tokenizer/ids", ids, /*is_buffer=*/true);
-  m.tokenizer.model_proto = tensor_bytes(host_tensor(tok_model, path, "tokenizer/model"));
-  m.tokenizer.type = get("tokenizer/type").toStringRef();
-  ids = host_tensor(ids, path, "tokenizer/ids");
-  auto id = ids.accessor<int32_t, 1>();
-  m.tokenizer.vocab_size = id[0];
-  m.tokenizer.pad_id = id[1];
-  m.tokenizer.unk_id = id[2];
-  m.tokenizer.cls_id = id[3];
-  m.tokenizer.eos_id = id[4];
-  c10::IValue schema;  // absent from checkpoints written before the data's identity was kept
-  if (ar.try_read("data/schema_version", schema)) m.data_schema_version = static_cast<int32_t>(schema.toInt());
-  c10::IValue names;  // absent from checkpoints written before the classes were kept
-  if (ar.try_read("data/class_names", names)) {
-    const std::string& joined = names.toStringRef();
-    for (size_t start = 0;;) {
+  } else if constexpr (std::is_same_v<T, std::vector<std::string>>) {
+    if (!v.isString()) throw wrong("a string");
+    field.clear();
+    const std::string& joined = v.toStringRef();
+    for (size_t start = 0; !joined.empty();) {
       const size_t nl = joined.find('\n', start);
-      m.class_names.push_back(joined.substr(start, nl == std::string::npos ? std::string::npos : nl - start));
+      field.push_back(joined.substr(start, nl == std::string::npos ? std::string::npos : nl - start));
       if (nl == std::string::npos) break;
       start = nl + 1;
     }
+  } else if constexpr (std::is_same_v<T, std::string>) {
+    if (!v.isString()) throw wrong("a string");
+    field = v.toStringRef();
+  } else if constexpr (std::is_floating_point_v<T>) {
+    if (!v.isDouble()) throw wrong("a number");
+    field = v.toDouble();
+  } else {
+    if (!v.isInt()) throw wrong("an integer");
+    field = static_cast<T>(v.toInt());
   }
+}
+
+// The one back-compat rule (MetaField::since_v1, ModelField::since_v1): a field the archive lacks
+// keeps its default unless every checkpoint has it.
+template <typename T>
+void read_field(torch::serialize::InputArchive& ar, const std::string& key, bool since_v1, T& field,
+                const std::string& path) {
+  c10::IValue v;
+  if (ar.try_read(key, v)) return from_ivalue(v, field, path, key);
+  if (since_v1) throw UserError("checkpoint " + path + " lacks '" + key + "' (not an sst-train checkpoint?)");
+}
+
+void write_meta(torch::serialize::OutputArchive& ar, const CheckpointMeta& m) {
+  ar.write("meta/version", c10::IValue(kContentVersion));
+  for_each_meta_field(m, [&](const MetaField& f, const auto& v) { ar.write(f.key, to_ivalue(v)); });
+  for_each_model_field(m.model, [&](const ModelField& f, const auto& v) {
+    ar.write(std::string("model_config/") + f.name, to_ivalue(v));
+  });
+  ar.write("tokenizer/model", bytes_tensor(m.tokenizer.model_proto), /*is_buffer=*/true);
+  std::vector<int32_t> ids;
+  for_each_tokenizer_field(m.tokenizer, [&](const char* name, const auto& v) {
+    if constexpr (dataset::kIsTokenizerId<decltype(v)>)
+      ids.push_back(v);
+    else
+      ar.write(std::string("tokenizer/") + name, to_ivalue(v));
+  });
+  ar.write("tokenizer/ids", torch::tensor(ids, torch::kInt), /*is_buffer=*/true);
+}
+
+// The tokenizer: its blob, its string fields by key, and its ids from one int32 tensor in table order.
+dataset::TokenizerInfo read_tokenizer(torch::serialize::InputArchive& ar, const std::string& path) {
+  dataset::TokenizerInfo t;
+  torch::Tensor blob, ids;
+  for (auto [key, tensor] : {std::pair{"tokenizer/model", &blob}, std::pair{"tokenizer/ids", &ids}})
+    if (!ar.try_read(key, *tensor, /*is_buffer=*/true))
+      throw UserError("checkpoint " + path + " lacks '" + key + "' (not an sst-train checkpoint?)");
+  t.model_proto = tensor_bytes(host_tensor(blob, path, "tokenizer/model"));
+  ids = host_tensor(ids, path, "tokenizer/ids");
+  int64_t count = 0;
+  for_each_tokenizer_field(t, [&](const char*, auto& field) { count += dataset::kIsTokenizerId<decltype(field)>; });
+  if (ids.scalar_type() != torch::kInt || ids.dim() != 1 || ids.numel() != count)
+    throw UserError("checkpoint " + path + ": 'tokenizer/ids' is not " + std::to_string(count) + " int32 ids");
+  const int32_t* id = ids.data_ptr<int32_t>();
+  for_each_tokenizer_field(t, [&](const char* name, auto& field) {
+    if constexpr (dataset::kIsTokenizerId<decltype(field)>)
+      field = *id++;
+    else
+      read_field(ar, std::string("tokenizer/") + name, true, field, path);
+  });
+  return t;
+}
+
+CheckpointMeta read_meta(torch::serialize::InputArchive& ar, const std::string& path) {
+  int64_t version = 0;
+  read_field(ar, "meta/version", true, version, path);
+  if (version != kContentVersion) throw UserError("checkpoint " + path + " has an unsupported format version");
+  CheckpointMeta m;
+  for_each_meta_field(m, [&](const MetaField& f, auto& field) { read_field(ar, f.key, f.since_v1, field, path); });
+  for_each_model_field(m.model, [&](const ModelField& f, auto& field) {
+    read_field(ar, std::string("model_config/") + f.name, f.since_v1, field, path);
+  });
+  m.tokenizer = read_tokenizer(ar, path);
   if (static_cast<int64_t>(m.class_names.size()) != m.model.num_classes) {
     m.class_names.clear();
     for (int64_t k = 0; k < m.model.num_classes; ++k) m.class_names.push_back(std::to_string(k));

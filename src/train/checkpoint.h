@@ -56,6 +56,48 @@ struct CheckpointMeta {
   int64_t world_size = 1;
 };
 
+// What a checkpoint's field table says about a field besides its value.
+struct MetaField {
+  const char* key;  // the archive key; never renamed, so every checkpoint written still loads
+  // In every checkpoint. The one back-compat rule, shared with ModelField::since_v1: a field that is
+  // not (it was added later) and that a checkpoint lacks reads as its default, the member initializer
+  // above; a since_v1 field a checkpoint lacks makes it "not an sst-train checkpoint".
+  bool since_v1;
+};
+
+// The training state's one field table: calls f(const MetaField&, field) for every field of `s`
+// (TrainState or const TrainState), in order. save_checkpoint writes and read_checkpoint_meta reads
+// exactly these; a TrainState member missing here would not survive a resume.
+template <typename S, typename F>
+void for_each_state_field(S& s, F&& f) {
+  f(MetaField{"meta/step", true}, s.step);
+  f(MetaField{"meta/best_dev_loss", true}, s.best_dev_loss);
+  f(MetaField{"meta/best_dev_acc", true}, s.best_dev_acc);
+  f(MetaField{"meta/best_step", true}, s.best_step);
+  f(MetaField{"meta/evals_without_improvement", true}, s.evals_without_improvement);
+  f(MetaField{"meta/tokens_processed", true}, s.tokens_processed);
+  f(MetaField{"meta/best_tokens_processed", false}, s.best_tokens_processed);  // scaling budgets
+  f(MetaField{"meta/branch_step", false}, s.branch_step);                      // cooldown branches
+  f(MetaField{"meta/branch_tokens", false}, s.branch_tokens);
+  f(MetaField{"meta/examples_processed", true}, s.examples_processed);
+  f(MetaField{"meta/skipped_steps", true}, s.skipped_steps);
+  f(MetaField{"meta/wall_s", true}, s.wall_s);
+  f(MetaField{"meta/last_train_loss", false}, s.last_train_loss);
+}
+
+// The training state and the scalars it travels with (CheckpointMeta minus the model config and the
+// tokenizer, which have tables of their own), in order.
+template <typename M, typename F>
+void for_each_meta_field(M& m, F&& f) {
+  for_each_state_field(m.state, f);
+  f(MetaField{"meta/seed", true}, m.seed);
+  f(MetaField{"meta/world_size", true}, m.world_size);
+  f(MetaField{"meta/config_ini", true}, m.config_ini);
+  f(MetaField{"data/schema_version", false}, m.data_schema_version);  // 0 (its default): not recorded
+  // One line per class; a list that does not have model.num_classes names reads as "0" .. "K-1".
+  f(MetaField{"data/class_names", false}, m.class_names);
+}
+
 // Writes one checkpoint atomically, with the weight average if one is given. Refuses (UserError)
 // if any parameter is NaN/Inf; a failed write (a full disk) is a UserError naming the file and the
 // free space, and leaves no temporary behind.

@@ -6,7 +6,10 @@
 
 #include <cstdio>
 #include <filesystem>
+#include <string>
 #include <thread>
+#include <type_traits>
+#include <vector>
 
 #include "common/error.h"
 #include "dataset/dataset_file.h"
@@ -147,6 +150,38 @@ TEST_F(DatasetFileExamples, AFileRewrittenWhileReadOnAnotherThreadIsOneErrorAndN
   EXPECT_THAT(error, HasSubstr(path_ + ": cannot read "));
   EXPECT_THAT(error, HasSubstr("(was the file changed while in use?)"));
   EXPECT_EQ(error.find('\n'), std::string::npos) << error;
+}
+
+// Every field of the tokenizer's table, each with a value no other field and no default has, survives
+// the file; a member the table forgets would leave the struct bigger than the table says.
+TEST(DatasetFileIo, EveryTokenizerFieldRoundTrips) {
+  TokenizerInfo want = fake_tokenizer();
+  want.type = "word";
+  want.vocab_size = 400;
+  want.pad_id = 11;
+  want.unk_id = 12;
+  want.cls_id = 13;
+  want.eos_id = 14;
+  size_t bytes = sizeof(want.model_proto);
+  sst::dataset::for_each_tokenizer_field(want, [&](const char*, const auto& v) { bytes += sizeof(v); });
+  const size_t align = alignof(TokenizerInfo);
+  EXPECT_EQ(sizeof(TokenizerInfo), (bytes + align - 1) / align * align) << "a member is missing from the table";
+
+  TempDir dir;
+  const std::string path = dir / "d.h5";
+  sst::dataset::write_dataset_file(path, want, {make_split("train", kTrain, {0, 1, 1, 0, 1})}, "t");
+  DatasetFile f(path);
+  const TokenizerInfo got = f.tokenizer();
+  EXPECT_EQ(got.model_proto, want.model_proto);
+  std::vector<std::string> seen;
+  sst::dataset::for_each_tokenizer_field(want, [&](const char* name, const auto& w) {
+    sst::dataset::for_each_tokenizer_field(got, [&](const char* other, const auto& g) {
+      if constexpr (std::is_same_v<decltype(w), decltype(g)>)
+        if (std::string(name) == other) EXPECT_EQ(g, w) << name;
+    });
+    seen.emplace_back(name);
+  });
+  EXPECT_EQ(seen, (std::vector<std::string>{"type", "vocab_size", "pad_id", "unk_id", "cls_id", "eos_id"}));
 }
 
 TEST(DatasetFileIo, MissingFileIsAUserError) {
