@@ -32,7 +32,9 @@ struct EnumNames<analysis::eval::PredictFormat> {
 
 namespace sst::analysis::eval {
 
-using sst::validate;  // Boost finds the enum parser by argument-dependent lookup, in this namespace
+// Boost finds the enum parser by argument-dependent lookup, in this namespace;
+// clang-tidy does not follow that lookup and calls it unused.
+using sst::validate;  // NOLINT(misc-unused-using-decls)
 
 const char* const kPredictSummary = "classify sentences (arguments, or one per line on stdin)";
 

@@ -18,7 +18,9 @@ namespace po = boost::program_options;
 
 namespace sst::analysis::fit {
 
-using sst::validate;  // Boost finds the FitMethod parser by argument-dependent lookup, in this namespace
+// Boost finds the FitMethod parser by argument-dependent lookup, in this namespace;
+// clang-tidy does not follow that lookup and calls it unused.
+using sst::validate;  // NOLINT(misc-unused-using-decls)
 
 const char* const kFitSummary =
     "fit scaling laws to a sweep: Chinchilla approaches 1-3, Kaplan's form, held-out prediction";
