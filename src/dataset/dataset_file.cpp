@@ -10,125 +10,24 @@
 #include "common/files.h"
 #include "dataset/class_labels.h"
 #include "dataset/hdf5_errors.h"
+#include "dataset/hdf5_io.h"
 
 namespace sst::dataset {
 namespace {
 
-// ---- small typed helpers over the HDF5 C++ API --------------------------------------------------
-
-template <typename T>
-const H5::PredType& h5type();
-template <>
-const H5::PredType& h5type<int32_t>() {
-  return H5::PredType::NATIVE_INT32;
-}
-template <>
-const H5::PredType& h5type<int64_t>() {
-  return H5::PredType::NATIVE_INT64;
-}
-template <>
-const H5::PredType& h5type<int8_t>() {
-  return H5::PredType::NATIVE_INT8;
-}
-template <>
-const H5::PredType& h5type<uint8_t>() {
-  return H5::PredType::NATIVE_UINT8;
-}
-
-// Every object is closed explicitly and in order, so that a failed flush (a full disk) is an exception
-// here rather than a message printed by a destructor, and the file is closed last. After a failure,
-// close_quietly() releases an object without the destructor's second attempt printing a line.
-template <typename H5Object>
-void close_quietly(H5Object& o) {
-  try {
-    o.close();
-  } catch (const H5::Exception&) {
-    // the first failure is the one reported
-  }
-}
-
-void write_str_attr(H5::H5Object& obj, const std::string& name, const std::string& value) {
-  H5::StrType t(H5::PredType::C_S1, std::max<size_t>(1, value.size()));
-  H5::Attribute a = obj.createAttribute(name, t, H5::DataSpace(H5S_SCALAR));
-  a.write(t, value);
-  a.close();
-}
-
-template <typename T>
-void write_num_attr(H5::H5Object& obj, const std::string& name, T value) {
-  H5::Attribute a = obj.createAttribute(name, h5type<T>(), H5::DataSpace(H5S_SCALAR));
-  a.write(h5type<T>(), &value);
-  a.close();
-}
-
-std::string read_str_attr(const H5::H5Object& obj, const std::string& name) {
-  H5::Attribute a = obj.openAttribute(name);
-  std::string s;
-  a.read(a.getStrType(), s);
-  return s;
-}
-
-template <typename T>
-T read_num_attr(const H5::H5Object& obj, const std::string& name) {
-  T v{};
-  obj.openAttribute(name).read(h5type<T>(), &v);
-  return v;
-}
-
-// A 1-D dataset, chunked and compressed (shuffle + gzip) so large splits stay small on disk.
-template <typename T>
-void write_vector(H5::Group& g, const std::string& name, const std::vector<T>& v) {
-  hsize_t n = v.size();
-  H5::DataSpace space(1, &n);
-  H5::DSetCreatPropList props;
-  hsize_t chunk = std::clamp<hsize_t>(n, 1, 1 << 16);
-  props.setChunk(1, &chunk);
-  props.setShuffle();
-  props.setDeflate(4);
-  H5Pset_obj_track_times(props.getId(), false);  // no timestamps: same inputs, same bytes
-  H5::DataSet ds = g.createDataSet(name, h5type<T>(), space, props);
-  try {
-    if (n > 0) ds.write(v.data(), h5type<T>());
-  } catch (const H5::Exception&) {
-    close_quietly(ds);
-    throw;
-  }
-  ds.close();
-}
-
-template <typename T>
-std::vector<T> read_vector(const H5::Group& g, const std::string& name) {
-  H5::DataSet ds = g.openDataSet(name);
-  H5::DataSpace space = ds.getSpace();
-  if (space.getSimpleExtentNdims() != 1) throw UserError("dataset " + name + " is not 1-D");
-  hsize_t n = 0;
-  space.getSimpleExtentDims(&n);
-  std::vector<T> v(n);
-  if (n > 0) ds.read(v.data(), h5type<T>());
-  return v;
-}
+using hdf5::close_quietly;
+using hdf5::for_each_block;
+using hdf5::read_num_attr;
+using hdf5::read_str_attr;
+using hdf5::read_vector;
+using hdf5::write_num_attr;
+using hdf5::write_str_attr;
+using hdf5::write_vector;
 
 std::string split_group(const std::string& split) { return "/splits/" + split; }
 
 // The splits sst-train learns and is evaluated on: every example has a label.
 bool must_be_labeled(const std::string& split) { return split == "train" || split == "dev"; }
-
-// Calls fn(first_index, ids) for consecutive blocks of a 1-D int32 dataset, so a large split is checked
-// without holding it all.
-template <typename F>
-void for_each_block(const H5::DataSet& ds, hsize_t n, F&& fn) {
-  constexpr hsize_t kBlock = 1 << 20;
-  std::vector<int32_t> buf;
-  for (hsize_t start = 0; start < n; start += kBlock) {
-    hsize_t count = std::min(kBlock, n - start);
-    buf.resize(count);
-    H5::DataSpace file_space = ds.getSpace();
-    file_space.selectHyperslab(H5S_SELECT_SET, &count, &start);
-    H5::DataSpace mem(1, &count);
-    ds.read(buf.data(), H5::PredType::NATIVE_INT32, mem, file_space);
-    fn(static_cast<int64_t>(start), buf);
-  }
-}
 
 // Class names are stored as one string attribute, one name per line.
 std::string join_names(const std::vector<std::string>& names) {
