@@ -6,13 +6,13 @@
 
 #include "analysis/fit/fit_steps.h"
 #include "analysis/fit/solver.h"
+#include "common/clock.h"
 #include "common/error.h"
 
 namespace sst::analysis::fit {
 namespace {
 
-using Clock = std::chrono::steady_clock;
-double since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
+using Clock = SteadyClock;
 
 size_t distinct(const std::vector<double>& v) { return std::set<double>(v.begin(), v.end()).size(); }
 
@@ -29,7 +29,7 @@ LawFit fit_by_lbfgs(const Data& data, const FitCommandOptions& o, bool with_boot
   const Theta& initial = f.starts[f.best_start].initial;
   grid.best_start_initial.assign(initial.begin(), initial.end());
   r.method.name = "multi-start L-BFGS (Hoffmann et al. 2022, appendix D.2)";
-  r.method.seconds = since(t0);
+  r.method.seconds = seconds_since(t0);
   r.method.grid = grid;
   if (with_bootstrap && o.bootstrap.samples) {
     const BootstrapResult b = bootstrap(data, f, o.fit, o.bootstrap);
@@ -58,14 +58,15 @@ LawFit fit_chinchilla(const Data& data, const FitCommandOptions& o, bool with_bo
   r.checks.A_zero = v.A_zero;
   r.checks.B_zero = v.B_zero;
   r.method.name = "variable projection (exponents searched, E, A, B >= 0 by Huber-weighted NNLS)";
-  r.method.seconds = since(t0);
+  r.method.seconds = seconds_since(t0);
   r.method.profile_evaluations = v.profile_evaluations;
   r.method.bounds = SearchBounds{{0, vo.exponent_max}, {0, vo.exponent_max}};
   if (o.method == FitMethod::kBoth) {
     const auto t1 = Clock::now();
     const FitResult f = fit(data, o.fit);
-    r.method.lbfgs_check = LbfgsCheck{
-        f.objective, f.starts.size(), since(t1), (v.objective - f.objective) / f.objective, f.law.alpha, f.law.beta};
+    r.method.lbfgs_check =
+        LbfgsCheck{f.objective, f.starts.size(), seconds_since(t1), (v.objective - f.objective) / f.objective,
+                   f.law.alpha, f.law.beta};
   }
   if (with_bootstrap && o.bootstrap.samples) {
     const auto picks = resample_indices(data.size(), o.bootstrap.samples, o.bootstrap.seed);

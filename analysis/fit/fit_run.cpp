@@ -9,6 +9,7 @@
 
 #include "analysis/fit/fit_figures.h"
 #include "analysis/fit/fit_steps.h"
+#include "common/clock.h"
 #include "common/error.h"
 #include "common/files.h"
 
@@ -95,9 +96,9 @@ FitReport run_fit(const FitCommandOptions& o, std::ostream& out) {
   FitReport r;
   describe_input(c, r);
 
-  const auto t_fit = std::chrono::steady_clock::now();
+  const auto t_fit = SteadyClock::now();
   const ParametricPart parametric = fit_parametric(c);
-  r.fit_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t_fit).count();
+  r.fit_seconds = seconds_since(t_fit);
   r.parametric = parametric.report;
   const std::optional<KaplanPart> kaplan = fit_kaplan_form(c, parametric.fit.checks);
   if (kaplan) r.kaplan = kaplan->report;

@@ -1,4 +1,5 @@
 #include "train/metrics.h"
+#include "common/clock.h"
 
 #include <unistd.h>
 
@@ -84,12 +85,12 @@ void MetricsLog::check() const {
 }
 
 Progress::Progress(const std::string& log_path, int64_t total_steps, int64_t start_step)
-    : live_(::isatty(STDERR_FILENO)), total_(total_steps), start_(start_step), t0_(std::chrono::steady_clock::now()) {
+    : live_(::isatty(STDERR_FILENO)), total_(total_steps), start_(start_step), t0_(SteadyClock::now()) {
   log_ = std::make_unique<AppendFile>(log_path);
 }
 
 void Progress::update(int64_t step, double loss, double tokens_per_s, double lr) {
-  double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0_).count();
+  double elapsed = seconds_since(t0_);
   double rate = (step - start_) / std::max(elapsed, 1e-9);
   double eta = rate > 0 ? (total_ - step) / rate : 0.0;
   char buf[200];

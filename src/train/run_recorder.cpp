@@ -1,4 +1,5 @@
 #include "train/run_recorder.h"
+#include "common/clock.h"
 
 #include <nlohmann/json.hpp>
 
@@ -15,10 +16,6 @@ using nlohmann::json;
 
 namespace sst {
 namespace {
-
-double seconds_since(RunRecorder::Clock::time_point t) {
-  return std::chrono::duration<double>(RunRecorder::Clock::now() - t).count();
-}
 
 CheckpointMeta meta_of(const Run& r) {
   CheckpointMeta m;

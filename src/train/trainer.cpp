@@ -1,6 +1,7 @@
 // The training loop around train_step() (step.cpp), carrying out RunPolicy's decisions (run_policy.h):
 // resume, evaluation and the best checkpoint, periodic checkpoints, stops, metrics and the summary.
 #include "train/trainer.h"
+#include "common/clock.h"
 
 #include <chrono>
 #include <cmath>
@@ -18,9 +19,7 @@
 namespace sst {
 namespace {
 
-using Clock = std::chrono::steady_clock;
-
-double seconds_since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
+using Clock = SteadyClock;
 
 struct DevResult {
   double loss = NAN, acc = NAN;
