@@ -165,6 +165,7 @@ std::vector<std::string> frontier_series(int panel, const std::vector<FrontierLi
 
 // N_opt(C) and D_opt(C), side by side: the line of every approach that has one, approach 3's bootstrap band,
 // the runs at the compute of their best loss, the envelope's runs and the IsoFLOP minima.
+// A figure script (longer than 80 lines on purpose): each layer of the figure in drawing order.
 std::string write_frontier_figure(const std::string& dir, const FitFigureInput& in) {
   const Data& d = in.data;
   double clo = INFINITY, chi = 0;

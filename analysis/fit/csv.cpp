@@ -30,6 +30,25 @@ std::string printable(const std::string& s) {
   return out;
 }
 
+// The first record is the header (unique, non-empty names); every later one a row of as many fields.
+void add_record(CsvTable& t, const std::vector<std::string>& record, size_t record_line, bool have_header) {
+  if (!have_header) {
+    std::set<std::string> seen;
+    for (const auto& h : record) {
+      if (h.empty()) throw UserError(location(t.source, record_line) + ": empty column name in the header");
+      if (!seen.insert(h).second)
+        throw UserError(location(t.source, record_line) + ": duplicate column '" + h + "' in the header");
+    }
+    t.header = record;
+    return;
+  }
+  if (record.size() != t.header.size())
+    throw UserError(location(t.source, record_line) + ": expected " + std::to_string(t.header.size()) +
+                    " fields (as in the header), found " + std::to_string(record.size()));
+  t.rows.push_back(record);
+  t.lines.push_back(record_line);
+}
+
 }  // namespace
 
 size_t CsvTable::column(const std::string& name) const {
@@ -71,22 +90,8 @@ CsvTable parse_csv(const std::string& text, const std::string& source) {
   auto end_record = [&] {
     if (in_record) {
       end_field();
-      if (!have_header) {
-        std::set<std::string> seen;
-        for (const auto& h : record) {
-          if (h.empty()) throw UserError(location(source, record_line) + ": empty column name in the header");
-          if (!seen.insert(h).second)
-            throw UserError(location(source, record_line) + ": duplicate column '" + h + "' in the header");
-        }
-        t.header = record;
-        have_header = true;
-      } else {
-        if (record.size() != t.header.size())
-          throw UserError(location(source, record_line) + ": expected " + std::to_string(t.header.size()) +
-                          " fields (as in the header), found " + std::to_string(record.size()));
-        t.rows.push_back(record);
-        t.lines.push_back(record_line);
-      }
+      add_record(t, record, record_line, have_header);
+      have_header = true;
     }
     record.clear();
     field.clear();

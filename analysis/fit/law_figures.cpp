@@ -68,6 +68,7 @@ int add_law(plot::DataFile& data, const FitFigureInput& in, bool along_n, double
 
 // Loss vs one variable, one series per level of the other, with the fitted law along each level and its
 // bootstrap band; held-out runs in black with their predictions (dashed) where no fitted level draws them.
+// A figure script (longer than 80 lines on purpose): each layer of the figure in drawing order.
 std::string write_law_figure(const std::string& dir, const std::string& stem, const FitFigureInput& in, bool along_n) {
   const Data& d = in.data;
   const std::vector<double>& x = along_n ? d.n : d.d;

@@ -181,6 +181,16 @@ void draw(const fs::path& dir, std::vector<Output>& files, const std::string& da
   }
 }
 
+// gnuplot's colour text: "#RRGGBB", or "#AARRGGBB" with a transparency alpha in 1..255 (0: opaque).
+std::string hex_colour(unsigned rgb, int alpha) {
+  char buf[16];
+  if (alpha > 0)
+    std::snprintf(buf, sizeof buf, "#%02X%06X", std::clamp(alpha, 0, 255), rgb);
+  else
+    std::snprintf(buf, sizeof buf, "#%06X", rgb);
+  return buf;
+}
+
 }  // namespace
 
 std::string series_colour(size_t i, size_t n, int alpha) {
@@ -200,12 +210,7 @@ std::string series_colour(size_t i, size_t n, int alpha) {
     auto byte = [&](double u) { return static_cast<unsigned>(std::lround(255 * (u + m))); };
     rgb = byte(r) << 16 | byte(g) << 8 | byte(b);
   }
-  char buf[16];
-  if (alpha > 0)
-    std::snprintf(buf, sizeof buf, "#%02X%06X", std::clamp(alpha, 0, 255), rgb);
-  else
-    std::snprintf(buf, sizeof buf, "#%06X", rgb);
-  return buf;
+  return hex_colour(rgb, alpha);
 }
 
 std::string sequential_colour(size_t i, size_t n, int alpha) {
@@ -221,12 +226,7 @@ std::string sequential_colour(size_t i, size_t n, int alpha) {
     const double a = (kViridis[k] >> shift) & 0xFF, b = (kViridis[k + 1] >> shift) & 0xFF;
     rgb |= static_cast<unsigned>(std::lround(a + f * (b - a))) << shift;
   }
-  char buf[16];
-  if (alpha > 0)
-    std::snprintf(buf, sizeof buf, "#%02X%06X", std::clamp(alpha, 0, 255), rgb);
-  else
-    std::snprintf(buf, sizeof buf, "#%06X", rgb);
-  return buf;
+  return hex_colour(rgb, alpha);
 }
 
 int marker(size_t k) {

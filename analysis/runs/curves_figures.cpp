@@ -35,6 +35,8 @@ std::vector<double> smoothed(const std::vector<TrainPoint>& points) {
 
 }  // namespace
 
+// A figure script (longer than 80 lines on purpose): one panel after the other, read top to bottom as the
+// figure is laid out.
 std::vector<std::string> write_curves_figures(const std::string& dir, const std::vector<Run>& runs) {
   ensure_output_dir(dir);
   plot::DataFile data;

@@ -1,4 +1,5 @@
 #include "train/benchmark.h"
+#include "common/clock.h"
 
 #include <nlohmann/json.hpp>
 
@@ -68,9 +69,124 @@ json gpu_memory_json(const Run& r) {
   return j;
 }
 
+// What the timed steps (after the warm-up) measured on this rank.
+struct TimedSteps {
+  std::vector<double> step_s;
+  std::vector<double> phase_sums = std::vector<double>(kNumPhases, 0.0);
+  int64_t examples = 0, tokens = 0, padded = 0;
+  double wall = 0, last_loss = 0;
+};
+
+// Root only: batches.txt and the line saying what runs.
+void announce(const Run& r, int64_t total) {
+  const auto& b = r.cfg.benchmark;
+  // Before the first step: once steps run, the prefetch thread owns r.sampler.
+  write_text_atomically(r.cfg.out_dir + "/batches.txt", batches_text(*r.sampler, total));
+  std::printf(
+      "sst-train --benchmark: %d rank(s) x %d thread(s), device %s, backend %s, %lld params, "
+      "%lld warm-up + %lld timed steps of %lld examples\n",
+      r.world.size, torch::get_num_threads(), r.device.str().c_str(), r.comm->name().c_str(),
+      static_cast<long long>(r.model->num_params()), static_cast<long long>(b.warmup), static_cast<long long>(b.steps),
+      static_cast<long long>(r.cfg.train.global_batch));
+  if (!r.comm_note.empty()) std::printf("%s\n", r.comm_note.c_str());
+  std::fflush(stdout);
+}
+
+TimedSteps run_steps(Run& r, int64_t total) {
+  r.model->train();
+  TimedSteps m;
+  for (int64_t step = 0; step < total; ++step) {
+    const auto t0 = SteadyClock::now();
+    StepResult res = train_step(r, step);
+    const double s = seconds_since(t0);
+    if (step < r.cfg.benchmark.warmup) continue;
+    m.step_s.push_back(s);
+    m.wall += s;
+    auto phases = as_vector(res.times);
+    for (int p = 0; p < kNumPhases; ++p) m.phase_sums[p] += phases[p];
+    m.examples += res.examples;
+    m.tokens += res.tokens;
+    m.padded += res.padded_tokens;
+    m.last_loss = res.loss;
+  }
+  return m;
+}
+
+// Every rank's breakdown, gathered as one sum over zero-filled per-rank slots.
+json per_rank_breakdowns(Run& r, const TimedSteps& m) {
+  const comm::World& world = r.world;
+  std::vector<double> all(static_cast<size_t>(world.size) * kNumPhases, 0.0);
+  std::copy(m.phase_sums.begin(), m.phase_sums.end(), all.begin() + static_cast<ptrdiff_t>(world.rank) * kNumPhases);
+  r.control.sum(all);
+  json per_rank = json::array();
+  for (int k = 0; k < world.size; ++k)
+    per_rank.push_back(
+        {{"rank", k}, {"breakdown_ms", breakdown_ms(all.data() + k * kNumPhases, r.cfg.benchmark.steps)}});
+  return per_rank;
+}
+
+// benchmark.json: the run's setting, the throughput, the step times and each rank's breakdown.
+json benchmark_json(const Run& r, const TimedSteps& m, const json& per_rank, double t_eff, double flops_per_token) {
+  std::vector<double> sorted = m.step_s;
+  std::sort(sorted.begin(), sorted.end());
+  const auto& t = r.cfg.train;
+  const auto& b = r.cfg.benchmark;
+  const double wall = m.wall, tokens = static_cast<double>(m.tokens);
+  return {
+      {"implementation", "cpp"},
+      {"torch_version", compat::torch_version()},
+      {"config", r.cfg.source_file},
+      {"model", model_json(r.cfg.model)},
+      {"params", r.model->num_params()},
+      {"world_size", r.world.size},
+      {"threads_per_rank", torch::get_num_threads()},
+      {"device", r.device.str()},
+      {"backend", r.comm->name()},
+      {"global_batch", t.global_batch},
+      {"accum_steps", t.accum_steps},
+      {"warmup", b.warmup},
+      {"steps", b.steps},
+      {"bucket_window", t.bucket_window},
+      {"prefetch", r.batches->background()},
+      {"overlap_allreduce", r.grads->overlapping()},
+      {"allreduce_buckets", r.grads->num_buckets()},
+      {"optimizer", r.optimizer->name()},
+      {"optimizer_state_bytes_per_rank", r.optimizer->state_bytes()},
+      {"sparse_embedding_steps", r.grads->sparse_steps()},
+      {"sparse_counts_apart", r.grads->row_count_allreduces()},
+      {"precision", enum_name(t.precision)},
+      // Model FLOPs done per second: flops_per_token (6 N + 12 L d T_eff) x non-pad tokens/s.
+      {"non_embedding_params", r.model->num_non_embedding_params()},
+      {"effective_length", t_eff},
+      {"flops_per_token", flops_per_token},
+      {"model_gflops_per_s", flops_per_token * tokens / wall / 1e9},
+      {"examples_per_s", static_cast<double>(m.examples) / wall},
+      {"tokens_per_s", tokens / wall},
+      {"pad_fraction", 1.0 - tokens / static_cast<double>(std::max<int64_t>(1, m.padded))},
+      {"step_ms",
+       {{"min", 1e3 * sorted.front()}, {"median", 1e3 * sorted[sorted.size() / 2]}, {"max", 1e3 * sorted.back()}}},
+      {"breakdown_ms", per_rank[0]["breakdown_ms"]},
+      {"per_rank", per_rank},
+      {"final_loss", m.last_loss},
+      {"gpu_memory", gpu_memory_json(r)},
+  };
+}
+
+void print_report(const Run& r, const json& out) {
+  std::printf("%.1f examples/s, %.0f tokens/s (non-pad; %.1f%% padding), step %.1f ms median\n",
+              out["examples_per_s"].get<double>(), out["tokens_per_s"].get<double>(),
+              100 * out["pad_fraction"].get<double>(), out["step_ms"]["median"].get<double>());
+  for (const auto& pr : out["per_rank"]) {
+    std::printf("  rank %d ms/step:", pr["rank"].get<int>());
+    for (const char* p : kPhases) std::printf(" %s %.2f", p, pr["breakdown_ms"][p].get<double>());
+    std::printf("\n");
+  }
+  std::printf("wrote %s/benchmark.json and %s/batches.txt\n", r.cfg.out_dir.c_str(), r.cfg.out_dir.c_str());
+  std::fflush(stdout);
+}
+
 // Setup, the timed steps, and the report.
 int benchmark(Run& r) {
-  const comm::World& world = r.world;
   setup(r);
   r.sync_timers = true;
   const auto& b = r.cfg.benchmark;
@@ -78,99 +194,13 @@ int benchmark(Run& r) {
   // MFU's attention term over the timed batches themselves (model/flops.h); the reference trains on them.
   const double t_eff = effective_length(step_lengths(r, b.warmup, total));
   const double flops_per_token = r.model->train_flops_per_token(t_eff);
-  if (world.is_root()) {
-    // Before the first step: once steps run, the prefetch thread owns r.sampler.
-    write_text_atomically(r.cfg.out_dir + "/batches.txt", batches_text(*r.sampler, total));
-    std::printf(
-        "sst-train --benchmark: %d rank(s) x %d thread(s), device %s, backend %s, %lld params, "
-        "%lld warm-up + %lld timed steps of %lld examples\n",
-        world.size, torch::get_num_threads(), r.device.str().c_str(), r.comm->name().c_str(),
-        static_cast<long long>(r.model->num_params()), static_cast<long long>(b.warmup),
-        static_cast<long long>(b.steps), static_cast<long long>(r.cfg.train.global_batch));
-    if (!r.comm_note.empty()) std::printf("%s\n", r.comm_note.c_str());
-    std::fflush(stdout);
-  }
-
-  r.model->train();
-  std::vector<double> step_s;
-  std::vector<double> phase_sums(kNumPhases, 0.0);
-  int64_t examples = 0, tokens = 0, padded = 0;
-  double wall = 0, last_loss = 0;
-  for (int64_t step = 0; step < total; ++step) {
-    const auto t0 = std::chrono::steady_clock::now();
-    StepResult res = train_step(r, step);
-    const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    if (step < b.warmup) continue;
-    step_s.push_back(s);
-    wall += s;
-    auto phases = as_vector(res.times);
-    for (int p = 0; p < kNumPhases; ++p) phase_sums[p] += phases[p];
-    examples += res.examples;
-    tokens += res.tokens;
-    padded += res.padded_tokens;
-    last_loss = res.loss;
-  }
-
-  // Every rank's breakdown, gathered as one sum over zero-filled per-rank slots.
-  std::vector<double> all(static_cast<size_t>(world.size) * kNumPhases, 0.0);
-  std::copy(phase_sums.begin(), phase_sums.end(), all.begin() + static_cast<ptrdiff_t>(world.rank) * kNumPhases);
-  r.control.sum(all);
-  if (world.is_root()) {
-    std::vector<double> sorted = step_s;
-    std::sort(sorted.begin(), sorted.end());
-    json per_rank = json::array();
-    for (int k = 0; k < world.size; ++k)
-      per_rank.push_back({{"rank", k}, {"breakdown_ms", breakdown_ms(all.data() + k * kNumPhases, b.steps)}});
-    const auto& t = r.cfg.train;
-    json out = {
-        {"implementation", "cpp"},
-        {"torch_version", compat::torch_version()},
-        {"config", r.cfg.source_file},
-        {"model", model_json(r.cfg.model)},
-        {"params", r.model->num_params()},
-        {"world_size", world.size},
-        {"threads_per_rank", torch::get_num_threads()},
-        {"device", r.device.str()},
-        {"backend", r.comm->name()},
-        {"global_batch", t.global_batch},
-        {"accum_steps", t.accum_steps},
-        {"warmup", b.warmup},
-        {"steps", b.steps},
-        {"bucket_window", t.bucket_window},
-        {"prefetch", r.batches->background()},
-        {"overlap_allreduce", r.grads->overlapping()},
-        {"allreduce_buckets", r.grads->num_buckets()},
-        {"optimizer", r.optimizer->name()},
-        {"optimizer_state_bytes_per_rank", r.optimizer->state_bytes()},
-        {"sparse_embedding_steps", r.grads->sparse_steps()},
-        {"sparse_counts_apart", r.grads->row_count_allreduces()},
-        {"precision", enum_name(t.precision)},
-        // Model FLOPs done per second: flops_per_token (6 N + 12 L d T_eff) x non-pad tokens/s.
-        {"non_embedding_params", r.model->num_non_embedding_params()},
-        {"effective_length", t_eff},
-        {"flops_per_token", flops_per_token},
-        {"model_gflops_per_s", flops_per_token * static_cast<double>(tokens) / wall / 1e9},
-        {"examples_per_s", static_cast<double>(examples) / wall},
-        {"tokens_per_s", static_cast<double>(tokens) / wall},
-        {"pad_fraction", 1.0 - static_cast<double>(tokens) / static_cast<double>(std::max<int64_t>(1, padded))},
-        {"step_ms",
-         {{"min", 1e3 * sorted.front()}, {"median", 1e3 * sorted[sorted.size() / 2]}, {"max", 1e3 * sorted.back()}}},
-        {"breakdown_ms", per_rank[0]["breakdown_ms"]},
-        {"per_rank", per_rank},
-        {"final_loss", last_loss},
-        {"gpu_memory", gpu_memory_json(r)},
-    };
+  if (r.world.is_root()) announce(r, total);
+  const TimedSteps m = run_steps(r, total);
+  const json per_rank = per_rank_breakdowns(r, m);
+  if (r.world.is_root()) {
+    const json out = benchmark_json(r, m, per_rank, t_eff, flops_per_token);
     write_text_atomically(r.dir.benchmark(), out.dump(2) + "\n");
-    std::printf("%.1f examples/s, %.0f tokens/s (non-pad; %.1f%% padding), step %.1f ms median\n",
-                out["examples_per_s"].get<double>(), out["tokens_per_s"].get<double>(),
-                100 * out["pad_fraction"].get<double>(), out["step_ms"]["median"].get<double>());
-    for (const auto& pr : per_rank) {
-      std::printf("  rank %d ms/step:", pr["rank"].get<int>());
-      for (const char* p : kPhases) std::printf(" %s %.2f", p, pr["breakdown_ms"][p].get<double>());
-      std::printf("\n");
-    }
-    std::printf("wrote %s/benchmark.json and %s/batches.txt\n", r.cfg.out_dir.c_str(), r.cfg.out_dir.c_str());
-    std::fflush(stdout);
+    print_report(r, out);
   }
   r.control.barrier();
   return 0;
