@@ -16,6 +16,9 @@ namespace po = boost::program_options;
 namespace sst::prep {
 using sst::validate;  // NOLINT(misc-unused-using-decls)
 }  // namespace sst::prep
+namespace sst::dataset {
+using sst::validate;  // NOLINT(misc-unused-using-decls)
+}  // namespace sst::dataset
 
 namespace {
 
@@ -35,7 +38,7 @@ void add_options(sst::OptionTable& o, sst::prep::PrepOptions& opts, int64_t& see
         sst::closed(0, std::numeric_limits<uint32_t>::max() - 1.0), sst::Resume::kMayChange, "S");
   o.add("model-type", opts.tokenizer.model_type,
         "SentencePiece model type (word: whitespace-separated words, the rarest mapped to <unk>)", {},
-        sst::Resume::kMayChange, "unigram|bpe|word");
+        sst::Resume::kMayChange, sst::enum_choices<sst::dataset::TokenizerModel>("|"));
 }
 
 }  // namespace

@@ -1,6 +1,7 @@
 // The sst-prep pipeline: validate inputs and output location first (cheap), then train the
 // tokenizer and encode (slow), then write one HDF5 file atomically.
 #include "prep.h"
+#include "common/clock.h"
 
 #include <chrono>
 #include <filesystem>
@@ -97,7 +98,7 @@ std::string class_list(const std::vector<std::string>& names) {
 }  // namespace
 
 PrepSummary run_prep(const PrepOptions& opts, std::ostream& log) {
-  const auto t0 = std::chrono::steady_clock::now();
+  const auto t0 = SteadyClock::now();
   std::error_code ec;
   if (!fs::is_directory(opts.data_dir, ec)) throw UserError("data directory " + opts.data_dir + " does not exist");
   check_output_path(opts.output, opts.data_dir, opts.format);
@@ -125,7 +126,7 @@ PrepSummary run_prep(const PrepOptions& opts, std::ostream& log) {
   splits.reserve(sources.size());
   for (const Source& src : sources) splits.push_back(encode_split(src, tok));
 
-  const std::string created_by = "sst-prep (model_type=" + opts.tokenizer.model_type +
+  const std::string created_by = "sst-prep (model_type=" + enum_name(opts.tokenizer.model_type) +
                                  ", vocab_size=" + std::to_string(opts.tokenizer.vocab_size) +
                                  ", seed=" + std::to_string(opts.tokenizer.seed) + ")";
   sst::dataset::write_dataset_file(opts.output, info, splits, created_by, class_names);
@@ -135,7 +136,7 @@ PrepSummary run_prep(const PrepOptions& opts, std::ostream& log) {
   sum.vocab_size = info.vocab_size;
   sum.class_names = class_names;
   sum.output = opts.output;
-  sum.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  sum.seconds = seconds_since(t0);
 
   log << "tokenizer: " << info.type << ", vocab size " << info.vocab_size << " (requested " << opts.tokenizer.vocab_size
       << ")\n";

@@ -85,24 +85,22 @@ json run_attention(const AttentionOptions& o, const model::Classifier& classifie
 
 int attention_main(int argc, char** argv) {
   AttentionOptions o;
-  po::options_description desc(
+  const std::string usage =
       "Usage: sst-analyze attention --checkpoint PATH [--output DIR] SENTENCE ...\n\n"
       "For each SENTENCE: one figure per layer with a heat map per head (queries down, keys across, labelled\n"
       "with the SentencePiece pieces, [CLS] first), and the attention rollout (Abnar & Zuidema 2020) to [CLS].\n"
       "Files: OUTPUT/sentence_<i>_layer_<l>.{png,svg}, sentence_<i>_rollout.{png,svg} and attention.json\n"
-      "(pieces, weights per layer and head, rollout).\n\nOptions");
-  desc.add_options()("help,h", "print this help and exit");
+      "(pieces, weights per layer and head, rollout).\n\nOptions";
   OptionTable t("", "--");
-  t.add_required("checkpoint", o.checkpoint, "PATH", "sst-train checkpoint");
-  t.add("output", o.output, "output directory", {}, Resume::kMayChange, "DIR");
-  t.add("threads", o.threads, "LibTorch threads (0: default)", at_least(0), Resume::kMayChange, "T");
-  desc.add(t.description());
+  cli::add_checkpoint_option(t, o.checkpoint);
+  cli::add_output_option(t, o.output);
+  cli::add_threads_option(t, o.threads);
   const auto check = [&](const po::variables_map&) {
     if (o.sentences.empty()) throw po::error("give at least one SENTENCE");
     for (size_t i = 0; i < o.sentences.size(); ++i)
       if (text::trim(o.sentences[i]).empty()) throw po::error("sentence " + std::to_string(i + 1) + " is empty");
   };
-  if (auto exit = cli::parse_subcommand_options("attention", argc, argv, desc,
+  if (auto exit = cli::parse_subcommand_options("attention", argc, argv, usage, t,
                                                 cli::Positional{"sentence", &o.sentences}, check))
     return *exit;
   const model::Classifier classifier(o.checkpoint, o.threads);

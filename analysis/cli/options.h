@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "common/error.h"
+#include "common/options.h"
 
 namespace sst::analysis::cli {
 
@@ -25,14 +26,29 @@ struct Positional {
   int max_count = -1;                // -1: any number
 };
 
-// Stores argv into the options of `visible` (and `positional`), then runs `check`, which throws
-// po::error for a bad combination or value; a value an option table refuses is a usage error too. Returns the exit code
+// The options several subcommands share, each declared once.
+inline void add_checkpoint_option(OptionTable& t, std::string& checkpoint) {
+  t.add_required("checkpoint", checkpoint, "PATH", "sst-train checkpoint (e.g. RUN/checkpoints/best.pt)");
+}
+inline void add_output_option(OptionTable& t, std::string& output) {
+  t.add("output", output, "output directory", {}, Resume::kMayChange, "DIR");
+}
+inline void add_threads_option(OptionTable& t, int& threads) {
+  t.add("threads", threads, "LibTorch threads (0: default)", at_least(0), Resume::kMayChange, "T");
+}
+
+// Stores argv into the options of `table` (and `positional`), then runs `check`, which throws
+// po::error for a bad combination or value; a value an option table refuses is a usage error too. --help prints
+// `usage` (the text above the options, ending in their heading), --help itself and the table. Returns the exit code
 // when the subcommand should stop (0 after --help, 2 after a usage error), std::nullopt to go on.
 inline std::optional<int> parse_subcommand_options(const std::string& cmd, int argc, char** argv,
-                                                   const po::options_description& visible,
+                                                   const std::string& usage, const OptionTable& table,
                                                    const std::optional<Positional>& positional,
                                                    const std::function<void(const po::variables_map&)>& check) {
   try {
+    po::options_description visible(usage);
+    visible.add_options()("help,h", "print this help and exit");
+    visible.add(table.description());
     po::options_description all;
     all.add(visible);
     po::options_description hidden;

@@ -2,19 +2,36 @@
 // Writes OUTPUT/evaluation.json, evaluation.md, predictions.tsv and the reliability diagram
 // (reliability.{png,svg,dat,gp}). An unlabeled input (the GLUE test split) gets predictions only.
 #pragma once
+#include <array>
 #include <iosfwd>
 #include <string>
 #include <vector>
 
 #include "analysis/eval/evaluation.h"
 #include "analysis/model/model_io.h"
+#include "common/enum_names.h"
+
+namespace sst::analysis::eval {
+
+// The split of a dataset file that --split names: dev (labeled) or test (GLUE's is unlabeled).
+enum class EvalSplit { kDev, kTest };
+
+}  // namespace sst::analysis::eval
+
+namespace sst {
+template <>
+struct EnumNames<analysis::eval::EvalSplit> {
+  static constexpr std::array<std::pair<analysis::eval::EvalSplit, const char*>, 2> kNames{
+      {{analysis::eval::EvalSplit::kDev, "dev"}, {analysis::eval::EvalSplit::kTest, "test"}}};
+};
+}  // namespace sst
 
 namespace sst::analysis::eval {
 
 struct EvaluateOptions {
   std::string checkpoint;
   std::string data;  // FILE.h5 (with split), or
-  std::string split = "dev";
+  EvalSplit split = EvalSplit::kDev;
   std::string tsv;  // a TSV file, tokenized with the checkpoint's tokenizer
   std::string output = "evaluation_out";
   EvaluationSettings settings;

@@ -50,24 +50,22 @@ int predict_main(int argc, char** argv) {
   std::vector<std::string> sentences;
   int threads = 0;
   long long batch = 128;
-  po::options_description desc(
+  const std::string usage =
       "Usage: sst-analyze predict --checkpoint PATH [--format tsv|jsonl] [SENTENCE ...]\n\n"
       "Classifies each SENTENCE (or, with none, each non-empty line of stdin) with the checkpoint's model and\n"
       "tokenizer. Prints one line per sentence: TSV with a header (label, name, probability of that label,\n"
-      "p_positive for a two-class model, sentence) or JSON lines.\n\nOptions");
-  desc.add_options()("help,h", "print this help and exit");
+      "p_positive for a two-class model, sentence) or JSON lines.\n\nOptions";
   OptionTable t("", "--");
-  t.add_required("checkpoint", checkpoint, "PATH", "sst-train checkpoint");
+  cli::add_checkpoint_option(t, checkpoint);
   t.add("format", format, "output format", {}, Resume::kMayChange, enum_choices<PredictFormat>("|"));
   t.add("batch-size", batch, "sentences per forward pass", at_least(1), Resume::kMayChange, "B");
-  t.add("threads", threads, "LibTorch threads (0: default)", at_least(0), Resume::kMayChange, "T");
-  desc.add(t.description());
+  cli::add_threads_option(t, threads);
   const auto check = [&](const po::variables_map&) {
     for (size_t i = 0; i < sentences.size(); ++i)
       if (text::trim(sentences[i]).empty()) throw po::error("sentence " + std::to_string(i + 1) + " is empty");
   };
-  if (auto exit =
-          cli::parse_subcommand_options("predict", argc, argv, desc, cli::Positional{"sentence", &sentences}, check))
+  if (auto exit = cli::parse_subcommand_options("predict", argc, argv, usage, t,
+                                                cli::Positional{"sentence", &sentences}, check))
     return *exit;
   if (sentences.empty()) {
     std::string line;

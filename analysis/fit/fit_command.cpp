@@ -77,7 +77,7 @@ void add_fit_options(OptionTable& t, FitCommandOptions& o, FitFlags& f) {
         "leave these runs out of every fit and predict them, e.g. 'non_embedding_params==max', 'budget>=1e15', "
         "'model==l && seed==1' (OP: >= <= > < == !=; VALUE: a number, max, min or text)",
         {}, Resume::kMayChange, "EXPR");
-  t.add("output", o.output, "output directory", {}, Resume::kMayChange, "DIR");
+  cli::add_output_option(t, o.output);
   t.add("method", o.method,
         "approach 3: varpro (variable projection, bounded), lbfgs (the paper's multi-start L-BFGS, unbounded) or "
         "both (varpro, checked against lbfgs)",
@@ -125,7 +125,7 @@ int fit_main(int argc, char** argv) {
   f.samples = static_cast<long long>(o.bootstrap.samples);
   const StartGrid g = StartGrid::chinchilla();
   f.ga = join(g.a), f.gb = join(g.b), f.ge = join(g.e), f.galpha = join(g.alpha), f.gbeta = join(g.beta);
-  po::options_description desc(
+  const std::string usage =
       "Usage: sst-analyze fit --input FILE.csv [options]\n\n"
       "Fits the runs of a CSV with a header (sweep.csv, or any file with N, D and loss columns) with the three\n"
       "approaches of Hoffmann et al. (2022): (1) the lower envelope of the training curves (from the runs'\n"
@@ -134,11 +134,9 @@ int fit_main(int argc, char** argv) {
       "multi-start L-BFGS), and Kaplan et al.'s L(N, D) = [(N_c/N)^(alpha_N/alpha_D) + D_c/D]^alpha_D; bootstrap\n"
       "intervals; one table of the allocation exponents a, b (N_opt ∝ C^a, D_opt ∝ C^b); an identifiability\n"
       "verdict. From sweep.csv only finished runs (completed, early_stopped) are used. Writes OUTPUT/fit.json\n"
-      "and figures (PNG + SVG, with their gnuplot .dat/.gp) and prints a summary.\n\nOptions");
-  desc.add_options()("help,h", "print this help and exit");
+      "and figures (PNG + SVG, with their gnuplot .dat/.gp) and prints a summary.\n\nOptions";
   OptionTable table("", "--");
   add_fit_options(table, o, f);
-  desc.add(table.description());
   const auto check = [&](const po::variables_map&) {
     o.plots = !f.no_plots;
     o.kaplan = !f.no_kaplan;
@@ -148,7 +146,7 @@ int fit_main(int argc, char** argv) {
     o.bootstrap.samples = static_cast<size_t>(f.samples);
     o.bootstrap.seed = static_cast<uint64_t>(f.seed);
   };
-  if (auto exit = cli::parse_subcommand_options("fit", argc, argv, desc, std::nullopt, check)) return *exit;
+  if (auto exit = cli::parse_subcommand_options("fit", argc, argv, usage, table, std::nullopt, check)) return *exit;
   const FitReport r = run_fit(o, std::cout);
   if (o.require_identified && r.parametric.identifiability.verdict == Verdict::kNotIdentified) return 3;
   return 0;

@@ -49,25 +49,23 @@ void run_report(const ReportOptions& o, std::ostream& out) {
 int report_main(int argc, char** argv) {
   ReportOptions o;
   long long bootstrap = 100;  // signed: program_options would wrap "-1" into a huge unsigned value
-  po::options_description desc(
+  const std::string usage =
       "Usage: sst-analyze report RUN_DIR|SWEEP_DIR --output DIR [--data FILE.h5]\n\n"
       "Assembles OUTPUT/report.md and a self-contained OUTPUT/report.html (figures embedded as base64 PNG).\n"
       "For a run: summary, curves, evaluation of checkpoints/best.pt on the dev split (of --data, or of the\n"
       "run's data.path if that file exists), reliability diagram and an attention example. For a sweep\n"
       "(a directory with sweep.csv): the sweep table, the scaling laws of its finished runs (as `fit` does:\n"
       "every approach, the identifiability verdict, --holdout predictions) and the curves of every run. The pieces are "
-      "kept in OUTPUT/{curves,evaluation,attention,fit}/.\n\nOptions");
-  desc.add_options()("help,h", "print this help and exit");
+      "kept in OUTPUT/{curves,evaluation,attention,fit}/.\n\nOptions";
   OptionTable t("", "--");
   t.add_required("output", o.output, "DIR", "output directory");
   t.add("data", o.data, "dataset for the evaluation (run reports)", {}, Resume::kMayChange, "FILE.h5");
   t.add("sentence", o.sentence, "sentence for the attention example", {}, Resume::kMayChange, "TEXT");
-  t.add("threads", o.threads, "LibTorch threads (0: default)", at_least(0), Resume::kMayChange, "T");
+  cli::add_threads_option(t, o.threads);
   t.add("holdout", o.holdout, "sweeps: runs left out of the fit and predicted (as `fit --holdout`)", {},
         Resume::kMayChange, "EXPR");
   t.add("bootstrap", bootstrap, "sweeps: bootstrap resamples for the fit's intervals", at_least(0), Resume::kMayChange,
         "N");
-  desc.add(t.description());
   std::vector<std::string> inputs;
   const auto check = [&](const po::variables_map&) {
     o.bootstrap = static_cast<size_t>(bootstrap);
@@ -75,7 +73,7 @@ int report_main(int argc, char** argv) {
     o.input = inputs[0];
   };
   if (auto exit =
-          cli::parse_subcommand_options("report", argc, argv, desc, cli::Positional{"input", &inputs, 1}, check))
+          cli::parse_subcommand_options("report", argc, argv, usage, t, cli::Positional{"input", &inputs, 1}, check))
     return *exit;
   run_report(o, std::cout);
   return 0;

@@ -122,26 +122,25 @@ std::string ablation_markdown(const std::vector<Run>& runs, const Ablation& a) {
 int ablations_main(int argc, char** argv) {
   std::vector<std::string> dirs, ignore;
   std::string baseline, output = "ablations_out";
-  po::options_description desc(
+  const std::string usage =
       "Usage: sst-analyze ablations RUN_DIR ... --baseline NAME_OR_DIR [--output DIR]\n\n"
       "Groups runs whose config.ini agree except for train.seed, train.threads and the [output] section and\n"
       "that ran with the same world size and threads per rank (summary.json), and compares each group with\n"
       "the baseline's group: the keys that differ (a different number of ranks shows as `world size: 1 → 2`),\n"
       "the number of distinct seeds, and best dev accuracy and loss as mean ± std over seeds (runs that share\n"
       "a seed count once). Writes OUTPUT/ablations.json and ablations.md and prints the table.\n"
-      "A directory that is not a run (e.g. a sweep) stands for the runs below it.\n\nOptions");
-  desc.add_options()("help,h", "print this help and exit");
+      "A directory that is not a run (e.g. a sweep) stands for the runs below it.\n\nOptions";
   OptionTable t("", "--");
   t.add_required("baseline", baseline, "NAME_OR_DIR", "baseline run (name or directory)");
-  t.add("output", output, "output directory", {}, Resume::kMayChange, "DIR");
+  cli::add_output_option(t, output);
   t.add_list("ignore", ignore, "KEY",
              "also ignore section.key (or section.*) when grouping, e.g. model.dropout, or world_size / "
              "threads_per_rank (repeatable)");
-  desc.add(t.description());
   const auto check = [&](const po::variables_map&) {
     if (dirs.empty()) throw po::error("give at least one RUN_DIR");
   };
-  if (auto exit = cli::parse_subcommand_options("ablations", argc, argv, desc, cli::Positional{"run", &dirs}, check))
+  if (auto exit =
+          cli::parse_subcommand_options("ablations", argc, argv, usage, t, cli::Positional{"run", &dirs}, check))
     return *exit;
   std::vector<Run> runs = load_runs(dirs);
   const size_t b = resolve_baseline(runs, baseline);

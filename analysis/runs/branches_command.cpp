@@ -88,23 +88,21 @@ json to_json(const BranchComparison& c, const std::string& sweep, const std::str
 int branches_main(int argc, char** argv) {
   std::vector<std::string> dirs;
   std::string reference, output = "branches_out";
-  po::options_description desc(
+  const std::string usage =
       "Usage: sst-analyze branches SWEEP_DIR --reference SWEEP_DIR [--output DIR]\n\n"
       "Compares a sweep trained with cooldown branches ([budget] cooldown_branches: warmup-stable-decay, each\n"
       "smaller budget a cooldown branched from a longer run) with a sweep that trained the same points in\n"
       "full: runs are matched by name, and each branch's best dev loss is set against the full run's. Also\n"
       "counts the compute: sum of flops_spent against sum of flops (every point trained in full). Every run of\n"
-      "SWEEP_DIR must be finished. Writes OUTPUT/branches.json and branches.md and prints the table.\n\nOptions");
-  desc.add_options()("help,h", "print this help and exit");
+      "SWEEP_DIR must be finished. Writes OUTPUT/branches.json and branches.md and prints the table.\n\nOptions";
   OptionTable t("", "--");
   t.add_required("reference", reference, "SWEEP_DIR", "the sweep (or run directories' parent) with the full runs");
-  t.add("output", output, "output directory", {}, Resume::kMayChange, "DIR");
-  desc.add(t.description());
+  cli::add_output_option(t, output);
   const auto check = [&](const po::variables_map&) {
     if (dirs.size() != 1) throw po::error("give exactly one SWEEP_DIR (the sweep with the branches)");
   };
   if (auto exit =
-          cli::parse_subcommand_options("branches", argc, argv, desc, cli::Positional{"sweep", &dirs, 1}, check))
+          cli::parse_subcommand_options("branches", argc, argv, usage, t, cli::Positional{"sweep", &dirs, 1}, check))
     return *exit;
   const BranchComparison c = compare_branches(load_runs(dirs), load_runs({reference}));
   const std::string md = markdown(c);

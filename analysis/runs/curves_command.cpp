@@ -44,20 +44,18 @@ json run_curves(const std::vector<Run>& runs, const std::string& output, std::os
 int curves_main(int argc, char** argv) {
   std::vector<std::string> dirs;
   std::string output = "curves_out";
-  po::options_description desc(
+  const std::string usage =
       "Usage: sst-analyze curves RUN_DIR ... [--output DIR]\n\n"
       "Plots training loss, dev loss and dev accuracy from each RUN_DIR/metrics.jsonl against optimizer steps\n"
       "(OUTPUT/curves_steps.{png,svg}) and against tokens processed (curves_tokens.{png,svg}), one colour per\n"
       "run, the legend naming each run by its directory. A directory that is not a run (e.g. a sweep) stands\n"
-      "for the runs below it.\n\nOptions");
-  desc.add_options()("help,h", "print this help and exit");
+      "for the runs below it.\n\nOptions";
   OptionTable t("", "--");
-  t.add("output", output, "output directory", {}, Resume::kMayChange, "DIR");
-  desc.add(t.description());
+  cli::add_output_option(t, output);
   const auto check = [&](const po::variables_map&) {
     if (dirs.empty()) throw po::error("give at least one RUN_DIR");
   };
-  if (auto exit = cli::parse_subcommand_options("curves", argc, argv, desc, cli::Positional{"run", &dirs}, check))
+  if (auto exit = cli::parse_subcommand_options("curves", argc, argv, usage, t, cli::Positional{"run", &dirs}, check))
     return *exit;
   run_curves(load_runs(dirs), output, std::cout);
   return 0;

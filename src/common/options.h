@@ -80,14 +80,17 @@ class OptionTable {
     desc_.add_options()(key.c_str(), value, help.c_str());
   }
 
-  // An option that may be absent (no default): `field` holds a value only when it was given.
+  // An option that may be absent (no default): `field` holds a value only when it was given (a number in
+  // `range`; a path or name as given).
   template <typename T>
   void add_optional(const std::string& key, std::optional<T>& field, const std::string& value_name,
                     const std::string& help, Range range = {}) {
     auto* value = boost::program_options::value<T>()->value_name(value_name);
     value->notifier([&field, key, range, prefix = error_prefix_](const T& v) {
-      if (!range.contains(static_cast<double>(v)))
-        throw UserError(prefix + key + " = " + text_of(v) + ": " + range.text());
+      if constexpr (std::is_arithmetic_v<T>) {
+        if (!range.contains(static_cast<double>(v)))
+          throw UserError(prefix + key + " = " + text_of(v) + ": " + range.text());
+      }
       field = v;
     });
     desc_.add_options()(key.c_str(), value, help.c_str());

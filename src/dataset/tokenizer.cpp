@@ -35,8 +35,6 @@ class VectorIterator : public sentencepiece::SentenceIterator {
 }  // namespace
 
 sst::dataset::TokenizerInfo train_tokenizer(const std::vector<std::string>& sentences, const TokenizerOptions& opts) {
-  if (opts.model_type != "unigram" && opts.model_type != "bpe" && opts.model_type != "word")
-    throw UserError("model type '" + opts.model_type + "' is not supported (use unigram, bpe or word)");
   if (opts.vocab_size < 8 || opts.vocab_size > 1000000)
     throw UserError("vocab size " + std::to_string(opts.vocab_size) + " is out of range (8 .. 1000000)");
   if (sentences.empty()) throw UserError("cannot train a tokenizer on zero sentences");
@@ -51,7 +49,8 @@ sst::dataset::TokenizerInfo train_tokenizer(const std::vector<std::string>& sent
 
   // input_sentence_size=0 and no shuffling: every sentence is used, in order. One thread keeps the
   // floating-point reductions of EM in a fixed order. No model_prefix: the model comes back in memory.
-  const std::string args = "--model_type=" + opts.model_type + " --vocab_size=" + std::to_string(opts.vocab_size) +
+  const std::string args = "--model_type=" + enum_name(opts.model_type) +
+                           " --vocab_size=" + std::to_string(opts.vocab_size) +
                            " --character_coverage=1.0 --pad_id=0 --unk_id=1 --bos_id=2 --eos_id=3"
                            " --hard_vocab_limit=false --num_threads=1 --input_sentence_size=0"
                            " --shuffle_input_sentence=false --minloglevel=2";
@@ -62,7 +61,7 @@ sst::dataset::TokenizerInfo train_tokenizer(const std::vector<std::string>& sent
 
   sst::dataset::TokenizerInfo info;
   info.model_proto = proto;
-  info.type = opts.model_type;
+  info.type = enum_name(opts.model_type);
   Tokenizer tok(proto);
   info.vocab_size = tok.vocab_size();
   info.pad_id = tok.pad_id();

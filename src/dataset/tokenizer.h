@@ -1,11 +1,13 @@
 // SentencePiece for SST-2: in-memory, deterministic training and a small encode/decode wrapper
 // that sst-prep, the tests and sst-analyze share. No SentencePiece types leak out of this header.
 #pragma once
+#include <array>
 #include <cstdint>
 #include <memory>
 #include <string>
 #include <vector>
 
+#include "common/enum_names.h"
 #include "dataset/tokenizer_info.h"
 
 namespace sentencepiece {
@@ -14,10 +16,13 @@ class SentencePieceProcessor;
 
 namespace sst::dataset {
 
+// SentencePiece's model types (word: whitespace-separated words, the rarest mapped to <unk>).
+enum class TokenizerModel { kUnigram, kBpe, kWord };
+
 struct TokenizerOptions {
-  int vocab_size = 8000;               // an upper bound: small corpora get fewer pieces (hard_vocab_limit=false)
-  std::string model_type = "unigram";  // "unigram", "bpe" or "word"
-  uint32_t seed = 1234;                // SentencePiece's random generator seed
+  int vocab_size = 8000;                                 // an upper bound: small corpora get fewer pieces
+  TokenizerModel model_type = TokenizerModel::kUnigram;  // as SentencePiece's --model_type
+  uint32_t seed = 1234;                                  // SentencePiece's random generator seed
 };
 
 // Trains a model on `sentences` in memory (no files) with pad=0, unk=1, bos=2 (used as [CLS]),
@@ -51,3 +56,13 @@ class Tokenizer {
 };
 
 }  // namespace sst::dataset
+
+namespace sst {
+template <>
+struct EnumNames<dataset::TokenizerModel> {
+  static constexpr std::array<std::pair<dataset::TokenizerModel, const char*>, 3> kNames{
+      {{dataset::TokenizerModel::kUnigram, "unigram"},
+       {dataset::TokenizerModel::kBpe, "bpe"},
+       {dataset::TokenizerModel::kWord, "word"}}};
+};
+}  // namespace sst

@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <optional>
 #include <sstream>
 
 #include "common/error.h"
@@ -41,7 +42,8 @@ constexpr Resume kMustMatch = Resume::kMustMatch;
 // The options table: every key of the run's configuration, "section.key" as in the INI file. The
 // options marked kMustMatch shape the run's trajectory: resuming continues the same run, so they are
 // refused if they differ from the checkpoint's (the model's architecture is checked apart, by
-// model_signature; the seed by the checkpoint).
+// model_signature; the seed by the checkpoint). An option table: longer than 80 lines on purpose, one
+// declaration per option in the INI file's order.
 void add_config_options(OptionTable& o, Config& c) {
   auto& d = c.data;
   o.add("data.path", d.path, "HDF5 file written by sst-prep");
@@ -173,6 +175,23 @@ void store_config_file(const std::string& file, const po::options_description& c
   }
 }
 
+// The command line's own options (not part of the run's configuration).
+struct GeneralOptions {
+  std::optional<std::string> config_file, data, out_dir;
+  bool print_config = false;
+};
+
+void add_general_options(OptionTable& o, GeneralOptions& g, Config& c) {
+  o.add_optional("config", g.config_file, "FILE", "INI config file (see configs/)");
+  o.add_optional("data", g.data, "FILE.h5", "shorthand for --data.path");
+  o.add_optional("out-dir", g.out_dir, "DIR", "shorthand for --output.dir");
+  o.add("resume", c.resume, "none | auto (newest valid checkpoint in the run directory) | PATH");
+  o.add_flag("print-config", g.print_config, "check and print the resolved configuration as INI, and exit");
+  o.add_flag("benchmark", c.benchmark.enabled,
+             "time training steps instead of training: per-phase breakdown per rank, examples/s and tokens/s in "
+             "OUT_DIR/benchmark.json (no evaluation, no checkpoints)");
+}
+
 }  // namespace
 
 ParseOutcome parse_config(int argc, const char* const* argv, Config& c) {
@@ -181,18 +200,11 @@ ParseOutcome parse_config(int argc, const char* const* argv, Config& c) {
       "Usage: [mpirun -np K] sst-train [--config FILE] [--data FILE.h5] [--out-dir DIR] "
       "[--section.key=value ...]\n"
       "Without --config every option starts from the default shown below.\n\nGeneral");
-  std::string data_override, out_override;
-  // clang-format off
-  general.add_options()
-    ("help,h", "print this help and exit")
-    ("config", po::value(&c.source_file), "INI config file (see configs/)")
-    ("data", po::value(&data_override), "shorthand for --data.path")
-    ("out-dir", po::value(&out_override), "shorthand for --output.dir")
-    ("resume", po::value(&c.resume)->default_value(c.resume), "none | auto (newest valid checkpoint in the run directory) | PATH")
-    ("print-config", "check and print the resolved configuration as INI, and exit")
-    ("benchmark", po::bool_switch(&c.benchmark.enabled), "time training steps instead of training: per-phase "
-                  "breakdown per rank, examples/s and tokens/s in OUT_DIR/benchmark.json (no evaluation, no checkpoints)");
-  // clang-format on
+  general.add_options()("help,h", "print this help and exit");
+  GeneralOptions g;
+  OptionTable gen("", "--");
+  add_general_options(gen, g, c);
+  general.add(gen.description());
   OptionTable bench("Benchmark (with --benchmark)");
   bench.add("benchmark.steps", c.benchmark.steps, "measured steps", at_least(1));
   bench.add("benchmark.warmup", c.benchmark.warmup, "unmeasured steps before them", at_least(0));
@@ -217,13 +229,14 @@ ParseOutcome parse_config(int argc, const char* const* argv, Config& c) {
   } catch (const po::error& e) {
     throw UserError(std::string("command line: ") + e.what());
   }
-  if (!data_override.empty()) c.data.path = data_override;
-  if (!out_override.empty()) c.out_dir = out_override;
+  if (g.config_file) c.source_file = *g.config_file;
+  if (g.data && !g.data->empty()) c.data.path = *g.data;
+  if (g.out_dir && !g.out_dir->empty()) c.out_dir = *g.out_dir;
   if (c.run_name.empty()) c.run_name = std::filesystem::path(c.out_dir).lexically_normal().filename().string();
   c.resolved_ini = conf.to_ini();
   c.must_match_on_resume = conf.must_match_on_resume();
   validate_config(c);
-  if (vm.count("print-config")) {
+  if (g.print_config) {
     std::cout << c.resolved_ini << "\n# environment: " << threading_environment_summary() << "\n";
     return ParseOutcome::kConfigPrinted;
   }

@@ -9,6 +9,7 @@
 #include "common/error.h"
 
 using sst::dataset::Tokenizer;
+using sst::dataset::TokenizerModel;
 using sst::dataset::TokenizerOptions;
 using sst::dataset::train_tokenizer;
 using ::testing::HasSubstr;
@@ -35,7 +36,7 @@ std::vector<std::string> corpus() {
   return out;
 }
 
-TokenizerOptions small(const std::string& type = "unigram", uint32_t seed = 7) {
+TokenizerOptions small(TokenizerModel type = TokenizerModel::kUnigram, uint32_t seed = 7) {
   TokenizerOptions o;
   o.vocab_size = 120;
   o.model_type = type;
@@ -56,13 +57,13 @@ TEST(Tokenizer, EncodeDecodeRoundTripReturnsTheNormalizedSentence) {
 }
 
 TEST(Tokenizer, BpeRoundTripWorksToo) {
-  Tokenizer tok(train_tokenizer(corpus(), small("bpe")).model_proto);
+  Tokenizer tok(train_tokenizer(corpus(), small(TokenizerModel::kBpe)).model_proto);
   EXPECT_EQ(tok.decode(tok.encode("the acting was too long .")), "the acting was too long .");
 }
 
 // Word pieces: every known word is one id, an unseen word is <unk> (not split into pieces).
 TEST(Tokenizer, WordModelKeepsWordsWhole) {
-  Tokenizer tok(train_tokenizer(corpus(), small("word")).model_proto);
+  Tokenizer tok(train_tokenizer(corpus(), small(TokenizerModel::kWord)).model_proto);
   EXPECT_EQ(tok.encode("the acting was too long .").size(), 6u);
   EXPECT_EQ(tok.decode(tok.encode("the acting was too long .")), "the acting was too long .");
   std::vector<int32_t> ids = tok.encode("the actingplot");
@@ -71,10 +72,10 @@ TEST(Tokenizer, WordModelKeepsWordsWhole) {
 }
 
 TEST(Tokenizer, SameSeedGivesIdenticalModelBytes) {
-  for (const std::string type : {"unigram", "bpe", "word"}) {
+  for (const TokenizerModel type : {TokenizerModel::kUnigram, TokenizerModel::kBpe, TokenizerModel::kWord}) {
     auto a = train_tokenizer(corpus(), small(type, 42));
     auto b = train_tokenizer(corpus(), small(type, 42));
-    EXPECT_EQ(a.model_proto, b.model_proto) << type;
+    EXPECT_EQ(a.model_proto, b.model_proto) << sst::enum_name(type);
     EXPECT_FALSE(a.model_proto.empty());
   }
 }
@@ -107,10 +108,11 @@ TEST(Tokenizer, SmallCorpusGetsFewerPiecesInsteadOfFailing) {
 }
 
 TEST(Tokenizer, BadOptionsAndBadInputsAreUserErrors) {
+  // The model type is an enum: its names are SentencePiece's, and no other name parses.
+  EXPECT_EQ(sst::enum_choices<TokenizerModel>(), "unigram | bpe | word");
+  EXPECT_FALSE(sst::parse_enum<TokenizerModel>("wordpiece"));
+  EXPECT_EQ(sst::parse_enum<TokenizerModel>("bpe"), TokenizerModel::kBpe);
   TokenizerOptions o = small();
-  o.model_type = "wordpiece";
-  EXPECT_THROW(train_tokenizer(corpus(), o), sst::UserError);
-  o = small();
   o.vocab_size = 2;
   EXPECT_THROW(train_tokenizer(corpus(), o), sst::UserError);
   EXPECT_THROW(train_tokenizer({}, small()), sst::UserError);

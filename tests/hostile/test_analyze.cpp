@@ -91,11 +91,11 @@ const std::vector<Row> kRows = {
        s.analyze("evaluate", {"--checkpoint", s.checkpoint, "--data", data, "--output", s.output});
        s.expect = {data + ": split 'dev': example 0 has token id 1048576"};
      }},
-    {"EvaluateNoSuchSplit", 1,
+    {"EvaluateNoSuchSplit", 2,  // the option table refuses it: a usage error naming the option and the value
      [](Scene& s) {
        s.analyze("evaluate",
                  {"--checkpoint", s.checkpoint, "--data", tiny_dataset(), "--split", "nosuch", "--output", s.output});
-       s.expect = {"no split 'nosuch'"};
+       s.expect = {"'nosuch'", "--split", "must be dev or test"};
      }},
     {"EvaluateOutputUnderARegularFile", 1,
      [](Scene& s) {

@@ -123,10 +123,10 @@ const std::vector<Row> kRows = {
        s.write_tsv("dev.tsv", "sentence\tlabel\nfine\t1\njust a sentence\n");
        s.expect = {s.data + "/dev.tsv:3: too few fields"};
      }},
-    {"UnknownModelType", 1,
+    {"UnknownModelType", 2,  // the option table refuses it: a usage error naming the option and the value
      [](Scene& s) {
        s.set("--model-type", "wordpiece");
-       s.expect = {"model type 'wordpiece'"};
+       s.expect = {"'wordpiece'", "--model-type", "must be unigram or bpe or word", "sst-prep --help"};
      }},
     {"VocabSizeOutOfRange", 2,  // the option table refuses it: a usage error
      [](Scene& s) {

@@ -47,6 +47,40 @@ TEST(Config, CommandLineOverridesTheFile) {
   EXPECT_THAT(c.resolved_ini, HasSubstr("lr = 0.25"));
 }
 
+// The General options have a table of their own: each is bound to what it sets, and --help shows them with
+// their placeholders and the default of --resume.
+TEST(Config, GeneralOptionsSetWhatTheyName) {
+  sst::test::TempDir dir("config");
+  sst::test::write_text(dir / "a.ini", "[data]\npath = from_file.h5\n");
+  const auto c =
+      parse({"--config", dir / "a.ini", "--data", "d.h5", "--out-dir", "o/run", "--resume", "auto", "--benchmark"});
+  EXPECT_EQ(c.source_file, dir / "a.ini");
+  EXPECT_EQ(c.data.path, "d.h5");
+  EXPECT_EQ(c.out_dir, "o/run");
+  EXPECT_EQ(c.resume, "auto");
+  EXPECT_TRUE(c.benchmark.enabled);
+  const auto plain = parse({"--config", dir / "a.ini"});
+  EXPECT_EQ(plain.data.path, "from_file.h5") << "without --data the file's data.path stands";
+  EXPECT_EQ(plain.resume, "none");
+  EXPECT_FALSE(plain.benchmark.enabled);
+
+  testing::internal::CaptureStdout();
+  sst::Config printed;
+  const char* print[] = {"sst-train", "--print-config", "--data", "d.h5"};
+  EXPECT_EQ(sst::parse_config(4, print, printed), sst::ParseOutcome::kConfigPrinted);
+  EXPECT_THAT(testing::internal::GetCapturedStdout(), HasSubstr("path = d.h5"));
+  EXPECT_EQ(parse({"--data", "d.h5"}).resolved_ini.find("print"), std::string::npos);
+
+  testing::internal::CaptureStdout();
+  sst::Config helped;
+  const char* help[] = {"sst-train", "--help"};
+  EXPECT_EQ(sst::parse_config(2, help, helped), sst::ParseOutcome::kHelpPrinted);
+  const std::string text = testing::internal::GetCapturedStdout();
+  for (const char* shown : {"--config FILE", "--data FILE.h5", "--out-dir DIR", "--resume arg (=none)",
+                            "--print-config", "--benchmark", "--benchmark.steps"})
+    EXPECT_THAT(text, HasSubstr(shown));
+}
+
 TEST(Config, TensorBoardIsOffByDefaultAndATypedOption) {
   EXPECT_FALSE(parse({}).tensorboard);
   const auto on = parse({"--output.tensorboard=true"});

@@ -71,11 +71,13 @@ TEST_F(AnalysisEvaluateCli, UnlabeledTestSplitWritesPredictionsOnly) {
   EXPECT_FALSE(fs::exists(o + "/reliability.png"));
 }
 
-TEST_F(AnalysisEvaluateCli, MissingSplitIsAnErrorAndWritesNothing) {
+TEST_F(AnalysisEvaluateCli, UnknownSplitIsAUsageErrorAndWritesNothing) {
   const auto r = run_command(analyze() + " evaluate --checkpoint " + sh_quote(ckpt()) + " --data " + sh_quote(data_) +
                              " --split nosuch --output " + sh_quote(out("nosuch")));
-  EXPECT_EQ(r.exit_code, 1);
-  EXPECT_NE(r.output.find("no split 'nosuch'"), std::string::npos) << r.output;
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.output.find("'nosuch'"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("--split"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("must be dev or test"), std::string::npos) << r.output;
   EXPECT_FALSE(fs::exists(out("nosuch") + "/evaluation.json"));
 }
 
