@@ -13,28 +13,74 @@ namespace sst::analysis::fit {
 
 using namespace figure;
 
+namespace {
+
+// One budget's runs by size: one seed as a point; several seeds of one N as their mean with a ±1 s.d. bar and
+// each seed faint behind it, as the law figures draw them. Budget k of `of` sits a little to the side
+// (kDodge^(k - middle)), so that budgets sharing a size do not hide each other's bars. Returns whether some
+// size had several seeds.
+bool add_budget_runs(plot::DataFile& data, std::vector<std::string>& series, const Data& pts,
+                     const std::vector<size_t>& runs, size_t k, size_t of, const std::string& label) {
+  std::vector<std::pair<double, std::vector<double>>> sizes;  // N, and the loss of each of its seeds
+  for (size_t i : runs) {
+    auto same = [&](const auto& s) { return std::abs(pts.n[i] / s.first - 1) < 0.02; };
+    auto it = std::find_if(sizes.begin(), sizes.end(), same);
+    if (it == sizes.end()) it = sizes.insert(sizes.end(), {pts.n[i], {}});
+    it->second.push_back(pts.loss[i]);
+  }
+  std::vector<std::vector<double>> single, mean, faint;
+  const double dodge = std::pow(kDodge, static_cast<double>(k) - static_cast<double>(of - 1) / 2);
+  for (const auto& [size, losses] : sizes) {
+    const double n = size * dodge;
+    if (losses.size() == 1) {
+      single.push_back({n, losses[0]});
+      continue;
+    }
+    double sum = 0, sq = 0;
+    for (double l : losses) sum += l;
+    const double m = sum / static_cast<double>(losses.size());
+    for (double l : losses) sq += (l - m) * (l - m), faint.push_back({n, l});
+    const double sd = std::sqrt(sq / static_cast<double>(losses.size() - 1));
+    mean.push_back({n, m, m - sd, m + sd});
+  }
+  const std::string colour = "lc rgb '" + plot::series_colour(k, of) + "'";
+  auto add = [&](const char* what, const std::vector<std::string>& cols, std::vector<std::vector<double>> rows,
+                 const std::string& style) {
+    if (rows.empty()) return;
+    std::sort(rows.begin(), rows.end());
+    series.push_back("datafile index " + std::to_string(data.add_block(what + (" at " + label), cols, rows)) + style +
+                     " notitle");
+  };
+  add("each seed of a repeated size", {"N", "loss"}, faint,
+      " using 1:2 with points pt 7 ps 0.8 lc rgb '" + plot::series_colour(k, of, kFaintSeed) + "'");
+  add("mean and mean ± 1 s.d. of the seeds", {"N", "mean", "lo", "hi"}, mean,
+      " using 1:2:3:4 with yerrorbars pt 7 ps 1.1 lw 1.5 " + colour);
+  add("runs (one seed)", {"N", "loss"}, single, " using 1:2 with points pt 7 ps 1.1 " + colour);
+  series.push_back("keyentry with points pt 7 ps 1.1 " + colour + " title " + plot::quote(label));
+  return !mean.empty();
+}
+
+}  // namespace
+
 std::string write_isoflop_figure(const std::string& dir, const FitFigureInput& in) {
   plot::DataFile data;
   std::vector<std::string> series;
   std::vector<std::vector<double>> minima;
   const auto shown = pick(in.iso.budgets.size(), 8);
   double ylo = INFINITY, yhi = 0, xlo = INFINITY, xhi = 0;
+  bool seeds = false;
   for (size_t k = 0; k < shown.size(); ++k) {
     const IsoflopFit& f = in.iso.budgets[shown[k]];
-    std::vector<std::vector<double>> pts, curve;
+    std::vector<std::vector<double>> curve;
     double lo = INFINITY, hi = 0;
     for (size_t i : f.runs) {
-      pts.push_back({in.iso_points.n[i], in.iso_points.loss[i]});
       ylo = std::min(ylo, in.iso_points.loss[i]), yhi = std::max(yhi, in.iso_points.loss[i]);
       lo = std::min(lo, in.iso_points.n[i]), hi = std::max(hi, in.iso_points.n[i]);
     }
-    std::sort(pts.begin(), pts.end());
     xlo = std::min(xlo, lo / 1.3), xhi = std::max(xhi, hi * 1.3);
     const std::string color = "rgb '" + plot::series_colour(k, shown.size()) + "'",
                       label = "C = " + sci(f.flops) + " FLOPs";
-    const int bp = data.add_block("runs at " + label, {"N", "loss"}, pts);
-    series.push_back("datafile index " + std::to_string(bp) + " using 1:2 with points pt 7 ps 1.1 lc " + color +
-                     " title " + plot::quote(label));
+    seeds |= add_budget_runs(data, series, in.iso_points, f.runs, k, shown.size(), label);
     if (f.c2 != 0 || f.c1 != 0) {
       for (double n : log_space(lo / 1.3, hi * 1.3, 60)) curve.push_back({n, f.loss_at(n)});
       const int bc = data.add_block("parabola in log N at " + label, {"N", "loss_fit"}, curve);
@@ -48,10 +94,12 @@ std::string write_isoflop_figure(const std::string& dir, const FitFigureInput& i
     series.push_back("datafile index " + std::to_string(bm) +
                      " using 1:2 with points pt 9 ps 2.2 lc rgb 'black' "
                      "title 'minimum (N_{opt})'");
+  if (seeds) series.push_back("keyentry with points pt 7 ps 0.8 lc rgb '#B0000000' title 'seeds: mean ± 1 s.d.'");
   std::ostringstream body;
   body << style() << "set title "
        << plot::quote("Approach 2: IsoFLOP profiles (runs of one budget, a parabola in log N, its minimum)\n" +
-                      approach_text("approach 2 (IsoFLOP)", in.iso_verdict, in.iso_identified, in.iso.n_opt.exponent))
+                      approach_text("approach 2 (IsoFLOP)", in.iso_verdict, in.iso_identified, in.iso.n_opt.exponent) +
+                      "\neach budget's runs offset " + num(100 * (kDodge - 1)) + "% along N from the next")
        << "\n"
        << "set xlabel " << plot::quote("N = " + esc(in.n_name) + " (parameters)") << "\nset ylabel "
        << plot::quote("loss = " + esc(in.loss_name) + " (nats)") << "\n"

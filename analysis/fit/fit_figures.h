@@ -51,6 +51,8 @@ std::vector<std::string> write_fit_figures(const std::string& dir, const FitFigu
 
 // ---- shared by the figure files ----
 namespace figure {
+constexpr int kFaintSeed = 0xB0;        // the transparency (gnuplot's alpha byte) of a seed drawn behind its mean
+constexpr double kDodge = 1.035;        // the factor along a log x between two series' points at one x
 std::string esc(const std::string& s);  // gnuplot enhanced-text specials escaped (best_dev_loss)
 std::string sci(double v);              // "2.5×10^{8}"
 std::string num(double v);              // %.3g

@@ -16,9 +16,6 @@ using namespace figure;
 
 namespace {
 
-constexpr int kFaint = 0xB0;      // the transparency of a seed drawn behind its mean
-constexpr double kDodge = 1.035;  // the factor along x between two series' points at one x
-
 // The marks of one level's runs: a cell of one run as a point, a cell of several seeds as their mean with a
 // ±1 s.d. bar over the seeds drawn faint. Colour by N, marker by D; x is N (along_n) or D, times `dodge` (the
 // series sit side by side, so that no mean hides another's bar). `seeds` gets the
@@ -35,7 +32,7 @@ void add_runs(plot::DataFile& data, std::vector<std::string>& marks, const FitFi
     }
     mean.push_back({x, c.mean, c.mean - c.sd, c.mean + c.sd, pt, rgb_value(sizes.colour(c.n))});
     seeds = {std::min(seeds.first, c.runs.size()), std::max(seeds.second, c.runs.size())};
-    for (size_t i : c.runs) faint.push_back({x, in.data.loss[i], pt, rgb_value(sizes.colour(c.n, kFaint))});
+    for (size_t i : c.runs) faint.push_back({x, in.data.loss[i], pt, rgb_value(sizes.colour(c.n, kFaintSeed))});
   }
   const std::string x = along_n ? "N" : "D";
   auto block = [&](const std::string& title, const std::vector<std::string>& cols, const auto& rows) {

@@ -1,10 +1,11 @@
-// The figures of `sst-analyze fit` (analysis/fit/law_figures.cpp, figure_marks.cpp), through the built binary
-// on synthetic N, D, L tables: repeated (N, D) drawn as the seeds' mean with an error bar over the faint seeds,
-// sizes coloured light to dark by N and data sizes by marker, keys outside the data, the verdict and the law
+// The figures of `sst-analyze fit` (analysis/fit/law_figures.cpp, approach_figures.cpp, figure_marks.cpp), through the
+// built binary on synthetic N, D, L tables: repeated (N, D) drawn as the seeds' mean with an error bar over the faint
+// seeds, sizes coloured light to dark by N and data sizes by marker, keys outside the data, the verdict and the law
 // written on each figure (the verdict and reasons only, no parameter, for a law that is not identified), and
 // the residuals against N and D, coloured by N and marked by D.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdlib>
 #include <filesystem>
@@ -92,6 +93,40 @@ TEST(AnalysisFitFigures, RepeatedSeedsAreAMeanWithAnErrorBarOverFaintPoints) {
   EXPECT_EQ(s.find("yerrorbars"), std::string::npos);
   EXPECT_EQ(s.find("seeds"), std::string::npos);
   EXPECT_NE(s.find("with points pt variable ps 1.3 lc rgb variable"), std::string::npos);
+}
+
+// The IsoFLOP profiles of a real budget sweep (the committed adaptive SST-2 study: at 1e11, n3 and n4 have two
+// seeds each): a size with several seeds at a budget is their mean with a bar over the faint seeds; with seed 1
+// alone every run is a plain point.
+TEST(AnalysisFitFigures, IsoflopProfilesDrawRepeatedSeedsAsAMeanWithABar) {
+  const std::string sweep = sst::test::source_dir() + "/docs/scaling/sst2_isoflop_adaptive/sweep.csv";
+  std::istringstream rows(test::read_text(sweep));
+  std::string header, line, seed_one;
+  std::getline(rows, header);
+  std::vector<std::string> cols;
+  for (std::istringstream h(header); std::getline(h, line, ',');) cols.push_back(line);
+  const size_t seed_col = std::find(cols.begin(), cols.end(), "seed") - cols.begin();
+  ASSERT_LT(seed_col, cols.size()) << "no seed column in " << sweep;
+  for (std::string row; std::getline(rows, row);) {
+    std::istringstream r(row);
+    std::string cell;
+    for (size_t c = 0; c <= seed_col; ++c) std::getline(r, cell, ',');
+    if (cell == "1") seed_one += row + "\n";
+  }
+  for (const bool repeated : {true, false}) {
+    const test::TempDir tmp("fit_figures");
+    const fs::path dir(tmp.path());
+    test::write_text((dir / "t.csv").string(), repeated ? test::read_text(sweep) : header + "\n" + seed_one);
+    const test::CommandResult r = test::run_command(test::sh_quote(test::bin("sst-analyze")) + " fit --input " +
+                                                    test::sh_quote((dir / "t.csv").string()) + " --output " +
+                                                    test::sh_quote((dir / "o").string()) + " --bootstrap 20");
+    ASSERT_EQ(r.exit_code, 0) << r.output;
+    const std::string s = gp(dir, "isoflop"), dat = test::read_text((dir / "o" / "isoflop.dat").string());
+    EXPECT_EQ(s.find("with yerrorbars") != std::string::npos, repeated) << s;
+    EXPECT_EQ(s.find("title 'seeds: mean ± 1 s.d.'") != std::string::npos, repeated) << s;
+    EXPECT_EQ(dat.find("each seed of a repeated size") != std::string::npos, repeated);
+    EXPECT_NE(s.find("title 'C = 1×10^{11} FLOPs'"), std::string::npos) << "each budget keeps its key";
+  }
 }
 
 TEST(AnalysisFitFigures, SizesRunLightToDarkAndDataSizesHaveTheirOwnMarkers) {
