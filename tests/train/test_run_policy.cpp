@@ -31,7 +31,7 @@ sst::TrainState at_step(int64_t step) {
 
 }  // namespace
 
-TEST(RunPolicy, EvaluatesEveryEvalEveryStepsAndAtTheLastStep) {
+TEST(RunPolicy, EvaluatesAndCheckpointsOnTheirGridsAndEvaluatesTheLastStep) {
   const auto t = every(10, 500);
   const RunPolicy policy(t, 25);
   EXPECT_FALSE(policy.eval_due(9));
@@ -39,14 +39,12 @@ TEST(RunPolicy, EvaluatesEveryEvalEveryStepsAndAtTheLastStep) {
   EXPECT_TRUE(policy.eval_due(20));
   EXPECT_FALSE(policy.eval_due(21));
   EXPECT_TRUE(policy.eval_due(25));  // the last step is always evaluated, off the grid or not
-}
-
-TEST(RunPolicy, CheckpointsOnTheGridButNotAtTheLastStep) {
-  const auto t = every(10, 20);
-  const RunPolicy policy(t, 40);
-  EXPECT_TRUE(policy.checkpoint_due(20));
-  EXPECT_FALSE(policy.checkpoint_due(30));
-  EXPECT_FALSE(policy.checkpoint_due(40));  // the run's end is saved by the loop itself, not as a periodic one
+  // Checkpoints: on their own grid, but not at the last step.
+  const auto t20 = every(10, 20);
+  const RunPolicy every_20(t20, 40);
+  EXPECT_TRUE(every_20.checkpoint_due(20));
+  EXPECT_FALSE(every_20.checkpoint_due(30));
+  EXPECT_FALSE(every_20.checkpoint_due(40));  // the run's end is saved by the loop itself, not as a periodic one
 }
 
 TEST(RunPolicy, TheBestEvaluationRecordsItsTokensAndSnapshotsAreDueAtTheirSteps) {
