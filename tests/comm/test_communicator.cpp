@@ -1,3 +1,6 @@
+// The communicator the trainer picks (comm/communicator.h: MPI for CPU tensors), and with it the checks of
+// every src/comm/ module on real ranks: mpi_allreduce_check (mpi_checks.h, one test file per module) under
+// mpirun with 1, 2 and 3 ranks. A failed check prints "rank R: FAILED module: what".
 #include <gtest/gtest.h>
 
 #include "test_support.h"

@@ -1,5 +1,5 @@
-// Run lengths from token and FLOP budgets, the steps where cooldown branches start, and the loop policy's
-// bookkeeping for them (train/budget.h, train/run_policy.h); no data needed.
+// Run lengths from token and FLOP budgets and the steps where cooldown branches start (train/budget.h);
+// the loop's bookkeeping of them is tests/train/test_run_policy.cpp. No data needed.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -7,7 +7,6 @@
 
 #include "common/error.h"
 #include "train/budget.h"
-#include "train/run_policy.h"
 
 using ::testing::HasSubstr;
 
@@ -108,25 +107,6 @@ TEST(Budget, BadBudgetListsNameTheKey) {
   EXPECT_THROW(sst::parse_budget_list("0", "k"), sst::UserError);
   EXPECT_THROW(sst::parse_budget_list("-1e3", "k"), sst::UserError);
   EXPECT_EQ(sst::parse_budget_list("1e3,2e3", "k"), (std::vector<double>{1e3, 2e3}));
-}
-
-TEST(RunPolicy, TheBestEvaluationRecordsItsTokensAndSnapshotsAreDueAtTheirSteps) {
-  sst::TrainConfig t;
-  t.eval_every = 10;
-  const sst::RunPolicy policy(t, 100, {20, 40});
-  sst::TrainState s;
-  s.step = 10;
-  s.tokens_processed = 1234;
-  EXPECT_TRUE(policy.record_eval(s, 0.5, 0.8));
-  EXPECT_EQ(s.best_tokens_processed, 1234);
-  s.step = 20;
-  s.tokens_processed = 2000;
-  EXPECT_FALSE(policy.record_eval(s, 0.6, 0.7));
-  EXPECT_EQ(s.best_tokens_processed, 1234);  // not a better loss: the best's tokens stay
-  EXPECT_TRUE(policy.snapshot_due(20));
-  EXPECT_TRUE(policy.snapshot_due(40));
-  EXPECT_FALSE(policy.snapshot_due(30));
-  EXPECT_FALSE(sst::RunPolicy(t, 100).snapshot_due(20));
 }
 
 // A length no run could have is refused before setup counts its steps one by one (a budget of 1e300

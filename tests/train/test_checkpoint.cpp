@@ -84,20 +84,6 @@ TEST_F(Fixture, RoundTripRestoresParametersOptimizerAndMeta) {
   for (size_t i = 0; i < pa.size(); ++i) EXPECT_TRUE(torch::equal(pa[i], pb[i]));
 }
 
-TEST_F(Fixture, WeightAverageFollowsTheWeights) {
-  auto [a, opt_a] = trained(1);
-  auto [b, opt_b] = trained(2);
-  auto average = sst::make_average(a);
-  EXPECT_FALSE(average->is_training());
-  auto pa = a->parameters(), pb = b->parameters(), pv = average->parameters();
-  for (size_t i = 0; i < pa.size(); ++i) EXPECT_TRUE(torch::equal(pv[i], pa[i])) << "starts as a copy";
-  sst::update_average(average, b, 0.75);
-  for (size_t i = 0; i < pa.size(); ++i)
-    EXPECT_TRUE(torch::allclose(pv[i], 0.75 * pa[i] + 0.25 * pb[i], 1e-6, 1e-7)) << "parameter " << i;
-  sst::update_average(average, b, 0.0);
-  for (size_t i = 0; i < pa.size(); ++i) EXPECT_TRUE(torch::equal(pv[i], pb[i])) << "decay 0 copies";
-}
-
 // With train.ema_decay the checkpoint holds both: the trained weights (to continue training) and
 // their average (what was evaluated, and what sst-analyze loads).
 TEST_F(Fixture, WeightAverageIsSavedRestoredAndPreferredForEvaluation) {
