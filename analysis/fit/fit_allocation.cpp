@@ -187,12 +187,18 @@ ResidualsReport summarize_residuals(const std::vector<double>& residuals) {
 }
 
 // Held-out runs: predicted against observed, with a bootstrap prediction interval: each resample's law at the
-// run plus a residual of the full fit drawn at random (parameter and noise uncertainty together).
+// run plus a residual of the full fit drawn at random (parameter and noise uncertainty together). A law that
+// is not identified predicts no run: the runs keep their observed loss, every prediction field and the
+// summary's errors and coverage are null, and `not_predicted` gives the verdict and its reasons.
 HoldoutReport predict_held_out(const FitContext& c, const ParametricPart& p, const std::vector<double>& residuals,
                                const KaplanPart* kaplan_part) {
   const FitInput& in = c.in;
   HoldoutReport h;
   h.expression = c.o.holdout;
+  if (!p.identified()) {
+    h.not_predicted = p.report.identifiability.line();
+    h.mean_abs_relative_error = h.max_abs_relative_error = kUndetermined;
+  }
   const KaplanLaw* kaplan = kaplan_part ? &kaplan_part->law : nullptr;
   const std::optional<Identifiability> kaplan_id = kaplan_part ? kaplan_part->report.identifiability : std::nullopt;
   if (kaplan_id && kaplan_id->verdict == Verdict::kNotIdentified) {  // no prediction from a rejected law
@@ -208,6 +214,15 @@ HoldoutReport predict_held_out(const FitContext& c, const ParametricPart& p, con
     r.line = in.table.lines[in.held_out[k]];
     if (has_run) r.run = in.table.rows[in.held_out[k]][in.table.column("run")];
     r.params = in.held.n[k], r.tokens = in.held.d[k], r.observed = in.held.loss[k];
+    if (kaplan)
+      r.kaplan_predicted = kaplan->loss(r.params, r.tokens);
+    else if (h.kaplan_not_predicted)
+      r.kaplan_predicted = kUndetermined;  // null, with the reason in kaplan_not_predicted
+    if (h.not_predicted) {                 // null predicted, relative_error and interval; inside absent
+      r.predicted = r.relative_error = kUndetermined;
+      h.runs.push_back(r);
+      continue;
+    }
     r.predicted = std::exp(p.fit.law.log_loss(r.params, r.tokens));
     r.relative_error = (r.predicted - r.observed) / r.observed;
     std::vector<double> draws;
@@ -220,15 +235,11 @@ HoldoutReport predict_held_out(const FitContext& c, const ParametricPart& p, con
       r.inside = r.observed >= r.interval.lo && r.observed <= r.interval.hi;
       inside += *r.inside;
     }
-    if (kaplan)
-      r.kaplan_predicted = kaplan->loss(r.params, r.tokens);
-    else if (h.kaplan_not_predicted)
-      r.kaplan_predicted = kUndetermined;  // null, with the reason in kaplan_not_predicted
     sum_abs += std::abs(r.relative_error);
     h.max_abs_relative_error = std::max(h.max_abs_relative_error, std::abs(r.relative_error));
     h.runs.push_back(r);
   }
-  h.mean_abs_relative_error = sum_abs / static_cast<double>(std::max<size_t>(1, in.held.size()));
+  if (!h.not_predicted) h.mean_abs_relative_error = sum_abs / static_cast<double>(std::max<size_t>(1, in.held.size()));
   if (with_interval) h.coverage = static_cast<double>(inside) / static_cast<double>(with_interval);
   return h;
 }

@@ -220,6 +220,7 @@ void fields(HoldoutReport& s, F&& f) {
   f("max_abs_relative_error", s.max_abs_relative_error);
   f("coverage", s.coverage);
   f("kaplan_not_predicted", s.kaplan_not_predicted);
+  f("not_predicted", s.not_predicted);
 }
 template <class F>
 void fields(WhichNFit& s, F&& f) {

@@ -145,7 +145,8 @@ struct ResidualsReport {
 struct HeldOutRun {
   size_t line = 0;
   std::optional<std::string> run;
-  double params = 0, tokens = 0, observed = 0, predicted = 0, relative_error = 0;
+  double params = 0, tokens = 0, observed = 0;
+  double predicted = kUndetermined, relative_error = kUndetermined;  // null when the law is not identified
   Interval interval{kUndetermined, kUndetermined};
   std::optional<bool> inside;
   std::optional<double> kaplan_predicted;  // null when Kaplan et al.'s form is not identified
@@ -153,9 +154,11 @@ struct HeldOutRun {
 struct HoldoutReport {
   std::string expression;
   std::vector<HeldOutRun> runs;
-  double mean_abs_relative_error = 0, max_abs_relative_error = 0;
+  double mean_abs_relative_error = 0, max_abs_relative_error = 0;  // null when the law is not identified
   std::optional<double> coverage;
   std::optional<std::string> kaplan_not_predicted;  // why kaplan_predicted is null ("not identified: ...")
+  // Why predicted, relative_error, interval and the errors above are null: the law is "not identified: ...".
+  std::optional<std::string> not_predicted;
 };
 struct WhichNFit {  // alpha, beta and n_exponent are null when the law is not identified
   std::string column;
