@@ -222,7 +222,10 @@ void add_fit_law(ReportDoc& doc, const fit::FitReport& f, const std::string& lev
                                 {"alpha", p.alpha, iv.alpha},
                                 {"beta", p.beta, iv.beta}})
     law.push_back({k, fit::format_value(v), i ? fit::format_interval(*i) : "n/a"});
-  doc.table({"parameter of E + A/N^alpha + B/D^beta", "value", level + "% interval"}, law);
+  if (p.identifiability.verdict == fit::Verdict::kNotIdentified)  // the verdict in place of the law's table
+    doc.paragraph("L(N, D) = E + A/N^alpha + B/D^beta: not identified, so no values are given.");
+  else
+    doc.table({"parameter of E + A/N^alpha + B/D^beta", "value", level + "% interval"}, law);
   std::vector<std::vector<std::string>> rows;
   for (const auto& a : f.approaches) {
     if (a.skipped) {
@@ -231,6 +234,10 @@ void add_fit_law(ReportDoc& doc, const fit::FitReport& f, const std::string& lev
     }
     std::string verdict_text = fit::verdict_name(a.identifiability.verdict);
     for (const auto& r : a.identifiability.reasons) verdict_text += "; " + r;
+    if (a.identifiability.verdict == fit::Verdict::kNotIdentified) {  // the verdict in place of a and b
+      rows.push_back({a.approach, "not given", "not given", std::to_string(a.points), verdict_text});
+      continue;
+    }
     rows.push_back({a.approach, fit::format_value(a.a, 3) + " " + fit::format_interval(a.a_interval),
                     fit::format_value(a.b, 3) + " " + fit::format_interval(a.b_interval), std::to_string(a.points),
                     verdict_text});

@@ -73,8 +73,9 @@ TEST(AnalysisReportCliNoData, SweepReportAndNotARun) {
 }
 
 // The fabricated sweep with losses that do not depend on N (0.45 + 30 / D^0.4): no law in N and D is
-// identified, so the held-out runs of the largest N are listed with their observed loss and no prediction.
-TEST(AnalysisReportCliNoData, ALawNotIdentifiedPredictsNoHeldOutRun) {
+// identified, so the report gives none of its values (no table of E, A, B, alpha, beta; no allocation
+// exponent) and lists the held-out runs of the largest N with their observed loss and no prediction.
+TEST(AnalysisReportCliNoData, ALawNotIdentifiedGivesNoValueAndPredictsNoHeldOutRun) {
   const TempDir d("analysis_report_holdout");
   const fs::path sweep = write_sweep(fs::path(d.path()) / "sweep");
   std::istringstream in(read_text(sweep / "sweep.csv"));
@@ -95,6 +96,13 @@ TEST(AnalysisReportCliNoData, ALawNotIdentifiedPredictsNoHeldOutRun) {
   ASSERT_EQ(r.exit_code, 0) << r.output;
   const std::string md = read_text(d / "report/report.md");
   EXPECT_NE(md.find("Identifiability of the parametric law: not identified"), std::string::npos) << md;
+  EXPECT_NE(md.find("not identified, so no values are given"), std::string::npos) << md;
+  EXPECT_EQ(md.find("parameter of E + A/N^alpha"), std::string::npos) << "no table of the law's values: " << md;
+  const size_t approaches = md.find("| 3: parametric, E + A/N^alpha + B/D^beta |");
+  ASSERT_NE(approaches, std::string::npos) << md;
+  const std::string row = md.substr(approaches, md.find('\n', approaches) - approaches);
+  EXPECT_EQ(row.find("n/a"), std::string::npos) << row;
+  EXPECT_NE(row.find("| not given | not given |"), std::string::npos) << row;
   const size_t at = md.find("### Held-out runs (non_embedding_params==max)");
   ASSERT_NE(at, std::string::npos) << md;
   const std::string held = md.substr(at, md.find("Which N", at) - at);
