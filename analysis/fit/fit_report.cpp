@@ -188,6 +188,8 @@ void fields(SingleVariableReport& s, F&& f) {
   f("A", s.A);
   f("alpha", s.alpha);
   f("objective", s.objective);
+  f("alpha_interval", s.alpha_interval);
+  f("identifiability", s.identifiability);
 }
 template <class F>
 void fields(SingleVariableFits& s, F&& f) {

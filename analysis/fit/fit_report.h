@@ -132,7 +132,10 @@ struct SingleVariableReport {  // L(N) at the largest D, or L(D) at the largest 
   double fixed_value = 0;
   size_t n_points = 0;
   std::optional<std::string> skipped;
+  // E, A and alpha are null when the law is not identified; the objective measures the fit either way.
   double E = kUndetermined, A = kUndetermined, alpha = kUndetermined, objective = kUndetermined;
+  std::optional<Interval> alpha_interval;          // bootstrap, when --bootstrap > 0
+  std::optional<Identifiability> identifiability;  // absent from files written before it was kept
 };
 struct SingleVariableFits {
   SingleVariableReport loss_vs_params, loss_vs_tokens;

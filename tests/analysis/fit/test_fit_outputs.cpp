@@ -184,4 +184,34 @@ TEST(AnalysisFitOutputs, ALawNotIdentifiedPredictsNoHeldOutRun) {
   EXPECT_EQ(r.output.find("held-out error"), std::string::npos) << r.output;
 }
 
+// L(N) at the largest D of a sweep whose loss does not depend on N (5 sizes, 1% noise) is not identified:
+// fit.json gives its verdict and objective and no E, A or alpha; L(D) at the largest N, which the data do
+// pin down, keeps its values with its own verdict.
+TEST(AnalysisFitOutputs, AOneVariableLawNotIdentifiedGivesNoValue) {
+  const sst::test::TempDir tmp("analysis_fit_single_variable");
+  const fs::path dir = tmp.path();
+  sst::analysis::fit::testing::Noise noise(0.01, 5);
+  std::vector<std::array<double, 3>> rows;
+  for (int i = 0; i < 5; ++i)
+    for (int j = 0; j < 4; ++j) {
+      const double d = std::pow(10.0, 6 + j);
+      rows.push_back({std::pow(10.0, 4 + 0.5 * i), d, (0.45 + 30 / std::pow(d, 0.4)) * noise()});
+    }
+  write_csv(dir / "sweep.csv", rows);
+  const auto r = fit(dir, "--bootstrap 40");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  const json j = sst::test::read_json((dir / "o" / "fit.json").string());
+  const json& n = j["single_variable"]["loss_vs_params"];
+  ASSERT_TRUE(n.contains("identifiability")) << n;
+  EXPECT_EQ(n["identifiability"]["verdict"], "not identified") << n;
+  EXPECT_FALSE(n["identifiability"]["reasons"].empty()) << n;
+  for (const char* k : {"E", "A", "alpha"}) EXPECT_TRUE(n[k].is_null()) << k << " in " << n;
+  EXPECT_TRUE(n["objective"].is_number()) << n;
+  const json& d = j["single_variable"]["loss_vs_tokens"];
+  ASSERT_TRUE(d.contains("identifiability")) << d;
+  EXPECT_NE(d["identifiability"]["verdict"], "not identified") << d;
+  EXPECT_NEAR(d["alpha"].get<double>(), 0.4, 0.1) << d;
+  EXPECT_LT(d["alpha_interval"][0].get<double>(), d["alpha"].get<double>()) << d;
+}
+
 }  // namespace
