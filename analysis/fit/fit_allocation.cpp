@@ -140,8 +140,33 @@ std::vector<LawIsoflopReport> law_isoflops(const FitContext& c, const Parametric
 
 namespace {
 
-// The one-variable law along the largest value of the other variable (e.g. L(N) at the largest D).
-SingleVariableReport single_variable(const Data& data, bool along_n, const FitOptions& options) {
+// The one-variable law's verdict: at least 3 distinct x, alpha (with its bootstrap interval) judged as the
+// exponents of the two-variable law are, and a term that changes the loss by at least 1% over the data.
+Identifiability judge_single_variable(const std::vector<double>& x, const PowerLaw& law, const Interval& alpha,
+                                      bool bootstrapped) {
+  Identifiability id;
+  std::vector<double> distinct = x;
+  std::sort(distinct.begin(), distinct.end());
+  distinct.erase(std::unique(distinct.begin(), distinct.end()), distinct.end());
+  if (distinct.size() < 3)
+    id.fail("it takes " + std::to_string(distinct.size()) + " distinct value(s) (the law needs at least 3)");
+  check_exponent(id, "alpha", law.alpha, alpha);
+  if (!std::isfinite(law.E) || !std::isfinite(law.A)) id.fail("a coefficient is not a finite number");
+  // A term that does not change the loss over the data (a steep exponent fitted to noise) is not shown by it.
+  const auto [lo, hi] = std::minmax_element(x.begin(), x.end());
+  const double change = law.A / std::pow(*lo, law.alpha) - law.A / std::pow(*hi, law.alpha);
+  const double mean = law.loss(std::sqrt(*lo * *hi));
+  if (id.verdict != Verdict::kNotIdentified && !(change > 0.01 * mean))
+    id.fail("the A / x^alpha term changes the loss by less than 1% over the data");
+  if (!bootstrapped) id.warnings.push_back("no bootstrap: the intervals were not checked (--bootstrap N)");
+  return id;
+}
+
+// The one-variable law along the largest value of the other variable (e.g. L(N) at the largest D), with a
+// bootstrap of its points (each resample refitted from the full fit's best distinct starts) and a verdict;
+// a law that is not identified keeps only its objective.
+SingleVariableReport single_variable(const FitContext& c, bool along_n) {
+  const Data& data = c.data;
   const std::vector<double>& fixed = along_n ? data.d : data.n;
   const auto levels = group_levels(fixed);
   const auto& top = levels.back();
@@ -159,18 +184,36 @@ SingleVariableReport single_variable(const Data& data, bool along_n, const FitOp
     r.skipped = "only " + std::to_string(x.size()) + " point(s) at the largest " + r.fixed + " (need 3)";
     return r;
   }
-  const PowerLawFit f = fit_power_law(x, y, options);
+  const PowerLawFit f = fit_power_law(x, y, c.o.fit);
+  r.objective = f.objective;
+  Interval alpha{kUndetermined, kUndetermined};
+  const size_t samples = c.o.bootstrap.samples;
+  if (samples) {
+    const auto picks = resample_indices(x.size(), samples, c.o.bootstrap.seed + (along_n ? 11 : 13));
+    std::vector<double> alphas(samples, kUndetermined);
+    parallel_for(samples, c.o.fit.solver.threads, [&](size_t s) {
+      std::vector<double> bx, by;
+      for (size_t i : picks[s]) bx.push_back(x[i]), by.push_back(y[i]);
+      alphas[s] = refit_power_law(bx, by, f.bootstrap_starts, c.o.fit).alpha;
+    });
+    std::vector<double> finite;
+    for (double a : alphas)
+      if (std::isfinite(a)) finite.push_back(a);
+    alpha = c.pct.of(finite);
+    r.alpha_interval = alpha;
+  }
+  r.identifiability = judge_single_variable(x, f.law, alpha, samples > 0);
+  if (r.identifiability->verdict == Verdict::kNotIdentified) return r;  // no value of a rejected law
   r.E = f.law.E;
   r.A = f.law.A;
   r.alpha = f.law.alpha;
-  r.objective = f.objective;
   return r;
 }
 
 }  // namespace
 
 SingleVariableFits single_variable_fits(const FitContext& c) {
-  return {single_variable(c.data, true, c.o.fit), single_variable(c.data, false, c.o.fit)};
+  return {single_variable(c, true), single_variable(c, false)};
 }
 
 std::vector<double> log_residuals(const Data& data, const ScalingLaw& law) {
@@ -187,12 +230,18 @@ ResidualsReport summarize_residuals(const std::vector<double>& residuals) {
 }
 
 // Held-out runs: predicted against observed, with a bootstrap prediction interval: each resample's law at the
-// run plus a residual of the full fit drawn at random (parameter and noise uncertainty together).
+// run plus a residual of the full fit drawn at random (parameter and noise uncertainty together). A law that
+// is not identified predicts no run: the runs keep their observed loss, every prediction field and the
+// summary's errors and coverage are null, and `not_predicted` gives the verdict and its reasons.
 HoldoutReport predict_held_out(const FitContext& c, const ParametricPart& p, const std::vector<double>& residuals,
                                const KaplanPart* kaplan_part) {
   const FitInput& in = c.in;
   HoldoutReport h;
   h.expression = c.o.holdout;
+  if (!p.identified()) {
+    h.not_predicted = p.report.identifiability.line();
+    h.mean_abs_relative_error = h.max_abs_relative_error = kUndetermined;
+  }
   const KaplanLaw* kaplan = kaplan_part ? &kaplan_part->law : nullptr;
   const std::optional<Identifiability> kaplan_id = kaplan_part ? kaplan_part->report.identifiability : std::nullopt;
   if (kaplan_id && kaplan_id->verdict == Verdict::kNotIdentified) {  // no prediction from a rejected law
@@ -208,6 +257,15 @@ HoldoutReport predict_held_out(const FitContext& c, const ParametricPart& p, con
     r.line = in.table.lines[in.held_out[k]];
     if (has_run) r.run = in.table.rows[in.held_out[k]][in.table.column("run")];
     r.params = in.held.n[k], r.tokens = in.held.d[k], r.observed = in.held.loss[k];
+    if (kaplan)
+      r.kaplan_predicted = kaplan->loss(r.params, r.tokens);
+    else if (h.kaplan_not_predicted)
+      r.kaplan_predicted = kUndetermined;  // null, with the reason in kaplan_not_predicted
+    if (h.not_predicted) {                 // null predicted, relative_error and interval; inside absent
+      r.predicted = r.relative_error = kUndetermined;
+      h.runs.push_back(r);
+      continue;
+    }
     r.predicted = std::exp(p.fit.law.log_loss(r.params, r.tokens));
     r.relative_error = (r.predicted - r.observed) / r.observed;
     std::vector<double> draws;
@@ -220,15 +278,11 @@ HoldoutReport predict_held_out(const FitContext& c, const ParametricPart& p, con
       r.inside = r.observed >= r.interval.lo && r.observed <= r.interval.hi;
       inside += *r.inside;
     }
-    if (kaplan)
-      r.kaplan_predicted = kaplan->loss(r.params, r.tokens);
-    else if (h.kaplan_not_predicted)
-      r.kaplan_predicted = kUndetermined;  // null, with the reason in kaplan_not_predicted
     sum_abs += std::abs(r.relative_error);
     h.max_abs_relative_error = std::max(h.max_abs_relative_error, std::abs(r.relative_error));
     h.runs.push_back(r);
   }
-  h.mean_abs_relative_error = sum_abs / static_cast<double>(std::max<size_t>(1, in.held.size()));
+  if (!h.not_predicted) h.mean_abs_relative_error = sum_abs / static_cast<double>(std::max<size_t>(1, in.held.size()));
   if (with_interval) h.coverage = static_cast<double>(inside) / static_cast<double>(with_interval);
   return h;
 }

@@ -203,17 +203,17 @@ ApproachReport kaplan_approach(const FitContext& c, const KaplanPart& k) {
 
 namespace {
 
-// The law's exponents only where it is identified; its objective and held-out error measure the fit either way.
+// The law's exponents and held-out error only where it is identified (a rejected law predicts no held-out
+// run); its in-sample objective measures the fit either way.
 WhichNFit which_n_fit(const LawFit& f, const Identifiability& id, const FitInput& in, const std::string& column) {
   WhichNFit s;
   s.column = column;
   s.objective = f.objective;
   s.identifiability = id;
-  if (id.verdict != Verdict::kNotIdentified) {
-    s.alpha = f.law.alpha;
-    s.beta = f.law.beta;
-    s.n_exponent = allocation(f.law).n_exponent;
-  }
+  if (id.verdict == Verdict::kNotIdentified) return s;
+  s.alpha = f.law.alpha;
+  s.beta = f.law.beta;
+  s.n_exponent = allocation(f.law).n_exponent;
   if (!in.held_out.empty()) {
     double sum = 0;
     for (size_t k = 0; k < in.held.size(); ++k)
@@ -240,13 +240,14 @@ std::optional<WhichNReport> compare_parameter_counts(const FitContext& c, const 
   WhichNReport w;
   w.fits = {which_n_fit(p.fit, p.report.identifiability, in, in.n_column),
             which_n_fit(alt_fit, judge_law(alt_fit, c.pct), alt_in, other)};
-  const bool by_holdout = !in.held_out.empty();
-  auto score = [&](const WhichNFit& f) {
-    return by_holdout ? f.holdout_mean_abs_relative_error.value_or(kUndetermined) : f.objective;
-  };
+  // By held-out error only when both laws predict the held-out runs.
+  const bool by_holdout = w.fits[0].holdout_mean_abs_relative_error && w.fits[1].holdout_mean_abs_relative_error;
+  auto score = [&](const WhichNFit& f) { return by_holdout ? *f.holdout_mean_abs_relative_error : f.objective; };
   const bool mine_better = score(w.fits[0]) <= score(w.fits[1]);
   w.better = mine_better ? in.n_column : other;
-  w.by = by_holdout ? "held-out prediction error" : "in-sample objective (give --holdout to compare predictions)";
+  w.by = by_holdout            ? "held-out prediction error"
+         : in.held_out.empty() ? "in-sample objective (give --holdout to compare predictions)"
+                               : "in-sample objective (a law not identified predicts no held-out run)";
   return w;
 }
 

@@ -188,6 +188,8 @@ void fields(SingleVariableReport& s, F&& f) {
   f("A", s.A);
   f("alpha", s.alpha);
   f("objective", s.objective);
+  f("alpha_interval", s.alpha_interval);
+  f("identifiability", s.identifiability);
 }
 template <class F>
 void fields(SingleVariableFits& s, F&& f) {
@@ -220,6 +222,7 @@ void fields(HoldoutReport& s, F&& f) {
   f("max_abs_relative_error", s.max_abs_relative_error);
   f("coverage", s.coverage);
   f("kaplan_not_predicted", s.kaplan_not_predicted);
+  f("not_predicted", s.not_predicted);
 }
 template <class F>
 void fields(WhichNFit& s, F&& f) {

@@ -132,7 +132,10 @@ struct SingleVariableReport {  // L(N) at the largest D, or L(D) at the largest 
   double fixed_value = 0;
   size_t n_points = 0;
   std::optional<std::string> skipped;
+  // E, A and alpha are null when the law is not identified; the objective measures the fit either way.
   double E = kUndetermined, A = kUndetermined, alpha = kUndetermined, objective = kUndetermined;
+  std::optional<Interval> alpha_interval;          // bootstrap, when --bootstrap > 0
+  std::optional<Identifiability> identifiability;  // absent from files written before it was kept
 };
 struct SingleVariableFits {
   SingleVariableReport loss_vs_params, loss_vs_tokens;
@@ -145,7 +148,8 @@ struct ResidualsReport {
 struct HeldOutRun {
   size_t line = 0;
   std::optional<std::string> run;
-  double params = 0, tokens = 0, observed = 0, predicted = 0, relative_error = 0;
+  double params = 0, tokens = 0, observed = 0;
+  double predicted = kUndetermined, relative_error = kUndetermined;  // null when the law is not identified
   Interval interval{kUndetermined, kUndetermined};
   std::optional<bool> inside;
   std::optional<double> kaplan_predicted;  // null when Kaplan et al.'s form is not identified
@@ -153,9 +157,11 @@ struct HeldOutRun {
 struct HoldoutReport {
   std::string expression;
   std::vector<HeldOutRun> runs;
-  double mean_abs_relative_error = 0, max_abs_relative_error = 0;
+  double mean_abs_relative_error = 0, max_abs_relative_error = 0;  // null when the law is not identified
   std::optional<double> coverage;
   std::optional<std::string> kaplan_not_predicted;  // why kaplan_predicted is null ("not identified: ...")
+  // Why predicted, relative_error, interval and the errors above are null: the law is "not identified: ...".
+  std::optional<std::string> not_predicted;
 };
 struct WhichNFit {  // alpha, beta and n_exponent are null when the law is not identified
   std::string column;

@@ -106,14 +106,22 @@ void print_approaches(const std::vector<ApproachReport>& approaches, int level, 
 }
 
 void print_holdout(const HoldoutReport& h, int level, std::ostream& out) {
-  out << "  held out (" << h.expression << "): " << h.runs.size() << " run(s), mean |relative error| "
-      << percent(h.mean_abs_relative_error) << ", max " << percent(h.max_abs_relative_error);
-  if (h.coverage) out << ", " << percent(*h.coverage) << " inside the " << level << "% prediction interval";
-  out << "\n";
-  for (const auto& r : h.runs)
-    out << "    " << pad(r.run.value_or("line " + std::to_string(r.line)), 24) << "observed "
-        << format_value(r.observed) << ", predicted " << format_value(r.predicted) << " " << format_interval(r.interval)
-        << ", error " << percent(r.relative_error) << "\n";
+  out << "  held out (" << h.expression << "): " << h.runs.size() << " run(s), ";
+  if (h.not_predicted) {  // the observed losses only: a rejected law predicts none of them
+    out << "none predicted: the law is " << *h.not_predicted << "\n";
+    for (const auto& r : h.runs)
+      out << "    " << pad(r.run.value_or("line " + std::to_string(r.line)), 24) << "observed "
+          << format_value(r.observed) << "\n";
+  } else {
+    out << "mean |relative error| " << percent(h.mean_abs_relative_error) << ", max "
+        << percent(h.max_abs_relative_error);
+    if (h.coverage) out << ", " << percent(*h.coverage) << " inside the " << level << "% prediction interval";
+    out << "\n";
+    for (const auto& r : h.runs)
+      out << "    " << pad(r.run.value_or("line " + std::to_string(r.line)), 24) << "observed "
+          << format_value(r.observed) << ", predicted " << format_value(r.predicted) << " "
+          << format_interval(r.interval) << ", error " << percent(r.relative_error) << "\n";
+  }
   if (h.kaplan_not_predicted) out << "    Kaplan et al.'s form predicts none: " << *h.kaplan_not_predicted << "\n";
 }
 

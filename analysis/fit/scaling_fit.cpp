@@ -247,7 +247,25 @@ PowerLawFit fit_power_law(const std::vector<double>& x, const std::vector<double
   r.objective = solved[best].objective;
   r.n_points = x.size();
   r.starts = starts.size();
+  std::vector<std::array<double, 3>> finals;
+  std::vector<double> objectives;
+  for (const auto& m : solved) {
+    finals.push_back({m.x[0], m.x[1], m.x[2]});
+    objectives.push_back(m.objective);
+  }
+  r.bootstrap_starts = distinct_best_starts<3>({p[0], p[1], p[2]}, starts, finals, objectives, 8);
   return r;
+}
+
+PowerLaw refit_power_law(const std::vector<double>& x, const std::vector<double>& loss,
+                         const std::vector<std::array<double, 3>>& starts, const FitOptions& options) {
+  const LseHuber<1> f({x}, loss, options.delta);
+  SolverOptions one = options.solver;
+  one.threads = 1;  // called from inside the bootstrap's parallel loop
+  const std::vector<Minimum> solved = minimize_from_each(as_objective(f), starts, one);
+  const Minimum& m = solved[lowest(solved)];
+  if (!std::isfinite(m.objective)) return {NAN, NAN, NAN};
+  return {std::exp(m.x[1]), std::exp(m.x[0]), m.x[2]};
 }
 
 }  // namespace sst::analysis::fit

@@ -102,9 +102,14 @@ struct PowerLawFit {
   double objective = 0;
   size_t n_points = 0;
   size_t starts = 0;
+  std::vector<std::array<double, 3>> bootstrap_starts;  // (a, e, alpha): the optimum and distinct good starts
 };
 // Grid: a from grid.a, e from grid.e, alpha from grid.alpha. Needs >= 3 points.
 PowerLawFit fit_power_law(const std::vector<double>& x, const std::vector<double>& loss, const FitOptions& options);
+// The same objective minimised from `starts` only (a bootstrap resample's refit); the law has NaN fields
+// when no start reaches a finite objective.
+PowerLaw refit_power_law(const std::vector<double>& x, const std::vector<double>& loss,
+                         const std::vector<std::array<double, 3>>& starts, const FitOptions& options);
 
 // ---- compute-optimal allocation under C = 6 N D ----
 struct Allocation {

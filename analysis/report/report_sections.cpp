@@ -222,7 +222,10 @@ void add_fit_law(ReportDoc& doc, const fit::FitReport& f, const std::string& lev
                                 {"alpha", p.alpha, iv.alpha},
                                 {"beta", p.beta, iv.beta}})
     law.push_back({k, fit::format_value(v), i ? fit::format_interval(*i) : "n/a"});
-  doc.table({"parameter of E + A/N^alpha + B/D^beta", "value", level + "% interval"}, law);
+  if (p.identifiability.verdict == fit::Verdict::kNotIdentified)  // the verdict in place of the law's table
+    doc.paragraph("L(N, D) = E + A/N^alpha + B/D^beta: not identified, so no values are given.");
+  else
+    doc.table({"parameter of E + A/N^alpha + B/D^beta", "value", level + "% interval"}, law);
   std::vector<std::vector<std::string>> rows;
   for (const auto& a : f.approaches) {
     if (a.skipped) {
@@ -231,6 +234,10 @@ void add_fit_law(ReportDoc& doc, const fit::FitReport& f, const std::string& lev
     }
     std::string verdict_text = fit::verdict_name(a.identifiability.verdict);
     for (const auto& r : a.identifiability.reasons) verdict_text += "; " + r;
+    if (a.identifiability.verdict == fit::Verdict::kNotIdentified) {  // the verdict in place of a and b
+      rows.push_back({a.approach, "not given", "not given", std::to_string(a.points), verdict_text});
+      continue;
+    }
     rows.push_back({a.approach, fit::format_value(a.a, 3) + " " + fit::format_interval(a.a_interval),
                     fit::format_value(a.b, 3) + " " + fit::format_interval(a.b_interval), std::to_string(a.points),
                     verdict_text});
@@ -239,19 +246,31 @@ void add_fit_law(ReportDoc& doc, const fit::FitReport& f, const std::string& lev
   doc.table({"approach", "a [" + level + "%]", "b [" + level + "%]", "points", "verdict"}, rows);
 }
 
+// The held-out runs against their predictions; when the law is not identified, the observed losses and why
+// none is predicted.
+void add_holdout(ReportDoc& doc, const fit::HoldoutReport& h, const std::string& level) {
+  doc.heading(3, "Held-out runs (" + h.expression + ")");
+  std::vector<std::vector<std::string>> hr;
+  if (h.not_predicted) {
+    for (const auto& r : h.runs) hr.push_back({r.run.value_or(std::to_string(r.line)), fit::format_value(r.observed)});
+    doc.table({"run", "observed"}, hr);
+    doc.paragraph("None predicted: the law is " + *h.not_predicted + ".");
+    return;
+  }
+  for (const auto& r : h.runs)
+    hr.push_back({r.run.value_or(std::to_string(r.line)), fit::format_value(r.observed), fit::format_value(r.predicted),
+                  fit::format_interval(r.interval), fit::format_value(100 * r.relative_error, 2) + "%",
+                  r.inside ? (*r.inside ? "yes" : "no") : "n/a"});
+  doc.table({"run", "observed", "predicted", level + "% prediction interval", "error", "inside"}, hr);
+  doc.paragraph("Mean absolute relative error " + fit::format_value(100 * h.mean_abs_relative_error, 2) + "%, max " +
+                fit::format_value(100 * h.max_abs_relative_error, 2) + "%.");
+}
+
 void add_fit(ReportDoc& doc, const fit::FitReport& f) {
   const std::string level = std::to_string(static_cast<int>(std::lround(100 * f.parametric.bootstrap.level)));
   add_fit_law(doc, f, level);
   if (const auto& h = f.holdout) {
-    doc.heading(3, "Held-out runs (" + h->expression + ")");
-    std::vector<std::vector<std::string>> hr;
-    for (const auto& r : h->runs)
-      hr.push_back({r.run.value_or(std::to_string(r.line)), fit::format_value(r.observed),
-                    fit::format_value(r.predicted), fit::format_interval(r.interval),
-                    fit::format_value(100 * r.relative_error, 2) + "%", r.inside ? (*r.inside ? "yes" : "no") : "n/a"});
-    doc.table({"run", "observed", "predicted", level + "% prediction interval", "error", "inside"}, hr);
-    doc.paragraph("Mean absolute relative error " + fit::format_value(100 * h->mean_abs_relative_error, 2) + "%, max " +
-                  fit::format_value(100 * h->max_abs_relative_error, 2) + "%.");
+    add_holdout(doc, *h, level);
   }
   if (const auto& w = f.which_n) {
     std::string text = "Which N (by " + w->by + "): " + w->better + ".";

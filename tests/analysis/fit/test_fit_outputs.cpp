@@ -3,7 +3,8 @@
 // folder exactly as it was (no figure without its fit.json, no temporary folder); 40 copies of one run
 // (a single N and D) are "not identified" by Chinchilla's form and by Kaplan's alike; and a sweep no law is
 // identified from gives no number from a rejected law anywhere: not the exponents of the law with the other
-// parameter count (which_n), not Kaplan's predictions of held-out runs (null, with the verdict instead).
+// parameter count (which_n), not the law's or Kaplan's predictions of held-out runs (null, with the verdict
+// instead), nor their errors.
 #include <gtest/gtest.h>
 
 #include <array>
@@ -148,6 +149,69 @@ TEST(AnalysisFitOutputs, AKaplanFormNotIdentifiedPredictsNoHeldOutRun) {
     EXPECT_EQ(f["identifiability"]["verdict"], "not identified") << f;
     EXPECT_TRUE(f["alpha"].is_null() && f["beta"].is_null() && f["n_exponent"].is_null()) << f;
   }
+}
+
+TEST(AnalysisFitOutputs, ALawNotIdentifiedPredictsNoHeldOutRun) {
+  const sst::test::TempDir tmp("analysis_fit_law_holdout");
+  const fs::path dir = tmp.path();
+  write_csv(dir / "sweep.csv", no_n_term_rows());
+  const auto r = fit(dir, "--bootstrap 20 --holdout 'non_embedding_params==max'");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  const json j = sst::test::read_json((dir / "o" / "fit.json").string());
+  ASSERT_EQ(j["identifiability"]["verdict"], "not identified");
+  const json& h = j["holdout"];
+  const std::string why = "not identified: " + j["identifiability"]["reasons"][0].get<std::string>();
+  EXPECT_EQ(h.value("not_predicted", "").rfind(why, 0), 0u) << h;
+  for (const char* k : {"mean_abs_relative_error", "max_abs_relative_error"}) EXPECT_TRUE(h[k].is_null()) << k << h;
+  EXPECT_FALSE(h.contains("coverage")) << h;
+  ASSERT_EQ(h["runs"].size(), 3u);
+  for (const auto& row : h["runs"]) {
+    EXPECT_TRUE(row["observed"].is_number()) << "the observation stays: " << row;
+    for (const char* k : {"predicted", "relative_error"}) EXPECT_TRUE(row[k].is_null()) << k << " in " << row;
+    EXPECT_EQ(row["interval"], json::array({nullptr, nullptr})) << row;
+    EXPECT_FALSE(row.contains("inside")) << row;
+  }
+  for (const auto& f : j["which_n"]["fits"])  // neither law is identified: neither has a held-out error
+    EXPECT_FALSE(f.contains("holdout_mean_abs_relative_error")) << f;
+  EXPECT_EQ(j["which_n"]["by"], "in-sample objective (a law not identified predicts no held-out run)");
+  // The console: the verdict in place of the errors, each run's observed loss and no prediction.
+  const size_t at = r.output.find("  held out (");
+  ASSERT_NE(at, std::string::npos) << r.output;
+  const std::string block = r.output.substr(at, r.output.find("  which N", at) - at);
+  EXPECT_NE(block.find("none predicted: the law is " + why), std::string::npos) << block;
+  for (const char* word : {"predicted 0", "predicted 1", "error", "%"})
+    EXPECT_EQ(block.find(word), std::string::npos) << word << " in " << block;
+  EXPECT_EQ(r.output.find("held-out error"), std::string::npos) << r.output;
+}
+
+// L(N) at the largest D of a sweep whose loss does not depend on N (5 sizes, 1% noise) is not identified:
+// fit.json gives its verdict and objective and no E, A or alpha; L(D) at the largest N, which the data do
+// pin down, keeps its values with its own verdict.
+TEST(AnalysisFitOutputs, AOneVariableLawNotIdentifiedGivesNoValue) {
+  const sst::test::TempDir tmp("analysis_fit_single_variable");
+  const fs::path dir = tmp.path();
+  sst::analysis::fit::testing::Noise noise(0.01, 5);
+  std::vector<std::array<double, 3>> rows;
+  for (int i = 0; i < 5; ++i)
+    for (int j = 0; j < 4; ++j) {
+      const double d = std::pow(10.0, 6 + j);
+      rows.push_back({std::pow(10.0, 4 + 0.5 * i), d, (0.45 + 30 / std::pow(d, 0.4)) * noise()});
+    }
+  write_csv(dir / "sweep.csv", rows);
+  const auto r = fit(dir, "--bootstrap 40");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  const json j = sst::test::read_json((dir / "o" / "fit.json").string());
+  const json& n = j["single_variable"]["loss_vs_params"];
+  ASSERT_TRUE(n.contains("identifiability")) << n;
+  EXPECT_EQ(n["identifiability"]["verdict"], "not identified") << n;
+  EXPECT_FALSE(n["identifiability"]["reasons"].empty()) << n;
+  for (const char* k : {"E", "A", "alpha"}) EXPECT_TRUE(n[k].is_null()) << k << " in " << n;
+  EXPECT_TRUE(n["objective"].is_number()) << n;
+  const json& d = j["single_variable"]["loss_vs_tokens"];
+  ASSERT_TRUE(d.contains("identifiability")) << d;
+  EXPECT_NE(d["identifiability"]["verdict"], "not identified") << d;
+  EXPECT_NEAR(d["alpha"].get<double>(), 0.4, 0.1) << d;
+  EXPECT_LT(d["alpha_interval"][0].get<double>(), d["alpha"].get<double>()) << d;
 }
 
 }  // namespace

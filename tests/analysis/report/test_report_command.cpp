@@ -1,9 +1,12 @@
 // `sst-analyze report` end to end (analysis/report/report_command.cpp): a run report from a tiny
-// checkpoint trained from the real SST-2 (skipped without SST2_DIR), and a report of a fabricated sweep.
+// checkpoint trained from the real SST-2 (skipped without SST2_DIR), and reports of a fabricated sweep (one
+// whose law is not identified gives no prediction of its held-out runs).
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <filesystem>
 #include <regex>
+#include <sstream>
 #include <string>
 #include <utility>
 #include <vector>
@@ -67,6 +70,45 @@ TEST(AnalysisReportCliNoData, SweepReportAndNotARun) {
   r = run_command(analyze() + " report " + sh_quote(d / "nothing") + " --output " + sh_quote(d / "r2"));
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_FALSE(fs::exists(d / "r2/report.md"));
+}
+
+// The fabricated sweep with losses that do not depend on N (0.45 + 30 / D^0.4): no law in N and D is
+// identified, so the report gives none of its values (no table of E, A, B, alpha, beta; no allocation
+// exponent) and lists the held-out runs of the largest N with their observed loss and no prediction.
+TEST(AnalysisReportCliNoData, ALawNotIdentifiedGivesNoValueAndPredictsNoHeldOutRun) {
+  const TempDir d("analysis_report_holdout");
+  const fs::path sweep = write_sweep(fs::path(d.path()) / "sweep");
+  std::istringstream in(read_text(sweep / "sweep.csv"));
+  std::string csv, line;
+  std::getline(in, csv);
+  csv += "\n";
+  while (std::getline(in, line)) {  // best_dev_loss (the 9th column) from train_tokens (the 6th) alone
+    std::vector<std::string> cells;
+    std::istringstream row(line);
+    for (std::string c; std::getline(row, c, ',');) cells.push_back(c);
+    cells[8] = std::to_string(0.45 + 30 / std::pow(std::stod(cells[5]), 0.4));
+    for (size_t k = 0; k < cells.size(); ++k) csv += (k ? "," : "") + cells[k];
+    csv += "\n";
+  }
+  test::write_text((sweep / "sweep.csv").string(), csv);
+  const auto r = run_command(analyze() + " report " + sh_quote(sweep.string()) + " --output " + sh_quote(d / "report") +
+                             " --bootstrap 20 --holdout 'non_embedding_params==max'");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  const std::string md = read_text(d / "report/report.md");
+  EXPECT_NE(md.find("Identifiability of the parametric law: not identified"), std::string::npos) << md;
+  EXPECT_NE(md.find("not identified, so no values are given"), std::string::npos) << md;
+  EXPECT_EQ(md.find("parameter of E + A/N^alpha"), std::string::npos) << "no table of the law's values: " << md;
+  const size_t approaches = md.find("| 3: parametric, E + A/N^alpha + B/D^beta |");
+  ASSERT_NE(approaches, std::string::npos) << md;
+  const std::string row = md.substr(approaches, md.find('\n', approaches) - approaches);
+  EXPECT_EQ(row.find("n/a"), std::string::npos) << row;
+  EXPECT_NE(row.find("| not given | not given |"), std::string::npos) << row;
+  const size_t at = md.find("### Held-out runs (non_embedding_params==max)");
+  ASSERT_NE(at, std::string::npos) << md;
+  const std::string held = md.substr(at, md.find("Which N", at) - at);
+  EXPECT_NE(held.find("None predicted: the law is not identified: "), std::string::npos) << held;
+  for (const char* word : {"predicted |", "prediction interval", "error", "%"})
+    EXPECT_EQ(held.find(word), std::string::npos) << word << " in " << held;
 }
 
 }  // namespace
