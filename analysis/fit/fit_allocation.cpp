@@ -200,10 +200,11 @@ SingleVariableReport single_variable(const FitContext& c, bool along_n) {
     for (double a : alphas)
       if (std::isfinite(a)) finite.push_back(a);
     alpha = c.pct.of(finite);
-    r.alpha_interval = alpha;
   }
   r.identifiability = judge_single_variable(x, f.law, alpha, samples > 0);
-  if (r.identifiability->verdict == Verdict::kNotIdentified) return r;  // no value of a rejected law
+  // No value of a rejected law, its interval included (the reasons quote the interval that rejected it).
+  if (r.identifiability->verdict == Verdict::kNotIdentified) return r;
+  if (samples) r.alpha_interval = alpha;
   r.E = f.law.E;
   r.A = f.law.A;
   r.alpha = f.law.alpha;

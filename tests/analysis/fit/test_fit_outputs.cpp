@@ -206,6 +206,8 @@ TEST(AnalysisFitOutputs, AOneVariableLawNotIdentifiedGivesNoValue) {
   EXPECT_EQ(n["identifiability"]["verdict"], "not identified") << n;
   EXPECT_FALSE(n["identifiability"]["reasons"].empty()) << n;
   for (const char* k : {"E", "A", "alpha"}) EXPECT_TRUE(n[k].is_null()) << k << " in " << n;
+  EXPECT_TRUE(!n.contains("alpha_interval") || n["alpha_interval"][0].is_null())
+      << "no interval of a rejected law: " << n;
   EXPECT_TRUE(n["objective"].is_number()) << n;
   const json& d = j["single_variable"]["loss_vs_tokens"];
   ASSERT_TRUE(d.contains("identifiability")) << d;
