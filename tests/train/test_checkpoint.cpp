@@ -1,61 +1,21 @@
-// Checkpoints restore everything, refuse NaN, rotate, and survive damage to the newest file.
+// Checkpoints (src/train/checkpoint.h) restore everything, refuse NaN, verify themselves and keep what they
+// are given. The run directory's store of them is test_checkpoint_store.cpp's.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <filesystem>
 #include <fstream>
 
+#include "checkpoint_fixture.h"
 #include "common/error.h"
 #include "test_support.h"
-#include "train/checkpoint_store.h"
+#include "train/checkpoint.h"
 #include "train/weight_average.h"
 
 using ::testing::HasSubstr;
 
-namespace {
-
-sst::CheckpointMeta meta_for(const sst::ModelConfig& m, int64_t step) {
-  sst::CheckpointMeta meta;
-  meta.model = m;
-  meta.state.step = step;
-  meta.state.best_dev_loss = 0.5;
-  meta.state.tokens_processed = 1234;
-  meta.config_ini = "[model]\nd_model = 16\n";
-  meta.tokenizer.model_proto = std::string("\x01\x02\x00proto", 8);
-  meta.tokenizer.vocab_size = 30;
-  meta.tokenizer.type = "unigram";
-  meta.seed = 7;
-  return meta;
-}
-
-struct Fixture : ::testing::Test {
-  sst::ModelConfig cfg;
-  Fixture() {
-    cfg.vocab_size = 30;
-    cfg.d_model = 16;
-    cfg.layers = 1;
-    cfg.heads = 2;
-    cfg.ff_dim = 32;
-    cfg.max_len = 8;
-    cfg.dropout = 0.0;  // deterministic forward passes
-  }
-  // A model and an optimizer that has taken one step (so it has moments to save).
-  std::pair<sst::TransformerClassifier, std::unique_ptr<sst::Optimizer>> trained(uint64_t seed) {
-    torch::manual_seed(seed);
-    sst::TransformerClassifier m(cfg);
-    sst::AdamWSettings settings;
-    settings.lr = 1e-2;
-    settings.weight_decay = 1e-2;
-    auto opt = sst::make_torch_adamw({m->parameters(), {}}, settings);
-    auto ids = torch::randint(4, 30, {3, 6}, torch::kLong);
-    auto loss = m->forward(ids, torch::zeros({3, 6}, torch::kBool)).sum();
-    loss.backward();
-    opt->step(1e-2);
-    return {m, std::move(opt)};
-  }
-};
-
-}  // namespace
+using sst::checkpoint_test::Fixture;
+using sst::checkpoint_test::meta_for;
 
 TEST_F(Fixture, RoundTripRestoresParametersOptimizerAndMeta) {
   sst::test::TempDir dir("ckpt");
@@ -147,24 +107,6 @@ TEST_F(Fixture, LoadingIntoADifferentModelNamesBothConfigs) {
   }
 }
 
-TEST_F(Fixture, StoreKeepsLastKAndSkipsADamagedNewest) {
-  sst::test::TempDir dir("ckpt");
-  auto [m, opt] = trained(1);
-  sst::CheckpointStore store(sst::rundir::RunDir(dir.path()), 2);
-  for (int64_t step : {10, 20, 30}) store.save_step(m, *opt, meta_for(cfg, step));
-  EXPECT_FALSE(std::filesystem::exists(dir / "checkpoints/step_00000010.pt"));
-  std::vector<std::string> problems;
-  EXPECT_EQ(store.newest_valid(problems).value(), dir / "checkpoints/step_00000030.pt");
-  EXPECT_TRUE(problems.empty());
-
-  // Truncate the newest: it is reported and the previous one is chosen.
-  std::filesystem::resize_file(dir / "checkpoints/step_00000030.pt", 100);
-  auto chosen = store.newest_valid(problems);
-  EXPECT_EQ(chosen.value(), dir / "checkpoints/step_00000020.pt");
-  ASSERT_EQ(problems.size(), 1u);
-  EXPECT_THAT(problems[0], HasSubstr("step_00000030.pt"));
-}
-
 TEST_F(Fixture, TruncatedFileIsAClearError) {
   sst::test::TempDir dir("ckpt");
   sst::test::write_text(dir / "junk.pt", "not a checkpoint");
@@ -186,50 +128,6 @@ TEST_F(Fixture, ACheckpointVerifiesItself) {
     EXPECT_THAT(e.what(), HasSubstr("is damaged"));
   }
   EXPECT_THROW(sst::read_checkpoint_meta(dir / "c.pt"), sst::UserError);
-}
-
-TEST_F(Fixture, LostOrGarbledManifestLosesNoCheckpoint) {
-  auto [m, opt] = trained(1);
-  for (const std::string garbage : {"", "{\"checkpoints\": [ {"}) {
-    sst::test::TempDir dir("ckpt");
-    sst::CheckpointStore store(sst::rundir::RunDir(dir.path()), 2);
-    for (int64_t step : {10, 20}) store.save_step(m, *opt, meta_for(cfg, step));
-    const std::string manifest = dir / "checkpoints/manifest.json";
-    if (garbage.empty())
-      std::filesystem::remove(manifest);
-    else
-      sst::test::write_text(manifest, garbage);
-    std::vector<std::string> problems;
-    EXPECT_EQ(store.newest_valid(problems).value(), dir / "checkpoints/step_00000020.pt");
-    if (garbage.empty())
-      EXPECT_TRUE(problems.empty());
-    else
-      EXPECT_THAT(problems.at(0), HasSubstr("cannot be parsed"));
-    // The next save rebuilds the manifest from the files; rotation still keeps the newest two.
-    store.save_step(m, *opt, meta_for(cfg, 30));
-    auto listed = nlohmann::json::parse(sst::test::read_text(manifest))["checkpoints"];
-    ASSERT_EQ(listed.size(), 2u) << listed.dump();
-    EXPECT_EQ(listed[0]["step"], 20);
-    EXPECT_EQ(listed[1]["step"], 30);
-    EXPECT_FALSE(std::filesystem::exists(dir / "checkpoints/step_00000010.pt"));
-  }
-}
-
-TEST_F(Fixture, BestIsTheFallbackAndAllDamagedIsNoCheckpoint) {
-  sst::test::TempDir dir("ckpt");
-  auto [m, opt] = trained(1);
-  sst::CheckpointStore store(sst::rundir::RunDir(dir.path()), 2);
-  EXPECT_FALSE(store.has_checkpoints());
-  store.save_best(m, *opt, meta_for(cfg, 7));  // killed before the first step checkpoint
-  std::vector<std::string> problems;
-  EXPECT_EQ(store.newest_valid(problems).value(), dir / "checkpoints/best.pt");
-  store.save_step(m, *opt, meta_for(cfg, 10));
-  sst::test::corrupt_middle(dir / "checkpoints/step_00000010.pt");
-  sst::test::corrupt_middle(dir / "checkpoints/best.pt");
-  problems.clear();
-  EXPECT_FALSE(store.newest_valid(problems));
-  EXPECT_EQ(problems.size(), 2u);
-  EXPECT_TRUE(store.has_checkpoints()) << "so a resume refuses to start afresh over them";
 }
 
 TEST_F(Fixture, LastTrainLossIsKept) {

@@ -1,9 +1,10 @@
 // `sst-sweep wave`, the adaptive design run for real (analysis/design/wave.h): wave by wave, with each finished
 // run's summary.json written from a known law, it plans exactly what `simulate` plans (the same design.jsonl,
 // stop and run count), writes every point in expand's form with cooldown branches whose parents were trained
-// first, is idempotent (planning again changes nothing), waits while a wave is unfinished, and refuses the
-// mixes of grid and adaptive sweep directories with one line each; `status --stage ready|waiting` tells the
-// branches that can start at once from those whose parent runs in the same wave. No training: seconds.
+// first, is idempotent (planning again changes nothing) and waits while a wave is unfinished; `status --stage
+// ready|waiting` tells the branches that can start at once from those whose parent runs in the same wave;
+// design.jsonl keeps the earlier waves' lines and names the line it cannot read. No training: seconds. The
+// command's refusals are test_wave_command.cpp's.
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -12,30 +13,18 @@
 #include "analysis/design/ladder.h"
 #include "analysis/design/simulate.h"
 #include "analysis/design/wave.h"
+#include "common/error.h"
+#include "design_fixtures.h"
 #include "rundir/summary.h"
 #include "sweep/sweep.h"
 #include "test_support.h"
 
 namespace design = sst::analysis::design;
+using namespace sst::analysis::design::test;  // NOLINT(google-build-using-namespace): the shared fixtures
 using nlohmann::json;
 using sst::test::TempDir;
 
 namespace {
-
-// 12 sizes d8..d384, budgets 1e11..1e14, 4 seeds, cooldown branches (as in test_planner.cpp).
-std::string sweep_file(const TempDir& dir, const std::string& design_keys) {
-  sst::test::write_text(dir / "base.ini", "[model]\nlayers = 2\n[train]\nlr = 1e-3\n");
-  std::string s = "[sweep]\nname = sim\nbase_config = base.ini\nseeds = 1, 2, 3, 4\n[models]\nnames = ";
-  std::string sections;
-  for (int d : {8, 12, 16, 24, 32, 48, 64, 96, 128, 192, 256, 384}) {
-    s += (d == 8 ? "d" : ", d") + std::to_string(d);
-    sections += "[model.d" + std::to_string(d) + "]\nd_model = " + std::to_string(d) +
-                "\nheads = 2\nff_dim = " + std::to_string(4 * d) + "\n";
-  }
-  s += "\n" + sections + "[budget]\nflops = 1e11, 1e12, 1e13, 1e14\ncooldown_branches = true\n[design]\n" + design_keys;
-  sst::test::write_text(dir / "sim.ini", s);
-  return dir / "sim.ini";
-}
 
 // Finishes every point of `wave` with the law's loss, as sst-train's summary.json would.
 void finish_wave(const std::string& sweep_dir, int wave, const design::PlannerInput& in, const design::Law& law) {
@@ -147,43 +136,6 @@ TEST(AnalysisDesignWave, RealRunsReplayTheSimulationWaveByWave) {
   EXPECT_EQ(run.out, m["points"][5]["run"].get<std::string>() + "\n") << run.err;
 }
 
-TEST(AnalysisDesignWave, GridAndAdaptiveSweepDirsDoNotMix) {
-  TempDir dir("wave");
-  const std::string file = sweep_file(dir, "start = d8, d12, d16\ncap_flops = 1e16\n");
-  auto mode = sst::test::run_tool("sst-sweep", {"expand", file, "--print-mode"});
-  EXPECT_EQ(mode.out, "waves\n");
-  // Before the first wave there is nothing to expand in the sweep dir.
-  auto r = sst::test::run_tool("sst-sweep", {"expand", file, "--sweep-dir", dir / "a", "--count"});
-  EXPECT_EQ(r.exit_code, 1);
-  EXPECT_NE(r.err.find("planned in waves; run `sst-sweep wave"), std::string::npos) << r.err;
-  // A grid sweep's directory is not continued as a design.
-  sst::test::write_text(dir / "grid.ini",
-                        "[sweep]\nname = g\nbase_config = base.ini\nseeds = 1\n[models]\nnames = x\n"
-                        "[model.x]\nd_model = 8\n[budget]\nflops = 1e11\n");
-  ASSERT_EQ(sst::test::run_tool("sst-sweep", {"expand", dir / "grid.ini", "--sweep-dir", dir / "g"}).exit_code, 0);
-  EXPECT_EQ(sst::test::run_tool("sst-sweep", {"expand", dir / "grid.ini", "--print-mode"}).out, "grid\n");
-  r = sst::test::run_tool("sst-sweep", {"wave", file, "--sweep-dir", dir / "g"});
-  EXPECT_EQ(r.exit_code, 1);
-  EXPECT_NE(r.err.find("holds a grid sweep"), std::string::npos) << r.err;
-  // A changed sweep file is refused until --force.
-  ASSERT_EQ(sst::test::run_tool("sst-sweep", {"wave", file, "--sweep-dir", dir / "a"}).exit_code, 0);
-  sweep_file(dir, "start = d8, d12, d16\ncap_flops = 2e16\n");
-  r = sst::test::run_tool("sst-sweep", {"wave", file, "--sweep-dir", dir / "a"});
-  EXPECT_EQ(r.exit_code, 1);
-  EXPECT_NE(r.err.find("changed since"), std::string::npos) << r.err;
-  EXPECT_EQ(sst::test::run_tool("sst-sweep", {"wave", file, "--sweep-dir", dir / "a", "--force"}).exit_code, 0);
-  // A sweep dir whose path holds a newline would split the launchers' lines: refused, nothing written.
-  r = sst::test::run_tool("sst-sweep", {"wave", file, "--sweep-dir", dir / "c\nd"});
-  EXPECT_EQ(r.exit_code, 1);
-  EXPECT_NE(r.err.find("contains a control character"), std::string::npos) << r.err;
-  EXPECT_FALSE(std::filesystem::exists(dir / "c\nd"));
-  // A grid sweep file has no design to plan.
-  r = sst::test::run_tool("sst-sweep", {"wave", dir / "grid.ini", "--sweep-dir", dir / "b"});
-  EXPECT_EQ(r.exit_code, 1);
-  EXPECT_NE(r.err.find("no [design] section"), std::string::npos) << r.err;
-  EXPECT_FALSE(std::filesystem::exists(dir / "b/sweep_manifest.json"));
-}
-
 // A branch of a run finished in an earlier wave: its parent is that run (the largest budget of its size and
 // seed trained so far), it can start at once (`--stage ready`), and a new larger budget is a main run that keeps
 // a snapshot at every smaller budget of its size.
@@ -221,4 +173,26 @@ TEST(AnalysisDesignWave, BranchesOfEarlierWavesStartAtOnce) {
   ASSERT_EQ(results.size(), 1u);
   EXPECT_EQ(results[0].point.model, "d8");
   EXPECT_EQ(results[0].wave, 0);
+}
+
+// Planning wave w again rewrites its lines and keeps the earlier waves'; a line that is not a decision is named.
+TEST(AnalysisDesignWave, DesignLogKeepsEarlierWavesAndNamesABadLine) {
+  design::Wave w;
+  w.wave = 1;
+  w.decisions = {{1, "extend", "d24", 1e12, "the loss falls toward d16"}};
+  const std::string old = "{\"wave\":0,\"action\":\"start\",\"reason\":\"r\"}\n{\"wave\":1,\"action\":\"seed\"}\n";
+  const std::string log = design::next_design_log(old, "design.jsonl", w);
+  EXPECT_EQ(log,
+            "{\"wave\":0,\"action\":\"start\",\"reason\":\"r\"}\n" + design::to_json(w.decisions[0]).dump() + "\n");
+  EXPECT_EQ(design::next_design_log(log, "design.jsonl", w), log);
+  for (const auto& [bad, what] :
+       {std::make_pair("{\"wave\":0}\n{oops\n", "design.jsonl:2: not a JSON line"),
+        std::make_pair("\n{\"wave\":\"0\"}\n", "design.jsonl:2: a decision without an integer")}) {
+    try {
+      design::next_design_log(bad, "design.jsonl", w);
+      ADD_FAILURE() << bad;
+    } catch (const sst::UserError& e) {
+      EXPECT_EQ(std::string(e.what()).rfind(what, 0), 0u) << e.what();
+    }
+  }
 }
