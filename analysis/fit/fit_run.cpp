@@ -14,7 +14,6 @@
 #include "common/files.h"
 
 namespace sst::analysis::fit {
-namespace {
 
 FitContext read_context(const FitCommandOptions& o) {
   // --budget, --level and --isoflop-budgets are checked once, by fit's option table (fit_command.cpp).
@@ -22,6 +21,8 @@ FitContext read_context(const FitCommandOptions& o) {
   c.data = exclude_highest_loss(c.in.data, o.exclude_top_k, &c.excluded);
   return c;
 }
+
+namespace {
 
 // What was fitted: the input, its columns, which runs were used, left out, excluded.
 void describe_input(const FitContext& c, FitReport& r) {

@@ -31,6 +31,9 @@ struct FitContext {
   Percentiles pct;
 };
 
+// The runs of o.input less --exclude-top-k, and the percentiles of o.level (fit_run.cpp).
+FitContext read_context(const FitCommandOptions& o);
+
 // ---- approach 3 (fit_parametric.cpp) ----
 struct LawFit {  // Chinchilla's form by the chosen method, with its bootstrap resamples
   ScalingLaw law;

@@ -1,5 +1,6 @@
-// What the checkpoint tests share (test_checkpoint.cpp, test_checkpoint_store.cpp: one executable, so one
-// fixture class for their TEST_F suite): a tiny model, an optimizer that has taken a step, and a checkpoint's
+// What the checkpoint tests share: the tiny model config (also test_checkpoint_resume.cpp's and
+// test_weight_average.cpp's); for test_checkpoint.cpp and test_checkpoint_store.cpp (one executable, so one
+// fixture class for their TEST_F suite) a model, an optimizer that has taken a step, and a checkpoint's
 // metadata at a given step.
 #pragma once
 #include <gtest/gtest.h>
@@ -12,6 +13,19 @@
 #include "train/optimizer.h"
 
 namespace sst::checkpoint_test {
+
+// The tiny encoder the checkpoint tests train (no dropout: forward passes are deterministic).
+inline sst::ModelConfig tiny_config() {
+  sst::ModelConfig cfg;
+  cfg.vocab_size = 30;
+  cfg.d_model = 16;
+  cfg.layers = 1;
+  cfg.heads = 2;
+  cfg.ff_dim = 32;
+  cfg.max_len = 8;
+  cfg.dropout = 0.0;
+  return cfg;
+}
 
 inline sst::CheckpointMeta meta_for(const sst::ModelConfig& m, int64_t step) {
   sst::CheckpointMeta meta;
@@ -28,16 +42,7 @@ inline sst::CheckpointMeta meta_for(const sst::ModelConfig& m, int64_t step) {
 }
 
 struct Fixture : ::testing::Test {
-  sst::ModelConfig cfg;
-  Fixture() {
-    cfg.vocab_size = 30;
-    cfg.d_model = 16;
-    cfg.layers = 1;
-    cfg.heads = 2;
-    cfg.ff_dim = 32;
-    cfg.max_len = 8;
-    cfg.dropout = 0.0;  // deterministic forward passes
-  }
+  sst::ModelConfig cfg = tiny_config();
   // A model and an optimizer that has taken one step (so it has moments to save).
   std::pair<sst::TransformerClassifier, std::unique_ptr<sst::Optimizer>> trained(uint64_t seed) {
     torch::manual_seed(seed);

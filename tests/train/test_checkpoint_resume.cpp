@@ -5,6 +5,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "checkpoint_fixture.h"
 #include "comm/grad_sync.h"
 #include "common/error.h"
 #include "test_support.h"
@@ -68,17 +69,8 @@ struct Trainee {
 };
 
 struct Resume : ::testing::Test {
-  sst::ModelConfig cfg;
+  sst::ModelConfig cfg = sst::checkpoint_test::tiny_config();
   sst::test::TempDir dir{"ckpt-resume"};
-  Resume() {
-    cfg.vocab_size = 30;
-    cfg.d_model = 16;
-    cfg.layers = 1;
-    cfg.heads = 2;
-    cfg.ff_dim = 32;
-    cfg.max_len = 8;
-    cfg.dropout = 0.0;
-  }
   sst::CheckpointMeta meta() const {
     sst::CheckpointMeta m;
     m.model = cfg;

@@ -5,18 +5,13 @@
 
 #include <vector>
 
+#include "checkpoint_fixture.h"
 #include "train/weight_average.h"
 
 namespace {
 
 sst::TransformerClassifier model(uint64_t seed) {
-  sst::ModelConfig cfg;
-  cfg.vocab_size = 30;
-  cfg.d_model = 16;
-  cfg.layers = 1;
-  cfg.heads = 2;
-  cfg.ff_dim = 32;
-  cfg.max_len = 8;
+  const sst::ModelConfig cfg = sst::checkpoint_test::tiny_config();
   torch::manual_seed(seed);
   return sst::TransformerClassifier(cfg);
 }

@@ -22,14 +22,6 @@ using ::testing::HasSubstr;
 
 namespace {
 
-const fit::Percentiles kPct{0.05, 0.95};
-
-fit::FitContext context(const fit::FitCommandOptions& o) {
-  fit::FitInput in = fit::read_fit_input(o.input, o.columns, o.holdout);
-  const fit::Data data = in.data;
-  return fit::FitContext{o, std::move(in), data, {}, kPct};
-}
-
 // A FLOP budget grid from the tests' law (true_law: a = 0.28 / 0.62): at each budget the sizes 1e7..1e10
 // (a factor of sqrt(10) apart), D = C / 6N. The minima of 1e18..1e20 lie inside the sizes; 1e23's above them.
 std::string isoflop_csv(const TempDir& dir) {
@@ -61,7 +53,7 @@ TEST(AnalysisFitAllocation, IsoflopProfilesRecoverTheAllocationExponent) {
   fit::FitCommandOptions o;
   o.input = isoflop_csv(dir);
   o.bootstrap.samples = 40;
-  const auto c = context(o);
+  const auto c = fit::read_context(o);
   const auto p = fit::isoflop_approach(c);
   ASSERT_FALSE(p.report.skipped) << *p.report.skipped;
   EXPECT_NE(p.report.identifiability.verdict, fit::Verdict::kNotIdentified) << p.report.identifiability.line();
@@ -89,7 +81,7 @@ TEST(AnalysisFitAllocation, AnApproachThatCannotRunSaysWhy) {
   TempDir dir("fit-alloc");
   fit::FitCommandOptions o;
   o.input = (fixtures::write_sweep(dir / "sweep") / "sweep.csv").string();
-  const auto c = context(o);
+  const auto c = fit::read_context(o);
   const auto iso = fit::isoflop_approach(c);
   ASSERT_TRUE(iso.report.skipped);
   EXPECT_THAT(*iso.report.skipped, HasSubstr("not a budget sweep"));
@@ -97,7 +89,7 @@ TEST(AnalysisFitAllocation, AnApproachThatCannotRunSaysWhy) {
   // Approach 1 reads the curves beside the CSV (they are there), or from --curves.
   EXPECT_FALSE(fit::envelope_approach(c).report.skipped);
   o.curves_dir = dir / "nowhere";
-  const auto env = fit::envelope_approach(context(o));
+  const auto env = fit::envelope_approach(fit::read_context(o));
   ASSERT_TRUE(env.report.skipped);
   EXPECT_THAT(*env.report.skipped, HasSubstr("no metrics.jsonl for run 'r0'"));
   EXPECT_TRUE(env.curves.empty());
@@ -113,7 +105,7 @@ TEST(AnalysisFitAllocation, ALawNotIdentifiedPredictsNothing) {
   o.input = (fixtures::write_sweep(dir / "sweep") / "sweep.csv").string();
   o.budgets = {1e20};
   o.holdout = "non_embedding_params>=1e6";
-  const auto c = context(o);
+  const auto c = fit::read_context(o);
   std::vector<fit::BudgetPrediction> predictions;
   const auto rows = fit::predict_budgets(c, part(false), predictions);
   ASSERT_EQ(rows.size(), 1u);
@@ -141,7 +133,7 @@ TEST(AnalysisFitAllocation, AnIdentifiedLawPredictsBudgetsProfilesAndHeldOutRuns
   o.budgets = {1e20};
   o.isoflop_count = 3;
   o.holdout = "non_embedding_params>=1e6";
-  const auto c = context(o);
+  const auto c = fit::read_context(o);
   std::vector<fit::BudgetPrediction> predictions;
   const auto rows = fit::predict_budgets(c, part(true), predictions);
   const auto want = fit::predict_budget(fit::testing::true_law(), 1e20);

@@ -19,8 +19,6 @@ using ::testing::HasSubstr;
 
 namespace {
 
-const fit::Percentiles kPct{0.05, 0.95};
-
 // The points as a CSV with both parameter counts (total = 1.5 x non-embedding).
 std::string write_csv(const TempDir& dir, const fit::Data& d) {
   std::ostringstream csv;
@@ -40,18 +38,12 @@ fit::FitCommandOptions options(const std::string& csv) {
   return o;
 }
 
-fit::FitContext context(const fit::FitCommandOptions& o) {
-  fit::FitInput in = fit::read_fit_input(o.input, o.columns, o.holdout);
-  const fit::Data data = in.data;
-  return fit::FitContext{o, std::move(in), data, {}, kPct};
-}
-
 }  // namespace
 
 TEST(AnalysisFitParametric, RunsDrawnFromALawGiveItBackWithIntervals) {
   TempDir dir("fit-param");
   const auto o = options(write_csv(dir, fit::testing::synthetic(fit::testing::true_law(), 5, 5, 0.003, 1)));
-  const auto c = context(o);
+  const auto c = fit::read_context(o);
   const auto p = fit::fit_parametric(c);
   ASSERT_TRUE(p.identified()) << p.report.identifiability.line();
   EXPECT_NEAR(p.report.alpha, 0.34, 0.05);
@@ -70,7 +62,7 @@ TEST(AnalysisFitParametric, RunsDrawnFromALawGiveItBackWithIntervals) {
 TEST(AnalysisFitParametric, ALawNotIdentifiedKeepsItsReasonsAndNoNumber) {
   TempDir dir("fit-param");
   const auto o = options(write_csv(dir, fit::testing::no_n_term_sweep()));
-  const auto c = context(o);
+  const auto c = fit::read_context(o);
   const auto p = fit::fit_parametric(c);
   ASSERT_FALSE(p.identified());
   EXPECT_FALSE(p.report.identifiability.reasons.empty());
@@ -87,24 +79,24 @@ TEST(AnalysisFitParametric, KaplansFormOnlyWhenAskedAndWithFourPoints) {
   TempDir dir("fit-param");
   auto o = options(write_csv(dir, fit::testing::synthetic(fit::testing::true_law(), 3, 3, 0.003, 2)));
   const fit::LawChecks checks;
-  const auto k = fit::fit_kaplan_form(context(o), checks);
+  const auto k = fit::fit_kaplan_form(fit::read_context(o), checks);
   ASSERT_TRUE(k);
   ASSERT_TRUE(k->report.identifiability);
   EXPECT_EQ(k->boot.size(), 30u);
   o.kaplan = false;
-  EXPECT_FALSE(fit::fit_kaplan_form(context(o), checks));
+  EXPECT_FALSE(fit::fit_kaplan_form(fit::read_context(o), checks));
   fit::Data three;
   for (double n : {1e6, 1e7, 1e8}) {
     three.n.push_back(n), three.d.push_back(1e9), three.loss.push_back(fit::testing::true_law().loss(n, 1e9));
   }
   TempDir few("fit-param");
-  EXPECT_FALSE(fit::fit_kaplan_form(context(options(write_csv(few, three))), checks));
+  EXPECT_FALSE(fit::fit_kaplan_form(fit::read_context(options(write_csv(few, three))), checks));
 }
 
 TEST(AnalysisFitParametric, TheOtherParameterCountIsFittedWhenTheCsvHasIt) {
   TempDir dir("fit-param");
   auto o = options(write_csv(dir, fit::testing::synthetic(fit::testing::true_law(), 4, 4, 0.003, 4)));
-  const auto c = context(o);
+  const auto c = fit::read_context(o);
   const auto p = fit::fit_parametric(c);
   const auto w = fit::compare_parameter_counts(c, p);
   ASSERT_TRUE(w);
@@ -114,7 +106,7 @@ TEST(AnalysisFitParametric, TheOtherParameterCountIsFittedWhenTheCsvHasIt) {
   EXPECT_TRUE(w->better == "non_embedding_params" || w->better == "params") << w->better;
   EXPECT_EQ(w->by, "in-sample objective (give --holdout to compare predictions)");
   o.compare_params = "none";
-  EXPECT_FALSE(fit::compare_parameter_counts(context(o), p));
+  EXPECT_FALSE(fit::compare_parameter_counts(fit::read_context(o), p));
   o.compare_params = "missing_column";
-  EXPECT_FALSE(fit::compare_parameter_counts(context(o), p));
+  EXPECT_FALSE(fit::compare_parameter_counts(fit::read_context(o), p));
 }
