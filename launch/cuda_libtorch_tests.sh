@@ -17,11 +17,9 @@
 # The build fails on any compiler warning, as the LibTorch 2.6 build does (launch/libtorch2_tests.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-phase=${1:-all}
-case $phase in
-  all | build | test) ;;
-  *) echo "cuda_libtorch_tests: unknown phase '$phase' (build, test or none)" >&2; exit 2 ;;
-esac
+# shellcheck source=launch/phase.sh
+source launch/phase.sh
+phase=$(sst_phase cuda_libtorch_tests "${1:-}")
 CUDA_HOME=${SST_CUDA_HOME:-/usr/local/cuda}
 CTEST_ARGS=${CTEST_ARGS:-"-L ^(unit|gpu|docs|libtorch)$"}
 [ -x "$CUDA_HOME/bin/nvcc" ] || { echo "cuda_libtorch_tests: error: no CUDA toolkit at $CUDA_HOME (SST_CUDA_HOME)" >&2; exit 1; }

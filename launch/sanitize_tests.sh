@@ -6,11 +6,9 @@
 #                                           builds in the background while other tests run); default both
 set -euo pipefail
 cd "$(dirname "$0")/.."
-phase=${1:-all}
-case $phase in
-  all | build | test) ;;
-  *) echo "sanitize_tests: unknown phase '$phase' (build, test or none)" >&2; exit 2 ;;
-esac
+# shellcheck source=launch/phase.sh
+source launch/phase.sh
+phase=$(sst_phase sanitize_tests "${1:-}")
 BUILD_DIR=build-asan
 if [ "$phase" != test ]; then
   bash launch/install_deps.sh

@@ -6,6 +6,7 @@
 #include <cmath>
 #include <vector>
 
+#include "checkpoint_fixture.h"
 #include "dataset/dataset_file.h"
 #include "test_support.h"
 #include "train/evaluate.h"
@@ -33,15 +34,10 @@ std::string write_split(const sst::test::TempDir& dir) {
   return path;
 }
 
+// The checkpoint tests' tiny encoder, over this file's 40-token vocabulary.
 sst::TransformerClassifier tiny_model() {
-  sst::ModelConfig cfg;
+  sst::ModelConfig cfg = sst::checkpoint_test::tiny_config();
   cfg.vocab_size = 40;
-  cfg.d_model = 16;
-  cfg.layers = 1;
-  cfg.heads = 2;
-  cfg.ff_dim = 32;
-  cfg.max_len = 8;
-  cfg.dropout = 0.0;
   torch::manual_seed(5);
   return sst::TransformerClassifier(cfg);
 }
