@@ -12,7 +12,9 @@
 #   SST2_DIR    GLUE SST-2 folder for the integration tests (unset: they skip)
 #   CTEST_ARGS  default: the unit, gpu and docs tests and the integration tests labelled libtorch
 #               (training, resume, world-size invariance, bf16: tests/integration/CMakeLists.txt); the
-#               other integration, Slurm and multi-node tests run once, on the main build (.ci/run)
+#               other integration, Slurm and multi-node tests run once, on the main build (.ci/run). With
+#               the default, only those tests' programs are built (SST_TEST_LABELS, tests/CMakeLists.txt);
+#               with CTEST_ARGS given, every test program is
 #   SST_CUDA_HOME (/usr/local/cuda)  SST_PIP_TORCH (2.11.0)
 # The build fails on any compiler warning, as the LibTorch 2.6 build does (launch/libtorch2_tests.sh).
 set -euo pipefail
@@ -21,7 +23,8 @@ cd "$(dirname "$0")/.."
 source launch/phase.sh
 phase=$(sst_phase cuda_libtorch_tests "${1:-}")
 CUDA_HOME=${SST_CUDA_HOME:-/usr/local/cuda}
-CTEST_ARGS=${CTEST_ARGS:-"-L ^(unit|gpu|docs|libtorch)$"}
+labels=""
+[ -n "${CTEST_ARGS:-}" ] || { labels="unit;gpu;docs;libtorch"; CTEST_ARGS="-L ^(${labels//;/|})$"; }
 [ -x "$CUDA_HOME/bin/nvcc" ] || { echo "cuda_libtorch_tests: error: no CUDA toolkit at $CUDA_HOME (SST_CUDA_HOME)" >&2; exit 1; }
 torch=$(bash launch/pip_libtorch.sh)
 export PATH=$PATH:$CUDA_HOME/bin
@@ -36,7 +39,7 @@ export TORCH_CUDA_ARCH_LIST=${TORCH_CUDA_ARCH_LIST:-9.0}
 # (src/train/trainer.cpp against Debian's LibTorch: 11.1 s at -O3, 5.8 s at -O1). On a GPU,
 # tests/gpu/device_check.sh makes its own -O3 build; its dry run below reuses this one.
 args=(-DCMAKE_PREFIX_PATH="$torch/torch" -DCMAKE_CXX_STANDARD=20 -DCMAKE_CUDA_ARCHITECTURES=90
-      -DCMAKE_CXX_FLAGS_RELEASE="-O1 -DNDEBUG"
+      -DCMAKE_CXX_FLAGS_RELEASE="-O1 -DNDEBUG" -DSST_TEST_LABELS="$labels"
       -DCUDAToolkit_ROOT="$CUDA_HOME" -DCMAKE_EXE_LINKER_FLAGS="-Wl,-rpath-link,$torch/lib:$CUDA_HOME/lib64")
 # The wheel's libraries on LD_LIBRARY_PATH from here on: the build runs each test binary to list its tests.
 # shellcheck source=/dev/null  # written by launch/pip_libtorch.sh

@@ -21,7 +21,7 @@ PACKAGES=(
   gnuplot-nox                     # plots (sst-analyze)
   python3-torch python3-h5py      # bench/: the PyTorch reference the C++ trainer is measured against
   clang libclang-rt-14-dev        # libFuzzer target for the TSV reader
-  clang-format clang-tidy shellcheck  # launch/lint.sh: format, static analysis, shell scripts
+  clang-format shellcheck         # launch/lint.sh: format, shell scripts (its clang-tidy: launch/pip_clang_tidy.sh)
   iproute2 util-linux             # tests/multinode: the simulated cluster (ip netns, unshare, nsenter)
 )
 

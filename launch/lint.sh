@@ -2,16 +2,17 @@
 # The project's format and lint checks (CI runs them; run them before you commit):
 #   1. clang-format (.clang-format, 120 columns): every C++ file formatted;
 #   2. shellcheck: every script in launch/ slurm/ tests/ .ci/;
-#   3. clang-tidy (.clang-tidy): the production sources (src/ data_prep/ analysis/), from the compile
-#      commands of BUILD_DIR (default build; configured here if missing). A source whose inputs have not
-#      changed since it was last found clean is not checked again (launch/tidy_cache.py: the key is every
-#      file the build says it reads; the verdicts live in $SST_CACHE_DIR/clang-tidy).
+#   3. clang-tidy 23 (.clang-tidy; launch/pip_clang_tidy.sh fetches it once; CLANG_TIDY=PATH runs another):
+#      the production sources (src/ data_prep/ analysis/), from the compile commands of BUILD_DIR (default
+#      build; configured here if missing). A source whose inputs have not changed since it was last found
+#      clean is not checked again (launch/tidy_cache.py: the key is every file the build says it reads and
+#      the clang-tidy version; the verdicts live in $SST_CACHE_DIR/clang-tidy).
 #   launch/lint.sh [--fix]     --fix reformats the C++ files in place instead of checking them
 # Exit status: 0 clean, 1 findings (each printed), 2 a tool is missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BUILD_DIR=${BUILD_DIR:-build}
-for tool in clang-format shellcheck clang-tidy; do
+for tool in clang-format shellcheck; do
   command -v "$tool" >/dev/null || { echo "lint.sh: $tool not found (bash launch/install_deps.sh)" >&2; exit 2; }
 done
 status=0
@@ -36,6 +37,9 @@ if ! shellcheck -x "${scripts[@]}"; then
 fi
 echo "lint.sh: shellcheck: ${#scripts[@]} scripts checked"
 
+CLANG_TIDY=${CLANG_TIDY:-$(bash launch/pip_clang_tidy.sh)} ||
+  { echo "lint.sh: no clang-tidy (launch/pip_clang_tidy.sh above; or set CLANG_TIDY)" >&2; exit 2; }
+export CLANG_TIDY
 [ -f "$BUILD_DIR/compile_commands.json" ] || BUILD_DIR=$BUILD_DIR CONFIGURE_ONLY=1 bash launch/build.sh >/dev/null 2>&1 ||
   { echo "lint.sh: cannot configure $BUILD_DIR for clang-tidy" >&2; exit 2; }
 # shellcheck source=launch/cache_dir.sh
@@ -55,7 +59,7 @@ done
 check_one() {
   local key=${1%%$'\t'*} src=${1#*$'\t'} log
   log=$2/logs/$(echo "$src" | tr / _).log
-  clang-tidy -p "$2" --quiet "$src" >"$log" 2>&1 || return 1
+  "$CLANG_TIDY" -p "$2" --quiet "$src" >"$log" 2>&1 || return 1
   [ "$key" = - ] || { touch "$3/.$key.tmp" && mv -f "$3/.$key.tmp" "$3/$key"; }
 }
 export -f check_one

@@ -23,16 +23,7 @@ exec 9>"$DIR.lock"
 flock 9
 if [ -f "$DIR/.complete" ]; then echo "$DIR"; exit 0; fi
 
-# A wheel already in the cache is not downloaded again (pip would still ask the index).
-for spec in "${WHEELS[@]}"; do
-  name=${spec%%==*}
-  version=${spec#*==}
-  if ! compgen -G "$WHEEL_DIR/${name//-/_}-$version-*.whl" >/dev/null; then
-    echo "pip_libtorch: downloading $spec" >&2
-    python3 -m pip download --no-deps --progress-bar off -d "$WHEEL_DIR" "$spec" >&2 \
-      || die "pip could not download $spec (no network? the wheels are cached in $WHEEL_DIR)"
-  fi
-done
+for spec in "${WHEELS[@]}"; do sst_fetch_wheel "$spec" pip_libtorch || exit 1; done
 
 # Unpack into a temporary folder beside DIR, then rename: an interrupted run leaves no half tree.
 tmp=$(mktemp -d "$DIR.tmp.XXXXXX")

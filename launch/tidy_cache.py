@@ -6,7 +6,7 @@
 Writes OUT_DIR/compile_commands.json: BUILD_DIR's commands without the precompiled-header flags (GCC's PCH,
 CMakeLists.txt, means nothing to clang; every source includes what it uses, so the flags are not needed).
 Prints one line per SOURCE: a key and the source, tab-separated. The key is a SHA-256 of what clang-tidy's
-verdict depends on: its version, .clang-tidy, the command (paths made relative to the clone), and the
+verdict depends on: its version (of $CLANG_TIDY, else the clang-tidy on PATH), .clang-tidy, the command (paths made relative to the clone), and the
 content of every file the build's dependency files (.o.d, and the PCH's .gch.d) say the source reads. A
 source with no dependency file (not built yet) gets the key "-": always checked, never cached.
 """
@@ -54,7 +54,8 @@ def main():
         json.dump([dict(e, command=strip_pch(e["command"])) for e in entries], f, indent=1)
     os.replace(os.path.join(out_dir, "compile_commands.json.tmp"), os.path.join(out_dir, "compile_commands.json"))
 
-    version = subprocess.run(["clang-tidy", "--version"], capture_output=True, text=True, check=True).stdout
+    tidy = os.environ.get("CLANG_TIDY", "clang-tidy")
+    version = subprocess.run([tidy, "--version"], capture_output=True, text=True, check=True).stdout
     with open(".clang-tidy", "rb") as f:
         config = f.read()
     file_digest = {}

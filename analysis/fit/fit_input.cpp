@@ -4,6 +4,7 @@
 #include <cmath>
 #include <filesystem>
 #include <limits>
+#include <utility>
 
 #include "analysis/fit/holdout.h"
 #include "analysis/runs/runs.h"
@@ -106,7 +107,7 @@ FitInput read_fit_input(const std::string& csv, const InputColumns& columns, con
     bool flops = true;
     for (size_t k = 0; k < b.size(); ++k) flops = flops && std::abs(bf[k] / b[k] - 1) < 1e-6;
     if (flops)
-      in.flops_budget = b;
+      in.flops_budget = std::move(b);
     else
       in.budget_note = "a token budget grid: IsoFLOP profiles need [budget] flops";
   }

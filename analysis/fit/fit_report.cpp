@@ -3,6 +3,9 @@
 #include "analysis/fit/fit_report.h"
 
 #include <cmath>
+#include <exception>
+#include <string>
+#include <utility>
 
 #include "common/error.h"
 
@@ -331,7 +334,8 @@ template <class Record>
 void get(const json& j, Record& r);
 
 // A field that does not read: its path (outermost key first) and value.
-struct BadField {
+struct BadField : std::exception {
+  BadField(std::string p, std::string v) : path(std::move(p)), value(std::move(v)) {}
   std::string path, value;
 };
 struct Reader {

@@ -6,6 +6,7 @@
 #include <cmath>
 #include <filesystem>
 #include <ostream>
+#include <utility>
 
 #include "analysis/fit/fit_figures.h"
 #include "analysis/fit/fit_steps.h"
@@ -122,8 +123,8 @@ FitReport run_fit(const FitCommandOptions& o, std::ostream& out) {
   std::optional<FitFigureInput> fig;
   if (o.plots) {
     fig = figure_input(c, parametric, kaplan, envelope, isoflop);
-    fig->profiles = profiles;
-    fig->budgets = predictions;
+    fig->profiles = std::move(profiles);
+    fig->budgets = std::move(predictions);
   }
   write_outputs(c, r, fig ? &*fig : nullptr);
   print_fit_summary(r, out);

@@ -286,7 +286,7 @@ int DataFile::add_block(const std::string& title, const std::vector<std::string>
   if (blocks_ > 0) text_ += "\n\n";
   text_ += "# [" + std::to_string(blocks_) + "] " + title + "\n#";
   for (const auto& c : columns) text_ += " " + c;
-  text_ += "\n";
+  text_ += '\n';
   for (const auto& row : rows) {
     for (size_t i = 0; i < row.size(); ++i) {
       if (i) text_ += ' ';

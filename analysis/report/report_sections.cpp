@@ -282,7 +282,7 @@ void add_fit(ReportDoc& doc, const fit::FitReport& f) {
             " " + x.column + ": alpha " + fit::format_value(x.alpha, 3) + ", a " + fit::format_value(x.n_exponent, 3);
       if (x.holdout_mean_abs_relative_error)
         text += ", held-out error " + fit::format_value(100 * *x.holdout_mean_abs_relative_error, 2) + "%";
-      text += ".";
+      text += '.';
     }
     doc.paragraph(text);
   }

@@ -105,7 +105,8 @@ RunState run_state(const std::string& sweep_dir, const json& point) {
   s.parent = point.value("parent", "");
   const rundir::RunDir dir((fs::path(sweep_dir) / point.value("run_dir", "runs/" + s.run)).string());
   s.dir = dir.root();
-  if ((s.summary = finished_summary(dir))) {
+  s.summary = finished_summary(dir);
+  if (s.summary) {
     s.status = s.summary->status;
     return s;
   }
