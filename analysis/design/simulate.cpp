@@ -6,17 +6,11 @@
 #include <cstring>
 
 #include "common/error.h"
+#include "common/splitmix.h"
 #include "common/text.h"
 
 namespace sst::analysis::design {
 namespace {
-
-uint64_t splitmix(uint64_t& x) {
-  uint64_t z = (x += 0x9e3779b97f4a7c15ULL);
-  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-  return z ^ (z >> 31);
-}
 
 // A standard normal from the point's identity (FNV-1a of its fields, then splitmix64 and Box-Muller).
 double point_normal(uint64_t seed, const PointKey& p) {
@@ -28,8 +22,8 @@ double point_normal(uint64_t seed, const PointKey& p) {
   mix(p.model.data(), p.model.size());
   mix(&p.budget, sizeof p.budget);
   mix(&p.seed, sizeof p.seed);
-  const double u1 = (static_cast<double>(splitmix(h) >> 11) + 0.5) / 9007199254740992.0;
-  const double u2 = static_cast<double>(splitmix(h) >> 11) / 9007199254740992.0;
+  const double u1 = (static_cast<double>(splitmix64(h) >> 11) + 0.5) / 9007199254740992.0;
+  const double u2 = static_cast<double>(splitmix64(h) >> 11) / 9007199254740992.0;
   return std::sqrt(-2 * std::log(u1)) * std::cos(2 * M_PI * u2);
 }
 

@@ -40,6 +40,7 @@ int main(int argc, char** argv) {
       {"world", sst::comm::test::check_world},
       {"control", sst::comm::test::check_control},
       {"collectives", sst::comm::test::check_collectives},
+      {"nccl_communicator", sst::comm::test::check_nccl_communicator},
       {"grad_sync", sst::comm::test::check_grad_sync},
       {"sparse_rows", sst::comm::test::check_sparse_rows},
   };

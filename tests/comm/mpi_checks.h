@@ -1,7 +1,7 @@
 // The checks of the MPI program mpi_allreduce_check (tests/comm/CMakeLists.txt), one test file per module of
-// src/comm/: test_world.cpp, test_control.cpp, test_mpi_communicator.cpp, test_grad_sync.cpp,
-// test_sparse_rows.cpp. Each runs on every rank, on the communicator the trainer would pick; the program
-// runs them all in one start (test_communicator.cpp starts it on 1, 2 and 3 ranks; tests/gpu on GPUs).
+// src/comm/: test_world.cpp, test_control.cpp, test_mpi_communicator.cpp, test_nccl_communicator.cpp,
+// test_grad_sync.cpp, test_sparse_rows.cpp. Each runs on every rank, on the communicator the trainer would pick; the
+// program runs them all in one start (test_communicator.cpp starts it on 1, 2 and 3 ranks; tests/gpu on GPUs).
 #pragma once
 #include <torch/torch.h>
 
@@ -32,6 +32,8 @@ void check_world(MpiCheck& c);
 void check_control(MpiCheck& c);
 // The collectives of the chosen backend: MPI on CPU tensors (NCCL under `cuda` with a GPU per rank).
 void check_collectives(MpiCheck& c);
+// The NCCL backend's refusals (any machine) and, on one GPU per rank, that it is the one chosen.
+void check_nccl_communicator(MpiCheck& c);
 void check_grad_sync(MpiCheck& c);
 void check_sparse_rows(MpiCheck& c);
 
