@@ -4,8 +4,6 @@
 
 #include <cmath>
 #include <exception>
-#include <string>
-#include <utility>
 
 #include "common/error.h"
 
@@ -335,7 +333,7 @@ void get(const json& j, Record& r);
 
 // A field that does not read: its path (outermost key first) and value.
 struct BadField : std::exception {
-  BadField(std::string p, std::string v) : path(std::move(p)), value(std::move(v)) {}
+  BadField(const std::string& p, const std::string& v) : path(p), value(v) {}
   std::string path, value;
 };
 struct Reader {
