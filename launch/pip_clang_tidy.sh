@@ -38,7 +38,8 @@ with zipfile.ZipFile(sys.argv[1]) as z:
                 dst.write(src.read())
 EOF
 chmod 755 "$tmp/bin/clang-tidy"
-"$tmp/bin/clang-tidy" --version | grep -q "LLVM version $VERSION" || die "the wheel's clang-tidy does not run or is not $VERSION ($wheel)"
+[[ $("$tmp/bin/clang-tidy" --version 2>&1) == *"LLVM version $VERSION"* ]] ||
+  die "the wheel's clang-tidy does not run or is not $VERSION ($wheel)"
 rm -rf "$DIR"
 mv "$tmp" "$DIR"
 trap - EXIT

@@ -209,7 +209,7 @@ done
 OUT=$(cat "$WORK"/preempt/train_"$JOB".out 2>/dev/null)
 [ "$(job_field "$JOB" JobState)" = COMPLETED ] || { echo "$OUT"; fail "job $JOB: $(job_field "$JOB" JobState)"; }
 restarts=$(job_field "$JOB" Restarts)
-echo "$OUT" | grep -q "checkpointed (exit 75): scontrol requeue $JOB" || { echo "$OUT"; fail "no exit-75 requeue in the job log"; }
+[[ $OUT == *"checkpointed (exit 75): scontrol requeue $JOB"* ]] || { echo "$OUT"; fail "no exit-75 requeue in the job log"; }
 [ "${restarts:-0}" -ge 1 ] || { echo "$OUT"; fail "job $JOB was not requeued (Restarts=$restarts)"; }
 grep -q "stop signal received: checkpointed at step" "$P_RUN/train.log" || fail "train.log: no checkpoint on the stop signal"
 grep -q "resumed from" "$P_RUN/train.log" || fail "train.log: the requeued job did not resume"

@@ -27,8 +27,10 @@ log "adaptive design ended: $("$BIN/sst-sweep" status "$AD")"
 mapfile -t plans < <(ls "$AD"/slurm/plan_*.out 2>/dev/null)
 [ "${#plans[@]}" = 2 ] || fail "expected 2 planner jobs' logs, found ${#plans[@]}"
 for f in "${plans[@]}"; do sed 's/^/    /' "$f"; done
-cat "${plans[@]}" | grep -q "PLANNER_JOB_ID=" || fail "no planner job submitted the second wave"
-cat "${plans[@]}" | grep -q "^DESIGN_ENDED=1" || fail "no planner job ended the design"
+# grep on the files, not `cat | grep -q`: under pipefail, cat killed by SIGPIPE when grep -q stops at its first
+# match would fail the check (it did once, with the line there).
+grep -q "PLANNER_JOB_ID=" "${plans[@]}" || fail "no planner job submitted the second wave"
+grep -q "^DESIGN_ENDED=1" "${plans[@]}" || fail "no planner job ended the design"
 [ "$(grep -c ' wave array=' "$AD/slurm/jobs.txt")" = 2 ] || fail "jobs.txt should record 2 waves"
 python3 - "$AD/sweep_manifest.json" "$AD/design.jsonl" <<'PY' || fail "the adaptive design's manifest or design.jsonl"
 import json, sys
