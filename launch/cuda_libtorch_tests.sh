@@ -14,7 +14,7 @@
 #               (training, resume, world-size invariance, bf16: tests/integration/CMakeLists.txt); the
 #               other integration, Slurm and multi-node tests run once, on the main build (.ci/run). With
 #               the default, only those tests' programs are built (SST_TEST_LABELS, tests/CMakeLists.txt);
-#               with CTEST_ARGS given, every test program is
+#               with CTEST_ARGS given, every test program is built
 #   SST_CUDA_HOME (/usr/local/cuda)  SST_PIP_TORCH (2.11.0)
 # The build fails on any compiler warning, as the LibTorch 2.6 build does (launch/libtorch2_tests.sh).
 set -euo pipefail
