@@ -18,7 +18,10 @@ if command -v ccache >/dev/null 2>&1; then
   export CCACHE_BASEDIR=${CCACHE_BASEDIR:-$PWD}
   launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER="$(sst_ccache_launcher)" -DCMAKE_C_COMPILER_LAUNCHER="$(sst_ccache_launcher)")
 fi
-cmake -S . -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE="${CMAKE_BUILD_TYPE:-Release}" -DCMAKE_EXPORT_COMPILE_COMMANDS=ON \
+# shellcheck source=launch/generator.sh
+source launch/generator.sh
+cmake -S . -B "$BUILD_DIR" -G "$(sst_generator "$BUILD_DIR")" -DCMAKE_BUILD_TYPE="${CMAKE_BUILD_TYPE:-Release}" \
+  -DCMAKE_EXPORT_COMPILE_COMMANDS=ON \
   "${launcher[@]}" "$@" >"${BUILD_DIR}.configure.log" 2>&1 \
   || { cat "${BUILD_DIR}.configure.log"; echo "build.sh: CMake configure failed" >&2; exit 1; }
 [ "${CONFIGURE_ONLY:-0}" = 1 ] && exit 0
@@ -28,13 +31,19 @@ if [ -z "${BUILD_LOG:-}" ]; then
   cmake --build "$BUILD_DIR" -j"$(nproc)" "${targets[@]}"
   exit 0
 fi
-# Brief progress: Make's "[ 42%]" prefixes, one line per 5 %, so a long cold build is visibly moving.
+# Brief progress: Ninja's "[12/130]" (Make's "[ 42%]") prefixes, one line per 5 %, so a long cold build is
+# visibly moving.
 # (A shell loop, not awk: mawk reads a pipe in blocks and would print nothing until the end.)
 brief_progress() {
   local line p shown=-5 started=$SECONDS
   while IFS= read -r line; do
-    [[ $line =~ ^\[\ *([0-9]+)%\] ]] || continue
-    p=${BASH_REMATCH[1]}
+    if [[ $line =~ ^\[([0-9]+)/([0-9]+)\] ]]; then
+      p=$((100 * BASH_REMATCH[1] / BASH_REMATCH[2]))
+    elif [[ $line =~ ^\[\ *([0-9]+)%\] ]]; then
+      p=${BASH_REMATCH[1]}
+    else
+      continue
+    fi
     if ((p >= shown + 5 || (p == 100 && shown < 100))); then
       shown=$p
       printf 'build: %3d%% after %dm%02ds\n' "$p" $(((SECONDS - started) / 60)) $(((SECONDS - started) % 60))

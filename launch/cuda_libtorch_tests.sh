@@ -38,8 +38,10 @@ export TORCH_CUDA_ARCH_LIST=${TORCH_CUDA_ARCH_LIST:-9.0}
 # LibTorch, which the optimizer does not change, and a LibTorch translation unit compiles about twice as fast
 # (src/train/trainer.cpp against Debian's LibTorch: 11.1 s at -O3, 5.8 s at -O1). On a GPU,
 # tests/gpu/device_check.sh makes its own -O3 build; its dry run below reuses this one.
+# Unity batches (CMakeLists.txt, sst_unity_target): each source's share of LibTorch's template instantiations
+# is paid once per 8 sources.
 args=(-DCMAKE_PREFIX_PATH="$torch/torch" -DCMAKE_CXX_STANDARD=20 -DCMAKE_CUDA_ARCHITECTURES=90
-      -DCMAKE_CXX_FLAGS_RELEASE="-O1 -DNDEBUG" -DSST_TEST_LABELS="$labels"
+      -DCMAKE_CXX_FLAGS_RELEASE="-O1 -DNDEBUG" -DSST_TEST_LABELS="$labels" -DSST_UNITY_BUILD=ON
       -DCUDAToolkit_ROOT="$CUDA_HOME" -DCMAKE_EXE_LINKER_FLAGS="-Wl,-rpath-link,$torch/lib:$CUDA_HOME/lib64")
 # The wheel's libraries on LD_LIBRARY_PATH from here on: the build runs each test binary to list its tests.
 # shellcheck source=/dev/null  # written by launch/pip_libtorch.sh

@@ -5,6 +5,7 @@ set -euo pipefail
 
 PACKAGES=(
   build-essential cmake pkg-config git ccache
+  ninja-build                     # launch/generator.sh: the builds' generator
   libtorch-dev                    # LibTorch 1.13 (CPU); a CUDA LibTorch 2.x can be used instead via Torch_DIR
   libopenblas0-pthread            # GEMM ~5x faster than the ATLAS BLAS libtorch otherwise picks up
   libopenmpi-dev openmpi-bin      # MPI launcher + CPU all-reduce

@@ -21,7 +21,7 @@ namespace po = boost::program_options;
 namespace sst::analysis::design {
 namespace {
 
-const char* const kUsage =
+const char* const kSimulateUsage =
     "Usage: sst-sweep simulate SWEEP.ini --law E,A,alpha,B,beta --noise SIGMA [--seed S] [--output DIR]\n"
     "Runs the sweep file's adaptive design ([design]) against L = E + A/N^alpha + B/D^beta (D = C / 6N, N from\n"
     "the sizes' shapes, non-embedding) with multiplicative Gaussian noise of relative size SIGMA, training\n"
@@ -61,7 +61,7 @@ int simulate_command(int argc, char** argv) {
   opts.add("seed", seed, "the noise's seed", {}, Resume::kMayChange, "S");
   opts.add("output", output, "folder of simulation.json and design.jsonl (default SWEEP_DIR/simulation)", {},
            Resume::kMayChange, "DIR");
-  const po::variables_map vm = sweep::parse_command(argc, argv, opts.description(), "sweep-file", kUsage);
+  const po::variables_map vm = sweep::parse_command(argc, argv, opts.description(), "sweep-file", kSimulateUsage);
   const Law law = parse_law(law_text);
   const auto spec = sweep::parse_sweep_file(sweep::positional(vm, "sweep-file"));
   const PlannerInput in = planner_input(spec);

@@ -27,7 +27,7 @@ using nlohmann::json;
 namespace sst::analysis::design {
 namespace {
 
-const char* const kUsage =
+const char* const kWaveUsage =
     "Usage: sst-sweep wave SWEEP.ini [--sweep-dir DIR] [--data FILE] [--force]\n"
     "Plans the next wave of the sweep file's adaptive design ([design]) from the finished runs in DIR (default\n"
     "runs/sweeps/NAME), appends its decisions to DIR/design.jsonl and its points to DIR/sweep_manifest.json.\n"
@@ -68,7 +68,7 @@ int wave_command(int argc, char** argv) {
   opts.add("sweep-dir", sweep_dir, "the sweep directory (default runs/sweeps/NAME)", {}, Resume::kMayChange, "DIR");
   opts.add("data", data, "HDF5 file for every run (default: the manifest's)", {}, Resume::kMayChange, "FILE");
   opts.add_flag("force", force, "continue a design whose sweep file changed (its finished runs are kept as results)");
-  const po::variables_map vm = sweep::parse_command(argc, argv, opts.description(), "sweep-file", kUsage);
+  const po::variables_map vm = sweep::parse_command(argc, argv, opts.description(), "sweep-file", kWaveUsage);
   const std::string file = sweep::positional(vm, "sweep-file");
   sweep::SweepSpec spec = sweep::parse_sweep_file(file, data);
   const std::string dir = !sweep_dir.empty() ? sweep_dir : sweep::default_sweep_dir(spec);

@@ -13,8 +13,6 @@
 namespace sst::analysis::fit {
 namespace {
 
-constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
-
 // The best loss reached with compute at most `flops` along one curve; NaN before the curve's first point. A
 // run that ended below `flops` keeps its best loss: it is what that much compute bought, so the envelope (the
 // minimum over runs) never rises with compute.

@@ -3,7 +3,6 @@
 
 #include <cmath>
 #include <filesystem>
-#include <limits>
 #include <utility>
 
 #include "analysis/fit/holdout.h"
@@ -16,7 +15,6 @@ namespace fs = std::filesystem;
 namespace sst::analysis::fit {
 namespace {
 
-constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 // N, D and L above this are refused: C = 6 N D, the bootstrap's sums and the figures' ranges stay finite.
 constexpr double kMaxValue = 1e30;
 

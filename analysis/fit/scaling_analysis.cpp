@@ -12,8 +12,6 @@
 namespace sst::analysis::fit {
 namespace {
 
-constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
-
 // The reduced bootstrap grid (solver.h's distinct_best_starts) of the full-data fit.
 std::vector<Theta> reduced_starts(const FitResult& best, size_t count) {
   std::vector<Theta> initial, final;

@@ -9,10 +9,14 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <limits>
 #include <numeric>
 #include <vector>
 
 namespace sst::analysis::fit {
+
+// Not a number: what a quantity holds when a fit could not determine it (shown as "-" or null downstream).
+inline constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
 // Huber_delta(r) = r^2/2 for |r| <= delta, delta (|r| - delta/2) otherwise; psi = dHuber/dr and
 // dpsi = d2Huber/dr2 (1 inside, 0 outside). Every law's objective sums it over log residuals.

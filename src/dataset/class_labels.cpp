@@ -8,22 +8,13 @@
 
 #include "common/error.h"
 #include "common/text.h"
+#include "dataset/line_errors.h"
 
 namespace sst::dataset {
 namespace {
 
-[[noreturn]] void fail(const std::string& name, size_t line_no, const std::string& what) {
-  throw UserError(name + ":" + std::to_string(line_no) + ": " + what);
-}
-
-std::string quote(const std::string& s) {
-  std::string out;
-  for (char c : s.substr(0, 40)) {
-    unsigned char u = static_cast<unsigned char>(c);
-    out += (u < 0x20 || u == 0x7f) ? '?' : c;
-  }
-  return "'" + out + (s.size() > 40 ? "...'" : "'");
-}
+using line_errors::fail;
+using line_errors::quote;
 
 bool is_plain_integer(const std::string& s) {
   if (s.empty() || s.size() > 9 || (s.size() > 1 && s[0] == '0')) return false;

@@ -10,9 +10,13 @@
 
 #include "common/error.h"
 #include "common/text.h"
+#include "dataset/line_errors.h"
 
 namespace sst::dataset {
 namespace {
+
+using line_errors::fail;
+using line_errors::quote;
 
 // Spaces (and other non-tab blanks) only: tabs are field separators and never part of a field.
 std::string trim(const std::string& s) { return text::trim(s, " \r\v\f"); }
@@ -29,21 +33,6 @@ std::vector<std::string> split_tabs(const std::string& line) {
     fields.push_back(line.substr(start, tab - start));
     start = tab + 1;
   }
-}
-
-// Short, printable rendering of a user value inside an error message.
-std::string quote(const std::string& s) {
-  std::string out;
-  for (char c : s.substr(0, 40)) {
-    unsigned char u = static_cast<unsigned char>(c);
-    out += (u < 0x20 || u == 0x7f) ? '?' : c;
-  }
-  if (s.size() > 40) out += "...";
-  return "'" + out + "'";
-}
-
-[[noreturn]] void fail(const std::string& name, size_t line_no, const std::string& what) {
-  throw UserError(name + ":" + std::to_string(line_no) + ": " + what);
 }
 
 struct Columns {

@@ -184,14 +184,16 @@ if ! command -v nvcc >/dev/null && [ -x /usr/local/cuda/bin/nvcc ]; then export 
 # CMake 4 refuses packages written for CMake < 3.5; Debian 12's are older than CMake 4.
 case "$(cmake --version 2>/dev/null | head -n 1)" in *" "[4-9].*) CMAKE_ARGS+=(-DCMAKE_POLICY_VERSION_MINIMUM=3.5) ;; esac
 [ ${#prefix_paths[@]} -eq 0 ] || CMAKE_ARGS+=("-DCMAKE_PREFIX_PATH=$(IFS=';'; echo "${prefix_paths[*]}")")
-# With ccache (here), launch/build.sh's generator, launcher and cache, so that its cache hits; else Ninja.
+# launch/build.sh's generator (Ninja where installed, or the folder's own), and with ccache (here) its launcher
+# and cache, so that its cache hits.
+# shellcheck source=launch/generator.sh
+source "$REPO/launch/generator.sh"
+CMAKE_ARGS+=(-G "$(sst_generator "$BUILD")")
 if command -v ccache >/dev/null; then
   # shellcheck source=launch/cache_dir.sh
   source "$REPO/launch/cache_dir.sh"
   export CCACHE_BASEDIR=$REPO
   CMAKE_ARGS+=(-DCMAKE_CXX_COMPILER_LAUNCHER="$(sst_ccache_launcher)" -DCMAKE_C_COMPILER_LAUNCHER="$(sst_ccache_launcher)")
-elif command -v ninja >/dev/null; then
-  CMAKE_ARGS+=(-G Ninja)
 fi
 # Hopper (sm_90) only: the H200's. Given, TorchConfig does not probe for a GPU with a CUDA test program
 # (which fails without one, in a dry run, and under C++20).
