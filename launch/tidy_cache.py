@@ -7,8 +7,10 @@ Writes OUT_DIR/compile_commands.json: BUILD_DIR's commands without the precompil
 CMakeLists.txt, means nothing to clang; every source includes what it uses, so the flags are not needed).
 Prints one line per SOURCE: a key and the source, tab-separated. The key is a SHA-256 of what clang-tidy's
 verdict depends on: its version (of $CLANG_TIDY, else the clang-tidy on PATH), .clang-tidy, the command (paths made relative to the clone), and the
-content of every file the build's dependency files (.o.d, and the PCH's .gch.d) say the source reads. A
-source with no dependency file (not built yet) gets the key "-": always checked, never cached.
+content of every file the build's dependency files (.o.d, and the PCH's .gch.d) say the source reads; Ninja
+reads those files into its own log and deletes them, so in a Ninja build the same lists come from
+`ninja -t deps`. A source with no dependency list (not built yet) gets the key "-": always checked, never
+cached.
 """
 import hashlib
 import json
@@ -43,6 +45,31 @@ def depfile_paths(depfile, directory):
     return [os.path.normpath(os.path.join(directory, w)) for w in words if not w.endswith(":")]
 
 
+def read_deps(output, directory, logged):
+    """What OUTPUT's compile read: its dependency file (Make), else Ninja's log; None when neither has it."""
+    if os.path.exists(output + ".d"):
+        return depfile_paths(output + ".d", directory)
+    return logged.get(output)
+
+
+def ninja_deps(build):
+    """{absolute output path: [absolute paths it read]} from Ninja's log (empty for a Make build). An entry
+    older than its output (STALE) is left out: the output was rebuilt without its list being recorded."""
+    if not os.path.exists(os.path.join(build, ".ninja_deps")):
+        return {}
+    text = subprocess.run(["ninja", "-C", build, "-t", "deps"], capture_output=True, text=True, check=True).stdout
+    deps, current = {}, None
+    for line in text.splitlines():
+        if line.startswith((" ", "\t")):
+            if current is not None:
+                current.append(os.path.normpath(os.path.join(build, line.strip())))
+        elif line.endswith("(VALID)"):
+            current = deps.setdefault(os.path.normpath(os.path.join(build, line.split(": #deps")[0])), [])
+        else:
+            current = None
+    return deps
+
+
 def main():
     build, out_dir, sources = sys.argv[1], sys.argv[2], sys.argv[3:]
     repo = os.getcwd()
@@ -59,6 +86,7 @@ def main():
     with open(".clang-tidy", "rb") as f:
         config = f.read()
     file_digest = {}
+    logged = ninja_deps(os.path.abspath(build))
 
     def digest(path):
         if path not in file_digest:
@@ -75,14 +103,15 @@ def main():
         if e is not None:
             words = e["command"].split()
             obj = words[words.index("-o") + 1] if "-o" in words else None
-            depfiles = [os.path.join(e["directory"], obj + ".d")] if obj else []
+            outputs = [os.path.normpath(os.path.join(e["directory"], obj))] if obj else []
             pch = pch_of(e["command"])
             if pch:
-                depfiles.append(pch + ".gch.d")
-            if depfiles and all(os.path.exists(d) for d in depfiles):
+                outputs.append(pch + ".gch")
+            lists = [read_deps(o, e["directory"], logged) for o in outputs]
+            if outputs and all(d is not None for d in lists):
                 h = hashlib.sha256(version.encode() + config)
                 h.update(strip_pch(e["command"]).replace(os.path.abspath(build), "BUILD").replace(repo, ".").encode())
-                deps = sorted({p for d in depfiles for p in depfile_paths(d, e["directory"])})
+                deps = sorted({p for d in lists for p in d})
                 for p in deps:
                     name = os.path.relpath(p, repo) if p.startswith(repo + os.sep) else p
                     h.update(name.encode() + b"\0" + digest(p).encode())
