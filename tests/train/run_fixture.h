@@ -13,6 +13,7 @@
 #include <filesystem>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -38,29 +39,26 @@ inline const comm::ControlPlane& control() {
 }
 
 // MPI_Init before the first test, MPI_Finalize after the last (gtest_main's main stays).
-// A world of one gets a session folder of its own (OpenMPI's orte_tmpdir_base, removed at the end): ctest
-// runs two of these programs at once, and OpenMPI 4 singletons that start together race to make the shared
+// A world of one gets a session folder of its own (OpenMPI's orte_tmpdir_base, a TempDir): ctest runs two of
+// these programs at once, and OpenMPI 4 singletons that start together race to make the shared
 // /tmp/ompi.HOST.UID, one failing "mkdir ... File exists" in MPI_Init (open-mpi/ompi#8510; seen once in CI).
 // Under mpirun (OMPI_COMM_WORLD_SIZE set) the launcher's session folder is used, as is one already given.
 class MpiEnvironment : public ::testing::Environment {
  public:
   void SetUp() override {
     if (std::getenv("OMPI_COMM_WORLD_SIZE") == nullptr && std::getenv("OMPI_MCA_orte_tmpdir_base") == nullptr) {
-      std::string dir = (std::filesystem::temp_directory_path() / "sst-mpi-session-XXXXXX").string();
-      ASSERT_NE(mkdtemp(dir.data()), nullptr) << "cannot make a session folder in " << dir;
-      session_dir_ = dir;
-      setenv("OMPI_MCA_orte_tmpdir_base", dir.c_str(), 1);
+      session_dir_.emplace("mpi-session");
+      setenv("OMPI_MCA_orte_tmpdir_base", session_dir_->path().c_str(), 1);
     }
     world() = comm::init_world(nullptr, nullptr);
   }
   void TearDown() override {
     comm::finalize_world();
-    std::error_code ignored;
-    if (!session_dir_.empty()) std::filesystem::remove_all(session_dir_, ignored);
+    session_dir_.reset();
   }
 
  private:
-  std::string session_dir_;
+  std::optional<test::TempDir> session_dir_;
 };
 inline ::testing::Environment* const kMpiEnvironment = ::testing::AddGlobalTestEnvironment(new MpiEnvironment);
 
